@@ -1,0 +1,61 @@
+/**
+ * Element types and their storage.
+ *
+ * @example
+ * ```ts
+ * import { isFloat } from "typegrad";
+ * isFloat("f32"); // true
+ * ```
+ * @module
+ */
+
+/** The element types a tensor may hold. `f64` runs on the reference backend. */
+export type DType = "f32" | "i32" | "bool" | "f64";
+
+/** All dtypes, in promotion order. */
+export const DTYPES: readonly DType[] = ["bool", "i32", "f32", "f64"];
+
+/** The typed array that stores each dtype on the wasm backend. */
+export type StorageOf<D extends DType> = D extends "f32"
+  ? Float32Array
+  : D extends "i32"
+    ? Int32Array
+    : D extends "bool"
+      ? Uint8Array
+      : Float64Array;
+
+/** Any typed array a tensor may be stored in. */
+export type TypedArray = Float32Array | Int32Array | Uint8Array | Float64Array;
+
+/** Bytes per element of each dtype in wasm memory. */
+export const BYTES: Record<DType, number> = { f32: 4, i32: 4, bool: 1, f64: 8 };
+
+/**
+ * Whether a dtype is a floating-point type (differentiable).
+ * @example
+ * ```ts
+ * isFloat("i32"); // false
+ * ```
+ */
+export function isFloat(d: DType): boolean {
+  return d === "f32" || d === "f64";
+}
+
+/** Allocates a zeroed typed array of the storage type of `d` (the wasm layout). */
+export function newStorage(d: DType, size: number): TypedArray {
+  switch (d) {
+    case "f32":
+      return new Float32Array(size);
+    case "i32":
+      return new Int32Array(size);
+    case "bool":
+      return new Uint8Array(size);
+    case "f64":
+      return new Float64Array(size);
+  }
+}
+
+/** The result dtype of a binary op on `a` and `b`: the larger of the two in promotion order. */
+export function promote(a: DType, b: DType): DType {
+  return DTYPES.indexOf(a) >= DTYPES.indexOf(b) ? a : b;
+}
