@@ -1,0 +1,278 @@
+/**
+ * Elementwise kernels of the reference backend: `unary`, `binary`, `where` and `cast`.
+ *
+ * Arithmetic happens in float64; every result is then stored as its output dtype holds it
+ * ({@link toDType}: `f32` rounds to nearest, `i32` truncates and wraps, `bool` is 0/1).
+ * @module
+ */
+import type { DType } from "../../shape/dtype.js";
+import type { ArithOp, BinaryOp, Buf, CompareOp, UnaryOp } from "../backend.js";
+import { dataOf, forEachIndex, toDType } from "./storage.js";
+
+const TWO_OVER_SQRT_PI = 2 / Math.sqrt(Math.PI);
+
+/**
+ * The error function, accurate to a few units in the last place of float64 (relative ≈ 1e-15).
+ *
+ * - `|x| < 2.5`: the series `erf x = 2/√π · e^{−x²} · Σ_{n≥0} 2ⁿ x^{2n+1} / (1·3·5···(2n+1))`, whose
+ *   terms are all positive (no cancellation).
+ * - `2.5 ≤ |x| < 6`: `erf x = 1 − erfc x` with the continued fraction
+ *   `erfc x = e^{−x²}/√π · 1/(x + (1/2)/(x + 1/(x + (3/2)/(x + 2/(x + …)))))`.
+ * - `|x| ≥ 6`: `±1` (erfc 6 ≈ 2e−17 is below half an ulp of 1).
+ *
+ * Odd: `erf(−x) = −erf(x)`, and `erf(−0) = −0`.
+ * @example
+ * ```ts
+ * erf(1); // 0.8427007929497149
+ * ```
+ */
+export function erf(x: number): number {
+  if (Number.isNaN(x)) return Number.NaN;
+  if (x === 0) return x;
+  const ax = Math.abs(x);
+  let r: number;
+  if (ax < 2.5) {
+    let term = ax;
+    let sum = ax;
+    for (let n = 1; term > sum * 1e-17; n++) {
+      term *= (2 * ax * ax) / (2 * n + 1);
+      sum += term;
+    }
+    r = TWO_OVER_SQRT_PI * Math.exp(-ax * ax) * sum;
+  } else if (ax < 6) {
+    // Evaluate the continued fraction from the tail back; 80 levels converge for x ≥ 2.5.
+    let f = ax;
+    for (let n = 80; n >= 1; n--) f = ax + n / 2 / f;
+    r = 1 - Math.exp(-ax * ax) / Math.sqrt(Math.PI) / f;
+  } else {
+    r = 1;
+  }
+  return x < 0 ? -r : r;
+}
+
+/** The logistic sigmoid `1 / (1 + e^{−x})`, written so that it never overflows. */
+function logistic(x: number): number {
+  if (x >= 0) return 1 / (1 + Math.exp(-x));
+  const e = Math.exp(x);
+  return e / (1 + e);
+}
+
+/**
+ * The scalar function that `unary(op, …)` applies. For `i32` the caller wraps the result, so
+ * `neg` and `abs` of −2³¹ give −2³¹ (two's complement, like Rust's `wrapping_neg`/`wrapping_abs`).
+ * `sign` gives −1, 0 or 1 (and keeps −0 and NaN).
+ * @example
+ * ```ts
+ * unaryFn("logistic")(0); // 0.5
+ * ```
+ */
+export function unaryFn(op: UnaryOp): (x: number) => number {
+  switch (op) {
+    case "neg":
+      return (x) => -x;
+    case "exp":
+      return Math.exp;
+    case "log":
+      return Math.log;
+    case "sin":
+      return Math.sin;
+    case "cos":
+      return Math.cos;
+    case "tanh":
+      return Math.tanh;
+    case "logistic":
+      return logistic;
+    case "sqrt":
+      return Math.sqrt;
+    case "abs":
+      return Math.abs;
+    case "sign":
+      return Math.sign;
+    case "floor":
+      return Math.floor;
+    case "erf":
+      return erf;
+  }
+}
+
+/**
+ * `out[i] = op(x[i])`, computed in float64 and stored as `out.dtype`.
+ * @example
+ * ```ts
+ * unary("exp", x, out); // out[i] = e^{x[i]}
+ * ```
+ */
+export function unary(op: UnaryOp, x: Buf, out: Buf): void {
+  const f = unaryFn(op);
+  const xs = dataOf(x);
+  const os = dataOf(out);
+  for (let i = 0; i < out.size; i++) os[i] = toDType(out.dtype, f(xs[i]));
+}
+
+/**
+ * `a^b` for i32 with `b` an integer: exact modulo 2³² for `b ≥ 0` (`0^0 = 1`); for `b < 0` the
+ * exact value truncated toward zero (so `1`, `±1` for `a = −1`, and `0` otherwise, also for `a = 0`).
+ */
+function powI32(a: number, b: number): number {
+  if (b < 0) {
+    if (a === 1) return 1;
+    if (a === -1) return b % 2 === 0 ? 1 : -1;
+    return 0;
+  }
+  let result = 1;
+  let base = a | 0;
+  let e = b;
+  while (e > 0) {
+    if (e % 2 === 1) result = Math.imul(result, base);
+    base = Math.imul(base, base);
+    e = Math.floor(e / 2);
+  }
+  return result;
+}
+
+/**
+ * The scalar arithmetic of `binary` for operands of `dtype`.
+ *
+ * Floats: IEEE float64 (`/` gives ±Infinity or NaN on division by zero), `max`/`min` propagate
+ * NaN (`Math.max`/`Math.min`), `pow` is `Math.pow`.
+ * i32: `add sub mul` wrap modulo 2³²; `div` truncates toward zero, `x / 0 = 0`, and
+ * `−2³¹ / −1 = −2³¹` (wraps); `pow` as described in `powI32`.
+ * @example
+ * ```ts
+ * arith("div", "i32", -7, 2); // -3
+ * arith("mul", "i32", 65536, 65536); // 0
+ * ```
+ */
+export function arith(op: ArithOp, dtype: DType, a: number, b: number): number {
+  if (dtype === "i32") {
+    switch (op) {
+      case "add":
+        return (a + b) | 0;
+      case "sub":
+        return (a - b) | 0;
+      case "mul":
+        return Math.imul(a, b);
+      case "div":
+        return b === 0 ? 0 : Math.trunc(a / b) | 0;
+      case "max":
+        return Math.max(a, b);
+      case "min":
+        return Math.min(a, b);
+      case "pow":
+        return powI32(a, b);
+    }
+  }
+  switch (op) {
+    case "add":
+      return a + b;
+    case "sub":
+      return a - b;
+    case "mul":
+      return a * b;
+    case "div":
+      return a / b;
+    case "max":
+      return Math.max(a, b);
+    case "min":
+      return Math.min(a, b);
+    case "pow":
+      return a ** b;
+  }
+}
+
+/**
+ * A comparison as 1 (true) or 0 (false). Any comparison with NaN is false, except `ne`.
+ * @example
+ * ```ts
+ * compare("le", 2, 2); // 1
+ * ```
+ */
+export function compare(op: CompareOp, a: number, b: number): number {
+  switch (op) {
+    case "lt":
+      return a < b ? 1 : 0;
+    case "le":
+      return a <= b ? 1 : 0;
+    case "gt":
+      return a > b ? 1 : 0;
+    case "ge":
+      return a >= b ? 1 : 0;
+    case "eq":
+      return a === b ? 1 : 0;
+    case "ne":
+      return a !== b ? 1 : 0;
+  }
+}
+
+const COMPARE_OPS: readonly string[] = ["lt", "le", "gt", "ge", "eq", "ne"];
+
+/**
+ * `out[idx] = op(a[Σ idx·aStrides], b[Σ idx·bStrides])` over the contiguous output `shape`.
+ * Arithmetic follows the dtype of `a` (see {@link arith}); comparisons give bool 0/1.
+ * @example
+ * ```ts
+ * // a row vector plus a column vector: [2, 3] = [1, 3] + [2, 1]
+ * binary("add", a, b, out, [2, 3], [0, 1], [1, 0]);
+ * ```
+ */
+export function binary(
+  op: BinaryOp,
+  a: Buf,
+  b: Buf,
+  out: Buf,
+  shape: readonly number[],
+  aStrides: readonly number[],
+  bStrides: readonly number[],
+): void {
+  const as = dataOf(a);
+  const bs = dataOf(b);
+  const os = dataOf(out);
+  const isCompare = COMPARE_OPS.includes(op);
+  forEachIndex(shape, [aStrides, bStrides], (i, [ao, bo]) => {
+    const v = isCompare
+      ? compare(op as CompareOp, as[ao], bs[bo])
+      : arith(op as ArithOp, a.dtype, as[ao], bs[bo]);
+    os[i] = toDType(out.dtype, v);
+  });
+}
+
+/**
+ * `out[idx] = cond[idx] != 0 ? a[idx] : b[idx]`, each operand read through its own strides.
+ * @example
+ * ```ts
+ * where(cond, a, b, out, [4], [1], [1], [0]); // b is a broadcast scalar
+ * ```
+ */
+export function where(
+  cond: Buf,
+  a: Buf,
+  b: Buf,
+  out: Buf,
+  shape: readonly number[],
+  condStrides: readonly number[],
+  aStrides: readonly number[],
+  bStrides: readonly number[],
+): void {
+  const cs = dataOf(cond);
+  const as = dataOf(a);
+  const bs = dataOf(b);
+  const os = dataOf(out);
+  forEachIndex(shape, [condStrides, aStrides, bStrides], (i, [co, ao, bo]) => {
+    os[i] = toDType(out.dtype, cs[co] !== 0 ? as[ao] : bs[bo]);
+  });
+}
+
+/**
+ * Converts every element to `out.dtype` with {@link toDType}: float → i32 truncates toward zero
+ * (values outside the i32 range wrap modulo 2³², NaN gives 0), anything → bool is `!= 0`,
+ * bool → number is 0/1, f64 → f32 rounds to nearest.
+ * @example
+ * ```ts
+ * cast(x, out); // x f32 [-1.5, 2.5] → out i32 [-1, 2]
+ * ```
+ */
+export function cast(x: Buf, out: Buf): void {
+  const xs = dataOf(x);
+  const os = dataOf(out);
+  for (let i = 0; i < out.size; i++) os[i] = toDType(out.dtype, xs[i]);
+}
