@@ -1,0 +1,319 @@
+/**
+ * Elementwise primitives: one-argument functions, two-argument arithmetic and comparisons with
+ * numpy broadcasting, `where`, `cast` and `stop_gradient`. Each is declared once here with its shape
+ * rule, kernel, derivatives and batching rule.
+ * @module
+ */
+import type { BinaryOp, UnaryOp } from "../backend/backend.js";
+import type { Maybe, PrimRule } from "../ir/primitive.js";
+import { bind1 } from "../ir/trace.js";
+import type { DType } from "../shape/dtype.js";
+import { isFloat } from "../shape/dtype.js";
+import { DTypeError } from "../shape/errors.js";
+import type { AnyTensor as T } from "../tensor/tensor.js";
+import { scalar } from "./constants.js";
+import { moveAxisTo, reshape } from "./movement.js";
+import { reduceSum } from "./reduce.js";
+import { broadcastShapes, broadcastStrides, requireDtype, sameDtype } from "./shapes.js";
+
+// ─── internal ops (untyped; the typed public API wraps them) ──────────────────────────────
+
+export const neg = (x: T): T => bind1("neg", [x], {});
+export const exp = (x: T): T => bind1("exp", [x], {});
+export const log = (x: T): T => bind1("log", [x], {});
+export const sin = (x: T): T => bind1("sin", [x], {});
+export const cos = (x: T): T => bind1("cos", [x], {});
+export const tanh = (x: T): T => bind1("tanh", [x], {});
+export const logistic = (x: T): T => bind1("logistic", [x], {});
+export const sqrt = (x: T): T => bind1("sqrt", [x], {});
+export const abs = (x: T): T => bind1("abs", [x], {});
+export const sign = (x: T): T => bind1("sign", [x], {});
+export const floor = (x: T): T => bind1("floor", [x], {});
+export const erf = (x: T): T => bind1("erf", [x], {});
+
+/** A tensor operand or a plain number (taken in the other operand's dtype). */
+export type Operand = T | number;
+const lift = (a: Operand, like: Operand): T =>
+  typeof a === "number" ? scalar(a, typeof like === "number" ? "f32" : like.dtype) : a;
+const bin =
+  (p: "add" | "sub" | "mul" | "div" | "max" | "min" | "pow" | "lt" | "le" | "gt" | "ge" | "eq" | "ne") =>
+  (a: Operand, b: Operand): T =>
+    bind1(p, [lift(a, b), lift(b, a)], {});
+export const add = bin("add");
+export const sub = bin("sub");
+export const mul = bin("mul");
+export const div = bin("div");
+export const maximum = bin("max");
+export const minimum = bin("min");
+export const pow = bin("pow");
+export const lt = bin("lt");
+export const le = bin("le");
+export const gt = bin("gt");
+export const ge = bin("ge");
+export const eq = bin("eq");
+export const ne = bin("ne");
+/** `cond ? a : b`, elementwise with broadcasting. */
+export const where = (cond: T, a: Operand, b: Operand): T => bind1("where", [cond, lift(a, b), lift(b, a)], {});
+/** Converts to another dtype (a no-op when it already has it). */
+export const cast = (x: T, dtype: DType): T => (x.dtype === dtype ? x : bind1("cast", [x], { dtype }));
+/** The identity whose derivative is zero. */
+export const stopGradient = (x: T): T => bind1("stop_gradient", [x], {});
+export const square = (x: T): T => mul(x, x);
+export const reciprocal = (x: T): T => div(1, x);
+
+/** Sums `ct` down to `shape`, undoing numpy broadcasting (the VJP of a broadcast). */
+export function unbroadcast(ct: T, shape: readonly number[]): T {
+  if (ct.shape.length === shape.length && ct.shape.every((d: number, i: number) => d === shape[i])) return ct;
+  const lead = ct.shape.length - shape.length;
+  const axes: number[] = [];
+  for (let i = 0; i < ct.shape.length; i++) {
+    if (i < lead || (shape[i - lead] === 1 && ct.shape[i] !== 1)) axes.push(i);
+  }
+  return reshape(reduceSum(ct, axes), shape);
+}
+
+// ─── shared rule pieces ───────────────────────────────────────────────────────────────────
+
+const FLOATS: DType[] = ["f32", "f64"];
+const NUMERIC: DType[] = ["f32", "f64", "i32"];
+
+/** Batching for any elementwise primitive: batch axes go first; unbatched operands broadcast. */
+function batchElementwise(prim: ElementwisePrim) {
+  return (args: T[], dims: Maybe<number>[], params: any): [T[], Maybe<number>[]] => {
+    const rank = Math.max(...args.map((a, i) => a.rank - (dims[i] === null ? 0 : 1)));
+    const moved = args.map((a, i) => {
+      const d = dims[i];
+      if (d === null) return a;
+      const front = moveAxisTo(a, d, 0);
+      const rest = front.shape.slice(1);
+      return reshape(front, [front.shape[0], ...new Array(rank - rest.length).fill(1), ...rest]);
+    });
+    return [[bind1(prim, moved, params)], [0]];
+  };
+}
+
+/** `t·g`, skipping the product when `g` is ±1. */
+function scale(t: T, g: T | number): T {
+  if (g === 1) return t;
+  if (g === -1) return neg(t);
+  return mul(t, g);
+}
+
+type Partial = T | number | null;
+
+function unaryRule(op: UnaryOp, dtypes: DType[], d: (x: T, y: T) => Partial): PrimRule<any> {
+  return {
+    abstractEval: ([x]) => {
+      requireDtype(op, x.dtype, dtypes);
+      return [x];
+    },
+    impl: (be, [x], [y]) => be.unary(op, x, y),
+    jvp: ([x], [t], _p, [y]) => {
+      const g = t && d(x, y);
+      return [t && g !== null ? scale(t, g) : null];
+    },
+    vjp: ([ct], [x], [y]) => {
+      const g = ct && d(x, y);
+      return [ct && g !== null ? scale(ct, g) : null];
+    },
+    batch: batchElementwise(op),
+  };
+}
+
+function binaryAval(op: string, a: { shape: readonly number[]; dtype: DType }, b: typeof a, out?: DType) {
+  const dtype = sameDtype(op, [a, b]);
+  return [{ shape: broadcastShapes(op, a.shape, b.shape), dtype: out ?? dtype }];
+}
+
+function binaryImpl(op: BinaryOp): PrimRule<any>["impl"] {
+  return (be, [a, b], [y], [aa, ab]) => {
+    const shape = broadcastShapes(op, aa.shape, ab.shape);
+    be.binary(op, a, b, y, shape, broadcastStrides(aa.shape, shape), broadcastStrides(ab.shape, shape));
+  };
+}
+
+/** A differentiable binary rule from the partial derivatives ∂y/∂a and ∂y/∂b. */
+function arithRule(
+  op: "add" | "sub" | "mul" | "div" | "max" | "min" | "pow",
+  da: (a: T, b: T, y: T) => Partial,
+  db: (a: T, b: T, y: T) => Partial,
+): PrimRule<any> {
+  return {
+    abstractEval: ([a, b]) => {
+      requireDtype(op, a.dtype, NUMERIC);
+      return binaryAval(op, a, b);
+    },
+    impl: binaryImpl(op),
+    jvp: ([a, b], [ta, tb], _p, [y]) => {
+      if (!isFloat(y.dtype)) return [null];
+      const ga = ta && da(a, b, y);
+      const gb = tb && db(a, b, y);
+      const pa = ta && ga !== null ? scale(ta, ga) : null;
+      const pb = tb && gb !== null ? scale(tb, gb) : null;
+      const sum = pa && pb ? add(pa, pb) : (pa ?? pb);
+      return [sum ? broadcastTo(sum, y.shape) : null];
+    },
+    vjp: ([ct], [a, b], [y]) => {
+      if (!ct || !isFloat(y.dtype)) return [null, null];
+      const ga = da(a, b, y);
+      const gb = db(a, b, y);
+      return [
+        ga !== null ? unbroadcast(scale(ct, ga), a.shape) : null,
+        gb !== null ? unbroadcast(scale(ct, gb), b.shape) : null,
+      ];
+    },
+    batch: batchElementwise(op),
+  };
+}
+
+function broadcastTo(x: T, shape: readonly number[]): T {
+  if (x.shape.length === shape.length && x.shape.every((d: number, i: number) => d === shape[i])) return x;
+  return bind1("broadcast_to", [x], { shape });
+}
+
+function compareRule(op: "lt" | "le" | "gt" | "ge" | "eq" | "ne"): PrimRule<any> {
+  return {
+    abstractEval: ([a, b]) => binaryAval(op, a, b, "bool"),
+    impl: binaryImpl(op),
+    jvp: () => [null],
+    vjp: () => [null, null],
+    batch: batchElementwise(op),
+  };
+}
+
+/** Where `a` equals `y` (the selected operand of max/min), 1; elsewhere 0. Ties split evenly. */
+function selectMask(a: T, b: T, y: T, first: boolean): T {
+  const ma = cast(eq(a, y), y.dtype);
+  const mb = cast(eq(b, y), y.dtype);
+  return div(first ? ma : mb, add(ma, mb));
+}
+
+// ─── the rules ────────────────────────────────────────────────────────────────────────────
+
+type ElementwisePrim =
+  | "neg"
+  | "exp"
+  | "log"
+  | "sin"
+  | "cos"
+  | "tanh"
+  | "logistic"
+  | "sqrt"
+  | "abs"
+  | "sign"
+  | "floor"
+  | "erf"
+  | "add"
+  | "sub"
+  | "mul"
+  | "div"
+  | "max"
+  | "min"
+  | "pow"
+  | "lt"
+  | "le"
+  | "gt"
+  | "ge"
+  | "eq"
+  | "ne"
+  | "where"
+  | "cast"
+  | "stop_gradient";
+
+const TWO_OVER_SQRT_PI = 2 / Math.sqrt(Math.PI);
+
+/** The elementwise rules. */
+export const elementwiseRules: { [P in ElementwisePrim]: PrimRule<P> } = {
+  neg: unaryRule("neg", NUMERIC, () => -1),
+  exp: unaryRule("exp", FLOATS, (_x, y) => y),
+  log: unaryRule("log", FLOATS, (x) => reciprocal(x)),
+  sin: unaryRule("sin", FLOATS, (x) => cos(x)),
+  cos: unaryRule("cos", FLOATS, (x) => neg(sin(x))),
+  tanh: unaryRule("tanh", FLOATS, (_x, y) => sub(1, mul(y, y))),
+  logistic: unaryRule("logistic", FLOATS, (_x, y) => mul(y, sub(1, y))),
+  sqrt: unaryRule("sqrt", FLOATS, (_x, y) => div(0.5, y)),
+  abs: unaryRule("abs", NUMERIC, (x) => sign(x)),
+  sign: unaryRule("sign", NUMERIC, () => null),
+  floor: unaryRule("floor", FLOATS, () => null),
+  erf: unaryRule("erf", FLOATS, (x) => mul(TWO_OVER_SQRT_PI, exp(neg(mul(x, x))))),
+  add: arithRule(
+    "add",
+    () => 1,
+    () => 1,
+  ),
+  sub: arithRule(
+    "sub",
+    () => 1,
+    () => -1,
+  ),
+  mul: arithRule(
+    "mul",
+    (_a, b) => b,
+    (a) => a,
+  ),
+  div: arithRule(
+    "div",
+    (_a, b) => reciprocal(b),
+    (_a, b, y) => neg(div(y, b)),
+  ),
+  max: arithRule(
+    "max",
+    (a, b, y) => selectMask(a, b, y, true),
+    (a, b, y) => selectMask(a, b, y, false),
+  ),
+  min: arithRule(
+    "min",
+    (a, b, y) => selectMask(a, b, y, true),
+    (a, b, y) => selectMask(a, b, y, false),
+  ),
+  pow: arithRule(
+    "pow",
+    // d/da a^b = b·a^(b−1); written as b·y/a where a ≠ 0 so that a = 0, b ≥ 1 stays finite
+    (a, b) => mul(b, pow(a, sub(b, 1))),
+    // d/db a^b = y·log a (0 where a = 0)
+    (a, _b, y) => where(eq(a, 0), 0, mul(y, log(where(eq(a, 0), 1, a)))),
+  ),
+  lt: compareRule("lt"),
+  le: compareRule("le"),
+  gt: compareRule("gt"),
+  ge: compareRule("ge"),
+  eq: compareRule("eq"),
+  ne: compareRule("ne"),
+  where: {
+    abstractEval: ([c, a, b]) => {
+      if (c.dtype !== "bool") throw new DTypeError("where", `the condition must be bool, got ${c.dtype}`);
+      const dtype = sameDtype("where", [a, b]);
+      const shape = broadcastShapes("where", broadcastShapes("where", c.shape, a.shape), b.shape);
+      return [{ shape, dtype }];
+    },
+    impl: (be, [c, a, b], [y], [ac, aa, ab]) => {
+      const shape = broadcastShapes("where", broadcastShapes("where", ac.shape, aa.shape), ab.shape);
+      const st = (s: readonly number[]) => broadcastStrides(s, shape);
+      be.where(c, a, b, y, shape, st(ac.shape), st(aa.shape), st(ab.shape));
+    },
+    jvp: ([c], [, ta, tb], _p, [y]) => {
+      if (!ta && !tb) return [null];
+      return [where(c, ta ?? scalar(0, y.dtype), tb ?? scalar(0, y.dtype))];
+    },
+    vjp: ([ct], [c, a, b]) => {
+      if (!ct) return [null, null, null];
+      const z = scalar(0, ct.dtype);
+      return [null, unbroadcast(where(c, ct, z), a.shape), unbroadcast(where(c, z, ct), b.shape)];
+    },
+    batch: batchElementwise("where"),
+  },
+  cast: {
+    abstractEval: ([x], { dtype }) => [{ shape: x.shape, dtype }],
+    impl: (be, [x], [y]) => be.cast(x, y),
+    jvp: ([x], [t], { dtype }) => [t && isFloat(x.dtype) && isFloat(dtype) ? cast(t, dtype) : null],
+    vjp: ([ct], [x], _o, { dtype }) => [ct && isFloat(x.dtype) && isFloat(dtype) ? cast(ct, x.dtype) : null],
+    batch: batchElementwise("cast"),
+  },
+  stop_gradient: {
+    abstractEval: ([x]) => [x],
+    impl: (be, [x], [y], [ax]) => be.copy(x, 0, [1], y, 0, [1], [ax.shape.reduce((p, d) => p * d, 1)]),
+    jvp: () => [null],
+    vjp: () => [null],
+    batch: batchElementwise("stop_gradient"),
+  },
+};
