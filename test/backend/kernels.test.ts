@@ -1,0 +1,672 @@
+/**
+ * Cross-backend checks: one table, one row per kernel (and dtype/op family). Each row has a
+ * fast-check arbitrary of plain parameters (shapes, strides, flags, values), a function that turns
+ * them into a kernel call, and a tolerance. The harness runs the call on `wasmBackend` and on
+ * `referenceBackend` with identical f32-representable inputs and compares every output element.
+ *
+ * Tolerances: `exact` for integer, bool, random and IEEE correctly-rounded f32 operations
+ * (add, sub, mul, div, sqrt, …: the float64 result rounded once to f32 is the correctly rounded f32
+ * result); `close(rel, abs)` for transcendental functions; sums (reduce, matmul, conv, scatterAdd)
+ * are compared against `abs + rel·√k·M` where `M` is the same kernel run on `|inputs|` (the scale
+ * of the rounding error of a sum of k terms, immune to cancellation).
+ *
+ * Until `src/backend/wasm/backend.ts` exists the table runs reference against reference.
+ */
+import { existsSync } from "node:fs";
+import fc from "fast-check";
+import { describe, it } from "vitest";
+import type {
+  ArithOp,
+  Backend,
+  Buf,
+  CompareOp,
+  Conv2dGeometry,
+  ReduceOp,
+  UnaryOp,
+} from "../../src/backend/backend.js";
+import { referenceBackend } from "../../src/backend/reference.js";
+import type { DType } from "../../src/shape/dtype.js";
+
+// ---------- the backend under test ----------
+
+const wasmModule = new URL("../../src/backend/wasm/backend.ts", import.meta.url);
+const candidate: Backend = existsSync(wasmModule)
+  ? ((await import(/* @vite-ignore */ wasmModule.href)) as { wasmBackend: Backend }).wasmBackend
+  : referenceBackend;
+if (candidate === referenceBackend)
+  console.warn("kernels.test: no wasm backend yet, reference vs reference");
+
+// ---------- harness ----------
+
+type Tol = { exact: true } | { exact: false; rel: number; abs: number; sumOf?: number };
+const exact: Tol = { exact: true };
+const close = (rel: number, abs: number): Tol => ({ exact: false, rel, abs });
+/** Tolerance for a sum of `k` products in f32, scaled by the magnitude run. */
+const sumTol = (k: number): Tol => ({ exact: false, rel: 2e-6, abs: 1e-6, sumOf: Math.max(1, k) });
+
+/** One kernel call: its inputs (data as given to `write`), outputs, and the call itself. */
+interface Case {
+  inputs: { dtype: DType; data: readonly number[] }[];
+  outputs: { dtype: DType; size: number }[];
+  call: (be: Backend, ins: Buf[], outs: Buf[]) => void;
+  tol: Tol;
+}
+/** A row of the table: parameters from `arb`, turned into a call by `setup`. */
+interface Row<P> {
+  name: string;
+  arb: fc.Arbitrary<P>;
+  setup: (p: P) => Case;
+  runs?: number;
+}
+const row = <P>(r: Row<P>): Row<unknown> => r as Row<unknown>;
+
+/** Outputs start as garbage (the same in both backends) so "overwrites" is checked too. */
+const GARBAGE: Record<DType, number> = { f32: 3.25, f64: 3.25, i32: 77, bool: 1 };
+
+function execute(be: Backend, c: Case, absInputs = false): number[][] {
+  // Allocate everything first: a wasm view or write may not survive a later allocation.
+  const ins = c.inputs.map(({ dtype, data }) => be.alloc(dtype, data.length));
+  const outs = c.outputs.map(({ dtype, size }) => be.alloc(dtype, size));
+  for (const [i, { dtype, data }] of c.inputs.entries()) {
+    const float = dtype === "f32" || dtype === "f64";
+    be.write(ins[i], absInputs && float ? data.map(Math.abs) : data);
+  }
+  for (const [i, { dtype }] of c.outputs.entries()) be.fill(outs[i], GARBAGE[dtype]);
+  c.call(be, ins, outs);
+  const result = outs.map((o) => Array.from(be.read(o)));
+  for (const b of [...ins, ...outs]) be.free(b);
+  return result;
+}
+
+function same(w: number, r: number): boolean {
+  return w === r || (Number.isNaN(w) && Number.isNaN(r));
+}
+
+/** Runs one case on both backends and throws a readable message at the first mismatch. */
+function check(c: Case): void {
+  const got = execute(candidate, c);
+  const want = execute(referenceBackend, c);
+  const mag =
+    c.tol.exact || c.tol.sumOf === undefined ? undefined : execute(referenceBackend, c, true);
+  for (let o = 0; o < want.length; o++) {
+    if (got[o].length !== want[o].length)
+      throw new Error(`output ${o}: length ${got[o].length} ≠ ${want[o].length}`);
+    for (let i = 0; i < want[o].length; i++) {
+      const w = got[o][i];
+      const r = want[o][i];
+      if (same(w, r)) continue;
+      let ok = false;
+      let bound = 0;
+      if (!c.tol.exact && Number.isFinite(w) && Number.isFinite(r)) {
+        const scale = mag
+          ? Math.max(Math.abs(r), mag[o][i]) * Math.sqrt(c.tol.sumOf ?? 1)
+          : Math.abs(r);
+        bound = c.tol.abs + c.tol.rel * scale;
+        ok = Math.abs(w - r) <= bound;
+      }
+      if (!ok) {
+        throw new Error(
+          `output ${o}[${i}]: ${candidate.name} ${w} vs reference ${r}` +
+            (c.tol.exact ? " (exact)" : ` (|diff| ${Math.abs(w - r)} > ${bound})`),
+        );
+      }
+    }
+  }
+}
+
+// ---------- arbitraries ----------
+
+/** Sizes including 0, 1, primes and non-multiples of 4, and a few bigger than a SIMD block. */
+const dim = (max = 20) =>
+  fc.oneof(
+    fc.constantFrom(...[0, 1, 2, 3, 4, 5, 7, 8, 13, 17].filter((d) => d <= max)),
+    fc.integer({ min: 0, max }),
+  );
+const len = fc.oneof(dim(20), fc.constantFrom(31, 33, 64, 67, 100));
+const f32 = (x: number) => Math.fround(x);
+/** f32 values in [min, max] with the edges 0, ±1, min, max among them. */
+const val = (min: number, max: number) =>
+  fc
+    .oneof(
+      {
+        weight: 1,
+        arbitrary: fc.constantFrom(
+          ...[0, -0, 1, -1, 0.5, min, max].filter((v) => v >= min && v <= max),
+        ),
+      },
+      { weight: 4, arbitrary: fc.double({ min, max, noNaN: true }) },
+      { weight: 1, arbitrary: fc.integer({ min: -3, max: 3 }).filter((v) => v >= min && v <= max) },
+    )
+    .map(f32);
+const vals = (n: number, v: fc.Arbitrary<number>) => fc.array(v, { minLength: n, maxLength: n });
+const INT_MIN = -(2 ** 31);
+const INT_MAX = 2 ** 31 - 1;
+const i32 = fc.oneof(
+  fc.constantFrom(0, 1, -1, INT_MIN, INT_MAX, 65536, -65536),
+  fc.integer({ min: -100, max: 100 }),
+  fc.integer({ min: INT_MIN, max: INT_MAX }),
+);
+const bool = fc.constantFrom(0, 1);
+const size = (shape: readonly number[]) => shape.reduce((p, d) => p * d, 1);
+/** A shape of rank 0 to 4 whose total size stays small. */
+const shapeArb = fc
+  .integer({ min: 0, max: 4 })
+  .chain((r) => fc.array(dim(r <= 2 ? 17 : 6), { minLength: r, maxLength: r }));
+
+/** How an operand of a broadcasting op is stored: which axes broadcast, in which order it is laid out. */
+interface Layout {
+  bcast: boolean[];
+  perm: number[];
+}
+const layoutArb = (rank: number) =>
+  fc.record({
+    bcast: fc.array(fc.boolean(), { minLength: rank, maxLength: rank }),
+    perm: fc.shuffledSubarray([...Array(rank).keys()], { minLength: rank, maxLength: rank }),
+  });
+/** The stored size and the strides (0 on broadcast axes) of an operand with `layout`. */
+function stridesOf(shape: readonly number[], l: Layout): { size: number; strides: number[] } {
+  const dims = shape.map((d, i) => (l.bcast[i] ? 1 : d));
+  const strides = new Array<number>(shape.length).fill(0);
+  let s = 1;
+  for (let t = shape.length - 1; t >= 0; t--) {
+    const ax = l.perm[t];
+    strides[ax] = l.bcast[ax] ? 0 : s;
+    s *= dims[ax];
+  }
+  return { size: size(dims), strides };
+}
+
+/** Parameters of a broadcasting op with `nOps` operands whose values come from `valArbs`. */
+const broadcastArb = (valArbs: fc.Arbitrary<number>[]) =>
+  shapeArb.chain((shape) =>
+    fc.tuple(...valArbs.map(() => layoutArb(shape.length))).chain((layouts) =>
+      fc.record({
+        shape: fc.constant(shape),
+        layouts: fc.constant(layouts),
+        data: fc.tuple(...layouts.map((l, i) => vals(stridesOf(shape, l).size, valArbs[i]))),
+      }),
+    ),
+  );
+type BroadcastP = { shape: number[]; layouts: Layout[]; data: number[][] };
+
+/** Parameters of a 2-D convolution: sizes, strides, paddings (the after-padding sets the out size). */
+const geometryArb = fc
+  .record({
+    batch: fc.integer({ min: 1, max: 2 }),
+    inH: fc.integer({ min: 1, max: 9 }),
+    inW: fc.integer({ min: 1, max: 9 }),
+    inC: fc.constantFrom(1, 2, 3, 4, 5),
+    outC: fc.constantFrom(1, 2, 3, 4, 5, 6, 7),
+    kH: fc.integer({ min: 1, max: 4 }),
+    kW: fc.integer({ min: 1, max: 4 }),
+    strideH: fc.integer({ min: 1, max: 3 }),
+    strideW: fc.integer({ min: 1, max: 3 }),
+    padTop: fc.integer({ min: 0, max: 2 }),
+    padLeft: fc.integer({ min: 0, max: 2 }),
+    padBottom: fc.integer({ min: 0, max: 2 }),
+    padRight: fc.integer({ min: 0, max: 2 }),
+  })
+  .map(
+    ({ padBottom, padRight, ...g }): Conv2dGeometry => ({
+      ...g,
+      outH: Math.max(0, Math.floor((g.inH + g.padTop + padBottom - g.kH) / g.strideH) + 1),
+      outW: Math.max(0, Math.floor((g.inW + g.padLeft + padRight - g.kW) / g.strideW) + 1),
+    }),
+  );
+const convSizes = (g: Conv2dGeometry) => ({
+  x: g.batch * g.inH * g.inW * g.inC,
+  w: g.kH * g.kW * g.inC * g.outC,
+  y: g.batch * g.outH * g.outW * g.outC,
+});
+/** A geometry and the data of two of its operands. */
+const convArb = (first: "x" | "w" | "y", second: "x" | "w" | "y") =>
+  geometryArb.chain((g) =>
+    fc.record({
+      g: fc.constant(g),
+      a: vals(convSizes(g)[first], val(-2, 2)),
+      b: vals(convSizes(g)[second], val(-2, 2)),
+    }),
+  );
+
+// ---------- the table ----------
+
+const unaryRows: [UnaryOp, DType, fc.Arbitrary<number>, Tol][] = [
+  ["neg", "f32", val(-1e30, 1e30), exact],
+  ["exp", "f32", val(-80, 88), close(1e-5, 0)],
+  ["log", "f32", val(-1, 1e30), close(1e-5, 1e-6)],
+  ["sin", "f32", val(-100, 100), close(1e-5, 2e-6)],
+  ["cos", "f32", val(-100, 100), close(1e-5, 2e-6)],
+  ["tanh", "f32", val(-20, 20), close(1e-5, 1e-6)],
+  ["logistic", "f32", val(-100, 100), close(1e-5, 1e-7)],
+  ["sqrt", "f32", val(-1, 1e30), exact],
+  ["abs", "f32", val(-1e30, 1e30), exact],
+  ["sign", "f32", val(-1e30, 1e30), exact],
+  ["floor", "f32", val(-1e7, 1e7), exact],
+  ["erf", "f32", val(-7, 7), close(1e-5, 1e-6)],
+  ["neg", "i32", i32, exact],
+  ["abs", "i32", i32, exact],
+  ["sign", "i32", i32, exact],
+];
+
+const arithRows: [ArithOp, DType, fc.Arbitrary<number>, fc.Arbitrary<number>, Tol, string?][] = [
+  ["add", "f32", val(-1e30, 1e30), val(-1e30, 1e30), exact],
+  ["sub", "f32", val(-1e30, 1e30), val(-1e30, 1e30), exact],
+  ["mul", "f32", val(-1e20, 1e20), val(-1e20, 1e20), exact],
+  ["div", "f32", val(-1e20, 1e20), val(-1e20, 1e20), exact],
+  ["max", "f32", val(-1e30, 1e30), val(-1e30, 1e30), exact],
+  ["min", "f32", val(-1e30, 1e30), val(-1e30, 1e30), exact],
+  ["pow", "f32", val(0, 100), val(-5, 5), close(1e-5, 1e-6)],
+  [
+    "pow",
+    "f32",
+    val(-10, 10),
+    fc.integer({ min: -5, max: 5 }),
+    close(1e-5, 1e-6),
+    "integer exponent",
+  ],
+  ["add", "i32", i32, i32, exact],
+  ["sub", "i32", i32, i32, exact],
+  ["mul", "i32", i32, i32, exact],
+  ["div", "i32", i32, fc.oneof(i32, fc.constantFrom(0, -1)), exact],
+  ["max", "i32", i32, i32, exact],
+  ["min", "i32", i32, i32, exact],
+  ["pow", "i32", fc.integer({ min: -6, max: 6 }), fc.integer({ min: -3, max: 14 }), exact],
+];
+
+const COMPARES: CompareOp[] = ["lt", "le", "gt", "ge", "eq", "ne"];
+const compareVals: Record<string, fc.Arbitrary<number>> = {
+  f32: fc.oneof(
+    { weight: 6, arbitrary: val(-3, 3) },
+    { weight: 1, arbitrary: fc.constant(Number.NaN) },
+  ),
+  i32: fc.oneof(i32, fc.integer({ min: -2, max: 2 })),
+  bool,
+};
+
+const castRows: [DType, DType, fc.Arbitrary<number>][] = [
+  ["f32", "i32", val(-2e9, 2e9)],
+  ["f32", "bool", val(-3, 3)],
+  ["i32", "f32", i32],
+  ["i32", "bool", i32],
+  ["bool", "f32", bool],
+  ["bool", "i32", bool],
+  ["f32", "f32", val(-1e30, 1e30)],
+];
+
+const reduceRows: [ReduceOp, DType, fc.Arbitrary<number>, (mid: number) => Tol][] = [
+  ["sum", "f32", val(-1e3, 1e3), sumTol],
+  ["max", "f32", val(-3, 3), () => exact],
+  ["min", "f32", val(-3, 3), () => exact],
+  ["argmax", "f32", val(-3, 3), () => exact],
+  ["argmin", "f32", val(-3, 3), () => exact],
+  ["sum", "i32", i32, () => exact],
+  ["max", "i32", i32, () => exact],
+  ["argmin", "i32", fc.integer({ min: -2, max: 2 }), () => exact],
+];
+
+const valuesOf: Record<DType, fc.Arbitrary<number>> = {
+  f32: val(-1e6, 1e6),
+  f64: val(-1e6, 1e6),
+  i32,
+  bool,
+};
+
+const table: Row<unknown>[] = [
+  ...unaryRows.map(([op, dtype, v, tol]) =>
+    row({
+      name: `unary ${op} ${dtype}`,
+      arb: len.chain((n) => vals(n, v)),
+      setup: (data) => ({
+        inputs: [{ dtype, data }],
+        outputs: [{ dtype, size: data.length }],
+        call: (be, [x], [out]) => be.unary(op, x, out),
+        tol,
+      }),
+    }),
+  ),
+  ...arithRows.map(([op, dtype, va, vb, tol, note]) =>
+    row({
+      name: `binary ${op} ${dtype}${note ? ` (${note})` : ""}`,
+      arb: broadcastArb([va, vb]),
+      setup: ({ shape, layouts, data }: BroadcastP) => ({
+        inputs: data.map((d) => ({ dtype, data: d })),
+        outputs: [{ dtype, size: size(shape) }],
+        call: (be, [a, b], [out]) =>
+          be.binary(
+            op,
+            a,
+            b,
+            out,
+            shape,
+            stridesOf(shape, layouts[0]).strides,
+            stridesOf(shape, layouts[1]).strides,
+          ),
+        tol,
+      }),
+    }),
+  ),
+  ...(["f32", "i32", "bool"] as const).flatMap((dtype) =>
+    COMPARES.map((op) =>
+      row({
+        name: `binary ${op} ${dtype}`,
+        arb: broadcastArb([compareVals[dtype], compareVals[dtype]]),
+        runs: 25,
+        setup: ({ shape, layouts, data }: BroadcastP) => ({
+          inputs: data.map((d) => ({ dtype, data: d })),
+          outputs: [{ dtype: "bool", size: size(shape) }],
+          call: (be, [a, b], [out]) =>
+            be.binary(
+              op,
+              a,
+              b,
+              out,
+              shape,
+              stridesOf(shape, layouts[0]).strides,
+              stridesOf(shape, layouts[1]).strides,
+            ),
+          tol: exact,
+        }),
+      }),
+    ),
+  ),
+  ...(["f32", "i32"] as const).map((dtype) =>
+    row({
+      name: `where ${dtype}`,
+      arb: broadcastArb([bool, valuesOf[dtype], valuesOf[dtype]]),
+      setup: ({ shape, layouts, data }: BroadcastP) => ({
+        inputs: data.map((d, i) => ({ dtype: i === 0 ? "bool" : dtype, data: d })),
+        outputs: [{ dtype, size: size(shape) }],
+        call: (be, [c, a, b], [out]) =>
+          be.where(
+            c,
+            a,
+            b,
+            out,
+            shape,
+            ...(layouts.map((l) => stridesOf(shape, l).strides) as [number[], number[], number[]]),
+          ),
+        tol: exact,
+      }),
+    }),
+  ),
+  ...castRows.map(([from, to, v]) =>
+    row({
+      name: `cast ${from} → ${to}`,
+      arb: len.chain((n) => vals(n, v)),
+      setup: (data) => ({
+        inputs: [{ dtype: from, data }],
+        outputs: [{ dtype: to, size: data.length }],
+        call: (be, [x], [out]) => be.cast(x, out),
+        tol: exact,
+      }),
+    }),
+  ),
+  ...reduceRows.map(([op, dtype, v, tol]) =>
+    row({
+      name: `reduce ${op} ${dtype}`,
+      arb: fc
+        .record({
+          outer: dim(7),
+          mid: op === "sum" ? dim(40) : dim(40).map((d) => Math.max(1, d)),
+          inner: dim(7),
+        })
+        .chain((s) => fc.record({ s: fc.constant(s), data: vals(s.outer * s.mid * s.inner, v) })),
+      setup: ({ s: { outer, mid, inner }, data }) => ({
+        inputs: [{ dtype, data }],
+        outputs: [{ dtype: op.startsWith("arg") ? "i32" : dtype, size: outer * inner }],
+        call: (be, [x], [out]) => be.reduce(op, x, out, outer, mid, inner),
+        tol: tol(mid),
+      }),
+    }),
+  ),
+];
+
+/** A strided source (permuted, stepped, broadcast, offset) and a permuted destination for `copy`. */
+interface CopyP {
+  dtype: DType;
+  shape: number[];
+  src: { perm: number[]; bcast: boolean[]; step: number[]; offset: number };
+  dst: { perm: number[]; offset: number };
+}
+/** Row-major strides of `dims` laid out in the axis order `perm`. */
+function permutedStrides(dims: readonly number[], perm: readonly number[]): number[] {
+  const strides = new Array<number>(dims.length).fill(0);
+  let s = 1;
+  for (let t = dims.length - 1; t >= 0; t--) {
+    strides[perm[t]] = s;
+    s *= dims[perm[t]];
+  }
+  return strides;
+}
+function copyLayout(p: CopyP) {
+  const big = p.shape.map((d, i) => (p.src.bcast[i] ? 1 : d * p.src.step[i]));
+  const base = permutedStrides(big, p.src.perm);
+  return {
+    xStrides: base.map((s, i) => (p.src.bcast[i] ? 0 : s * p.src.step[i])),
+    xSize: p.src.offset + size(big),
+    outStrides: permutedStrides(p.shape, p.dst.perm),
+    outSize: p.dst.offset + size(p.shape) + 2,
+  };
+}
+const copyArb = fc.constantFrom<DType>("f32", "i32", "bool").chain((dtype) =>
+  shapeArb.chain((shape) => {
+    const r = shape.length;
+    const perm = fc.shuffledSubarray([...Array(r).keys()], { minLength: r, maxLength: r });
+    return fc
+      .record({
+        dtype: fc.constant(dtype),
+        shape: fc.constant(shape),
+        src: fc.record({
+          perm,
+          bcast: fc.array(fc.boolean(), { minLength: r, maxLength: r }),
+          step: fc.array(fc.integer({ min: 1, max: 3 }), { minLength: r, maxLength: r }),
+          offset: fc.integer({ min: 0, max: 5 }),
+        }),
+        dst: fc.record({ perm, offset: fc.integer({ min: 0, max: 5 }) }),
+      })
+      .chain((p) =>
+        fc.record({ p: fc.constant(p), data: vals(copyLayout(p).xSize, valuesOf[dtype]) }),
+      );
+  }),
+);
+
+const matmulArb = fc
+  .record({
+    batch: fc.integer({ min: 1, max: 3 }),
+    m: dim(17),
+    k: fc.oneof(dim(17), fc.constantFrom(31, 64, 67)),
+    n: dim(17),
+    transA: fc.boolean(),
+    transB: fc.boolean(),
+    shareA: fc.boolean(),
+    shareB: fc.boolean(),
+  })
+  .chain((s) =>
+    fc.record({
+      s: fc.constant(s),
+      a: vals((s.shareA ? 1 : s.batch) * s.m * s.k, val(-2, 2)),
+      b: vals((s.shareB ? 1 : s.batch) * s.k * s.n, val(-2, 2)),
+    }),
+  );
+
+const gatherArb = (v: fc.Arbitrary<number>) =>
+  fc
+    .record({ outer: dim(5), axisLen: fc.integer({ min: 1, max: 9 }), inner: dim(7) })
+    .chain((s) =>
+      fc.record({
+        s: fc.constant(s),
+        idx: fc.array(fc.integer({ min: 0, max: s.axisLen - 1 }), { maxLength: 11 }),
+      }),
+    )
+    .chain(({ s, idx }) =>
+      fc.record({
+        s: fc.constant(s),
+        idx: fc.constant(idx),
+        // gather reads x [outer, axisLen, inner]; scatterAdd reads upd [outer, nIdx, inner]
+        x: vals(s.outer * s.axisLen * s.inner, v),
+        upd: vals(s.outer * idx.length * s.inner, v),
+      }),
+    );
+
+const randomArb = fc
+  .record({
+    nKeys: fc.integer({ min: 0, max: 4 }),
+    perKey: fc.oneof(dim(40), fc.constantFrom(67, 100)),
+  })
+  .chain((s) => fc.record({ s: fc.constant(s), keys: vals(2 * s.nKeys, i32) }));
+
+table.push(
+  row({
+    name: "copy (transpose, step, broadcast, offsets)",
+    arb: copyArb,
+    runs: 60,
+    setup: ({ p, data }: { p: CopyP; data: number[] }) => {
+      const l = copyLayout(p);
+      return {
+        inputs: [{ dtype: p.dtype, data }],
+        outputs: [{ dtype: p.dtype, size: l.outSize }],
+        call: (be, [x], [out]) =>
+          be.copy(x, p.src.offset, l.xStrides, out, p.dst.offset, l.outStrides, p.shape),
+        tol: exact,
+      };
+    },
+  }),
+  row({
+    name: "matmul f32 (trans flags, shared batch)",
+    arb: matmulArb,
+    runs: 60,
+    setup: ({ s, a, b }) => ({
+      inputs: [
+        { dtype: "f32", data: a },
+        { dtype: "f32", data: b },
+      ],
+      outputs: [{ dtype: "f32", size: s.batch * s.m * s.n }],
+      call: (be, [A, B], [out]) =>
+        be.matmul(
+          A,
+          B,
+          out,
+          s.batch,
+          s.m,
+          s.k,
+          s.n,
+          s.transA,
+          s.transB,
+          s.shareA ? 0 : s.m * s.k,
+          s.shareB ? 0 : s.k * s.n,
+        ),
+      tol: sumTol(s.k),
+    }),
+  }),
+  row({
+    name: "conv2d f32",
+    arb: convArb("x", "w"),
+    runs: 50,
+    setup: ({ g, a, b }) => ({
+      inputs: [
+        { dtype: "f32", data: a },
+        { dtype: "f32", data: b },
+      ],
+      outputs: [{ dtype: "f32", size: convSizes(g).y }],
+      call: (be, [x, w], [y]) => be.conv2d(x, w, y, g),
+      tol: sumTol(g.kH * g.kW * g.inC),
+    }),
+  }),
+  row({
+    name: "conv2dBackpropInput f32",
+    arb: convArb("y", "w"),
+    runs: 50,
+    setup: ({ g, a, b }) => ({
+      inputs: [
+        { dtype: "f32", data: a },
+        { dtype: "f32", data: b },
+      ],
+      outputs: [{ dtype: "f32", size: convSizes(g).x }],
+      call: (be, [dy, w], [dx]) => be.conv2dBackpropInput(dy, w, dx, g),
+      tol: sumTol(g.kH * g.kW * g.outC),
+    }),
+  }),
+  row({
+    name: "conv2dBackpropFilter f32",
+    arb: convArb("x", "y"),
+    runs: 50,
+    setup: ({ g, a, b }) => ({
+      inputs: [
+        { dtype: "f32", data: a },
+        { dtype: "f32", data: b },
+      ],
+      outputs: [{ dtype: "f32", size: convSizes(g).w }],
+      call: (be, [x, dy], [dw]) => be.conv2dBackpropFilter(x, dy, dw, g),
+      tol: sumTol(g.batch * g.outH * g.outW),
+    }),
+  }),
+  ...(["f32", "i32"] as const).map((dtype) =>
+    row({
+      name: `gather ${dtype}`,
+      arb: gatherArb(valuesOf[dtype]),
+      setup: ({ s, idx, x }) => ({
+        inputs: [
+          { dtype, data: x },
+          { dtype: "i32", data: idx },
+        ],
+        outputs: [{ dtype, size: s.outer * idx.length * s.inner }],
+        call: (be, [X, I], [out]) => be.gather(X, I, out, s.outer, s.axisLen, s.inner, idx.length),
+        tol: exact,
+      }),
+    }),
+  ),
+  row({
+    name: "scatterAdd f32",
+    arb: gatherArb(val(-1e3, 1e3)),
+    setup: ({ s, idx, upd }) => ({
+      inputs: [
+        { dtype: "f32", data: upd },
+        { dtype: "i32", data: idx },
+      ],
+      outputs: [{ dtype: "f32", size: s.outer * s.axisLen * s.inner }],
+      call: (be, [U, I], [out]) =>
+        be.scatterAdd(U, I, out, s.outer, s.axisLen, s.inner, idx.length),
+      tol: sumTol(idx.length),
+    }),
+  }),
+  ...(
+    [
+      ["bits", "i32"],
+      ["uniform", "f32"],
+    ] as const
+  ).map(([kind, dtype]) =>
+    row({
+      name: `random ${kind} ${dtype}`,
+      arb: randomArb,
+      setup: ({ s, keys }) => ({
+        inputs: [{ dtype: "i32", data: keys }],
+        outputs: [{ dtype, size: s.nKeys * s.perKey }],
+        call: (be, [K], [out]) => be.random(kind, K, out, s.nKeys, s.perKey),
+        tol: exact,
+      }),
+    }),
+  ),
+);
+
+// ---------- the run ----------
+
+describe(`kernels: ${candidate.name} vs reference`, () => {
+  for (const r of table) {
+    it(r.name, () => {
+      fc.assert(
+        fc.property(r.arb, (p) => check(r.setup(p))),
+        { numRuns: r.runs ?? 40 },
+      );
+    });
+  }
+  it("random known answer: key (0, 0), counter 0", () => {
+    const c: Case = {
+      inputs: [{ dtype: "i32", data: [0, 0] }],
+      outputs: [{ dtype: "i32", size: 1 }],
+      call: (be, [K], [out]) => be.random("bits", K, out, 1, 1),
+      tol: exact,
+    };
+    const [[h]] = execute(candidate, c);
+    if (h !== (0x6b200159 | 0)) throw new Error(`bits ${h >>> 0} ≠ 0x6b200159`);
+  });
+});
