@@ -18,6 +18,7 @@ import { describe, it } from "vitest";
 import type {
   ArithOp,
   Backend,
+  BinaryOp,
   Buf,
   CompareOp,
   Conv2dGeometry,
@@ -311,6 +312,32 @@ const valuesOf: Record<DType, fc.Arbitrary<number>> = {
   bool,
 };
 
+/** A row for `binary(op)` on operands of `dtype` with broadcasting and transposed layouts. */
+function binaryRow(
+  op: BinaryOp,
+  dtype: DType,
+  outDtype: DType,
+  arbs: [fc.Arbitrary<number>, fc.Arbitrary<number>],
+  tol: Tol,
+  note: string,
+  runs?: number,
+): Row<unknown> {
+  return row({
+    name: `binary ${op} ${dtype}${note}`,
+    arb: broadcastArb(arbs),
+    runs,
+    setup: ({ shape, layouts, data }: BroadcastP) => ({
+      inputs: data.map((d) => ({ dtype, data: d })),
+      outputs: [{ dtype: outDtype, size: size(shape) }],
+      call: (be, [a, b], [out]) => {
+        const [as, bs] = layouts.map((l) => stridesOf(shape, l).strides);
+        be.binary(op, a, b, out, shape, as, bs);
+      },
+      tol,
+    }),
+  });
+}
+
 const table: Row<unknown>[] = [
   ...unaryRows.map(([op, dtype, v, tol]) =>
     row({
@@ -325,48 +352,11 @@ const table: Row<unknown>[] = [
     }),
   ),
   ...arithRows.map(([op, dtype, va, vb, tol, note]) =>
-    row({
-      name: `binary ${op} ${dtype}${note ? ` (${note})` : ""}`,
-      arb: broadcastArb([va, vb]),
-      setup: ({ shape, layouts, data }: BroadcastP) => ({
-        inputs: data.map((d) => ({ dtype, data: d })),
-        outputs: [{ dtype, size: size(shape) }],
-        call: (be, [a, b], [out]) =>
-          be.binary(
-            op,
-            a,
-            b,
-            out,
-            shape,
-            stridesOf(shape, layouts[0]).strides,
-            stridesOf(shape, layouts[1]).strides,
-          ),
-        tol,
-      }),
-    }),
+    binaryRow(op, dtype, dtype, [va, vb], tol, note ? ` (${note})` : ""),
   ),
   ...(["f32", "i32", "bool"] as const).flatMap((dtype) =>
     COMPARES.map((op) =>
-      row({
-        name: `binary ${op} ${dtype}`,
-        arb: broadcastArb([compareVals[dtype], compareVals[dtype]]),
-        runs: 25,
-        setup: ({ shape, layouts, data }: BroadcastP) => ({
-          inputs: data.map((d) => ({ dtype, data: d })),
-          outputs: [{ dtype: "bool", size: size(shape) }],
-          call: (be, [a, b], [out]) =>
-            be.binary(
-              op,
-              a,
-              b,
-              out,
-              shape,
-              stridesOf(shape, layouts[0]).strides,
-              stridesOf(shape, layouts[1]).strides,
-            ),
-          tol: exact,
-        }),
-      }),
+      binaryRow(op, dtype, "bool", [compareVals[dtype], compareVals[dtype]], exact, "", 25),
     ),
   ),
   ...(["f32", "i32"] as const).map((dtype) =>
@@ -376,15 +366,10 @@ const table: Row<unknown>[] = [
       setup: ({ shape, layouts, data }: BroadcastP) => ({
         inputs: data.map((d, i) => ({ dtype: i === 0 ? "bool" : dtype, data: d })),
         outputs: [{ dtype, size: size(shape) }],
-        call: (be, [c, a, b], [out]) =>
-          be.where(
-            c,
-            a,
-            b,
-            out,
-            shape,
-            ...(layouts.map((l) => stridesOf(shape, l).strides) as [number[], number[], number[]]),
-          ),
+        call: (be, [c, a, b], [out]) => {
+          const [cs, as, bs] = layouts.map((l) => stridesOf(shape, l).strides);
+          be.where(c, a, b, out, shape, cs, as, bs);
+        },
         tol: exact,
       }),
     }),
@@ -508,6 +493,20 @@ const gatherArb = (v: fc.Arbitrary<number>) =>
       }),
     );
 
+/** The three convolution kernels: their operands, output, and the number of terms per output sum. */
+const convRows: [
+  "conv2d" | "conv2dBackpropInput" | "conv2dBackpropFilter",
+  "x" | "w" | "y",
+  "x" | "w" | "y",
+  "x" | "w" | "y",
+  (g: Conv2dGeometry) => number,
+][] = [
+  ["conv2d", "x", "w", "y", (g) => g.kH * g.kW * g.inC],
+  ["conv2dBackpropInput", "y", "w", "x", (g) => g.kH * g.kW * g.outC],
+  ["conv2dBackpropFilter", "x", "y", "w", (g) => g.batch * g.outH * g.outW],
+];
+const f32In = (...datas: number[][]) => datas.map((data) => ({ dtype: "f32" as DType, data }));
+
 const randomArb = fc
   .record({
     nKeys: fc.integer({ min: 0, max: 4 }),
@@ -536,10 +535,7 @@ table.push(
     arb: matmulArb,
     runs: 60,
     setup: ({ s, a, b }) => ({
-      inputs: [
-        { dtype: "f32", data: a },
-        { dtype: "f32", data: b },
-      ],
+      inputs: f32In(a, b),
       outputs: [{ dtype: "f32", size: s.batch * s.m * s.n }],
       call: (be, [A, B], [out]) =>
         be.matmul(
@@ -558,48 +554,19 @@ table.push(
       tol: sumTol(s.k),
     }),
   }),
-  row({
-    name: "conv2d f32",
-    arb: convArb("x", "w"),
-    runs: 50,
-    setup: ({ g, a, b }) => ({
-      inputs: [
-        { dtype: "f32", data: a },
-        { dtype: "f32", data: b },
-      ],
-      outputs: [{ dtype: "f32", size: convSizes(g).y }],
-      call: (be, [x, w], [y]) => be.conv2d(x, w, y, g),
-      tol: sumTol(g.kH * g.kW * g.inC),
+  ...convRows.map(([name, first, second, outOf, termsOf]) =>
+    row({
+      name: `${name} f32`,
+      arb: convArb(first, second),
+      runs: 50,
+      setup: ({ g, a, b }) => ({
+        inputs: f32In(a, b),
+        outputs: [{ dtype: "f32", size: convSizes(g)[outOf] }],
+        call: (be, [A, B], [out]) => be[name](A, B, out, g),
+        tol: sumTol(termsOf(g)),
+      }),
     }),
-  }),
-  row({
-    name: "conv2dBackpropInput f32",
-    arb: convArb("y", "w"),
-    runs: 50,
-    setup: ({ g, a, b }) => ({
-      inputs: [
-        { dtype: "f32", data: a },
-        { dtype: "f32", data: b },
-      ],
-      outputs: [{ dtype: "f32", size: convSizes(g).x }],
-      call: (be, [dy, w], [dx]) => be.conv2dBackpropInput(dy, w, dx, g),
-      tol: sumTol(g.kH * g.kW * g.outC),
-    }),
-  }),
-  row({
-    name: "conv2dBackpropFilter f32",
-    arb: convArb("x", "y"),
-    runs: 50,
-    setup: ({ g, a, b }) => ({
-      inputs: [
-        { dtype: "f32", data: a },
-        { dtype: "f32", data: b },
-      ],
-      outputs: [{ dtype: "f32", size: convSizes(g).w }],
-      call: (be, [x, dy], [dw]) => be.conv2dBackpropFilter(x, dy, dw, g),
-      tol: sumTol(g.batch * g.outH * g.outW),
-    }),
-  }),
+  ),
   ...(["f32", "i32"] as const).map((dtype) =>
     row({
       name: `gather ${dtype}`,
