@@ -1,0 +1,187 @@
+/**
+ * An allocator over wasm memory, run from JavaScript: the kernels never allocate.
+ *
+ * Blocks are 64-byte aligned (a cache line; SIMD loads never straddle one needlessly) and sized in
+ * multiples of 64. Free blocks are kept best-fit: one bucket per exact size plus a sorted list of
+ * the sizes that have free blocks, and they coalesce with free neighbours on release. A free block
+ * that reaches the top of the heap lowers the top instead. When nothing fits, the top grows and,
+ * past the end of memory, `memory.grow` adds pages; the typed-array views are refreshed lazily.
+ * @module
+ */
+import type { Ptr } from "./loader.js";
+
+/** Alignment and size granule of every block, in bytes. */
+export const ALIGN = 64;
+const PAGE = 65536;
+
+/** A best-fit, coalescing allocator over one `WebAssembly.Memory`. */
+export class Arena {
+  /** The first byte the arena manages. */
+  readonly base: Ptr;
+  private top: Ptr;
+  private inUse = 0;
+  private readonly used = new Map<Ptr, number>();
+  private readonly freeAt = new Map<Ptr, number>();
+  private readonly freeEnd = new Map<Ptr, Ptr>();
+  private readonly bins = new Map<number, Set<Ptr>>();
+  /** Sizes that have at least one free block, ascending. */
+  private readonly sizes: number[] = [];
+  private buffer: ArrayBuffer | null = null;
+  private u8View = new Uint8Array(0);
+  private i32View = new Int32Array(0);
+  private f32View = new Float32Array(0);
+
+  /** Manages `memory` from `heapBase` (rounded up to {@link ALIGN}) to its end and beyond. */
+  constructor(
+    readonly memory: WebAssembly.Memory,
+    heapBase: number,
+  ) {
+    this.base = Math.ceil(heapBase / ALIGN) * ALIGN;
+    this.top = this.base;
+  }
+
+  /** A block of at least `bytes` bytes (contents undefined). Zero bytes still get a distinct block. */
+  alloc(bytes: number): Ptr {
+    const size = Math.max(ALIGN, Math.ceil(bytes / ALIGN) * ALIGN);
+    let ptr = this.takeFree(size);
+    if (ptr < 0) {
+      ptr = this.top;
+      this.ensure(ptr + size);
+      this.top = ptr + size;
+    }
+    this.used.set(ptr, size);
+    this.inUse += size;
+    return ptr;
+  }
+
+  /** Returns a block. Freeing an address that is not a live block is a no-op. */
+  free(ptr: Ptr): void {
+    let size = this.used.get(ptr);
+    if (size === undefined) return;
+    this.used.delete(ptr);
+    this.inUse -= size;
+    const prev = this.freeEnd.get(ptr);
+    if (prev !== undefined) {
+      size += this.freeAt.get(prev)!;
+      this.removeFree(prev);
+      ptr = prev;
+    }
+    const nextSize = this.freeAt.get(ptr + size);
+    if (nextSize !== undefined) {
+      this.removeFree(ptr + size);
+      size += nextSize;
+    }
+    if (ptr + size === this.top) this.top = ptr;
+    else this.addFree(ptr, size);
+  }
+
+  /** The size in bytes of a live block (its rounded size), or 0. */
+  sizeOf(ptr: Ptr): number {
+    return this.used.get(ptr) ?? 0;
+  }
+
+  /** Bytes held by live blocks (rounded up to {@link ALIGN} each). */
+  bytesInUse(): number {
+    return this.inUse;
+  }
+
+  /** Bytes of wasm memory (what the process pays for). */
+  memoryBytes(): number {
+    return this.memory.buffer.byteLength;
+  }
+
+  /** Bytes between the base and the current top of the heap (live plus free-list blocks). */
+  heapBytes(): number {
+    return this.top - this.base;
+  }
+
+  /** A byte view of all of memory, valid until the next growth. */
+  get u8(): Uint8Array {
+    this.refresh();
+    return this.u8View;
+  }
+
+  /** An i32 view of all of memory, valid until the next growth. */
+  get i32(): Int32Array {
+    this.refresh();
+    return this.i32View;
+  }
+
+  /** An f32 view of all of memory, valid until the next growth. */
+  get f32(): Float32Array {
+    this.refresh();
+    return this.f32View;
+  }
+
+  private refresh(): void {
+    const b = this.memory.buffer as ArrayBuffer;
+    if (b !== this.buffer) {
+      this.buffer = b;
+      this.u8View = new Uint8Array(b);
+      this.i32View = new Int32Array(b);
+      this.f32View = new Float32Array(b);
+    }
+  }
+
+  /** Grows memory so that byte `end` is addressable (at least by a quarter, to amortize). */
+  private ensure(end: number): void {
+    const have = this.memory.buffer.byteLength;
+    if (end <= have) return;
+    const need = Math.ceil((end - have) / PAGE);
+    const pages = Math.max(need, Math.min(Math.ceil(have / PAGE / 4), 65536 - have / PAGE));
+    try {
+      this.memory.grow(pages);
+    } catch {
+      try {
+        this.memory.grow(need);
+      } catch {
+        throw new RangeError(`wasm arena: out of memory growing to ${end} bytes`);
+      }
+    }
+  }
+
+  /** Takes a free block of at least `size` bytes (best fit, splitting the rest), or -1. */
+  private takeFree(size: number): Ptr {
+    const s = this.sizes;
+    let lo = 0;
+    let hi = s.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (s[mid] < size) lo = mid + 1;
+      else hi = mid;
+    }
+    if (lo === s.length) return -1;
+    const found = s[lo];
+    const ptr = this.bins.get(found)!.values().next().value as Ptr;
+    this.removeFree(ptr);
+    if (found > size) this.addFree(ptr + size, found - size);
+    return ptr;
+  }
+
+  private addFree(ptr: Ptr, size: number): void {
+    this.freeAt.set(ptr, size);
+    this.freeEnd.set(ptr + size, ptr);
+    let bin = this.bins.get(size);
+    if (bin === undefined) {
+      bin = new Set();
+      this.bins.set(size, bin);
+      const s = this.sizes;
+      let i = s.length;
+      while (i > 0 && s[i - 1] > size) i--;
+      s.splice(i, 0, size);
+    }
+    bin.add(ptr);
+  }
+
+  private removeFree(ptr: Ptr): void {
+    const size = this.freeAt.get(ptr)!;
+    this.freeAt.delete(ptr);
+    this.freeEnd.delete(ptr + size);
+    const bin = this.bins.get(size)!;
+    bin.delete(ptr);
+    if (bin.size === 0) {
+      this.bins.delete(size);
+      this.sizes.splice(this.sizes.indexOf(size), 1);
+    }
+  }
+}

@@ -1,0 +1,346 @@
+/**
+ * The wasm backend: tensors live in the kernel module's memory and every kernel is a call into
+ * the Rust crate (`wasm/`), compiled to WebAssembly with SIMD128.
+ *
+ * Buffers hold a pointer into an {@link Arena}. They are freed by `free` or, when their handle
+ * object is garbage-collected, by a `FinalizationRegistry`, so users never call a `tidy`.
+ * Stores f32, i32 and bool (u8 0/1); `f64` buffers throw a `DTypeError` (use the reference backend).
+ * @module
+ */
+import { BYTES, type DType, type TypedArray } from "../../shape/dtype.js";
+import { DTypeError } from "../../shape/errors.js";
+import type {
+  ArithOp,
+  Backend,
+  BinaryOp,
+  Buf,
+  CompareOp,
+  Conv2dGeometry,
+  ReduceOp,
+  UnaryOp,
+} from "../backend.js";
+import { Arena } from "./arena.js";
+import {
+  ARITH_CODE,
+  COMPARE_CODE,
+  DTYPE_CODE,
+  type Kernels,
+  kernels,
+  type Ptr,
+  REDUCE_CODE,
+  UNARY_CODE,
+} from "./loader.js";
+
+const k: Kernels = kernels;
+const arena = new Arena(k.memory, k.__heap_base.value as number);
+
+/** A buffer in wasm memory: `ptr` is its byte address. */
+class WasmBuf implements Buf {
+  freed = false;
+  constructor(
+    readonly dtype: DType,
+    readonly size: number,
+    readonly ptr: Ptr,
+  ) {}
+}
+
+const finalizer = new FinalizationRegistry<Ptr>((ptr) => arena.free(ptr));
+
+function ptr(b: Buf): Ptr {
+  if (!(b instanceof WasmBuf)) throw new TypeError("wasm backend: not a wasm buffer");
+  if (b.freed) throw new Error("wasm backend: buffer used after free");
+  return b.ptr;
+}
+
+function dtypeError(op: string, d: DType): DTypeError {
+  return new DTypeError(op, `dtype ${d} is not supported by the wasm backend`);
+}
+
+/** A typed-array view of `size` elements of `d` at `p` (valid until memory grows). */
+function viewAt(d: DType, p: Ptr, size: number): TypedArray {
+  const buf = k.memory.buffer;
+  switch (d) {
+    case "f32":
+      return new Float32Array(buf, p, size);
+    case "i32":
+      return new Int32Array(buf, p, size);
+    case "bool":
+      return new Uint8Array(buf, p, size);
+    default:
+      throw dtypeError("view", d);
+  }
+}
+
+// -- metadata and scratch ----------------------------------------------------------------------
+
+let metaPtr = arena.alloc(4096);
+let metaInts = 1024;
+
+/** Writes `arrays` one after the other into the metadata region, plus `spare` free ints. */
+function meta(arrays: readonly (readonly number[])[], spare: number): Ptr {
+  let n = spare;
+  for (const a of arrays) n += a.length;
+  if (n > metaInts) {
+    arena.free(metaPtr);
+    metaInts = Math.max(n, 2 * metaInts);
+    metaPtr = arena.alloc(metaInts * 4);
+  }
+  const i32 = arena.i32;
+  let at = metaPtr >> 2;
+  for (const a of arrays) {
+    for (let i = 0; i < a.length; i++) i32[at++] = a[i];
+  }
+  return metaPtr;
+}
+
+let scratchPtr = 0;
+let scratchFloats = 0;
+const MATMUL_SCRATCH = k.tg_matmul_scratch_len();
+
+/** A workspace of at least `floats` f32, kept between calls. */
+function scratch(floats: number): Ptr {
+  if (floats > scratchFloats) {
+    if (scratchFloats > 0) arena.free(scratchPtr);
+    scratchFloats = floats;
+    scratchPtr = arena.alloc(floats * 4);
+  }
+  return scratchPtr;
+}
+
+/**
+ * Drops size-1 axes and merges adjacent axes that are contiguous in every operand, so kernels
+ * walk as few, as long rows as possible. Returns null when the iteration is empty.
+ */
+export function collapse(
+  shape: readonly number[],
+  strides: readonly (readonly number[])[],
+): { shape: number[]; strides: number[][] } | null {
+  const outShape: number[] = [];
+  const outStrides: number[][] = strides.map(() => []);
+  for (let d = 0; d < shape.length; d++) {
+    const n = shape[d];
+    if (n === 0) return null;
+    if (n === 1) continue;
+    const last = outShape.length - 1;
+    if (last >= 0 && strides.every((s, j) => outStrides[j][last] === s[d] * n)) {
+      outShape[last] *= n;
+      for (let j = 0; j < strides.length; j++) outStrides[j][last] = strides[j][d];
+    } else {
+      outShape.push(n);
+      for (let j = 0; j < strides.length; j++) outStrides[j].push(strides[j][d]);
+    }
+  }
+  return { shape: outShape, strides: outStrides };
+}
+
+/** Row-major strides of a contiguous array of `shape`. */
+function contiguous(shape: readonly number[]): number[] {
+  const s = new Array<number>(shape.length);
+  let acc = 1;
+  for (let d = shape.length - 1; d >= 0; d--) {
+    s[d] = acc;
+    acc *= shape[d];
+  }
+  return s;
+}
+
+/** Collapses and writes an N-d iteration; returns [rank, meta] or null when empty. */
+function nd(
+  shape: readonly number[],
+  strides: readonly (readonly number[])[],
+): [number, Ptr] | null {
+  const c = collapse(shape, strides);
+  if (c === null) return null;
+  return [c.shape.length, meta([c.shape, ...c.strides], c.shape.length)];
+}
+
+const isCompare = (op: BinaryOp): op is CompareOp => op in COMPARE_CODE;
+
+function geometry(g: Conv2dGeometry): Ptr {
+  const v = [g.batch, g.inH, g.inW, g.inC, g.outH, g.outW, g.outC, g.kH, g.kW];
+  return meta([[...v, g.strideH, g.strideW, g.padTop, g.padLeft]], 0);
+}
+
+/** Scratch (in floats) for a convolution: matmul packing plus a chunk of im2col rows. */
+function convScratch(g: Conv2dGeometry): number {
+  const kk = Math.max(1, g.kH * g.kW * g.inC);
+  const rows = g.batch * g.outH * g.outW;
+  return MATMUL_SCRATCH + Math.max(kk, Math.min(rows * kk, 1 << 20));
+}
+
+// -- the backend -------------------------------------------------------------------------------
+
+/** The WebAssembly backend (f32, i32 and bool; SIMD128 kernels). */
+export const wasmBackend: Backend = {
+  name: "wasm",
+
+  alloc(dtype, size) {
+    if (dtype === "f64") {
+      throw new DTypeError("wasm", "f64 is not stored in wasm memory; use the reference backend");
+    }
+    const bytes = size * BYTES[dtype];
+    const p = arena.alloc(bytes);
+    arena.u8.fill(0, p, p + bytes);
+    const b = new WasmBuf(dtype, size, p);
+    finalizer.register(b, p, b);
+    return b;
+  },
+
+  free(b) {
+    if (!(b instanceof WasmBuf) || b.freed) return;
+    b.freed = true;
+    finalizer.unregister(b);
+    arena.free(b.ptr);
+  },
+
+  write(b, data) {
+    const v = viewAt(b.dtype, ptr(b), b.size);
+    if (b.dtype === "bool") {
+      for (let i = 0; i < b.size; i++) v[i] = data[i] !== 0 ? 1 : 0;
+    } else {
+      v.set(data);
+    }
+  },
+
+  read(b) {
+    return viewAt(b.dtype, ptr(b), b.size).slice();
+  },
+
+  view(b) {
+    return viewAt(b.dtype, ptr(b), b.size);
+  },
+
+  fill(out, value) {
+    const v = viewAt(out.dtype, ptr(out), out.size);
+    v.fill(out.dtype === "bool" ? (value !== 0 ? 1 : 0) : value);
+  },
+
+  unary(op: UnaryOp, x, out) {
+    if (x.dtype === "f32") k.tg_unary_f32(UNARY_CODE[op], ptr(x), ptr(out), x.size);
+    else if (x.dtype === "i32" && (op === "neg" || op === "abs" || op === "sign")) {
+      k.tg_unary_i32(UNARY_CODE[op], ptr(x), ptr(out), x.size);
+    } else throw dtypeError(op, x.dtype);
+  },
+
+  binary(op, a, b, out, shape, aStrides, bStrides) {
+    const pa = ptr(a);
+    const pb = ptr(b);
+    const po = ptr(out);
+    const it = nd(shape, [aStrides, bStrides, contiguous(shape)]);
+    if (it === null) return;
+    if (isCompare(op)) {
+      const code = COMPARE_CODE[op];
+      if (a.dtype === "f32") k.tg_compare_f32(code, pa, pb, po, it[0], it[1]);
+      else if (a.dtype === "i32") k.tg_compare_i32(code, pa, pb, po, it[0], it[1]);
+      else if (a.dtype === "bool") k.tg_compare_u8(code, pa, pb, po, it[0], it[1]);
+      else throw dtypeError(op, a.dtype);
+      return;
+    }
+    const code = ARITH_CODE[op as ArithOp];
+    if (a.dtype === "f32") k.tg_binary_f32(code, pa, pb, po, it[0], it[1]);
+    else if (a.dtype === "i32") k.tg_binary_i32(code, pa, pb, po, it[0], it[1]);
+    else throw dtypeError(op, a.dtype);
+  },
+
+  where(cond, a, b, out, shape, condStrides, aStrides, bStrides) {
+    const pc = ptr(cond);
+    const pa = ptr(a);
+    const pb = ptr(b);
+    const po = ptr(out);
+    const it = nd(shape, [condStrides, aStrides, bStrides, contiguous(shape)]);
+    if (it === null) return;
+    if (a.dtype === "bool") k.tg_where_8(pc, pa, pb, po, it[0], it[1]);
+    else if (a.dtype === "f32" || a.dtype === "i32") k.tg_where_32(pc, pa, pb, po, it[0], it[1]);
+    else throw dtypeError("where", a.dtype);
+  },
+
+  cast(x, out) {
+    if (x.dtype === "f64") throw dtypeError("cast", x.dtype);
+    if (out.dtype === "f64") throw dtypeError("cast", out.dtype);
+    k.tg_cast(DTYPE_CODE[x.dtype], DTYPE_CODE[out.dtype], ptr(x), ptr(out), x.size);
+  },
+
+  reduce(op: ReduceOp, x, out, outer, mid, inner) {
+    const code = REDUCE_CODE[op];
+    if (x.dtype === "f32") k.tg_reduce_f32(code, ptr(x), ptr(out), outer, mid, inner);
+    else if (x.dtype === "i32") k.tg_reduce_i32(code, ptr(x), ptr(out), outer, mid, inner);
+    else if (x.dtype === "bool") k.tg_reduce_u8(code, ptr(x), ptr(out), outer, mid, inner);
+    else throw dtypeError(op, x.dtype);
+  },
+
+  copy(x, xOffset, xStrides, out, outOffset, outStrides, shape) {
+    const w = BYTES[x.dtype];
+    const px = ptr(x) + xOffset * w;
+    const po = ptr(out) + outOffset * w;
+    const it = nd(shape, [xStrides, outStrides]);
+    if (it === null) return;
+    if (w === 4) k.tg_copy_32(px, po, it[0], it[1]);
+    else if (w === 1) k.tg_copy_8(px, po, it[0], it[1]);
+    else throw dtypeError("copy", x.dtype);
+  },
+
+  matmul(a, b, out, batch, m, kk, n, transA, transB, aBatchStride, bBatchStride) {
+    if (a.dtype !== "f32") throw dtypeError("matmul", a.dtype);
+    const [pa, pb, po] = [ptr(a), ptr(b), ptr(out)];
+    const s = scratch(MATMUL_SCRATCH);
+    k.tg_matmul_f32(pa, pb, po, batch, m, kk, n, +transA, +transB, aBatchStride, bBatchStride, s);
+  },
+
+  conv2d(x, w, y, g) {
+    if (x.dtype !== "f32") throw dtypeError("conv2d", x.dtype);
+    const [px, pw, py] = [ptr(x), ptr(w), ptr(y)];
+    const len = convScratch(g);
+    const s = scratch(len);
+    k.tg_conv2d_f32(px, pw, py, geometry(g), s, len);
+  },
+
+  conv2dBackpropInput(dy, w, dx, g) {
+    if (dy.dtype !== "f32") throw dtypeError("conv2dBackpropInput", dy.dtype);
+    const [pdy, pw, pdx] = [ptr(dy), ptr(w), ptr(dx)];
+    const len = convScratch(g);
+    const s = scratch(len);
+    k.tg_conv2d_backprop_input_f32(pdy, pw, pdx, geometry(g), s, len);
+  },
+
+  conv2dBackpropFilter(x, dy, dw, g) {
+    if (x.dtype !== "f32") throw dtypeError("conv2dBackpropFilter", x.dtype);
+    const [px, pdy, pdw] = [ptr(x), ptr(dy), ptr(dw)];
+    const len = convScratch(g);
+    const s = scratch(len);
+    k.tg_conv2d_backprop_filter_f32(px, pdy, pdw, geometry(g), s, len);
+  },
+
+  gather(x, idx, out, outer, axisLen, inner, nIdx) {
+    const [px, pi, po] = [ptr(x), ptr(idx), ptr(out)];
+    if (x.dtype === "bool") k.tg_gather_8(px, pi, po, outer, axisLen, inner, nIdx);
+    else if (x.dtype === "f32" || x.dtype === "i32") {
+      k.tg_gather_32(px, pi, po, outer, axisLen, inner, nIdx);
+    } else throw dtypeError("gather", x.dtype);
+  },
+
+  scatterAdd(upd, idx, out, outer, axisLen, inner, nIdx) {
+    const [pu, pi, po] = [ptr(upd), ptr(idx), ptr(out)];
+    if (upd.dtype === "f32") k.tg_scatter_add_f32(pu, pi, po, outer, axisLen, inner, nIdx);
+    else if (upd.dtype === "i32") k.tg_scatter_add_i32(pu, pi, po, outer, axisLen, inner, nIdx);
+    else throw dtypeError("scatterAdd", upd.dtype);
+  },
+
+  random(kind, keys, out, nKeys, perKey) {
+    const [pk, po] = [ptr(keys), ptr(out)];
+    if (kind === "bits") k.tg_random_bits(pk, po, nKeys, perKey);
+    else if (out.dtype === "f32") k.tg_random_uniform_f32(pk, po, nKeys, perKey);
+    else throw dtypeError("random", out.dtype);
+  },
+};
+
+/** Memory statistics of the wasm backend, for memory tests and monitoring. */
+export function wasmStats(): { bytesInUse: number; memoryBytes: number; heapBytes: number } {
+  return {
+    bytesInUse: arena.bytesInUse(),
+    memoryBytes: arena.memoryBytes(),
+    heapBytes: arena.heapBytes(),
+  };
+}
+
+/** The arena behind the wasm backend (for tests and for planned execution). */
+export const wasmArena: Arena = arena;

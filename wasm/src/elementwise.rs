@@ -1,0 +1,437 @@
+//! Elementwise kernels: unary, binary (arithmetic and compare) with N-d broadcasting, where, cast,
+//! fill and strided copy.
+//!
+//! Each op is one line over a scalar function (and, where wasm has one, a vector function). The
+//! N-d driver [`for_rows`] walks every row of the innermost axis; the row kernels have fast SIMD
+//! paths for inner strides (1, 1), (1, 0) and (0, 1) and a scalar tail.
+//!
+//! Op codes (kept in sync with `src/backend/wasm/loader.ts`):
+//! - unary: 0 neg, 1 exp, 2 log, 3 sin, 4 cos, 5 tanh, 6 logistic, 7 sqrt, 8 abs, 9 sign, 10 floor, 11 erf
+//! - arithmetic: 0 add, 1 sub, 2 mul, 3 div, 4 max, 5 min, 6 pow
+//! - compare: 0 lt, 1 le, 2 gt, 3 ge, 4 eq, 5 ne
+//!
+//! i32 arithmetic wraps on overflow; i32 division truncates toward zero and **division by zero
+//! gives 0**; i32 `pow` with a negative exponent gives `1/x^-y` truncated (so 0 unless |x| = 1).
+use crate::math;
+use crate::simd::*;
+use core::arch::wasm32::*;
+
+/// Walks every row (innermost axis) of an N-d iteration over `K` strided operands.
+///
+/// `meta` holds `rank` sizes, then `K` stride arrays of `rank` entries, then `rank` free entries
+/// used as the index counter. `f(offsets, n, inner_strides)` is called once per row.
+#[inline(always)]
+pub(crate) unsafe fn for_rows<const K: usize, F: FnMut(&[isize; K], usize, &[isize; K])>(
+    rank: usize,
+    meta: *mut i32,
+    mut f: F,
+) {
+    if rank == 0 {
+        f(&[0; K], 1, &[0; K]);
+        return;
+    }
+    let shape = meta;
+    let st = |k: usize, d: usize| *meta.add(rank * (1 + k) + d) as isize;
+    let ctr = meta.add(rank * (1 + K));
+    for d in 0..rank {
+        if *shape.add(d) <= 0 {
+            return;
+        }
+        *ctr.add(d) = 0;
+    }
+    let n = *shape.add(rank - 1) as usize;
+    let inner: [isize; K] = core::array::from_fn(|k| st(k, rank - 1));
+    let mut off = [0isize; K];
+    loop {
+        f(&off, n, &inner);
+        let mut d = rank - 1;
+        loop {
+            if d == 0 {
+                return;
+            }
+            d -= 1;
+            let c = *ctr.add(d) + 1;
+            if c < *shape.add(d) {
+                *ctr.add(d) = c;
+                for k in 0..K {
+                    off[k] += st(k, d);
+                }
+                break;
+            }
+            *ctr.add(d) = 0;
+            for k in 0..K {
+                off[k] -= st(k, d) * (c - 1) as isize;
+            }
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// unary
+
+macro_rules! unary_vec {
+    ($name:ident, $s:expr, $v:expr) => {
+        unsafe fn $name(x: *const f32, y: *mut f32, n: usize) {
+            let mut i = 0;
+            while i + W <= n {
+                st(y.add(i), $v(ld(x.add(i))));
+                i += W;
+            }
+            while i < n {
+                *y.add(i) = $s(*x.add(i));
+                i += 1;
+            }
+        }
+    };
+}
+
+macro_rules! unary_map {
+    ($name:ident, $s:expr) => {
+        unsafe fn $name(x: *const f32, y: *mut f32, n: usize) {
+            for i in 0..n {
+                *y.add(i) = $s(*x.add(i));
+            }
+        }
+    };
+}
+
+unary_vec!(neg_f32, |x: f32| -x, f32x4_neg);
+unary_map!(exp_f32, math::exp);
+unary_map!(log_f32, math::log);
+unary_map!(sin_f32, math::sin);
+unary_map!(cos_f32, math::cos);
+unary_map!(tanh_f32, math::tanh);
+unary_map!(logistic_f32, math::logistic);
+unary_vec!(sqrt_f32, math::sqrt, f32x4_sqrt);
+unary_vec!(abs_f32, math::fabs, f32x4_abs);
+unary_map!(sign_f32, math::sign);
+unary_vec!(floor_f32, math::floor, f32x4_floor);
+unary_map!(erf_f32, math::erf);
+
+/// `out[i] = op(x[i])` over `n` f32 (`out` may equal `x`).
+#[no_mangle]
+pub unsafe extern "C" fn tg_unary_f32(op: i32, x: *const f32, out: *mut f32, n: usize) {
+    let f = match op {
+        0 => neg_f32,
+        1 => exp_f32,
+        2 => log_f32,
+        3 => sin_f32,
+        4 => cos_f32,
+        5 => tanh_f32,
+        6 => logistic_f32,
+        7 => sqrt_f32,
+        8 => abs_f32,
+        9 => sign_f32,
+        10 => floor_f32,
+        _ => erf_f32,
+    };
+    f(x, out, n)
+}
+
+/// `out[i] = op(x[i])` over `n` i32 for op 0 neg, 8 abs, 9 sign (wrapping; others copy).
+#[no_mangle]
+pub unsafe extern "C" fn tg_unary_i32(op: i32, x: *const i32, out: *mut i32, n: usize) {
+    for i in 0..n {
+        let v = *x.add(i);
+        *out.add(i) = match op {
+            0 => v.wrapping_neg(),
+            8 => v.wrapping_abs(),
+            9 => v.signum(),
+            _ => v,
+        };
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// binary
+
+/// One row of a binary op: `out[i] = f(a[i·sa], b[i·sb])` with SIMD paths for unit/zero strides.
+macro_rules! binary_row {
+    ($name:ident, $t:ty, $s:expr, $v:expr) => {
+        #[inline(always)]
+        unsafe fn $name(a: *const $t, sa: isize, b: *const $t, sb: isize, y: *mut $t, n: usize) {
+            let mut i = 0usize;
+            let vl = |p: *const $t| v128_load(p as *const v128);
+            let vs = |p: *mut $t, v: v128| v128_store(p as *mut v128, v);
+            if sa == 1 && sb == 1 {
+                while i + 4 <= n {
+                    vs(y.add(i), $v(vl(a.add(i)), vl(b.add(i))));
+                    i += 4;
+                }
+            } else if sa == 1 && sb == 0 {
+                let bv = v128_load32_splat(b as *const u32);
+                while i + 4 <= n {
+                    vs(y.add(i), $v(vl(a.add(i)), bv));
+                    i += 4;
+                }
+            } else if sa == 0 && sb == 1 {
+                let av = v128_load32_splat(a as *const u32);
+                while i + 4 <= n {
+                    vs(y.add(i), $v(av, vl(b.add(i))));
+                    i += 4;
+                }
+            }
+            while i < n {
+                *y.add(i) = $s(*a.offset(i as isize * sa), *b.offset(i as isize * sb));
+                i += 1;
+            }
+        }
+    };
+}
+
+/// One row of a binary op with no vector form.
+macro_rules! binary_row_scalar {
+    ($name:ident, $t:ty, $o:ty, $s:expr) => {
+        #[inline(always)]
+        unsafe fn $name(a: *const $t, sa: isize, b: *const $t, sb: isize, y: *mut $o, n: usize) {
+            if sa == 1 && sb == 1 {
+                for i in 0..n {
+                    *y.add(i) = $s(*a.add(i), *b.add(i));
+                }
+            } else {
+                for i in 0..n {
+                    *y.add(i) = $s(*a.offset(i as isize * sa), *b.offset(i as isize * sb));
+                }
+            }
+        }
+    };
+}
+
+binary_row!(add_f32, f32, |x: f32, y: f32| x + y, f32x4_add);
+binary_row!(sub_f32, f32, |x: f32, y: f32| x - y, f32x4_sub);
+binary_row!(mul_f32, f32, |x: f32, y: f32| x * y, f32x4_mul);
+binary_row!(div_f32, f32, |x: f32, y: f32| x / y, f32x4_div);
+binary_row!(max_f32, f32, |x: f32, y: f32| f32x4_extract_lane::<0>(f32x4_max(splat(x), splat(y))), f32x4_max);
+binary_row!(min_f32, f32, |x: f32, y: f32| f32x4_extract_lane::<0>(f32x4_min(splat(x), splat(y))), f32x4_min);
+binary_row_scalar!(pow_f32, f32, f32, math::pow);
+
+binary_row!(add_i32, i32, |x: i32, y: i32| x.wrapping_add(y), i32x4_add);
+binary_row!(sub_i32, i32, |x: i32, y: i32| x.wrapping_sub(y), i32x4_sub);
+binary_row!(mul_i32, i32, |x: i32, y: i32| x.wrapping_mul(y), i32x4_mul);
+binary_row_scalar!(div_i32, i32, i32, div_i32_scalar);
+binary_row!(max_i32, i32, |x: i32, y: i32| if x > y { x } else { y }, i32x4_max);
+binary_row!(min_i32, i32, |x: i32, y: i32| if x < y { x } else { y }, i32x4_min);
+binary_row_scalar!(pow_i32, i32, i32, pow_i32_scalar);
+
+/// Truncating i32 division; division by zero gives 0, `MIN / -1` wraps to `MIN`.
+#[inline(always)]
+fn div_i32_scalar(a: i32, b: i32) -> i32 {
+    if b == 0 {
+        0
+    } else {
+        a.wrapping_div(b)
+    }
+}
+
+/// Integer power by squaring (wrapping); negative exponents give the truncated reciprocal.
+fn pow_i32_scalar(a: i32, b: i32) -> i32 {
+    if b < 0 {
+        return match a {
+            1 => 1,
+            -1 => {
+                if b & 1 == 0 {
+                    1
+                } else {
+                    -1
+                }
+            }
+            _ => 0,
+        };
+    }
+    let (mut base, mut e, mut r) = (a, b as u32, 1i32);
+    while e > 0 {
+        if e & 1 == 1 {
+            r = r.wrapping_mul(base);
+        }
+        base = base.wrapping_mul(base);
+        e >>= 1;
+    }
+    r
+}
+
+/// Runs a row kernel over the broadcast iteration described by `meta` (3 stride arrays: a, b, out).
+macro_rules! run_binary {
+    ($row:ident, $a:expr, $b:expr, $y:expr, $rank:expr, $meta:expr) => {
+        for_rows::<3, _>($rank, $meta, |o, n, s| {
+            $row($a.offset(o[0]), s[0], $b.offset(o[1]), s[1], $y.offset(o[2]), n)
+        })
+    };
+}
+
+/// Broadcasting f32 arithmetic: `meta` = shape, aStrides, bStrides, outStrides, counter (rank each).
+/// The innermost out stride must be 1.
+#[no_mangle]
+pub unsafe extern "C" fn tg_binary_f32(
+    op: i32,
+    a: *const f32,
+    b: *const f32,
+    y: *mut f32,
+    rank: usize,
+    meta: *mut i32,
+) {
+    match op {
+        0 => run_binary!(add_f32, a, b, y, rank, meta),
+        1 => run_binary!(sub_f32, a, b, y, rank, meta),
+        2 => run_binary!(mul_f32, a, b, y, rank, meta),
+        3 => run_binary!(div_f32, a, b, y, rank, meta),
+        4 => run_binary!(max_f32, a, b, y, rank, meta),
+        5 => run_binary!(min_f32, a, b, y, rank, meta),
+        _ => run_binary!(pow_f32, a, b, y, rank, meta),
+    }
+}
+
+/// Broadcasting i32 arithmetic, laid out as [`tg_binary_f32`].
+#[no_mangle]
+pub unsafe extern "C" fn tg_binary_i32(
+    op: i32,
+    a: *const i32,
+    b: *const i32,
+    y: *mut i32,
+    rank: usize,
+    meta: *mut i32,
+) {
+    match op {
+        0 => run_binary!(add_i32, a, b, y, rank, meta),
+        1 => run_binary!(sub_i32, a, b, y, rank, meta),
+        2 => run_binary!(mul_i32, a, b, y, rank, meta),
+        3 => run_binary!(div_i32, a, b, y, rank, meta),
+        4 => run_binary!(max_i32, a, b, y, rank, meta),
+        5 => run_binary!(min_i32, a, b, y, rank, meta),
+        _ => run_binary!(pow_i32, a, b, y, rank, meta),
+    }
+}
+
+macro_rules! compare_fn {
+    ($fname:ident, $t:ty) => {
+        /// Broadcasting comparison with a u8 (0/1) output, laid out as [`tg_binary_f32`].
+        #[no_mangle]
+        pub unsafe extern "C" fn $fname(
+            op: i32,
+            a: *const $t,
+            b: *const $t,
+            y: *mut u8,
+            rank: usize,
+            meta: *mut i32,
+        ) {
+            binary_row_scalar!(lt, $t, u8, |x: $t, y: $t| (x < y) as u8);
+            binary_row_scalar!(le, $t, u8, |x: $t, y: $t| (x <= y) as u8);
+            binary_row_scalar!(gt, $t, u8, |x: $t, y: $t| (x > y) as u8);
+            binary_row_scalar!(ge, $t, u8, |x: $t, y: $t| (x >= y) as u8);
+            binary_row_scalar!(eq, $t, u8, |x: $t, y: $t| (x == y) as u8);
+            binary_row_scalar!(ne, $t, u8, |x: $t, y: $t| (x != y) as u8);
+            match op {
+                0 => run_binary!(lt, a, b, y, rank, meta),
+                1 => run_binary!(le, a, b, y, rank, meta),
+                2 => run_binary!(gt, a, b, y, rank, meta),
+                3 => run_binary!(ge, a, b, y, rank, meta),
+                4 => run_binary!(eq, a, b, y, rank, meta),
+                _ => run_binary!(ne, a, b, y, rank, meta),
+            }
+        }
+    };
+}
+
+compare_fn!(tg_compare_f32, f32);
+compare_fn!(tg_compare_i32, i32);
+compare_fn!(tg_compare_u8, u8);
+
+// ---------------------------------------------------------------------------------------------
+// where, cast, fill, copy
+
+macro_rules! where_fn {
+    ($fname:ident, $t:ty) => {
+        /// `out = cond ? a : b` with broadcasting; `meta` = shape, cond/a/b/out strides, counter.
+        #[no_mangle]
+        pub unsafe extern "C" fn $fname(
+            c: *const u8,
+            a: *const $t,
+            b: *const $t,
+            y: *mut $t,
+            rank: usize,
+            meta: *mut i32,
+        ) {
+            for_rows::<4, _>(rank, meta, |o, n, s| {
+                let (c, a, b, y) = (c.offset(o[0]), a.offset(o[1]), b.offset(o[2]), y.offset(o[3]));
+                for i in 0..n as isize {
+                    let v = if *c.offset(i * s[0]) != 0 { *a.offset(i * s[1]) } else { *b.offset(i * s[2]) };
+                    *y.offset(i * s[3]) = v;
+                }
+            })
+        }
+    };
+}
+
+where_fn!(tg_where_32, u32);
+where_fn!(tg_where_8, u8);
+
+/// Converts `n` elements from dtype `from` to dtype `to` (codes 0 f32, 1 i32, 2 bool).
+/// f32 → i32 truncates toward zero (saturating; NaN → 0); anything → bool is `!= 0`.
+#[no_mangle]
+pub unsafe extern "C" fn tg_cast(from: i32, to: i32, x: *const u8, y: *mut u8, n: usize) {
+    macro_rules! conv {
+        ($s:ty, $d:ty, $f:expr) => {{
+            let (x, y) = (x as *const $s, y as *mut $d);
+            for i in 0..n {
+                *y.add(i) = $f(*x.add(i));
+            }
+        }};
+    }
+    match (from, to) {
+        (0, 1) => conv!(f32, i32, |v: f32| v as i32),
+        (0, 2) => conv!(f32, u8, |v: f32| (v != 0.0) as u8),
+        (1, 0) => conv!(i32, f32, |v: i32| v as f32),
+        (1, 2) => conv!(i32, u8, |v: i32| (v != 0) as u8),
+        (2, 0) => conv!(u8, f32, |v: u8| (v != 0) as u8 as f32),
+        (2, 1) => conv!(u8, i32, |v: u8| (v != 0) as i32),
+        (2, 2) => conv!(u8, u8, |v: u8| (v != 0) as u8),
+        _ => core::ptr::copy(x, y, n * 4),
+    }
+}
+
+/// Sets `n` 32-bit elements to the bit pattern `v`.
+#[no_mangle]
+pub unsafe extern "C" fn tg_fill_32(y: *mut u32, v: u32, n: usize) {
+    let vv = u32x4_splat(v);
+    let mut i = 0;
+    while i + 4 <= n {
+        v128_store(y.add(i) as *mut v128, vv);
+        i += 4;
+    }
+    while i < n {
+        *y.add(i) = v;
+        i += 1;
+    }
+}
+
+/// Sets `n` bytes to `v`.
+#[no_mangle]
+pub unsafe extern "C" fn tg_fill_8(y: *mut u8, v: u8, n: usize) {
+    core::ptr::write_bytes(y, v, n)
+}
+
+macro_rules! copy_fn {
+    ($fname:ident, $t:ty) => {
+        /// Strided copy `out[Σ idx·os] = x[Σ idx·xs]`; `meta` = shape, xStrides, outStrides, counter.
+        #[no_mangle]
+        pub unsafe extern "C" fn $fname(x: *const $t, y: *mut $t, rank: usize, meta: *mut i32) {
+            for_rows::<2, _>(rank, meta, |o, n, s| {
+                let (x, y) = (x.offset(o[0]), y.offset(o[1]));
+                if s[0] == 1 && s[1] == 1 {
+                    core::ptr::copy(x, y, n);
+                } else if s[0] == 0 && s[1] == 1 {
+                    let v = *x;
+                    for i in 0..n {
+                        *y.add(i) = v;
+                    }
+                } else {
+                    for i in 0..n as isize {
+                        *y.offset(i * s[1]) = *x.offset(i * s[0]);
+                    }
+                }
+            })
+        }
+    };
+}
+
+copy_fn!(tg_copy_32, u32);
+copy_fn!(tg_copy_8, u8);

@@ -1,0 +1,375 @@
+//! f32 math functions written by hand (there is no libm in `no_std`).
+//!
+//! Each function takes and returns f32 and computes internally in f64 where that makes the
+//! polynomial short and the result within about one ulp of the correctly rounded value. Special
+//! values follow JavaScript's `Math.*` (the reference backend): NaN in gives NaN out, overflow gives
+//! ±inf, `exp(-1000) = 0`, `tanh(±1000) = ±1`, `logistic(±1000) ∈ {0, 1}`.
+use core::arch::wasm32::*;
+
+const LOG2E: f64 = 1.4426950408889634;
+const LN2: f64 = 0.6931471805599453;
+const LN2_HI: f64 = 6.93147180369123816490e-01;
+const LN2_LO: f64 = 1.90821492927058770002e-10;
+const FRAC_2_SQRT_PI: f64 = 1.1283791670955126;
+const FRAC_1_SQRT_PI: f64 = 0.5641895835477563;
+
+/// |x| for f32 (core has no `abs` on floats in Rust 1.63).
+#[inline(always)]
+pub fn fabs(x: f32) -> f32 {
+    f32::from_bits(x.to_bits() & 0x7fff_ffff)
+}
+
+/// |x| for f64.
+#[inline(always)]
+fn fabs64(x: f64) -> f64 {
+    f64::from_bits(x.to_bits() & 0x7fff_ffff_ffff_ffff)
+}
+
+/// Rounds to the nearest integer, ties to even.
+#[inline(always)]
+fn round64(x: f64) -> f64 {
+    f64x2_extract_lane::<0>(f64x2_nearest(f64x2_splat(x)))
+}
+
+/// Largest integer ≤ x.
+#[inline(always)]
+fn floor64(x: f64) -> f64 {
+    f64x2_extract_lane::<0>(f64x2_floor(f64x2_splat(x)))
+}
+
+/// Largest integer ≤ x, for f32.
+#[inline(always)]
+pub fn floor(x: f32) -> f32 {
+    f32x4_extract_lane::<0>(f32x4_floor(f32x4_splat(x)))
+}
+
+/// Square root, for f32 (the wasm instruction, correctly rounded).
+#[inline(always)]
+pub fn sqrt(x: f32) -> f32 {
+    f32x4_extract_lane::<0>(f32x4_sqrt(f32x4_splat(x)))
+}
+
+/// e^x in f64 for |x| ≤ 745 (callers clamp). Relative error about 1e-15.
+#[inline]
+fn exp64(x: f64) -> f64 {
+    let n = round64(x * LOG2E);
+    let r = (x - n * LN2_HI) - n * LN2_LO;
+    // Taylor series to degree 11 on |r| ≤ ln2/2: truncation below 1e-14.
+    let mut p = 1.0 / 39916800.0;
+    p = p * r + 1.0 / 3628800.0;
+    p = p * r + 1.0 / 362880.0;
+    p = p * r + 1.0 / 40320.0;
+    p = p * r + 1.0 / 5040.0;
+    p = p * r + 1.0 / 720.0;
+    p = p * r + 1.0 / 120.0;
+    p = p * r + 1.0 / 24.0;
+    p = p * r + 1.0 / 6.0;
+    p = p * r + 0.5;
+    p = p * r + 1.0;
+    p = p * r + 1.0;
+    let ni = n as i64;
+    // Scale by 2^n in two steps so that n down to -1100 stays exact before the final rounding.
+    let half = ni / 2;
+    let s1 = f64::from_bits(((half + 1023) as u64) << 52);
+    let s2 = f64::from_bits(((ni - half + 1023) as u64) << 52);
+    p * s1 * s2
+}
+
+/// e^x. Overflows to inf above ≈ 88.72, underflows to 0 below ≈ -103.97.
+pub fn exp(x: f32) -> f32 {
+    if x != x {
+        return x;
+    }
+    if x > 89.0 {
+        return f32::INFINITY;
+    }
+    if x < -105.0 {
+        return 0.0;
+    }
+    exp64(x as f64) as f32
+}
+
+/// Natural logarithm in f64 of a positive, finite, normal f64.
+#[inline]
+fn log64(x: f64) -> f64 {
+    let bits = x.to_bits();
+    let mut e = ((bits >> 52) & 0x7ff) as i64 - 1023;
+    let mut m = f64::from_bits((bits & 0x000f_ffff_ffff_ffff) | 0x3ff0_0000_0000_0000);
+    if m > core::f64::consts::SQRT_2 {
+        m *= 0.5;
+        e += 1;
+    }
+    let s = (m - 1.0) / (m + 1.0);
+    let s2 = s * s;
+    // 2·atanh(s) = 2(s + s³/3 + s⁵/5 + …), |s| ≤ 0.1716.
+    let mut p = 1.0 / 19.0;
+    p = p * s2 + 1.0 / 17.0;
+    p = p * s2 + 1.0 / 15.0;
+    p = p * s2 + 1.0 / 13.0;
+    p = p * s2 + 1.0 / 11.0;
+    p = p * s2 + 1.0 / 9.0;
+    p = p * s2 + 1.0 / 7.0;
+    p = p * s2 + 1.0 / 5.0;
+    p = p * s2 + 1.0 / 3.0;
+    p = p * s2 + 1.0;
+    e as f64 * LN2 + 2.0 * s * p
+}
+
+/// Natural logarithm: log(0) = -inf, log(x < 0) = NaN, log(inf) = inf.
+pub fn log(x: f32) -> f32 {
+    if x != x || x == f32::INFINITY {
+        return x;
+    }
+    if x == 0.0 {
+        return f32::NEG_INFINITY;
+    }
+    if x < 0.0 {
+        return f32::NAN;
+    }
+    log64(x as f64) as f32
+}
+
+/// Hyperbolic tangent; exactly ±1 for |x| ≥ 9.1.
+pub fn tanh(x: f32) -> f32 {
+    if x != x {
+        return x;
+    }
+    let a = fabs(x);
+    if a > 9.1 {
+        return if x > 0.0 { 1.0 } else { -1.0 };
+    }
+    let d = a as f64;
+    let t = if a < 0.005 {
+        let d2 = d * d;
+        d * (1.0 - d2 * (1.0 / 3.0 - d2 * (2.0 / 15.0)))
+    } else {
+        let e = exp64(2.0 * d);
+        (e - 1.0) / (e + 1.0)
+    };
+    if x < 0.0 {
+        -(t as f32)
+    } else {
+        t as f32
+    }
+}
+
+/// The logistic sigmoid 1 / (1 + e^-x), in [0, 1].
+pub fn logistic(x: f32) -> f32 {
+    if x != x {
+        return x;
+    }
+    let d = (x as f64).max(-110.0).min(40.0);
+    (1.0 / (1.0 + exp64(-d))) as f32
+}
+
+/// The sign: -1, 0 or 1; NaN stays NaN and -0 stays -0 (as `Math.sign`).
+#[inline(always)]
+pub fn sign(x: f32) -> f32 {
+    if x > 0.0 {
+        1.0
+    } else if x < 0.0 {
+        -1.0
+    } else {
+        x
+    }
+}
+
+/// The bits of 2/π, 24 per entry (enough for every finite f32 argument).
+const TWO_OVER_PI: [u64; 12] = [
+    0xA2F983, 0x6E4E44, 0x1529FC, 0x2757D1, 0xF534DD, 0xC0DB62, 0x95993C, 0x439041, 0xFE5163,
+    0xABDEBB, 0xC561B7, 0x246E3A,
+];
+const PIO2_1: f64 = 1.57079631090164184570e+00;
+const PIO2_1T: f64 = 1.58932547735281966916e-08;
+const INV_PIO2: f64 = 6.36619772367581382433e-01;
+const PIO2: f64 = 1.5707963267948966;
+
+/// Reduces a finite f32 `x` to `r ∈ [-π/4, π/4]` with `x = r + q·π/2`; returns `(r, q mod 4)`.
+fn rem_pio2(x: f32) -> (f64, u32) {
+    let d = x as f64;
+    if fabs(x) < 2.0e8 {
+        let q = round64(d * INV_PIO2);
+        return ((d - q * PIO2_1) - q * PIO2_1T, (q as i64 & 3) as u32);
+    }
+    // Payne–Hanek: x = m·2^e with a 24-bit integer m; take the bits of 2/π that matter mod 4.
+    let bits = x.to_bits();
+    let neg = bits >> 31 != 0;
+    let m = ((bits & 0x7f_ffff) | 0x80_0000) as u64;
+    let e = ((bits >> 23) & 0xff) as i32 - 150;
+    // Term i has weight 2^(e - 24(i+1)); terms of weight ≥ 4 are multiples of 4 and drop out.
+    let mut i0 = 0;
+    while e - 24 * (i0 as i32 + 1) >= 2 {
+        i0 += 1;
+    }
+    let mut acc: u128 = 0;
+    for i in i0..i0 + 4 {
+        let s = e - 24 * (i as i32 + 1) + 100;
+        let t = (m * TWO_OVER_PI[i]) as u128;
+        acc = acc.wrapping_add(t.wrapping_shl(s as u32));
+    }
+    acc &= (1u128 << 102) - 1;
+    let mut q = (acc >> 100) as u32;
+    let mut f = (acc & ((1u128 << 100) - 1)) as f64 * (1.0 / 1267650600228229401496703205376.0);
+    if f >= 0.5 {
+        f -= 1.0;
+        q = (q + 1) & 3;
+    }
+    let r = f * PIO2;
+    if neg {
+        (-r, (4 - q) & 3)
+    } else {
+        (r, q)
+    }
+}
+
+#[inline]
+fn sin_kernel(r: f64) -> f64 {
+    let r2 = r * r;
+    let mut p = -1.0 / 1307674368000.0;
+    p = p * r2 + 1.0 / 6227020800.0;
+    p = p * r2 - 1.0 / 39916800.0;
+    p = p * r2 + 1.0 / 362880.0;
+    p = p * r2 - 1.0 / 5040.0;
+    p = p * r2 + 1.0 / 120.0;
+    p = p * r2 - 1.0 / 6.0;
+    r + r * r2 * p
+}
+
+#[inline]
+fn cos_kernel(r: f64) -> f64 {
+    let r2 = r * r;
+    let mut p = 1.0 / 20922789888000.0;
+    p = p * r2 - 1.0 / 87178291200.0;
+    p = p * r2 + 1.0 / 479001600.0;
+    p = p * r2 - 1.0 / 3628800.0;
+    p = p * r2 + 1.0 / 40320.0;
+    p = p * r2 - 1.0 / 720.0;
+    p = p * r2 + 1.0 / 24.0;
+    p = p * r2 - 0.5;
+    1.0 + r2 * p
+}
+
+/// Sine, with exact argument reduction for every finite f32.
+pub fn sin(x: f32) -> f32 {
+    if !x.is_finite() {
+        return f32::NAN;
+    }
+    let (r, q) = rem_pio2(x);
+    (match q {
+        0 => sin_kernel(r),
+        1 => cos_kernel(r),
+        2 => -sin_kernel(r),
+        _ => -cos_kernel(r),
+    }) as f32
+}
+
+/// Cosine, with exact argument reduction for every finite f32.
+pub fn cos(x: f32) -> f32 {
+    if !x.is_finite() {
+        return f32::NAN;
+    }
+    let (r, q) = rem_pio2(x);
+    (match q {
+        0 => cos_kernel(r),
+        1 => -sin_kernel(r),
+        2 => -cos_kernel(r),
+        _ => sin_kernel(r),
+    }) as f32
+}
+
+/// The error function: a Taylor series below 2.5, a continued fraction for erfc up to 4, then ±1.
+pub fn erf(x: f32) -> f32 {
+    if x != x {
+        return x;
+    }
+    let a = fabs(x) as f64;
+    let r = if a < 2.5 {
+        // erf(a) = 2/√π · Σ (-1)^n a^(2n+1) / (n! (2n+1))
+        let a2 = a * a;
+        let mut term = a;
+        let mut sum = a;
+        let mut n = 1.0;
+        while n < 60.0 {
+            term *= -a2 / n;
+            let t = term / (2.0 * n + 1.0);
+            sum += t;
+            if fabs64(t) < 1e-17 * fabs64(sum) {
+                break;
+            }
+            n += 1.0;
+        }
+        sum * FRAC_2_SQRT_PI
+    } else if a < 4.0 {
+        // erfc(a) = e^(-a²)/√π · 1/(a + (1/2)/(a + 1/(a + (3/2)/(a + 2/(a + …))))), evaluated backward.
+        let mut f = a;
+        let mut k = 60.0;
+        while k > 0.0 {
+            f = a + (k * 0.5) / f;
+            k -= 1.0;
+        }
+        1.0 - exp64(-a * a) * FRAC_1_SQRT_PI / f
+    } else {
+        1.0
+    };
+    if x < 0.0 {
+        -(r as f32)
+    } else {
+        r as f32
+    }
+}
+
+/// Whether an f64 holding an integer value is odd.
+#[inline]
+fn is_odd_int(y: f64) -> bool {
+    let h = y * 0.5;
+    fabs64(y) < 9007199254740992.0 && floor64(h) != h
+}
+
+/// x^y with the special cases of JavaScript's `**` (e.g. `1 ** NaN` and `1 ** ±inf` are NaN).
+pub fn pow(x: f32, y: f32) -> f32 {
+    if y != y {
+        return f32::NAN;
+    }
+    if y == 0.0 {
+        return 1.0;
+    }
+    if x != x {
+        return x;
+    }
+    let (xd, yd) = (x as f64, y as f64);
+    let ax = fabs64(xd);
+    if !y.is_finite() {
+        return if ax == 1.0 {
+            f32::NAN
+        } else if (ax > 1.0) == (y > 0.0) {
+            f32::INFINITY
+        } else {
+            0.0
+        };
+    }
+    let y_int = floor64(yd) == yd;
+    let odd = y_int && is_odd_int(yd);
+    let neg = x.to_bits() >> 31 != 0; // includes -0 and -inf
+    if x == 0.0 || !x.is_finite() {
+        // |x| is 0 or inf: the magnitude is 0 or inf, the sign follows x when y is an odd integer.
+        let big = (x == 0.0) == (y < 0.0);
+        let mag = if big { f32::INFINITY } else { 0.0 };
+        return if neg && odd { -mag } else { mag };
+    }
+    if neg && !y_int {
+        return f32::NAN;
+    }
+    let t = yd * log64(ax);
+    let mag = if t > 100.0 {
+        f32::INFINITY
+    } else if t < -110.0 {
+        0.0
+    } else {
+        exp64(t) as f32
+    };
+    if neg && odd {
+        -mag
+    } else {
+        mag
+    }
+}

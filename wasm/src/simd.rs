@@ -1,0 +1,76 @@
+//! Small helpers over `core::arch::wasm32` SIMD128: 4 lanes of f32 (or i32) per `v128`.
+//!
+//! Kernels are written against these few functions (load, store, splat, horizontal reduce), so a
+//! different vector width later means changing this file only.
+pub use core::arch::wasm32::v128;
+use core::arch::wasm32::*;
+
+/// Lanes of f32 per vector.
+pub const W: usize = 4;
+
+/// Unaligned load of 4 f32 from `p`.
+#[inline(always)]
+pub unsafe fn ld(p: *const f32) -> v128 {
+    v128_load(p as *const v128)
+}
+
+/// Unaligned store of 4 f32 to `p`.
+#[inline(always)]
+pub unsafe fn st(p: *mut f32, v: v128) {
+    v128_store(p as *mut v128, v)
+}
+
+/// Unaligned load of 4 i32 from `p`.
+#[inline(always)]
+pub unsafe fn ldi(p: *const i32) -> v128 {
+    v128_load(p as *const v128)
+}
+
+/// Unaligned store of 4 i32 to `p`.
+#[inline(always)]
+pub unsafe fn sti(p: *mut i32, v: v128) {
+    v128_store(p as *mut v128, v)
+}
+
+/// Broadcasts one f32 to all lanes.
+#[inline(always)]
+pub fn splat(x: f32) -> v128 {
+    f32x4_splat(x)
+}
+
+/// Loads one f32 from `p` into all lanes.
+#[inline(always)]
+pub unsafe fn ld_splat(p: *const f32) -> v128 {
+    v128_load32_splat(p as *const u32)
+}
+
+/// Sum of the 4 lanes.
+#[inline(always)]
+pub fn hsum(v: v128) -> f32 {
+    let s = f32x4_add(v, i32x4_shuffle::<2, 3, 0, 1>(v, v));
+    let s = f32x4_add(s, i32x4_shuffle::<1, 0, 3, 2>(s, s));
+    f32x4_extract_lane::<0>(s)
+}
+
+/// Lane-wise maximum that propagates NaN (like `Math.max`).
+#[inline(always)]
+pub fn vmax(a: v128, b: v128) -> v128 {
+    f32x4_max(a, b)
+}
+
+/// Lane-wise minimum that propagates NaN (like `Math.min`).
+#[inline(always)]
+pub fn vmin(a: v128, b: v128) -> v128 {
+    f32x4_min(a, b)
+}
+
+/// Applies `f` lane by lane to the 4 lanes of `v` (for functions without a vector form).
+#[inline(always)]
+pub fn map_lanes(v: v128, f: impl Fn(f32) -> f32) -> v128 {
+    f32x4(
+        f(f32x4_extract_lane::<0>(v)),
+        f(f32x4_extract_lane::<1>(v)),
+        f(f32x4_extract_lane::<2>(v)),
+        f(f32x4_extract_lane::<3>(v)),
+    )
+}
