@@ -8,7 +8,7 @@
  */
 import type { Buf } from "../backend/backend.js";
 import { backendFor } from "../backend/registry.js";
-import { RULES } from "../prims/table.js";
+import { rules } from "../prims/table.js";
 import { type AnyTensor, Storage, Tensor } from "../tensor/tensor.js";
 import type { ParamsOf, Prim } from "./primitive.js";
 import { type Aval, type Eqn, Program, Var } from "./program.js";
@@ -110,7 +110,7 @@ export function sizeOf(shape: readonly number[]): number {
 
 /** Applies a primitive: records it while tracing, runs its kernel otherwise. */
 export function bind<P extends Prim>(prim: P, inputs: AnyTensor[], params: ParamsOf<P>): AnyTensor[] {
-  const rule = RULES[prim];
+  const rule = rules()[prim];
   const avals = inputs.map(avalOf);
   const outAvals = rule.abstractEval(avals, params);
   const b = stack[stack.length - 1];
@@ -147,6 +147,6 @@ function runKernel<P extends Prim>(
     return moved;
   });
   const outs = outAvals.map((a) => be.alloc(a.dtype, sizeOf(a.shape)));
-  RULES[prim].impl(be, ins, outs, avals, params);
+  rules()[prim].impl(be, ins, outs, avals, params);
   return outs.map((buf, i) => new Tensor(outAvals[i].shape, outAvals[i].dtype, new Storage(be, buf), null));
 }

@@ -13,14 +13,26 @@ import { movementRules } from "./movement.js";
 import { randomRules } from "./random.js";
 import { reduceRules } from "./reduce.js";
 
-/** Every primitive's rules. */
-export const RULES: RuleTable = {
-  ...elementwiseRules,
-  ...reduceRules,
-  ...movementRules,
-  ...linalgRules,
-  ...convRules,
-  ...indexingRules,
-  ...randomRules,
-  ...controlRules,
-};
+let table: RuleTable | null = null;
+
+/**
+ * Every primitive's rules. Assembled on first use, after all rule modules have loaded (the rule
+ * modules and the tracer import each other).
+ * @example
+ * ```ts
+ * rules().exp.abstractEval([{ shape: [2], dtype: "f32" }], {});
+ * ```
+ */
+export function rules(): RuleTable {
+  table ??= {
+    ...elementwiseRules,
+    ...reduceRules,
+    ...movementRules,
+    ...linalgRules,
+    ...convRules,
+    ...indexingRules,
+    ...randomRules,
+    ...controlRules,
+  };
+  return table;
+}

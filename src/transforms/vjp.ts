@@ -7,7 +7,7 @@
 import type { Maybe } from "../ir/primitive.js";
 import type { Program, Var } from "../ir/program.js";
 import { bind } from "../ir/trace.js";
-import { RULES } from "../prims/table.js";
+import { rules } from "../prims/table.js";
 import { add } from "../prims/elementwise.js";
 import { isFloat } from "../shape/dtype.js";
 import type { AnyTensor as T } from "../tensor/tensor.js";
@@ -59,7 +59,7 @@ export function vjpProgram(p: Program, primals: readonly T[], wrt?: readonly boo
       if (octs.every((t) => t === null)) continue;
       const ins = e.inputs.map((v) => val.get(v)!);
       const eouts = e.outputs.map((v) => val.get(v)!);
-      const icts = (RULES[e.prim].vjp as (...a: unknown[]) => Maybe<T>[])(octs, ins, eouts, e.params);
+      const icts = (rules()[e.prim].vjp as (...a: unknown[]) => Maybe<T>[])(octs, ins, eouts, e.params);
       e.inputs.forEach((v, i) => accum(v, icts[i]));
     }
     return p.inputs.map((v) => ct.get(v) ?? null);

@@ -4,10 +4,15 @@
  * @module
  */
 import type { Maybe } from "../ir/primitive.js";
-import type { Program, Var } from "../ir/program.js";
-import { bind } from "../ir/trace.js";
-import { RULES } from "../prims/table.js";
+import type { Aval, Program, Var } from "../ir/program.js";
+import { avalOf, bind } from "../ir/trace.js";
+import { broadcastTo, moveAxisTo, reshape } from "../prims/movement.js";
+import { normAxis } from "../prims/shapes.js";
+import { ShapeError } from "../shape/errors.js";
+import { rules } from "../prims/table.js";
 import type { AnyTensor as T } from "../tensor/tensor.js";
+import { flatten, unflatten } from "./pytree.js";
+import { traceTree } from "./trace-tree.js";
 
 /**
  * Runs the per-example program `p` on batched `args`, whose batch axes are `dims`.
@@ -33,7 +38,7 @@ export function vmapProgram(p: Program, args: readonly T[], dims: readonly Maybe
       e.outputs.forEach((v, i) => val.set(v, outs[i]));
       continue;
     }
-    const [outs, odims] = (RULES[e.prim].batch as (...a: unknown[]) => [T[], Maybe<number>[]])(ins, ds, e.params);
+    const [outs, odims] = (rules()[e.prim].batch as (...a: unknown[]) => [T[], Maybe<number>[]])(ins, ds, e.params);
     e.outputs.forEach((v, i) => {
       val.set(v, outs[i]);
       const d = odims[i];
@@ -41,4 +46,57 @@ export function vmapProgram(p: Program, args: readonly T[], dims: readonly Maybe
     });
   }
   return [p.outputs.map((v) => val.get(v)!), p.outputs.map((v) => dim.get(v) ?? null)];
+}
+
+/** Options of `vmap`. */
+export interface VmapOptions {
+  /** The batch axis of each argument (`null`: not batched; applies to every tensor of that argument). Default 0. */
+  inAxes?: readonly (number | null)[] | number;
+  /** Where the batch axis goes in the outputs. Default 0. */
+  outAxes?: number;
+}
+
+/**
+ * Turns a function of one example into a function of a batch.
+ * @example
+ * ```ts
+ * const perExample = tg.vmap((x: tg.Tensor<[3]>) => tg.sum(x));
+ * perExample(tg.ones([8, 3])); // Tensor<[8]>
+ * ```
+ */
+export function vmap<A extends unknown[], R>(f: (...args: A) => R, opts: VmapOptions = {}): (...args: any[]) => any {
+  return (...args: unknown[]) => {
+    const axes = args.map((_, i) => (typeof opts.inAxes === "number" || opts.inAxes === undefined ? (opts.inAxes ?? 0) : opts.inAxes[i]));
+    const flat = args.map((a) => flatten(a)[0]);
+    let size: number | null = null;
+    const avals: Aval[] = [];
+    const dims: Maybe<number>[] = [];
+    flat.forEach((leaves, i) => {
+      for (const t of leaves) {
+        const ax = axes[i];
+        if (ax === null || ax === undefined) {
+          avals.push(avalOf(t));
+          dims.push(null);
+          continue;
+        }
+        const a = normAxis("vmap", ax, t.rank);
+        if (size !== null && t.shape[a] !== size) {
+          throw new ShapeError("vmap", `batch sizes differ: ${size} and ${t.shape[a]} (argument ${i}, ${t.describe()})`);
+        }
+        size = t.shape[a];
+        avals.push({ shape: t.shape.filter((_: number, j: number) => j !== a), dtype: t.dtype });
+        dims.push(a);
+      }
+    });
+    if (size === null) throw new ShapeError("vmap", "no argument is batched (every in-axis is null)");
+    const traced = traceTree(f as (...a: unknown[]) => unknown, args, avals);
+    const [outs, odims] = vmapProgram(traced.program, traced.leaves, dims);
+    const outAxis = opts.outAxes ?? 0;
+    const placed = outs.map((o, i) => {
+      const d = odims[i];
+      const withBatch = d === null ? broadcastTo(reshape(o, [1, ...o.shape]), [size!, ...o.shape]) : moveAxisTo(o, d, 0);
+      return moveAxisTo(withBatch, 0, normAxis("vmap", outAxis, withBatch.rank));
+    });
+    return unflatten(traced.outDef, placed);
+  };
 }

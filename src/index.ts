@@ -1,0 +1,32 @@
+/**
+ * typegrad: deep learning for TypeScript, with shapes in types, pure models, autodiff as a source
+ * transformation and SIMD WebAssembly kernels.
+ *
+ * @example
+ * ```ts
+ * import * as tg from "typegrad";
+ * const df = tg.grad((w: tg.Tensor<[3]>) => tg.sum(tg.mul(w, w)));
+ * df(tg.tensor([1, 2, 3])).toArray(); // [2, 4, 6]
+ * ```
+ * @module
+ */
+import "./backends.js";
+
+export { getBackend, setBackend } from "./backend/registry.js";
+export type { Aval, Eqn } from "./ir/program.js";
+export { Program } from "./ir/program.js";
+export type { DType } from "./shape/dtype.js";
+export { DTypeError, ShapeError } from "./shape/errors.js";
+export type { NestedArray, Shape } from "./tensor/tensor.js";
+export { Tensor } from "./tensor/tensor.js";
+export { scan, customVjp } from "./prims/control.js";
+export { stopGradient } from "./prims/elementwise.js";
+export { grad, valueAndGrad, vjp } from "./transforms/grad.js";
+export type { GradOptions } from "./transforms/grad.js";
+export { jit } from "./transforms/jit.js";
+export type { JitOptions } from "./transforms/jit.js";
+export { jvp } from "./transforms/jvp.js";
+export { makeProgram } from "./transforms/make-program.js";
+export { flatten as treeFlatten, treeMap, unflatten as treeUnflatten } from "./transforms/pytree.js";
+export { vmap } from "./transforms/vmap.js";
+export * as random from "./random/index.js";
