@@ -7,7 +7,7 @@
  * - storage is a `Float64Array` for every dtype, holding only values the dtype can represent:
  *   `f32` values are rounded to float32, `i32` values are integers in `[−2³¹, 2³¹)`, `bool` is 0/1;
  * - arithmetic is float64 and the result is converted once to the output dtype (i32 truncates
- *   toward zero and wraps modulo 2³²; i32 division by zero gives 0); sums (reduce, matmul, conv,
+ *   toward zero and wraps modulo 2³², except `cast`, which saturates; i32 division by zero gives 0); sums (reduce, matmul, conv,
  *   scatterAdd) accumulate in float64 and are rounded once;
  * - `read` returns a copy, `view` the live storage; using a freed buffer throws.
  *

@@ -617,12 +617,15 @@ table.push(
 
 // ---------- the run ----------
 
+/** `TYPEGRAD_KERNEL_RUNS=20` multiplies the number of runs of every row (a deeper search). */
+const RUNS_SCALE = Number(process.env.TYPEGRAD_KERNEL_RUNS ?? 1);
+
 describe(`kernels: ${candidate.name} vs reference`, () => {
   for (const r of table) {
     it(r.name, () => {
       fc.assert(
         fc.property(r.arb, (p) => check(r.setup(p))),
-        { numRuns: r.runs ?? 40 },
+        { numRuns: Math.ceil((r.runs ?? 40) * RUNS_SCALE) },
       );
     });
   }

@@ -199,6 +199,14 @@ describe("where, cast", () => {
       return arr(out);
     };
     expect(c("f32", "i32", [-1.5, 2.5, -0.5])).toEqual([-1, 2, 0]);
+    const M = 2 ** 31;
+    expect(c("f32", "i32", [3e9, -3e9, Infinity, -Infinity, Number.NaN])).toEqual([
+      M - 1,
+      -M,
+      M - 1,
+      -M,
+      0,
+    ]);
     expect(c("f32", "bool", [0, -0, 0.25, -3])).toEqual([0, 0, 1, 1]);
     expect(c("bool", "f32", [1, 0])).toEqual([1, 0]);
     expect(c("i32", "f32", [16777217])).toEqual([16777216]);

@@ -263,16 +263,22 @@ export function where(
 }
 
 /**
- * Converts every element to `out.dtype` with {@link toDType}: float → i32 truncates toward zero
- * (values outside the i32 range wrap modulo 2³², NaN gives 0), anything → bool is `!= 0`,
- * bool → number is 0/1, f64 → f32 rounds to nearest.
+ * Converts every element to `out.dtype`: float → i32 truncates toward zero and saturates (values
+ * beyond the i32 range give −2³¹ or 2³¹ − 1, NaN gives 0, as WebAssembly's `i32.trunc_sat_f32_s`
+ * and Rust's `as` do); anything → bool is `!= 0`; bool → number is 0/1; f64 → f32 and i32 → f32
+ * round to nearest (see {@link toDType}).
  * @example
  * ```ts
- * cast(x, out); // x f32 [-1.5, 2.5] → out i32 [-1, 2]
+ * cast(x, out); // x f32 [-1.5, 2.5, 3e9] → out i32 [-1, 2, 2147483647]
  * ```
  */
 export function cast(x: Buf, out: Buf): void {
   const xs = dataOf(x);
   const os = dataOf(out);
-  for (let i = 0; i < out.size; i++) os[i] = toDType(out.dtype, xs[i]);
+  const saturate = out.dtype === "i32";
+  for (let i = 0; i < out.size; i++) {
+    const v =
+      saturate && !Number.isNaN(xs[i]) ? Math.min(2 ** 31 - 1, Math.max(-(2 ** 31), xs[i])) : xs[i];
+    os[i] = toDType(out.dtype, v);
+  }
 }
