@@ -102,7 +102,7 @@ describe("confusionMatrix", () => {
         const p = pairs.map((q) => q[0]);
         const t = pairs.map((q) => q[1]);
         const cm = m.confusionMatrix(p, t, 4).dataSync();
-        expect(cm.reduce((a, b) => a + b, 0)).toBe(pairs.length);
+        expect(Array.from(cm).reduce((a, b) => a + b, 0)).toBe(pairs.length);
         const diag = cm[0] + cm[5] + cm[10] + cm[15];
         expect(diag).toBe(pairs.filter((q) => q[0] === q[1]).length);
       }),
