@@ -615,6 +615,154 @@ table.push(
   ),
 );
 
+// ---------- special values and big sizes ----------
+
+/** IEEE special and extreme f32 values: NaN, ±∞, ±0, ±max, denormals, overflow edges. */
+const special = fc.constantFrom(
+  ...[Number.NaN, Infinity, -Infinity, 0, -0, 3.4e38, -3.4e38, 1e-45, -1e-45, 1e-40, 1, -1, 2],
+  ...[89, -89, -104, 1e4, -1e4, 16777217, -0.5, 0.5],
+);
+const withSpecial = (v: fc.Arbitrary<number>) => fc.oneof(special.map(f32), v);
+
+table.push(
+  ...unaryRows
+    .filter(([, dtype]) => dtype === "f32")
+    .map(([op, dtype, v, tol]) =>
+      row({
+        name: `unary ${op} f32 special values`,
+        arb: len.chain((n) => vals(n, withSpecial(v))),
+        runs: 20,
+        setup: (data) => ({
+          inputs: [{ dtype, data }],
+          outputs: [{ dtype, size: data.length }],
+          call: (be, [x], [out]) => be.unary(op, x, out),
+          tol,
+        }),
+      }),
+    ),
+  ...arithRows
+    .filter(([, dtype, , , , note]) => dtype === "f32" && !note)
+    .map(([op, dtype, va, vb, tol]) =>
+      binaryRow(op, dtype, dtype, [withSpecial(va), withSpecial(vb)], tol, " special values", 20),
+    ),
+  ...(["sum", "max", "min", "argmax", "argmin"] as const).map((op) =>
+    row({
+      name: `reduce ${op} f32 special values (NaN propagates; arg* gives the first NaN)`,
+      arb: fc
+        .record({ outer: dim(4), mid: fc.integer({ min: 1, max: 9 }), inner: dim(4) })
+        .chain((s) =>
+          fc.record({
+            s: fc.constant(s),
+            data: vals(s.outer * s.mid * s.inner, withSpecial(val(-3, 3))),
+          }),
+        ),
+      runs: 30,
+      setup: ({ s: { outer, mid, inner }, data }) => ({
+        inputs: [{ dtype: "f32", data }],
+        outputs: [{ dtype: op.startsWith("arg") ? "i32" : "f32", size: outer * inner }],
+        call: (be, [x], [out]) => be.reduce(op, x, out, outer, mid, inner),
+        tol: op === "sum" ? sumTol(mid) : exact,
+      }),
+    }),
+  ),
+  row({
+    name: "cast f32 → i32 out of range and special (saturates, NaN → 0)",
+    arb: len.chain((n) => vals(n, withSpecial(val(-1e12, 1e12)))),
+    runs: 20,
+    setup: (data) => ({
+      inputs: [{ dtype: "f32", data }],
+      outputs: [{ dtype: "i32", size: data.length }],
+      call: (be, [x], [out]) => be.cast(x, out),
+      tol: exact,
+    }),
+  }),
+  row({
+    name: "reduce sum f32 long axis",
+    arb: fc
+      .record({
+        outer: dim(3),
+        mid: fc.integer({ min: 100, max: 3000 }),
+        inner: fc.constantFrom(1, 3, 4),
+      })
+      .chain((s) =>
+        fc.record({ s: fc.constant(s), data: vals(s.outer * s.mid * s.inner, val(-10, 10)) }),
+      ),
+    runs: 8,
+    setup: ({ s: { outer, mid, inner }, data }) => ({
+      inputs: [{ dtype: "f32", data }],
+      outputs: [{ dtype: "f32", size: outer * inner }],
+      call: (be, [x], [out]) => be.reduce("sum", x, out, outer, mid, inner),
+      tol: sumTol(mid),
+    }),
+  }),
+  row({
+    name: "matmul f32 big (several cache blocks)",
+    arb: fc
+      .record({
+        batch: fc.integer({ min: 1, max: 2 }),
+        m: fc.integer({ min: 1, max: 150 }),
+        k: fc.integer({ min: 1, max: 300 }),
+        n: fc.integer({ min: 1, max: 150 }),
+        transA: fc.boolean(),
+        transB: fc.boolean(),
+        shareA: fc.boolean(),
+        shareB: fc.boolean(),
+      })
+      .chain((s) =>
+        fc.record({
+          s: fc.constant(s),
+          a: vals((s.shareA ? 1 : s.batch) * s.m * s.k, val(-2, 2)),
+          b: vals((s.shareB ? 1 : s.batch) * s.k * s.n, val(-2, 2)),
+        }),
+      ),
+    runs: 6,
+    setup: ({ s, a, b }) => ({
+      inputs: f32In(a, b),
+      outputs: [{ dtype: "f32", size: s.batch * s.m * s.n }],
+      call: (be, [A, B], [out]) =>
+        be.matmul(
+          A,
+          B,
+          out,
+          s.batch,
+          s.m,
+          s.k,
+          s.n,
+          s.transA,
+          s.transB,
+          s.shareA ? 0 : s.m * s.k,
+          s.shareB ? 0 : s.k * s.n,
+        ),
+      tol: sumTol(s.k),
+    }),
+  }),
+  ...convRows.map(([name, first, second, outOf, termsOf]) =>
+    row({
+      name: `${name} f32 many channels`,
+      arb: geometryArb
+        .chain((g0) =>
+          fc
+            .record({ inC: fc.integer({ min: 6, max: 40 }), outC: fc.integer({ min: 6, max: 70 }) })
+            .map((c) => ({ ...g0, ...c })),
+        )
+        .chain((g) =>
+          fc.record({
+            g: fc.constant(g),
+            a: vals(convSizes(g)[first], val(-2, 2)),
+            b: vals(convSizes(g)[second], val(-2, 2)),
+          }),
+        ),
+      runs: 5,
+      setup: ({ g, a, b }) => ({
+        inputs: f32In(a, b),
+        outputs: [{ dtype: "f32", size: convSizes(g)[outOf] }],
+        call: (be, [A, B], [out]) => be[name](A, B, out, g),
+        tol: sumTol(termsOf(g)),
+      }),
+    }),
+  ),
+);
+
 // ---------- the run ----------
 
 /** `TYPEGRAD_KERNEL_RUNS=20` multiplies the number of runs of every row (a deeper search). */
