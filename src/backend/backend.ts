@@ -81,6 +81,12 @@ export interface Backend {
    * a buffer in place.
    */
   view(buf: Buf): TypedArray;
+  /**
+   * A buffer that views `size` elements of `buf` starting at element `offset`, sharing its memory
+   * (no copy). Freeing a view does nothing; it must not outlive `buf`. Planned execution uses it
+   * for the rows of a `scan`.
+   */
+  sub(buf: Buf, offset: number, size: number): Buf;
   /** Sets every element to `value`. */
   fill(out: Buf, value: number): void;
 

@@ -33,6 +33,9 @@ import { dataOf, RefBuf, toDType } from "./reference/storage.js";
 
 export { arith, compare, erf, RefBuf, threefry2x32, toDType, unaryFn };
 
+/** Buffers made by `sub`: views that freeing leaves alone. */
+const views = new WeakSet<RefBuf>();
+
 /**
  * The reference backend: plain TypeScript kernels over `Float64Array` storage.
  * @example
@@ -50,7 +53,18 @@ export const referenceBackend: Backend = {
     return new RefBuf(dtype, size);
   },
   free(buf: Buf): void {
-    if (buf instanceof RefBuf) buf.data = null;
+    if (buf instanceof RefBuf && !views.has(buf)) buf.data = null;
+  },
+  sub(buf: Buf, offset: number, size: number): Buf {
+    const d = dataOf(buf);
+    if (offset < 0 || offset + size > buf.size) {
+      throw new RangeError(`reference sub: [${offset}, ${offset + size}) is outside a buffer of ${buf.size}`);
+    }
+    const v = new RefBuf(buf.dtype, 0);
+    (v as { size: number }).size = size;
+    v.data = d.subarray(offset, offset + size);
+    views.add(v);
+    return v;
   },
   write(buf: Buf, data: ArrayLike<number>): void {
     const d = dataOf(buf);

@@ -41,6 +41,8 @@ class WasmBuf implements Buf {
     readonly dtype: DType,
     readonly size: number,
     readonly ptr: Ptr,
+    /** A view into another buffer (made by `sub`): freeing it does nothing. */
+    readonly isView = false,
   ) {}
 }
 
@@ -186,8 +188,13 @@ export const wasmBackend: Backend = {
     return b;
   },
 
+  sub(b, offset, size) {
+    if (offset < 0 || offset + size > b.size) throw new RangeError(`wasm sub: [${offset}, ${offset + size}) is outside a buffer of ${b.size}`);
+    return new WasmBuf(b.dtype, size, ptr(b) + offset * BYTES[b.dtype], true);
+  },
+
   free(b) {
-    if (!(b instanceof WasmBuf) || b.freed) return;
+    if (!(b instanceof WasmBuf) || b.freed || b.isView) return;
     b.freed = true;
     finalizer.unregister(b);
     arena.free(b.ptr);
