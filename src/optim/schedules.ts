@@ -81,21 +81,21 @@ export function cosineDecay(opts: { lr: number; steps: number; alpha?: number })
 }
 
 /**
- * Linear warmup from `from` (default 0) to the rate of `then` over `steps` steps, then `then`
+ * Linear warmup from `from` (default 0) to the rate of `target` over `steps` steps, then `target`
  * (a number or a schedule, which sees the step count minus `steps`).
  * @example
  * ```ts
- * tg.optim.warmup({ steps: 500, then: tg.optim.cosineDecay({ lr: 1e-3, steps: 10000 }) });
+ * tg.optim.warmup({ steps: 500, target: tg.optim.cosineDecay({ lr: 1e-3, steps: 10000 }) });
  * ```
  */
-export function warmup(opts: { steps: number; then: LearningRate; from?: number }): Schedule {
+export function warmup(opts: { steps: number; target: LearningRate; from?: number }): Schedule {
   const from = opts.from ?? 0;
   check("warmup", "steps", opts.steps, 0);
   return (step) => {
-    const after = rateAt(opts.then, asScalar(maximum(sub(step, opts.steps), 0)));
+    const after = rateAt(opts.target, asScalar(maximum(sub(step, opts.steps), 0)));
     if (opts.steps === 0) return asScalar(typeof after === "number" ? mul(step, 0) : after);
     const target =
-      typeof opts.then === "number" ? opts.then : rateAt(opts.then, asScalar(mul(step, 0)));
+      typeof opts.target === "number" ? opts.target : rateAt(opts.target, asScalar(mul(step, 0)));
     const frac = div(step, opts.steps);
     const ramp = add(mul(sub(target, from), frac), from);
     return asScalar(

@@ -34,7 +34,9 @@ function runRef(ref: Ref, nState: number, p0: HostTree, gs: HostTree[]): HostTre
     for (let i = 0; i < p0[k].length; i++) {
       let p = p0[k][i];
       let s = new Array(nState).fill(0);
-      gs.forEach((g, t) => ([p, s] = ref(p, g[k][i], s, t + 1)));
+      gs.forEach((g, t) => {
+        [p, s] = ref(p, g[k][i], s, t + 1);
+      });
       out[k].push(p);
     }
   }

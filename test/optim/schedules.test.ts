@@ -45,12 +45,12 @@ describe("schedules", () => {
   });
   test("warmup ramps linearly, then hands over to the schedule shifted by `steps`", () => {
     const inner = optim.cosineDecay({ lr: 1, steps: 100 });
-    const s = optim.warmup({ steps: 10, then: inner });
+    const s = optim.warmup({ steps: 10, target: inner });
     close(optim.rateAtStep(s, 0), 0);
     close(optim.rateAtStep(s, 5), 0.5);
     close(optim.rateAtStep(s, 10), 1);
     close(optim.rateAtStep(s, 60), optim.rateAtStep(inner, 50));
-    const c = optim.warmup({ steps: 4, then: 0.2, from: 0.1 });
+    const c = optim.warmup({ steps: 4, target: 0.2, from: 0.1 });
     expect([0, 2, 4, 9].map((n) => Number(optim.rateAtStep(c, n).toFixed(6)))).toEqual([
       0.1, 0.15, 0.2, 0.2,
     ]);
@@ -76,10 +76,11 @@ describe("clipping", () => {
     fc.assert(
       fc.property(arbVec, (v) => {
         const t = optim.clipByValue(1);
-        const { grads } = t.transform({ g: constant(v, [v.length], "f32") }, t.init(null), null);
-        Array.from(grads.g.dataSync()).forEach((x, i) =>
-          close(x, Math.min(1, Math.max(-1, Math.fround(v[i])))),
-        );
+        const tree = { g: constant(v, [v.length], "f32") };
+        const { grads } = t.transform(tree, t.init(tree), tree);
+        Array.from(grads.g.dataSync()).forEach((x, i) => {
+          close(x, Math.min(1, Math.max(-1, Math.fround(v[i]))));
+        });
       }),
       { numRuns: 30 },
     );
@@ -93,8 +94,12 @@ describe("clipping", () => {
         const t = optim.clipByGlobalNorm(2);
         const { grads } = t.transform(tree, null, tree);
         const scale = norm > 2 ? 2 / norm : 1;
-        Array.from(grads.a.dataSync()).forEach((x, i) => close(x, Math.fround(a[i]) * scale));
-        Array.from(grads.b[0].dataSync()).forEach((x, i) => close(x, Math.fround(b[i]) * scale));
+        Array.from(grads.a.dataSync()).forEach((x, i) => {
+          close(x, Math.fround(a[i]) * scale);
+        });
+        Array.from(grads.b[0].dataSync()).forEach((x, i) => {
+          close(x, Math.fround(b[i]) * scale);
+        });
       }),
       { numRuns: 30 },
     );
