@@ -8,6 +8,9 @@ use crate::simd::*;
 
 /// Packs the `mc × kc` block of A into panels of `MR` rows: `dst[panel][p·MR + i] = A(i, p)`.
 pub unsafe fn pack_a(mc: usize, kc: usize, a: *const f32, rs: usize, cs: usize, dst: *mut f32) {
+    if rs == 1 && cs != 1 {
+        return pack_a_trans(mc, kc, a, cs, dst);
+    }
     let mut d = dst;
     let mut i0 = 0;
     while i0 < mc {
@@ -19,14 +22,6 @@ pub unsafe fn pack_a(mc: usize, kc: usize, a: *const f32, rs: usize, cs: usize, 
                 let r = src.add(i * rs);
                 for p in 0..kc {
                     *d.add(p * MR + i) = *r.add(p);
-                }
-            }
-        } else if rs == 1 && mr == MR {
-            // A is stored transposed: the MR values of one column are contiguous
-            for p in 0..kc {
-                let c = src.add(p * cs);
-                for i in 0..MR {
-                    *d.add(p * MR + i) = *c.add(i);
                 }
             }
         } else {
@@ -45,6 +40,30 @@ pub unsafe fn pack_a(mc: usize, kc: usize, a: *const f32, rs: usize, cs: usize, 
         }
         d = d.add(MR * kc);
         i0 += MR;
+    }
+}
+
+/// [`pack_a`] for A stored transposed (`A(i, p) = a[p·cs + i]`): reads each stored row once,
+/// contiguously, instead of striding through memory (which thrashes the cache at power-of-2 sizes).
+unsafe fn pack_a_trans(mc: usize, kc: usize, a: *const f32, cs: usize, dst: *mut f32) {
+    let full = mc / MR;
+    let rest = mc - full * MR;
+    for p in 0..kc {
+        let src = a.add(p * cs);
+        let mut d = dst.add(p * MR);
+        for q in 0..full {
+            let s = src.add(q * MR);
+            for i in 0..MR {
+                *d.add(i) = *s.add(i);
+            }
+            d = d.add(MR * kc);
+        }
+        if rest > 0 {
+            let s = src.add(full * MR);
+            for i in 0..MR {
+                *d.add(i) = if i < rest { *s.add(i) } else { 0.0 };
+            }
+        }
     }
 }
 
