@@ -18,6 +18,12 @@ function reduce64(op: ReduceOp, x: number[], outer: number, mid: number, inner: 
       let s = 0;
       for (let j = 0; j < mid; j++) {
         const v = x[(o * mid + j) * inner + i];
+        if ((op === "argmax" || op === "argmin") && Number.isNaN(v)) {
+          if (!Number.isNaN(acc) || j === 0) best = j;
+          acc = Number.NaN;
+          continue;
+        }
+        if (Number.isNaN(acc)) continue;
         s += Math.abs(v);
         if (op === "sum") acc += v;
         else if (op === "max") acc = Math.max(acc, v);
@@ -48,7 +54,7 @@ describe("wasm reduce", () => {
           if (op !== "sum" && mid === 0) mid = 1;
           const n = outer * mid * inner;
           const xd = rand(n, seed, -3, 3).map((v) =>
-            dt === "i32" ? Math.round(v) : v > 2.95 && op === "max" ? NaN : v,
+            dt === "i32" ? Math.round(v) : v > 2.95 && op !== "sum" ? NaN : v,
           );
           const x = buf(dt, xd);
           const outDt = op === "argmax" || op === "argmin" ? "i32" : dt;

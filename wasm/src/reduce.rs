@@ -1,7 +1,7 @@
 //! Reductions over the middle axis of a `[outer, mid, inner]` view into `[outer, inner]`.
 //!
 //! Op codes: 0 sum, 1 max, 2 min, 3 argmax, 4 argmin. max/min propagate NaN (as `Math.max`);
-//! argmax/argmin return the first index of the extreme value (NaN never wins after index 0).
+//! argmax/argmin return the first index of the extreme value, or of the first NaN (as NumPy).
 //! f32 sums keep 16 lanes of partial sums on contiguous rows (`inner = 1`) and add rows with SIMD
 //! otherwise. i32 sums wrap.
 use crate::simd::*;
@@ -106,7 +106,7 @@ unsafe fn reduce_f32<const OP: i32>(
     }
 }
 
-/// Argmax/argmin of any ordered element type; first index on ties.
+/// Argmax/argmin of any ordered element type; first index on ties; the first NaN wins.
 unsafe fn arg_reduce<T: PartialOrd + Copy>(
     is_max: bool,
     x: *const T,
@@ -121,8 +121,11 @@ unsafe fn arg_reduce<T: PartialOrd + Copy>(
             let mut best = *base;
             let mut bi = 0;
             for j in 1..mid {
+                if best != best {
+                    break; // a NaN wins, and the first one
+                }
                 let v = *base.add(j * inner);
-                if (is_max && v > best) || (!is_max && v < best) {
+                if v != v || (is_max && v > best) || (!is_max && v < best) {
                     best = v;
                     bi = j;
                 }
