@@ -30,3 +30,6 @@ export { makeProgram } from "./transforms/make-program.js";
 export { flatten as treeFlatten, treeMap, unflatten as treeUnflatten } from "./transforms/pytree.js";
 export { vmap } from "./transforms/vmap.js";
 export * as random from "./random/index.js";
+export { wasmStats as memoryStats } from "./backend/wasm/backend.js";
+export * as nn from "./nn/index.js";
+export * as losses from "./losses/index.js";

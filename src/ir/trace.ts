@@ -15,6 +15,11 @@ import { type Aval, type Eqn, Program, Var } from "./program.js";
 
 let nextVarId = 0;
 
+/** A variable that no other Program uses (for passes that copy equations). */
+export function freshVar(aval: Aval): Var {
+  return new Var(nextVarId++, { shape: [...aval.shape], dtype: aval.dtype });
+}
+
 /** Records equations while a function is traced. */
 export class Builder {
   readonly eqns: Eqn[] = [];

@@ -3,16 +3,20 @@
  * @module
  */
 import type { Program } from "../ir/program.js";
-import { cse, dce } from "./passes.js";
+import { cse, dce, foldConstants, inlineCustom } from "./passes.js";
 
 /** The passes, in order, each with what it does. */
 export const PASSES: readonly { name: string; run: (p: Program) => Program }[] = [
+  // custom derivative rules matter only to differentiation, which is done by now
+  { name: "inline-custom-vjp", run: inlineCustom },
   // drop equations whose results nothing uses (the forward values a gradient does not need)
   { name: "dce", run: dce },
   // reuse the result of an equation computed twice with the same inputs
   { name: "cse", run: cse },
-  // CSE can leave equations unused
-  { name: "dce-after-cse", run: dce },
+  // compute once what depends only on captured constants
+  { name: "fold-constants", run: foldConstants },
+  // CSE and folding can leave equations unused
+  { name: "dce-after-fold", run: dce },
 ];
 
 /**

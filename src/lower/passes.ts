@@ -2,8 +2,11 @@
  * Program-to-Program passes used by lowering. Each takes a Program and returns an equivalent one.
  * @module
  */
+import type { ParamsOf } from "../ir/primitive.js";
 import type { Eqn, Var } from "../ir/program.js";
 import { Program } from "../ir/program.js";
+import { bind, freshVar } from "../ir/trace.js";
+import type { AnyTensor as T } from "../tensor/tensor.js";
 
 /** Dead-code elimination: drops equations whose outputs nothing uses. */
 export function dce(p: Program): Program {
@@ -66,4 +69,53 @@ function paramsKey(params: object): string | null {
     return v;
   });
   return plain ? s : null;
+}
+
+/** Inlines `custom_vjp` equations (their custom rule matters only to differentiation, done by now). */
+export function inlineCustom(p: Program): Program {
+  if (!p.eqns.some((e) => e.prim === "custom_vjp")) return p;
+  const eqns: Eqn[] = [];
+  const rename = new Map<Var, Var>();
+  const r = (v: Var) => rename.get(v) ?? v;
+  const visit = (e: Eqn) => {
+    if (e.prim !== "custom_vjp") {
+      eqns.push({ ...e, inputs: e.inputs.map(r) });
+      return;
+    }
+    const fn = (e.params as ParamsOf<"custom_vjp">).fn;
+    const local = new Map<Var, Var>();
+    fn.inputs.forEach((v, i) => local.set(v, r(e.inputs[i])));
+    fn.constVars.forEach((v) => {
+      throw new Error(`inline: custom_vjp body has a captured constant ${v.id}`);
+    });
+    for (const q of fn.eqns) {
+      const outs = q.outputs.map((v) => {
+        const nv = freshVar(v.aval);
+        local.set(v, nv);
+        return nv;
+      });
+      visit({ ...q, inputs: q.inputs.map((v) => local.get(v) ?? v), outputs: outs });
+    }
+    e.outputs.forEach((v, i) => rename.set(v, local.get(fn.outputs[i]) ?? fn.outputs[i]));
+  };
+  p.eqns.forEach(visit);
+  return new Program(p.inputs, p.constVars, p.consts, eqns, p.outputs.map(r));
+}
+
+/** Constant folding: equations whose inputs are all captured constants are computed once, now. */
+export function foldConstants(p: Program): Program {
+  const known = new Map<Var, T>();
+  p.constVars.forEach((v, i) => {
+    if (p.consts[i].isConcrete) known.set(v, p.consts[i]);
+  });
+  const eqns: Eqn[] = [];
+  for (const e of p.eqns) {
+    if (e.prim !== "scan" && e.prim !== "custom_vjp" && e.inputs.length > 0 && e.inputs.every((v) => known.has(v))) {
+      const outs = bind(e.prim, e.inputs.map((v) => known.get(v)!), e.params);
+      e.outputs.forEach((v, i) => known.set(v, outs[i]));
+    } else eqns.push(e);
+  }
+  const used = new Set<Var>([...eqns.flatMap((e) => e.inputs), ...p.outputs]);
+  const constVars = [...known.keys()].filter((v) => used.has(v) && !p.inputs.includes(v));
+  return new Program(p.inputs, constVars, constVars.map((v) => known.get(v)!), eqns, p.outputs);
 }

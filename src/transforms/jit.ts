@@ -8,6 +8,8 @@ import type { Program } from "../ir/program.js";
 import { isTracing } from "../ir/trace.js";
 import { type Executable, executable } from "../lower/execute.js";
 import { lower } from "../lower/lower.js";
+import { type Plan, planProgram } from "../lower/plan.js";
+import { backendFor } from "../backend/registry.js";
 import type { AnyTensor as T } from "../tensor/tensor.js";
 import { flatten, treeKey, type TreeDef, unflatten } from "./pytree.js";
 import { traceTree } from "./trace-tree.js";
@@ -22,6 +24,8 @@ export interface JitOptions {
 }
 
 interface Compiled {
+  /** The memory plan, or null when the program spans backends (then `exe` frees by last use). */
+  plan: Plan | null;
   exe: Executable;
   outDef: TreeDef;
 }
@@ -49,7 +53,11 @@ export function jit<F extends (...args: any[]) => any>(f: F, opts: JitOptions = 
     let c = cache.get(key);
     if (!c) {
       const traced = traceTree(f, args);
-      c = { exe: executable(lower(traced.program)), outDef: traced.outDef };
+      const lowered = lower(traced.program);
+      const donated = new Set(opts.donate ?? []);
+      const donatable = traced.owner.map((o) => donated.has(o));
+      const be = backendFor(leaves.some((t) => t.dtype === "f64") ? "f64" : "f32");
+      c = { plan: planProgram(lowered, be, donatable), exe: executable(lowered), outDef: traced.outDef };
       cache.set(key, c);
     }
     return [c, leaves];
@@ -58,7 +66,15 @@ export function jit<F extends (...args: any[]) => any>(f: F, opts: JitOptions = 
     const parts = args.map((a) => flatten(a)[0]);
     if (isTracing() || parts.some((l) => l.some((t) => !t.isConcrete))) return f(...args);
     const [c, leaves] = compile(args);
-    const outs = c.exe.run(leaves);
+    const donatedLeaves = new Set<number>();
+    let k = 0;
+    parts.forEach((l, i) => {
+      for (const _ of l) {
+        if (opts.donate?.includes(i)) donatedLeaves.add(k);
+        k++;
+      }
+    });
+    const outs = c.plan ? c.plan.run(leaves, donatedLeaves) : c.exe.run(leaves);
     for (const i of opts.donate ?? []) for (const t of parts[i] ?? []) if (!outs.includes(t)) t.dispose();
     return unflatten(c.outDef, outs);
   }) as Jitted<F>;
