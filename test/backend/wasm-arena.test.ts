@@ -76,6 +76,22 @@ describe("wasm backend memory", () => {
     expect(() => B.read(b)).toThrow(/after free/);
   });
 
+  it("sub views share memory, and freeing a view does nothing", () => {
+    const start = wasmStats().bytesInUse;
+    const b = B.alloc("f32", 10);
+    B.write(b, [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    const v = B.sub(b, 3, 4);
+    expect(Array.from(B.read(v))).toEqual([3, 4, 5, 6]);
+    B.fill(v, -1);
+    B.free(v);
+    expect(Array.from(B.read(b))).toEqual([0, 1, 2, -1, -1, -1, -1, 7, 8, 9]);
+    expect(Array.from(B.read(B.sub(v, 1, 2)))).toEqual([-1, -1]);
+    expect(() => B.sub(b, 8, 3)).toThrow(RangeError);
+    B.free(b);
+    expect(() => B.read(v)).toThrow(/after free/);
+    expect(wasmStats().bytesInUse).toBe(start);
+  });
+
   it("alloc zero-fills recycled memory and views survive growth via read()", () => {
     const b = B.alloc("f32", 256);
     B.fill(b, 3);

@@ -41,16 +41,21 @@ class WasmBuf implements Buf {
     readonly dtype: DType,
     readonly size: number,
     readonly ptr: Ptr,
-    /** A view into another buffer (made by `sub`): freeing it does nothing. */
-    readonly isView = false,
+    /** The buffer this one views (made by `sub`; freeing a view does nothing). Keeping a
+     * reference here keeps the parent from being finalized while a view is in use. */
+    readonly parent: WasmBuf | null = null,
   ) {}
+  /** Whether this buffer views another one. */
+  get isView(): boolean {
+    return this.parent !== null;
+  }
 }
 
 const finalizer = new FinalizationRegistry<Ptr>((ptr) => arena.free(ptr));
 
 function ptr(b: Buf): Ptr {
   if (!(b instanceof WasmBuf)) throw new TypeError("wasm backend: not a wasm buffer");
-  if (b.freed) throw new Error("wasm backend: buffer used after free");
+  if (b.freed || b.parent?.freed) throw new Error("wasm backend: buffer used after free");
   return b.ptr;
 }
 
@@ -189,8 +194,13 @@ export const wasmBackend: Backend = {
   },
 
   sub(b, offset, size) {
-    if (offset < 0 || offset + size > b.size) throw new RangeError(`wasm sub: [${offset}, ${offset + size}) is outside a buffer of ${b.size}`);
-    return new WasmBuf(b.dtype, size, ptr(b) + offset * BYTES[b.dtype], true);
+    if (offset < 0 || offset + size > b.size) {
+      throw new RangeError(
+        `wasm sub: [${offset}, ${offset + size}) is outside a buffer of ${b.size}`,
+      );
+    }
+    const root = (b as WasmBuf).parent ?? (b as WasmBuf);
+    return new WasmBuf(b.dtype, size, ptr(b) + offset * BYTES[b.dtype], root);
   },
 
   free(b) {
