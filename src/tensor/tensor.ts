@@ -46,7 +46,7 @@ export interface TracerRef {
  * const w: tg.Tensor<[3, 4]> = tg.zeros([3, 4]);
  * ```
  */
-export class Tensor<S extends Shape = Shape, D extends DType = DType> {
+export class Tensor<S extends Shape = Shape, D extends DType = "f32"> {
   /** The dimension sizes. */
   readonly shape: S;
   /** The element type. */

@@ -1,0 +1,319 @@
+/**
+ * Elementwise ops with numpy broadcasting, typed: the result shape is the broadcast of the operand
+ * shapes, and shapes that do not broadcast are a compile error naming the op and the sizes. A plain
+ * number is accepted on either side.
+ *
+ * @example
+ * ```ts
+ * const x = tg.tensor([[1, 2, 3], [4, 5, 6]]);
+ * tg.add(x, tg.tensor([10, 20, 30])); // Tensor<[2, 3]>
+ * tg.mul(2, x);                        // Tensor<[2, 3]>
+ * ```
+ * @module
+ */
+import * as P from "../prims/elementwise.js";
+import type { DType } from "../shape/dtype.js";
+import type { Broadcast, Check, Named, Ok, Same, ShapeMismatch } from "../shape/dims.js";
+import type { AnyTensor, Shape, Tensor } from "../tensor/tensor.js";
+
+// ─── operand types ───────────────────────────────────────────────────────────────────────
+
+/** A tensor or a plain number (taken in the other operand's dtype). */
+export type Operand = AnyTensor | number;
+/** The shape of an operand (`[]` for a number). */
+export type ShapeOf<X> = X extends Tensor<infer S, any> ? S : [];
+/** The dtype of a binary op's result: the tensors' dtype (f32 for two numbers). */
+export type DTypeOf<X, Y> =
+  X extends Tensor<any, infer D> ? D : Y extends Tensor<any, infer D> ? D : "f32";
+/** The broadcast shape of two operands. */
+export type BinaryShape<X, Y> = Ok<Broadcast<ShapeOf<X>, ShapeOf<Y>>>;
+/** `unknown` when `X op Y` fits; otherwise a mismatch naming `op`, the shapes or the dtypes. */
+export type BinaryCheck<Op extends string, X, Y> = [X, Y] extends [
+  Tensor<any, infer DA>,
+  Tensor<any, infer DB>,
+]
+  ? Same<DA, DB> extends true
+    ? Check<Named<Op, Broadcast<ShapeOf<X>, ShapeOf<Y>>>>
+    : ShapeMismatch<`${Op}: dtypes ${DA & string} and ${DB & string} differ; cast one of them first`>
+  : Check<Named<Op, Broadcast<ShapeOf<X>, ShapeOf<Y>>>>;
+
+/** A two-argument elementwise op. */
+export type BinaryOp<Op extends string> = <X extends Operand, Y extends Operand>(
+  a: X,
+  b: Y & NoInfer<BinaryCheck<Op, X, Y>>,
+) => Tensor<BinaryShape<X, Y>, DTypeOf<X, Y>>;
+/** A comparison: as a binary op, with a bool result. */
+export type CompareOp<Op extends string> = <X extends Operand, Y extends Operand>(
+  a: X,
+  b: Y & NoInfer<BinaryCheck<Op, X, Y>>,
+) => Tensor<BinaryShape<X, Y>, "bool">;
+/** A one-argument elementwise op: the shape and dtype are kept. */
+export type UnaryOp = <S extends Shape, D extends DType>(x: Tensor<S, D>) => Tensor<S, D>;
+
+const binary = <Op extends string>(f: (a: P.Operand, b: P.Operand) => AnyTensor): BinaryOp<Op> =>
+  f as BinaryOp<Op>;
+const compare = <Op extends string>(f: (a: P.Operand, b: P.Operand) => AnyTensor): CompareOp<Op> =>
+  f as CompareOp<Op>;
+const unary = (f: (x: AnyTensor) => AnyTensor): UnaryOp => f as UnaryOp;
+
+// ─── arithmetic ──────────────────────────────────────────────────────────────────────────
+
+/**
+ * `a + b`, elementwise with broadcasting.
+ * @example
+ * ```ts
+ * tg.add(tg.tensor([[1, 2, 3], [4, 5, 6]]), tg.tensor([1, 1, 1])); // [[2, 3, 4], [5, 6, 7]]
+ * ```
+ */
+export const add: BinaryOp<"add"> = binary(P.add);
+/**
+ * `a − b`, elementwise with broadcasting.
+ * @example
+ * ```ts
+ * tg.sub(tg.tensor([3, 4]), 1); // [2, 3]
+ * ```
+ */
+export const sub: BinaryOp<"sub"> = binary(P.sub);
+/**
+ * `a · b`, elementwise with broadcasting.
+ * @example
+ * ```ts
+ * tg.mul(tg.tensor([1, 2]), tg.tensor([[1], [10]])); // [[1, 2], [10, 20]]
+ * ```
+ */
+export const mul: BinaryOp<"mul"> = binary(P.mul);
+/**
+ * `a / b`, elementwise with broadcasting.
+ * @example
+ * ```ts
+ * tg.div(tg.tensor([1, 2]), 2); // [0.5, 1]
+ * ```
+ */
+export const div: BinaryOp<"div"> = binary(P.div);
+/**
+ * `a ** b`, elementwise with broadcasting.
+ * @example
+ * ```ts
+ * tg.pow(tg.tensor([2, 3]), 2); // [4, 9]
+ * ```
+ */
+export const pow: BinaryOp<"pow"> = binary(P.pow);
+/**
+ * The larger of `a` and `b`, elementwise.
+ * @example
+ * ```ts
+ * tg.maximum(tg.tensor([1, 5]), 3); // [3, 5]
+ * ```
+ */
+export const maximum: BinaryOp<"maximum"> = binary(P.maximum);
+/**
+ * The smaller of `a` and `b`, elementwise.
+ * @example
+ * ```ts
+ * tg.minimum(tg.tensor([1, 5]), 3); // [1, 3]
+ * ```
+ */
+export const minimum: BinaryOp<"minimum"> = binary(P.minimum);
+
+// ─── comparisons ─────────────────────────────────────────────────────────────────────────
+
+/**
+ * `a < b` as a bool tensor.
+ * @example
+ * ```ts
+ * tg.less(tg.tensor([1, 5]), 3); // [true, false]
+ * ```
+ */
+export const less: CompareOp<"less"> = compare(P.lt);
+/**
+ * `a ≤ b` as a bool tensor.
+ * @example
+ * ```ts
+ * tg.lessEqual(tg.tensor([1, 3]), 3); // [true, true]
+ * ```
+ */
+export const lessEqual: CompareOp<"lessEqual"> = compare(P.le);
+/**
+ * `a > b` as a bool tensor.
+ * @example
+ * ```ts
+ * tg.greater(tg.tensor([1, 5]), 3); // [false, true]
+ * ```
+ */
+export const greater: CompareOp<"greater"> = compare(P.gt);
+/**
+ * `a ≥ b` as a bool tensor.
+ * @example
+ * ```ts
+ * tg.greaterEqual(tg.tensor([1, 3]), 3); // [false, true]
+ * ```
+ */
+export const greaterEqual: CompareOp<"greaterEqual"> = compare(P.ge);
+/**
+ * `a == b` as a bool tensor.
+ * @example
+ * ```ts
+ * tg.equal(tg.tensor([1, 3]), 3); // [false, true]
+ * ```
+ */
+export const equal: CompareOp<"equal"> = compare(P.eq);
+/**
+ * `a != b` as a bool tensor.
+ * @example
+ * ```ts
+ * tg.notEqual(tg.tensor([1, 3]), 3); // [true, false]
+ * ```
+ */
+export const notEqual: CompareOp<"notEqual"> = compare(P.ne);
+
+/**
+ * `cond ? a : b`, elementwise with broadcasting over all three.
+ * @example
+ * ```ts
+ * tg.where(tg.tensor([true, false]), tg.tensor([1, 2]), 0); // [1, 0]
+ * ```
+ */
+export function where<C extends Shape, X extends Operand, Y extends Operand>(
+  cond: Tensor<C, "bool">,
+  a: X,
+  b: Y &
+    NoInfer<BinaryCheck<"where", X, Y> & Check<Named<"where", Broadcast<C, BinaryShape<X, Y>>>>>,
+): Tensor<Ok<Broadcast<C, BinaryShape<X, Y>>>, DTypeOf<X, Y>> {
+  return P.where(cond, a as P.Operand, b as P.Operand);
+}
+
+// ─── one-argument functions ──────────────────────────────────────────────────────────────
+
+/**
+ * `−x`.
+ * @example
+ * ```ts
+ * tg.neg(tg.tensor([1, -2])); // [-1, 2]
+ * ```
+ */
+export const neg: UnaryOp = unary(P.neg);
+/**
+ * `eˣ`.
+ * @example
+ * ```ts
+ * tg.exp(tg.tensor([0, 1])); // [1, 2.718…]
+ * ```
+ */
+export const exp: UnaryOp = unary(P.exp);
+/**
+ * The natural logarithm.
+ * @example
+ * ```ts
+ * tg.log(tg.tensor([1, Math.E])); // [0, 1]
+ * ```
+ */
+export const log: UnaryOp = unary(P.log);
+/**
+ * The square root.
+ * @example
+ * ```ts
+ * tg.sqrt(tg.tensor([4, 9])); // [2, 3]
+ * ```
+ */
+export const sqrt: UnaryOp = unary(P.sqrt);
+/**
+ * `1 / √x`.
+ * @example
+ * ```ts
+ * tg.rsqrt(tg.tensor([4])); // [0.5]
+ * ```
+ */
+export const rsqrt: UnaryOp = unary((x) => P.reciprocal(P.sqrt(x)));
+/**
+ * `1 / x`.
+ * @example
+ * ```ts
+ * tg.reciprocal(tg.tensor([2])); // [0.5]
+ * ```
+ */
+export const reciprocal: UnaryOp = unary(P.reciprocal);
+/**
+ * `|x|`.
+ * @example
+ * ```ts
+ * tg.abs(tg.tensor([-1, 2])); // [1, 2]
+ * ```
+ */
+export const abs: UnaryOp = unary(P.abs);
+/**
+ * −1, 0 or 1 by the sign of `x`.
+ * @example
+ * ```ts
+ * tg.sign(tg.tensor([-3, 0, 2])); // [-1, 0, 1]
+ * ```
+ */
+export const sign: UnaryOp = unary(P.sign);
+/**
+ * `x²`.
+ * @example
+ * ```ts
+ * tg.square(tg.tensor([3])); // [9]
+ * ```
+ */
+export const square: UnaryOp = unary(P.square);
+/**
+ * The sine.
+ * @example
+ * ```ts
+ * tg.sin(tg.tensor([0])); // [0]
+ * ```
+ */
+export const sin: UnaryOp = unary(P.sin);
+/**
+ * The cosine.
+ * @example
+ * ```ts
+ * tg.cos(tg.tensor([0])); // [1]
+ * ```
+ */
+export const cos: UnaryOp = unary(P.cos);
+/**
+ * Rounds down.
+ * @example
+ * ```ts
+ * tg.floor(tg.tensor([1.5, -1.5])); // [1, -2]
+ * ```
+ */
+export const floor: UnaryOp = unary(P.floor);
+/**
+ * The error function.
+ * @example
+ * ```ts
+ * tg.erf(tg.tensor([0])); // [0]
+ * ```
+ */
+export const erf: UnaryOp = unary(P.erf);
+
+/**
+ * Limits `x` to `[lo, hi]`.
+ * @example
+ * ```ts
+ * tg.clip(tg.tensor([-2, 0.5, 3]), 0, 1); // [0, 0.5, 1]
+ * ```
+ */
+export function clip<S extends Shape, D extends DType>(
+  x: Tensor<S, D>,
+  lo: number,
+  hi: number,
+): Tensor<S, D> {
+  return P.minimum(P.maximum(x, lo), hi);
+}
+
+/**
+ * Converts to another dtype.
+ * @example
+ * ```ts
+ * tg.cast(tg.tensor([1.7, 2.2]), "i32"); // Tensor<[2], "i32">: [1, 2]
+ * ```
+ */
+export function cast<S extends Shape, D extends DType>(
+  x: Tensor<S, DType>,
+  dtype: D,
+): Tensor<S, D> {
+  return P.cast(x, dtype);
+}

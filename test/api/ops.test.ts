@@ -1,0 +1,184 @@
+/**
+ * Runtime checks of the typed tensor API: every op runs and gives the right values on small worked
+ * examples, and bad shapes throw a ShapeError that names the op and the shapes.
+ */
+import { describe, expect, it } from "vitest";
+import "../../src/backends.js";
+import { setBackend } from "../../src/backend/registry.js";
+import * as tg from "../../src/ops/index.js";
+import { arange, assertShape, eye, fromArray, full, linspace, ones, onesLike, scalar, tensor, zeros, zerosLike } from "../../src/tensor/create.js";
+import { DTypeError, ShapeError } from "../../src/shape/errors.js";
+import type { AnyTensor } from "../../src/tensor/tensor.js";
+
+setBackend("reference");
+
+const close = (t: AnyTensor, want: unknown, digits = 5) => {
+  const got = t.toArray();
+  const flat = (v: unknown): number[] => (Array.isArray(v) ? v.flatMap(flat) : [Number(v)]);
+  expect(t.shape).toEqual(shapeOf(want));
+  const g = flat(got);
+  const w = flat(want);
+  g.forEach((v, i) => expect(v).toBeCloseTo(w[i], digits));
+};
+const shapeOf = (v: unknown): number[] => (Array.isArray(v) ? [v.length, ...shapeOf(v[0])] : []);
+const throwsShape = (f: () => unknown, ...parts: string[]) => {
+  let err: unknown;
+  try {
+    f();
+  } catch (e) {
+    err = e;
+  }
+  expect(err).toBeInstanceOf(ShapeError);
+  for (const p of parts) expect((err as Error).message).toContain(p);
+};
+
+describe("constructors", () => {
+  it("tensor infers shape and dtype; rejects ragged and bad values", () => {
+    const x = tensor([[1, 2, 3], [4, 5, 6]]);
+    expect(x.shape).toEqual([2, 3]);
+    expect(x.dtype).toBe("f32");
+    expect(tensor([0, 2, 1], "i32").dtype).toBe("i32");
+    expect(tensor([true, false]).dtype).toBe("bool");
+    throwsShape(() => tensor([[1, 2], [3]] as number[][]), "tensor", "ragged");
+    expect(() => tensor([1.5], "i32")).toThrow(DTypeError);
+    expect(() => tensor([Number.NaN], "i32")).toThrow(/tensor/);
+  });
+  it("zeros ones full eye arange linspace scalar fromArray", () => {
+    close(zeros([2, 2]), [[0, 0], [0, 0]]);
+    close(ones([3]), [1, 1, 1]);
+    close(full([2], 7), [7, 7]);
+    close(eye(2), [[1, 0], [0, 1]]);
+    close(eye(2, 3), [[1, 0, 0], [0, 1, 0]]);
+    close(arange(4), [0, 1, 2, 3]);
+    close(arange(2, 8, 2), [2, 4, 6]);
+    expect(arange(3, "i32").dtype).toBe("i32");
+    close(linspace(0, 1, 5), [0, 0.25, 0.5, 0.75, 1]);
+    expect(scalar(3).item()).toBe(3);
+    close(fromArray(new Float32Array([1, 2, 3, 4]), [2, 2]), [[1, 2], [3, 4]]);
+    expect(fromArray(new Int32Array(4), [4]).dtype).toBe("i32");
+    close(zerosLike(ones([2])), [0, 0]);
+    close(onesLike(zeros([2])), [1, 1]);
+    throwsShape(() => fromArray([1, 2, 3], [2, 2]), "fromArray", "[2, 2]");
+    throwsShape(() => zeros([2.5]), "zeros");
+    throwsShape(() => zeros([-1]), "zeros");
+  });
+  it("assertShape checks and narrows", () => {
+    const x = zeros([3, 784]) as AnyTensor;
+    expect(assertShape(x, [null, 784]).shape).toEqual([3, 784]);
+    throwsShape(() => assertShape(x, [null, 10]), "assertShape", "[_, 10]", "[3, 784]");
+  });
+});
+
+describe("elementwise", () => {
+  const x = tensor([[1, 2, 3], [4, 5, 6]]);
+  it("arithmetic with broadcasting and numbers on either side", () => {
+    close(tg.add(x, tensor([10, 20, 30])), [[11, 22, 33], [14, 25, 36]]);
+    close(tg.sub(10, tensor([1, 2])), [9, 8]);
+    close(tg.mul(tensor([1, 2]), tensor([[1], [10]])), [[1, 2], [10, 20]]);
+    close(tg.div(tensor([1, 2]), 2), [0.5, 1]);
+    close(tg.pow(tensor([2, 3]), 2), [4, 9]);
+    close(tg.maximum(tensor([1, 5]), 3), [3, 5]);
+    close(tg.minimum(tensor([1, 5]), 3), [1, 3]);
+  });
+  it("comparisons and where", () => {
+    expect(tg.less(tensor([1, 5]), 3).toArray()).toEqual([true, false]);
+    expect(tg.lessEqual(tensor([1, 3]), 3).toArray()).toEqual([true, true]);
+    expect(tg.greater(tensor([1, 5]), 3).toArray()).toEqual([false, true]);
+    expect(tg.greaterEqual(tensor([1, 3]), 3).toArray()).toEqual([false, true]);
+    expect(tg.equal(tensor([1, 3]), 3).toArray()).toEqual([false, true]);
+    expect(tg.notEqual(tensor([1, 3]), 3).toArray()).toEqual([true, false]);
+    close(tg.where(tensor([true, false]), tensor([1, 2]), 0), [1, 0]);
+  });
+  it("one-argument functions", () => {
+    close(tg.neg(tensor([1, -2])), [-1, 2]);
+    close(tg.exp(tensor([0, 1])), [1, Math.E]);
+    close(tg.log(tensor([1, Math.E])), [0, 1]);
+    close(tg.sqrt(tensor([4, 9])), [2, 3]);
+    close(tg.rsqrt(tensor([4])), [0.5]);
+    close(tg.reciprocal(tensor([2])), [0.5]);
+    close(tg.abs(tensor([-1, 2])), [1, 2]);
+    close(tg.sign(tensor([-3, 0, 2])), [-1, 0, 1]);
+    close(tg.square(tensor([3])), [9]);
+    close(tg.sin(tensor([0])), [0]);
+    close(tg.cos(tensor([0])), [1]);
+    close(tg.floor(tensor([1.5, -1.5])), [1, -2]);
+    close(tg.erf(tensor([0])), [0]);
+    close(tg.clip(tensor([-2, 0.5, 3]), 0, 1), [0, 0.5, 1]);
+    expect(tg.cast(tensor([1.7, 2.2]), "i32").toArray()).toEqual([1, 2]);
+  });
+  it("runtime broadcast errors name the op and shapes, also for number dims", () => {
+    const a = zeros([2, 3]) as AnyTensor;
+    const b = zeros([4]) as AnyTensor;
+    throwsShape(() => tg.add(a, b), "add", "[2, 3]", "[4]");
+  });
+});
+
+describe("reductions", () => {
+  const x = tensor([[1, 5, 3], [4, 2, 6]]);
+  it("sum mean max min with axes and keepDims", () => {
+    close(tg.sum(x), 21);
+    close(tg.sum(x, 1), [9, 12]);
+    close(tg.sum(x, -1, true), [[9], [12]]);
+    close(tg.sum(x, [0, 1]), 21);
+    close(tg.mean(x, 0), [2.5, 3.5, 4.5]);
+    close(tg.max(x, 0, true), [[4, 5, 6]]);
+    close(tg.min(x, 1), [1, 2]);
+  });
+  it("argmax argmin", () => {
+    expect(tg.argmax(x, 1).toArray()).toEqual([1, 2]);
+    expect(tg.argmin(x, 0).toArray()).toEqual([0, 1, 0]);
+    expect(tg.argmax(x).toArray()).toEqual(5);
+    expect(tg.argmax(x, 1).dtype).toBe("i32");
+  });
+  it("out-of-range axes throw naming the op", () => {
+    throwsShape(() => tg.sum(x as AnyTensor, 2 as number), "sum", "axis 2");
+  });
+});
+
+describe("linear algebra", () => {
+  it("matmul with rank-1 operands and batch broadcasting", () => {
+    close(tg.matmul(tensor([[1, 2], [3, 4]]), tensor([[1], [1]])), [[3], [7]]);
+    close(tg.matmul(tensor([1, 2]), tensor([[1, 0], [0, 1]])), [1, 2]);
+    close(tg.matmul(tensor([[1, 2], [3, 4]]), tensor([1, 1])), [3, 7]);
+    close(tg.dot(tensor([1, 2, 3]), tensor([4, 5, 6])), 32);
+    expect(tg.matmul(zeros([8, 2, 3]), zeros([3, 4])).shape).toEqual([8, 2, 4]);
+    expect(tg.matmul(zeros([5, 1, 2, 3]), zeros([4, 3, 2])).shape).toEqual([5, 4, 2, 2]);
+    close(tg.outer(tensor([1, 2]), tensor([1, 10, 100])), [[1, 10, 100], [2, 20, 200]]);
+  });
+  it("matmul errors name matmul and the sizes, for number dims too", () => {
+    const n: number = 3;
+    const a = zeros([2, n]);
+    throwsShape(() => tg.matmul(a, zeros([4, 5])), "matmul", "inner sizes 3 and 4", "[2, 3]", "[4, 5]");
+  });
+});
+
+describe("movement", () => {
+  const x = tensor([[1, 2, 3], [4, 5, 6]]);
+  it("reshape flatten transpose expandDims squeeze", () => {
+    close(tg.reshape(x, [3, 2]), [[1, 2], [3, 4], [5, 6]]);
+    close(tg.reshape(x, [-1]), [1, 2, 3, 4, 5, 6]);
+    expect(tg.flatten(zeros([8, 7, 7, 64])).shape).toEqual([8, 3136]);
+    expect(tg.flatten(x, 0).shape).toEqual([6]);
+    close(tg.transpose(x), [[1, 4], [2, 5], [3, 6]]);
+    expect(tg.transpose(zeros([2, 3, 4]), [2, 0, 1]).shape).toEqual([4, 2, 3]);
+    expect(tg.expandDims(x, 0).shape).toEqual([1, 2, 3]);
+    expect(tg.expandDims(x, -1).shape).toEqual([2, 3, 1]);
+    expect(tg.squeeze(zeros([2, 1, 3]), 1).shape).toEqual([2, 3]);
+    expect(tg.squeeze(zeros([1, 2, 1])).shape).toEqual([2]);
+  });
+  it("concat stack slice pad broadcastTo", () => {
+    close(tg.concat([tensor([[1, 2]]), tensor([[3, 4]])], 0), [[1, 2], [3, 4]]);
+    close(tg.concat([tensor([[1], [2]]), tensor([[3], [4]])], 1), [[1, 3], [2, 4]]);
+    close(tg.stack([tensor([1, 2]), tensor([3, 4])], 1), [[1, 3], [2, 4]]);
+    close(tg.slice(x, [0, 1], [2, -1]), [[2, 3], [5, 6]]);
+    close(tg.pad(tensor([[1]]), [[1, 0], [0, 1]]), [[0, 0], [1, 0]]);
+    close(tg.broadcastTo(tensor([1, 2]), [2, 2]), [[1, 2], [1, 2]]);
+  });
+  it("runtime errors name the op and shapes", () => {
+    const y = x as AnyTensor;
+    throwsShape(() => tg.reshape(y, [4, 2]), "reshape", "[2, 3]", "[4, 2]");
+    throwsShape(() => tg.concat([y, zeros([2, 2]) as AnyTensor], 0), "concat", "[2, 3]", "[2, 2]");
+    throwsShape(() => tg.squeeze(y, 0), "squeeze", "[2, 3]");
+    throwsShape(() => tg.slice(y, [1], [2]), "slice", "[2, 3]");
+  });
+});
