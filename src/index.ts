@@ -33,3 +33,6 @@ export * as random from "./random/index.js";
 export { wasmStats as memoryStats } from "./backend/wasm/backend.js";
 export * as nn from "./nn/index.js";
 export * as losses from "./losses/index.js";
+export { hessian, hvp } from "./transforms/hessian.js";
+export type { Batched, VmapOptions } from "./transforms/vmap.js";
+export * as testing from "./testing/index.js";

@@ -10,7 +10,7 @@ import { broadcastTo, moveAxisTo, reshape } from "../prims/movement.js";
 import { normAxis } from "../prims/shapes.js";
 import { ShapeError } from "../shape/errors.js";
 import { rules } from "../prims/table.js";
-import type { AnyTensor as T } from "../tensor/tensor.js";
+import type { AnyTensor as T, Tensor } from "../tensor/tensor.js";
 import { flatten, unflatten } from "./pytree.js";
 import { traceTree } from "./trace-tree.js";
 
@@ -48,6 +48,16 @@ export function vmapProgram(p: Program, args: readonly T[], dims: readonly Maybe
   return [p.outputs.map((v) => val.get(v)!), p.outputs.map((v) => dim.get(v) ?? null)];
 }
 
+/** A pytree type with a leading batch dimension `B` added to every tensor. */
+export type Batched<X, B extends number> =
+  X extends Tensor<infer S, infer D>
+    ? Tensor<readonly [B, ...S], D>
+    : X extends readonly unknown[]
+      ? { [K in keyof X]: Batched<X[K], B> }
+      : X extends object
+        ? { [K in keyof X]: Batched<X[K], B> }
+        : X;
+
 /** Options of `vmap`. */
 export interface VmapOptions {
   /** The batch axis of each argument (`null`: not batched; applies to every tensor of that argument). Default 0. */
@@ -64,6 +74,11 @@ export interface VmapOptions {
  * perExample(tg.ones([8, 3])); // Tensor<[8]>
  * ```
  */
+export function vmap<A extends unknown[], R>(
+  f: (...args: A) => R,
+  opts?: { inAxes?: undefined | 0; outAxes?: 0 },
+): <B extends number>(...args: { [K in keyof A]: Batched<A[K], B> }) => Batched<R, B>;
+export function vmap<A extends unknown[], R>(f: (...args: A) => R, opts: VmapOptions): (...args: any[]) => any;
 export function vmap<A extends unknown[], R>(f: (...args: A) => R, opts: VmapOptions = {}): (...args: any[]) => any {
   return (...args: unknown[]) => {
     const axes = args.map((_, i) => (typeof opts.inAxes === "number" || opts.inAxes === undefined ? (opts.inAxes ?? 0) : opts.inAxes[i]));
