@@ -45,7 +45,11 @@ export interface Layer<I extends Shape, O extends Shape, P = unknown, St = {}> {
   /** Fresh state (running statistics); `{}` for stateless layers. */
   initState(): St;
   /** Outputs for a batch of inputs (state, if any, read from `opts.state` or the initial state). */
-  apply<B extends number>(params: P, x: Tensor<readonly [B, ...I], any>, opts?: ForwardOptions<St>): Tensor<readonly [B, ...O], "f32">;
+  apply<B extends number>(
+    params: P,
+    x: Tensor<readonly [B, ...I], any>,
+    opts?: ForwardOptions<St>,
+  ): Tensor<readonly [B, ...O], "f32">;
   /** Outputs and the updated state: what a training step uses for stateful layers. */
   forward<B extends number>(
     params: P,

@@ -1,0 +1,295 @@
+/**
+ * Losses: `loss(pred, target, opts?)` gives the mean over the batch of a per-example loss (the
+ * per-example loss averages over the non-batch axes, as Keras averages over the last axis).
+ * `{ reduction: "sum" }` sums over the batch and `{ reduction: "none" }` returns one value per
+ * example. Every loss is a composition of primitives: gradients come from the transformations.
+ *
+ * @example
+ * ```ts
+ * const l = tg.losses.mse(pred, y);                                     // Tensor<[]>
+ * const ce = tg.losses.sparseCategoricalCrossEntropy(logits, labels, { fromLogits: true });
+ * const per = tg.losses.mae(pred, y, { reduction: "none" });            // Tensor<[B]>
+ * ```
+ * @module
+ */
+import { constant } from "../prims/constants.js";
+import * as P from "../prims/elementwise.js";
+import { reshape } from "../prims/movement.js";
+import { reduceSum } from "../prims/reduce.js";
+import { DTypeError, ShapeError } from "../shape/errors.js";
+import type { AnyTensor as T, Shape, Tensor } from "../tensor/tensor.js";
+import { logSoftmaxAxis, meanAxes, sumKeep } from "../nn/numeric.js";
+
+/** How per-example losses are combined: mean over the batch (default), sum, or none. */
+export type Reduction = "mean" | "sum" | "none";
+
+/** Options every loss takes. */
+export interface LossOptions<R extends Reduction = Reduction> {
+  /** `"mean"` (default), `"sum"`, or `"none"` for one value per example. */
+  reduction?: R;
+}
+
+/** Options of the cross-entropies. */
+export interface CrossEntropyOptions<R extends Reduction = Reduction> extends LossOptions<R> {
+  /** The predictions are logits (unnormalized log-probabilities); computed in the stable log-sum-exp form. Default false. */
+  fromLogits?: boolean;
+}
+
+/** A loss's result: a scalar, or `[batch]` with `reduction: "none"`. */
+export type LossValue<S extends Shape, R extends Reduction> = [R] extends ["none"]
+  ? Tensor<readonly [S extends readonly [infer B extends number, ...unknown[]] ? B : number], "f32">
+  : Tensor<readonly [], "f32">;
+
+/** A loss function of predictions and targets. */
+export type Loss<O extends LossOptions = LossOptions> = <
+  S extends Shape,
+  R extends Reduction = "mean",
+>(
+  pred: Tensor<S, any>,
+  target: Tensor<any, any>,
+  opts?: O & LossOptions<R>,
+) => LossValue<S, R>;
+
+const EPS = 1e-7;
+
+function reduce(
+  perElement: T,
+  reduction: Reduction | undefined,
+  op: string,
+  perExample = false,
+): T {
+  if (perElement.rank === 0) throw new ShapeError(op, "predictions need a leading batch dimension");
+  const ex = perExample
+    ? perElement
+    : perElement.rank > 1
+      ? meanAxes(perElement, perElement.shape.map((_: number, i: number) => i).slice(1))
+      : perElement;
+  switch (reduction ?? "mean") {
+    case "mean":
+      return meanAxes(ex, [0]);
+    case "sum":
+      return reduceSum(ex, [0]);
+    case "none":
+      return ex;
+    default:
+      throw new ShapeError(
+        op,
+        `reduction must be "mean", "sum" or "none", got ${String(reduction)}`,
+      );
+  }
+}
+
+function sameShape(op: string, p: T, t: T): void {
+  if (p.rank !== t.rank || p.shape.some((d: number, i: number) => d !== t.shape[i])) {
+    throw new ShapeError(
+      op,
+      `predictions [${p.shape.join(", ")}] and targets [${t.shape.join(", ")}] differ in shape`,
+    );
+  }
+}
+
+/** Targets as the predictions' float dtype. */
+const asFloat = (t: T, like: T) => P.cast(t, like.dtype);
+
+function elementwiseLoss(name: string, f: (p: T, t: T) => T): Loss {
+  const loss = (pred: T, target: T, opts: LossOptions = {}) => {
+    sameShape(name, pred, target);
+    return reduce(f(pred, asFloat(target, pred)), opts.reduction, name);
+  };
+  Object.defineProperty(loss, "name", { value: name });
+  return loss as Loss;
+}
+
+const clip = (x: T, lo: number, hi: number) => P.minimum(P.maximum(x, lo), hi);
+
+/**
+ * Mean squared error: mean of `(pred − target)²`.
+ * @example
+ * ```ts
+ * tg.losses.mse(tg.tensor([[1, 2]]), tg.tensor([[1, 4]])).item(); // 2
+ * ```
+ */
+export const mse: Loss = elementwiseLoss("mse", (p, t) => P.square(P.sub(p, t)));
+
+/**
+ * Mean absolute error: mean of `|pred − target|`.
+ * @example
+ * ```ts
+ * tg.losses.mae(tg.tensor([[1, 2]]), tg.tensor([[1, 4]])).item(); // 1
+ * ```
+ */
+export const mae: Loss = elementwiseLoss("mae", (p, t) => P.abs(P.sub(p, t)));
+
+/**
+ * Mean squared logarithmic error: mean of `(log(1 + pred) − log(1 + target))²`, with both
+ * clipped below at 1e-7 as Keras does.
+ * @example
+ * ```ts
+ * tg.losses.msle(tg.tensor([[3]]), tg.tensor([[1]])).item(); // (log 4 − log 2)² ≈ 0.48
+ * ```
+ */
+export const msle: Loss = elementwiseLoss("msle", (p, t) =>
+  P.square(P.sub(P.log(P.add(P.maximum(p, EPS), 1)), P.log(P.add(P.maximum(t, EPS), 1)))),
+);
+
+/**
+ * The Huber loss: `½e²` where `|e| ≤ delta`, `delta·(|e| − ½delta)` beyond (delta defaults to 1).
+ * @example
+ * ```ts
+ * tg.losses.huber(tg.tensor([[0, 3]]), tg.tensor([[0.5, 0]])).item(); // (0.125 + 2.5) / 2
+ * ```
+ */
+export const huber: Loss<LossOptions & { delta?: number }> = ((
+  pred: T,
+  target: T,
+  opts: LossOptions & { delta?: number } = {},
+) => {
+  const delta = opts.delta ?? 1;
+  return elementwiseLoss("huber", (p, t) => {
+    const e = P.abs(P.sub(p, t));
+    return P.where(P.le(e, delta), P.mul(P.square(e), 0.5), P.mul(P.sub(e, 0.5 * delta), delta));
+  })(pred, target, opts);
+}) as unknown as Loss<LossOptions & { delta?: number }>;
+
+/**
+ * Binary cross-entropy of probabilities (clipped to [1e-7, 1 − 1e-7]) or, with `fromLogits`, of
+ * logits in the stable form `max(z, 0) − z·t + log(1 + e^−|z|)`.
+ * @example
+ * ```ts
+ * tg.losses.binaryCrossEntropy(tg.tensor([[1000, -1000]]), tg.tensor([[1, 0]]), { fromLogits: true }).item(); // 0
+ * ```
+ */
+export const binaryCrossEntropy: Loss<CrossEntropyOptions> = (
+  pred: T,
+  target: T,
+  opts: CrossEntropyOptions = {},
+) => {
+  const name = "binaryCrossEntropy";
+  sameShape(name, pred, target);
+  const t = asFloat(target, pred);
+  let per: T;
+  if (opts.fromLogits) {
+    const z = pred;
+    per = P.add(P.sub(P.maximum(z, 0), P.mul(z, t)), P.log(P.add(P.exp(P.neg(P.abs(z))), 1)));
+  } else {
+    const p = clip(pred, EPS, 1 - EPS);
+    per = P.neg(P.add(P.mul(t, P.log(p)), P.mul(P.sub(1, t), P.log(P.sub(1, p)))));
+  }
+  return reduce(per, opts.reduction, name) as never;
+};
+
+/** Per-example `−Σ t·log p` over the last axis, from logits or probabilities. */
+function crossEntropyPer(pred: T, t: T, fromLogits: boolean | undefined): T {
+  const logp = fromLogits
+    ? logSoftmaxAxis(pred, -1)
+    : P.log(clip(P.div(pred, sumKeep(pred, [-1])), EPS, 1 - EPS));
+  const perRow = P.neg(reduceSum(P.mul(t, logp), [pred.rank - 1]));
+  return perRow;
+}
+
+function perExampleOf(per: T): T {
+  return per.rank > 1 ? meanAxes(per, per.shape.map((_: number, i: number) => i).slice(1)) : per;
+}
+
+/**
+ * Categorical cross-entropy with one-hot (or probability) targets `[B, C]`: `−Σ t·log p`. With
+ * `fromLogits` it uses log-softmax, so logits of ±1000 give finite values and gradients.
+ * @example
+ * ```ts
+ * tg.losses.categoricalCrossEntropy(logits, oneHotLabels, { fromLogits: true });
+ * ```
+ */
+export const categoricalCrossEntropy: Loss<CrossEntropyOptions> = (
+  pred: T,
+  target: T,
+  opts: CrossEntropyOptions = {},
+) => {
+  const name = "categoricalCrossEntropy";
+  sameShape(name, pred, target);
+  if (pred.rank < 2)
+    throw new ShapeError(
+      name,
+      `predictions must be [batch, ..., classes], got [${pred.shape.join(", ")}]`,
+    );
+  const per = perExampleOf(crossEntropyPer(pred, asFloat(target, pred), opts.fromLogits));
+  return reduce(per, opts.reduction, name, true) as never;
+};
+
+/**
+ * Cross-entropy with integer class targets: predictions `[B, ..., C]`, targets `[B, ...]` (i32).
+ * With `fromLogits` it is `logsumexp(z) − z[target]`, stable for logits of ±1000.
+ * @example
+ * ```ts
+ * tg.losses.sparseCategoricalCrossEntropy(logits, tg.tensor([3, 1], "i32"), { fromLogits: true });
+ * ```
+ */
+export const sparseCategoricalCrossEntropy: Loss<CrossEntropyOptions> = (
+  pred: T,
+  target: T,
+  opts: CrossEntropyOptions = {},
+) => {
+  const name = "sparseCategoricalCrossEntropy";
+  if (target.dtype !== "i32")
+    throw new DTypeError(name, `targets must be i32 class indices, got ${target.dtype}`);
+  const lead = pred.shape.slice(0, -1);
+  if (
+    pred.rank < 2 ||
+    target.rank !== lead.length ||
+    target.shape.some((d: number, i: number) => d !== lead[i])
+  ) {
+    throw new ShapeError(
+      name,
+      `predictions [${pred.shape.join(", ")}] need targets [${lead.join(", ")}], got [${target.shape.join(", ")}]`,
+    );
+  }
+  const c = pred.shape[pred.rank - 1];
+  const classes = constant(
+    Array.from({ length: c }, (_, i) => i),
+    [c],
+    "i32",
+  );
+  const oneHot = P.cast(P.eq(reshape(target, [...target.shape, 1]), classes), pred.dtype);
+  const per = perExampleOf(crossEntropyPer(pred, oneHot, opts.fromLogits));
+  return reduce(per, opts.reduction, name, true) as never;
+};
+
+/**
+ * The hinge loss for targets −1/1: mean of `max(1 − t·pred, 0)`.
+ * @example
+ * ```ts
+ * tg.losses.hinge(tg.tensor([[0.5, -2]]), tg.tensor([[1, -1]])).item(); // 0.25
+ * ```
+ */
+export const hinge: Loss = elementwiseLoss("hinge", (p, t) => P.maximum(P.sub(1, P.mul(t, p)), 0));
+
+/**
+ * The squared hinge loss for targets −1/1: mean of `max(1 − t·pred, 0)²`.
+ * @example
+ * ```ts
+ * tg.losses.squaredHinge(tg.tensor([[0.5, -2]]), tg.tensor([[1, -1]])).item(); // 0.125
+ * ```
+ */
+export const squaredHinge: Loss = elementwiseLoss("squaredHinge", (p, t) =>
+  P.square(P.maximum(P.sub(1, P.mul(t, p)), 0)),
+);
+
+/**
+ * Kullback–Leibler divergence `Σ t·log(t/p)` over the last axis, with both clipped to [1e-7, 1].
+ * @example
+ * ```ts
+ * tg.losses.klDivergence(tg.tensor([[0.5, 0.5]]), tg.tensor([[0.5, 0.5]])).item(); // 0
+ * ```
+ */
+export const klDivergence: Loss = (pred: T, target: T, opts: LossOptions = {}) => {
+  const name = "klDivergence";
+  sameShape(name, pred, target);
+  if (pred.rank < 2)
+    throw new ShapeError(
+      name,
+      `predictions must be [batch, ..., classes], got [${pred.shape.join(", ")}]`,
+    );
+  const t = clip(asFloat(target, pred), EPS, 1);
+  const p = clip(pred, EPS, 1);
+  const per = reduceSum(P.mul(t, P.log(P.div(t, p))), [pred.rank - 1]);
+  return reduce(perExampleOf(per), opts.reduction, name, true) as never;
+};

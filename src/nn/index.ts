@@ -1,0 +1,72 @@
+/**
+ * Neural-network layers, activations, initializers, combinators and regularizers, exported as
+ * `tg.nn`. A layer is an `{ init, apply }` pair of pure functions; `serial` and `sequential`
+ * compose them and check at compile time that each fits the next.
+ *
+ * @example
+ * ```ts
+ * const model = tg.nn.serial(tg.nn.dense(784, 128), tg.nn.relu, tg.nn.dropout(0.2), tg.nn.dense(128, 10));
+ * const params = model.init(tg.random.key(0));
+ * const logits = model.apply(params, x); // Tensor<[B, 10]>
+ * ```
+ * @module
+ */
+export type { AnyLayer, ApplyOptions, ForwardOptions, Layer } from "./layer.js";
+export type {
+  AnyModel,
+  AnySpec,
+  BuildResult,
+  Call,
+  IdentityFn,
+  In,
+  LayerDef,
+  LayerLike,
+  LayerSpec,
+  Model,
+  ShapeFn,
+  Tup,
+} from "./model.js";
+export { build, layer, spec } from "./model.js";
+export type { Chain, ChainModel, ModelParts, ShapeFits, ValidateChain } from "./chain.js";
+export { sequential, serial } from "./chain.js";
+export type { Activation, ActivationLike } from "./activations.js";
+export {
+  activation,
+  activations,
+  elu,
+  gelu,
+  leakyRelu,
+  linear,
+  logSoftmax,
+  relu,
+  sigmoid,
+  softmax,
+  tanh,
+} from "./activations.js";
+export type { Initializer, InitializerLike } from "./initializers.js";
+export {
+  constantInit,
+  fans,
+  glorotNormal,
+  glorotUniform,
+  heNormal,
+  heUniform,
+  initializers,
+  lecunNormal,
+  lecunUniform,
+  ones,
+  orthogonal,
+  varianceScaling,
+  zeros,
+} from "./initializers.js";
+export type {
+  DenseFn,
+  DenseOptions,
+  DenseParams,
+  EmbeddingFn,
+  EmbeddingParams,
+  MaxoutFn,
+} from "./dense.js";
+export { dense, embedding, maxout } from "./dense.js";
+export { dropout, gaussianNoise } from "./noise.js";
+export { l1, l2 } from "./regularizers.js";
