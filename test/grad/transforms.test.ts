@@ -1,0 +1,173 @@
+/**
+ * The transformations as a user calls them: pytrees, argnums, aux outputs, composition
+ * (grad∘grad, vmap∘grad, jit∘vmap), jvp/vjp agreement, the program printer, and clear errors.
+ */
+import fc from "fast-check";
+import { describe, expect, test } from "vitest";
+import * as tg from "../../src/index.js";
+import { constant } from "../../src/prims/constants.js";
+import * as E from "../../src/prims/elementwise.js";
+import { matmulPrim } from "../../src/prims/linalg.js";
+import * as M from "../../src/prims/movement.js";
+import { reduceSum } from "../../src/prims/reduce.js";
+import { arbShape, arbTensor } from "../../src/testing/arbitraries.js";
+import type { AnyTensor as T } from "../../src/tensor/tensor.js";
+
+const arr = (t: T) => Array.from(t.dataSync() as ArrayLike<number>);
+const close = (a: number[], b: number[], tol = 1e-9) => a.forEach((v, i) => expect(v).toBeCloseTo(b[i], -Math.log10(tol)));
+const f64 = (data: number[], shape: number[]) => constant(data, shape, "f64");
+
+describe("grad and valueAndGrad", () => {
+  test("gradients have the structure of the parameters", () => {
+    const params = { w: f64([1, 2, 3, 4], [2, 2]), layers: [{ b: f64([0.5, -0.5], [2]) }] };
+    const x = f64([1, -1], [1, 2]);
+    const loss = (p: typeof params, xb: T) => reduceSum(E.square(E.add(matmulPrim(xb, p.w), p.layers[0].b)));
+    const [value, g] = tg.valueAndGrad(loss)(params, x);
+    // y = x·w + b = [1-3+0.5, 2-4-0.5] = [-1.5, -2.5]; loss = 2.25 + 6.25
+    expect(value.item()).toBeCloseTo(8.5, 12);
+    close(arr(g.layers[0].b), [-3, -5]);
+    close(arr(g.w), [-3, -5, 3, 5]);
+  });
+
+  test("argnums picks arguments; a list gives a tuple", () => {
+    const f = (a: T, b: T) => reduceSum(E.mul(a, E.mul(b, b)));
+    const a = f64([1, 2], [2]);
+    const b = f64([3, 4], [2]);
+    close(arr(tg.grad(f, { argnums: 1 })(a, b)), [6, 16]);
+    const [ga, gb] = tg.grad(f, { argnums: [0, 1] })(a, b);
+    close(arr(ga), [9, 16]);
+    close(arr(gb), [6, 16]);
+  });
+
+  test("hasAux returns auxiliary outputs without differentiating them", () => {
+    const f = (w: T): [T, { norm: T }] => [reduceSum(E.square(w)), { norm: E.sqrt(reduceSum(E.square(w))) }];
+    const [[loss, aux], g] = tg.valueAndGrad(f, { hasAux: true })(f64([3, 4], [2]));
+    expect(loss.item()).toBeCloseTo(25, 12);
+    expect(aux.norm.item()).toBeCloseTo(5, 12);
+    close(arr(g), [6, 8]);
+  });
+
+  test("grad(grad(f)) is the second derivative", () => {
+    const f = (x: T) => reduceSum(E.mul(E.sin(x), E.exp(x)));
+    const d2 = tg.grad((x: T) => reduceSum(tg.grad(f)(x)))(f64([0.3, -1.2], [2]));
+    close(arr(d2), [0.3, -1.2].map((x) => 2 * Math.cos(x) * Math.exp(x)));
+  });
+
+  test("a non-scalar output is a clear error", () => {
+    expect(() => tg.grad((x: T) => E.exp(x) as any)(f64([1, 2], [2]))).toThrow(/grad: the function must return a scalar \(shape \[\]\), got \[2\]/);
+  });
+});
+
+describe("vjp, jvp and their agreement", () => {
+  test("<vjp(u), v> == <u, jvp(v)> on random inputs", () => {
+    const f = (x: T) => E.tanh(matmulPrim(M.reshape(x, [2, -1]), M.transpose(M.reshape(x, [2, -1]))));
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 4 }).chain((k) => fc.tuple(arbTensor([2 * k], { dtype: "f64" }), arbTensor([2 * k], { dtype: "f64" }), arbTensor([2, 2], { dtype: "f64" }))),
+        ([x, v, u]) => {
+          const [, back] = tg.vjp(f, x);
+          const [ct] = back(u);
+          const [, t] = tg.jvp(f, [x], [v]);
+          const lhs = reduceSum(E.mul(ct, v)).item();
+          const rhs = reduceSum(E.mul(u, t)).item();
+          expect(lhs).toBeCloseTo(rhs, 10);
+        },
+      ),
+      { numRuns: 20 },
+    );
+  });
+
+  test("Hessian-vector products and the full Hessian", () => {
+    const f = (x: T) => reduceSum(E.mul(x, E.mul(x, x)));
+    const x = f64([1, -2, 0.5], [3]);
+    close(arr(tg.hvp(f, x, f64([1, 1, 1], [3]))), [6, -12, 3]);
+    close(arr(tg.hessian(f)(x)), [6, 0, 0, 0, -12, 0, 0, 0, 3]);
+  });
+});
+
+describe("vmap", () => {
+  test("per-example gradients: vmap(grad(f))", () => {
+    const w = f64([0.5, -1], [2]);
+    const loss = (wt: T, x: T) => reduceSum(E.square(E.mul(wt, x)));
+    const xs = f64([1, 2, 3, 4, 5, 6], [3, 2]);
+    const per = tg.vmap((x: T) => tg.grad(loss)(w, x), { inAxes: [0] })(xs) as T;
+    expect(per.shape).toEqual([3, 2]);
+    // d/dw Σ (w·x)² = 2 w x²
+    close(arr(per), [1, -8, 9, -32, 25, -72]);
+  });
+
+  test("jit(vmap(f)) equals vmap(f), and inAxes/outAxes place the batch", () => {
+    const f = (a: T, b: T) => reduceSum(E.mul(a, b));
+    const a = f64([1, 2, 3, 4, 5, 6], [2, 3]);
+    const b = f64([1, 0, 1], [3]);
+    const v = tg.vmap(f, { inAxes: [0, null] });
+    close(arr(tg.jit(v)(a, b)), arr(v(a, b)));
+    close(arr(v(a, b)), [4, 10]);
+    const cols = tg.vmap((x: T) => E.mul(x, 2), { inAxes: [1], outAxes: 1 })(a) as T;
+    expect(cols.shape).toEqual([2, 3]);
+    close(arr(cols), [2, 4, 6, 8, 10, 12]);
+  });
+
+  test("vmap equals a loop over random shapes", () => {
+    fc.assert(
+      fc.property(arbShape({ minRank: 1, maxRank: 3, maxDim: 4 }).chain((s) => arbTensor(s, { dtype: "f64" })), (x) => {
+        const f = (r: T) => E.exp(E.sub(r, reduceSum(r)));
+        const got = tg.vmap(f)(x) as T;
+        for (let i = 0; i < x.shape[0]; i++) {
+          const row = M.reshape(M.slice(x, x.shape.map((_: number, j: number) => (j === 0 ? i : 0)), x.shape.map((d: number, j: number) => (j === 0 ? i + 1 : d))), x.shape.slice(1));
+          const g = M.reshape(M.slice(got, got.shape.map((_: number, j: number) => (j === 0 ? i : 0)), got.shape.map((d: number, j: number) => (j === 0 ? i + 1 : d))), got.shape.slice(1));
+          close(arr(g), arr(f(row)));
+        }
+      }),
+      { numRuns: 20 },
+    );
+  });
+});
+
+describe("jit", () => {
+  test("traces once per signature", () => {
+    let traces = 0;
+    const f = tg.jit((x: T) => {
+      traces++;
+      return E.mul(x, 2);
+    });
+    f(constant([1, 2], [2], "f32"));
+    f(constant([3, 4], [2], "f32"));
+    expect(traces).toBe(1);
+    f(constant([1, 2, 3], [3], "f32"));
+    expect(traces).toBe(2);
+  });
+
+  test("donated arguments are consumed and their memory reused", () => {
+    const step = tg.jit((w: T, g: T) => E.sub(w, E.mul(g, 0.5)), { donate: [0] });
+    const w = constant([1, 2, 3], [3], "f32");
+    const buf = w._storage!.buf;
+    const w2 = step(w, constant([2, 2, 2], [3], "f32"));
+    expect(arr(w2)).toEqual([0, 1, 2]);
+    expect(w2._storage!.buf).toBe(buf);
+    expect(w.isDisposed).toBe(true);
+  });
+
+  test("grad through jit and jit of grad agree", () => {
+    const f = (x: T) => reduceSum(E.tanh(E.mul(x, x)));
+    const x = f64([0.1, 0.7, -0.4], [3]);
+    close(arr(tg.grad(tg.jit(f))(x)), arr(tg.grad(f)(x)));
+    close(arr(tg.jit(tg.grad(f))(x)), arr(tg.grad(f)(x)));
+  });
+});
+
+describe("the program printer and errors", () => {
+  test("makeProgram shows typed equations", () => {
+    const p = tg.makeProgram((x: T) => reduceSum(E.exp(x)))(constant([0, 0, 0], [3], "f32"));
+    expect(p.toString()).toBe(["{ lambda a:f32[3] .", "  b:f32[3] = exp a", "  c:f32[] = reduce_sum[axes=[0]] b", "  in c }"].join("\n"));
+  });
+
+  test("a tracer that escapes its transformation is a clear error", () => {
+    let leaked: T | null = null;
+    tg.grad((x: T) => {
+      leaked = x;
+      return reduceSum(x);
+    })(f64([1], [1]));
+    expect(() => E.exp(leaked!)).toThrow(/escaped|traced value/);
+  });
+});
