@@ -26,6 +26,8 @@ export type LoadErrorKind =
   | "shape-mismatch"
   /** An expected entry (a column, a tensor key) is absent. */
   | "missing-key"
+  /** An entry that was not expected (a tensor key absent from the template). */
+  | "unexpected-key"
   /** The input uses a feature this loader does not support (an IDX or safetensors dtype…). */
   | "unsupported"
   /** A package or runtime facility the loader needs is not available. */

@@ -1,0 +1,21 @@
+/**
+ * `tg.io`: saving and loading weights (safetensors), and the typed `LoadError` of every loader.
+ * @example
+ * ```ts
+ * const bytes = tg.io.saveSafetensors(params);
+ * const back = tg.io.loadSafetensors(bytes, params); // Either<LoadError, typeof params>
+ * ```
+ * @module
+ */
+export { type LoadError, type LoadErrorKind, LoadFailure, loadError } from "./load-error.js";
+export {
+  type LoadSafetensorsOptions,
+  loadSafetensors,
+  parseSafetensors,
+  readSafetensors,
+  type SafetensorsDType,
+  type SafetensorsEntry,
+  type SafetensorsFile,
+  saveSafetensors,
+} from "./safetensors.js";
+export { flattenTree, mapTree } from "./tree.js";
