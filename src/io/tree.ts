@@ -21,8 +21,9 @@ export function flattenTree(tree: unknown, prefix = ""): [string, AnyTensor][] {
       out.push([path, node]);
       return;
     }
-    if (Array.isArray(node)) node.forEach((c, i) => walk(c, path ? `${path}.${i}` : String(i)));
-    else if (node !== null && typeof node === "object") {
+    if (Array.isArray(node)) {
+      for (let i = 0; i < node.length; i++) walk(node[i], path ? `${path}.${i}` : String(i));
+    } else if (node !== null && typeof node === "object") {
       for (const [k, v] of Object.entries(node)) {
         if (k.includes("."))
           throw new Error(`flattenTree: the key "${k}" at "${path}" contains a dot`);
