@@ -70,3 +70,27 @@ export type {
 export { dense, embedding, maxout } from "./dense.js";
 export { dropout, gaussianNoise } from "./noise.js";
 export { l1, l2 } from "./regularizers.js";
+export type {
+  Conv2dFn,
+  Conv2dOptions,
+  Conv2dParams,
+  GlobalPoolFn,
+  Kernel2d,
+  Pool2dFn,
+  Pool2dOptions,
+} from "./conv.js";
+export { avgPool2d, conv2d, globalAvgPool2d, maxPool2d } from "./conv.js";
+export type { FlattenFn, ReshapeFn } from "./reshape.js";
+export { flatten, reshape } from "./reshape.js";
+export type {
+  BatchNormFn,
+  BatchNormOptions,
+  BatchNormState,
+  LayerNormFn,
+  NormParams,
+} from "./norm.js";
+export { batchNorm, layerNorm } from "./norm.js";
+export type { GruParams, RecurrentFn, RecurrentOptions, RecurrentParams } from "./recurrent.js";
+export { gru, lstm, simpleRnn } from "./recurrent.js";
+export type { ConcatFn, ParallelFn, ResidualFn } from "./combinators.js";
+export { concat, parallel, residual } from "./combinators.js";
