@@ -1,0 +1,178 @@
+/**
+ * `evaluate` and `predict`: inference over a dataset in batches, each batch one jitted program.
+ * @module
+ */
+import type { Layer } from "../nn/layer.js";
+import { constant } from "../prims/constants.js";
+import { gather } from "../prims/indexing.js";
+import type { AnyTensor as T, Tensor } from "../tensor/tensor.js";
+import { jit } from "../transforms/jit.js";
+import { batchIndices, exampleCount, indexTensor, type XY } from "./data.js";
+import { type Metric, type MetricLike, toMetric } from "./metrics.js";
+
+/** A loss of predictions and targets: a scalar, the mean over the batch. */
+export type LossFn = (pred: Tensor<any, "f32">, y: Tensor<any, any>) => Tensor<readonly [], any>;
+
+/** Options of `evaluate`. */
+export interface EvaluateOptions<St = unknown> {
+  /** The loss (optional: without it only the metrics are computed). */
+  loss?: LossFn;
+  /** Metrics, as in `fit`. */
+  metrics?: readonly MetricLike[];
+  /** Examples per batch (default 256). */
+  batchSize?: number;
+  /** The layer state (default `model.initState()`). */
+  state?: St;
+}
+
+interface EvalEntry {
+  loss: LossFn | undefined;
+  metrics: readonly Metric[];
+  fn: (...a: any[]) => any;
+}
+const evalSteps = new WeakMap<object, EvalEntry[]>();
+
+/** The jitted evaluation step of a model, loss and metrics (cached on their identities). */
+function evalStep(
+  model: Layer<any, any, any, any>,
+  loss: LossFn | undefined,
+  metrics: readonly Metric[],
+) {
+  let entries = evalSteps.get(model);
+  if (!entries) evalSteps.set(model, (entries = []));
+  const hit = entries.find(
+    (e) =>
+      e.loss === loss &&
+      e.metrics.length === metrics.length &&
+      e.metrics.every((m, i) => m === metrics[i]),
+  );
+  if (hit) return hit.fn;
+  const fn = jit((params: unknown, state: unknown, x: T, y: T, idx: T) => {
+    const xb = gather(x, idx, 0);
+    const yb = gather(y, idx, 0);
+    const pred = model.apply(params, xb as never, { state }) as T;
+    return { loss: loss ? loss(pred, yb) : null, sums: metrics.map((m) => m.sum(pred, yb)) };
+  });
+  if (entries.length > 16) entries.shift();
+  entries.push({ loss, metrics: [...metrics], fn });
+  return fn;
+}
+
+/**
+ * Loss and metrics over a whole dataset, on given metric objects (the fit loop's validation).
+ * @example
+ * ```ts
+ * evaluateWith(model, params, state, test, loss, [accuracy()], 256); // { loss, accuracy }
+ * ```
+ */
+export function evaluateWith(
+  model: Layer<any, any, any, any>,
+  params: unknown,
+  state: unknown,
+  data: XY,
+  loss: LossFn | undefined,
+  metrics: readonly Metric[],
+  batchSize: number,
+): Record<string, number> {
+  const n = exampleCount("evaluate", data);
+  if (n === 0) throw new RangeError("evaluate: the data has no examples");
+  const step = evalStep(model, loss, metrics);
+  let lossSum = 0;
+  const sums = metrics.map(() => 0);
+  for (const order of batchIndices(null, n, batchSize)) {
+    const idx = indexTensor(order);
+    const r = step(params, state, data.x, data.y, idx);
+    idx.dispose();
+    if (r.loss) {
+      lossSum += r.loss.item() * order.length;
+      r.loss.dispose();
+    }
+    r.sums.forEach((s: T, i: number) => {
+      sums[i] += s.item();
+      s.dispose();
+    });
+  }
+  const out: Record<string, number> = {};
+  if (loss) out.loss = lossSum / n;
+  metrics.forEach((m, i) => {
+    out[m.name] = sums[i] / n;
+  });
+  return out;
+}
+
+/**
+ * The mean loss and metrics of a model on `{ x, y }`, in inference mode.
+ * @example
+ * ```ts
+ * tg.train.evaluate(model, params, test, { loss, metrics: ["accuracy"] }); // { loss: 0.08, accuracy: 0.976 }
+ * ```
+ */
+export function evaluate<P, St>(
+  model: Layer<any, any, P, St>,
+  params: P,
+  data: XY,
+  opts: EvaluateOptions<St> = {},
+): Record<string, number> {
+  const metrics = (opts.metrics ?? []).map(toMetric);
+  if (!opts.loss && metrics.length === 0)
+    throw new TypeError("evaluate: give a loss or at least one metric");
+  return evaluateWith(
+    model,
+    params,
+    opts.state ?? model.initState(),
+    data,
+    opts.loss,
+    metrics,
+    opts.batchSize ?? 256,
+  );
+}
+
+/**
+ * The model's outputs for every row of `x`, computed in batches in inference mode.
+ * @example
+ * ```ts
+ * const logits = tg.train.predict(model, params, test.x); // Tensor<[10000, 10]>
+ * ```
+ */
+export function predict<P, St, O extends readonly number[]>(
+  model: Layer<any, O, P, St>,
+  params: P,
+  x: T,
+  opts: { batchSize?: number; state?: St } = {},
+): Tensor<readonly [number, ...O], "f32"> {
+  const n = x.shape[0];
+  const state = opts.state ?? model.initState();
+  const step = predictStep(model);
+  let out: Float32Array | null = null;
+  let shape: number[] = [];
+  let at = 0;
+  for (const order of batchIndices(null, n, opts.batchSize ?? 256)) {
+    const idx = indexTensor(order);
+    const y = step(params, state, x, idx) as T;
+    idx.dispose();
+    if (!out) {
+      shape = [n, ...y.shape.slice(1)];
+      out = new Float32Array(n * (y.size / order.length));
+    }
+    out.set(y.dataSync() as Float32Array, at);
+    at += y.size;
+    y.dispose();
+  }
+  return constant(
+    out ?? new Float32Array(0),
+    n ? shape : [0, ...model.outputShape],
+    "f32",
+  ) as Tensor<readonly [number, ...O], "f32">;
+}
+
+const predictSteps = new WeakMap<object, (...a: any[]) => any>();
+function predictStep(model: Layer<any, any, any, any>) {
+  let f = predictSteps.get(model);
+  if (!f) {
+    f = jit((params: unknown, state: unknown, x: T, idx: T) =>
+      model.apply(params, gather(x, idx, 0) as never, { state }),
+    );
+    predictSteps.set(model, f);
+  }
+  return f;
+}

@@ -1,0 +1,238 @@
+/**
+ * `fit`: the training loop. Each step — gathering the batch, the forward pass, the loss, the
+ * backward pass, the optimizer update and the batch metrics — is one jitted program whose
+ * parameter, optimizer-state, layer-state and key buffers are donated, so it updates them in place.
+ * @module
+ */
+import type { Layer } from "../nn/layer.js";
+import type { Optimizer } from "../optim/types.js";
+import { gather } from "../prims/indexing.js";
+import { add, stopGradient } from "../prims/elementwise.js";
+import { foldIn, type Key, key as makeKey, split } from "../random/index.js";
+import type { AnyTensor as T } from "../tensor/tensor.js";
+import { valueAndGrad } from "../transforms/grad.js";
+import { jit } from "../transforms/jit.js";
+import type { Callback, EpochLogs, FitContext } from "./callbacks.js";
+import { batchIndices, copyTree, exampleCount, indexTensor, splitTail, type XY } from "./data.js";
+import { evaluateWith, type LossFn } from "./evaluate.js";
+import { appendLogs, emptyHistory, type History } from "./history.js";
+import { type MetricLike, toMetric, valKey } from "./metrics.js";
+import { defaultSink, EpochProgress, type ProgressSink } from "./progress.js";
+
+/** Options of `fit`. */
+export interface FitOptions<P = any, St = any> {
+  /** The loss of a batch of predictions and targets (a scalar, the batch mean). */
+  loss: LossFn;
+  /** The optimizer. */
+  optimizer: Optimizer<any>;
+  /** Passes over the training data (default 1). */
+  epochs?: number;
+  /** Examples per step (default 32). */
+  batchSize?: number;
+  /** The key that shuffles the batches and drives dropout (default `tg.random.key(0)`). */
+  key?: Key;
+  /** Shuffle the examples each epoch (default true). */
+  shuffle?: boolean;
+  /** Drop the last, smaller batch of each epoch (default false). */
+  dropRemainder?: boolean;
+  /** Data evaluated after each epoch (`valLoss`, `valAccuracy`…). */
+  validation?: XY;
+  /** Hold out this last fraction of the training data for validation instead. */
+  validationSplit?: number;
+  /** Batch size for validation (default max(batchSize, 256)). */
+  validationBatchSize?: number;
+  /** Metrics computed on each batch and on validation data: `["accuracy"]`. */
+  metrics?: readonly MetricLike[];
+  /** Callbacks, such as `earlyStopping`. */
+  callbacks?: readonly Callback<P, St>[];
+  /** Called after each epoch: the same as an `onEpochEnd` callback. */
+  onEpochEnd?: (epoch: number, logs: EpochLogs, ctx: FitContext<P, St>) => void | Promise<void>;
+  /** A penalty on the parameters added to the loss (for example `tg.nn.l2`). */
+  regularizer?: (params: P) => T;
+  /** Progress: a bar on a terminal and one line per epoch otherwise (default true); false is silent. */
+  progress?: boolean;
+  /** Where progress goes (default `process.stdout`). */
+  output?: ProgressSink;
+  /** The initial layer state (default `model.initState()`). */
+  state?: St;
+  /** The initial optimizer state (default `optimizer.init(params)`), to resume training. */
+  optState?: unknown;
+}
+
+/** What `fit` returns: the trained parameters, layer state and optimizer state, and the history. */
+export interface FitResult<P, St> {
+  params: P;
+  state: St;
+  optState: unknown;
+  history: History;
+  /** Epochs actually run (fewer than asked when a callback stopped training). */
+  epochs: number;
+  /** Training samples per second over all epochs (steps only, without validation). */
+  samplesPerSecond: number;
+}
+
+/**
+ * Trains `model` from `params` on `{ x, y }` by mini-batch gradient descent, Keras-style.
+ * Inputs are never modified: `fit` works on its own copies, donated to the jitted step.
+ * @example
+ * ```ts
+ * const { params: trained, history } = await tg.train.fit(model, params, train, {
+ *   loss: (p, y) => tg.losses.sparseCategoricalCrossEntropy(p, y, { fromLogits: true }),
+ *   optimizer: tg.optim.adam({ lr: 1e-3 }), epochs: 5, batchSize: 128,
+ *   validation: test, metrics: ["accuracy"], key: tg.random.key(1),
+ *   callbacks: [tg.train.earlyStopping({ patience: 2 })],
+ * });
+ * ```
+ */
+export async function fit<P, St>(
+  model: Layer<any, any, P, St>,
+  params: P,
+  data: XY,
+  options: FitOptions<P, St>,
+): Promise<FitResult<P, St>> {
+  const epochs = options.epochs ?? 1;
+  const batchSize = options.batchSize ?? 32;
+  if (!Number.isInteger(epochs) || epochs < 0)
+    throw new RangeError(`fit: epochs must be a non-negative integer, got ${epochs}`);
+  if (typeof options.loss !== "function")
+    throw new TypeError("fit: options.loss must be a function (pred, y) → scalar");
+  if (!options.optimizer || typeof options.optimizer.update !== "function")
+    throw new TypeError("fit: options.optimizer must be an optimizer");
+  let train = data;
+  let validation = options.validation;
+  if (options.validationSplit !== undefined) {
+    if (validation) throw new Error("fit: give either validation or validationSplit, not both");
+    [train, validation] = splitTail(data, options.validationSplit);
+  }
+  const n = exampleCount("fit", train);
+  if (n === 0) throw new RangeError("fit: the training data has no examples");
+  if (validation) exampleCount("fit (validation)", validation);
+  const metrics = (options.metrics ?? []).map(toMetric);
+  const { loss, optimizer, regularizer } = options;
+  const sink = options.output ?? defaultSink();
+  const showProgress = options.progress ?? true;
+
+  // own copies: the step donates them
+  let p = copyTree(params);
+  let st = copyTree(options.state ?? model.initState());
+  let opt = options.optState ? copyTree(options.optState) : optimizer.init(p);
+  const [k0, kShuffle] = split(options.key ?? keyZero());
+  let stepKey: Key = k0;
+
+  const step = jit(
+    (pp: P, os: unknown, ls: St, key: Key, x: T, y: T, idx: T) => {
+      const xb = gather(x, idx, 0);
+      const yb = gather(y, idx, 0);
+      const [kStep, kNext] = split(key);
+      const objective = (q: P) => {
+        const out = model.forward(q, xb as never, { training: true, key: kStep, state: ls });
+        let l = loss(out.y, yb);
+        if (regularizer) l = addScalar(l, regularizer(q));
+        return [l, { pred: out.y as T, state: out.state }] as const;
+      };
+      const [[l, aux], grads] = valueAndGrad(objective, { hasAux: true })(pp);
+      const upd = optimizer.update(grads as P, os, pp);
+      const pred = stopGradient(aux.pred);
+      return {
+        params: upd.params,
+        opt: upd.state,
+        state: aux.state,
+        key: kNext,
+        loss: l,
+        sums: metrics.map((m) => m.sum(pred, yb)),
+      };
+    },
+    { donate: [0, 1, 2, 3] },
+  );
+
+  const history = emptyHistory();
+  const ctx: FitContext<P, St> = { params: p, state: st, stop: false, history, epochs };
+  const callbacks: Callback<P, St>[] = [...(options.callbacks ?? [])];
+  if (options.onEpochEnd) callbacks.push({ onEpochEnd: options.onEpochEnd });
+  for (const c of callbacks) c.onTrainBegin?.(ctx);
+  let ran = 0;
+  let trainSeconds = 0;
+  let trainSamples = 0;
+  for (let epoch = 0; epoch < epochs && !ctx.stop; epoch++) {
+    const order = batchIndices(
+      options.shuffle === false ? null : foldIn(kShuffle, epoch),
+      n,
+      batchSize,
+      options.dropRemainder,
+    );
+    const bar = showProgress ? new EpochProgress(sink, epoch + 1, epochs, order.length) : null;
+    const t0 = performance.now();
+    let lossSum = 0;
+    let seen = 0;
+    const sums = metrics.map(() => 0);
+    for (let b = 0; b < order.length; b++) {
+      const idx = indexTensor(order[b]);
+      const r = step(p, opt, st, stepKey, train.x, train.y, idx);
+      idx.dispose();
+      p = r.params;
+      opt = r.opt;
+      st = r.state;
+      stepKey = r.key;
+      const bs = order[b].length;
+      lossSum += r.loss.item() * bs;
+      r.loss.dispose();
+      r.sums.forEach((s: T, i: number) => {
+        sums[i] += s.item();
+        s.dispose();
+      });
+      seen += bs;
+      bar?.tick(b + 1, bs, runningLogs(lossSum, sums, seen, metrics));
+    }
+    trainSeconds += (performance.now() - t0) / 1000;
+    trainSamples += seen;
+    const logs: Record<string, number> = runningLogs(lossSum, sums, seen, metrics);
+    if (validation) {
+      const v = evaluateWith(
+        model,
+        p,
+        st,
+        validation,
+        loss,
+        metrics,
+        options.validationBatchSize ?? Math.max(batchSize, 256),
+      );
+      for (const [k, val] of Object.entries(v)) logs[valKey(k)] = val;
+    }
+    appendLogs(history, logs);
+    bar?.done(logs);
+    ran++;
+    ctx.params = p;
+    ctx.state = st;
+    for (const c of callbacks) await c.onEpochEnd?.(epoch, logs, ctx);
+    if (ctx.params !== p) p = copyTree(ctx.params);
+    if (ctx.state !== st) st = copyTree(ctx.state);
+  }
+  ctx.params = p;
+  ctx.state = st;
+  for (const c of callbacks) c.onTrainEnd?.(ctx);
+  stepKey.dispose();
+  return {
+    params: ctx.params,
+    state: ctx.state,
+    optState: opt,
+    history,
+    epochs: ran,
+    samplesPerSecond: trainSamples / Math.max(trainSeconds, 1e-9),
+  };
+}
+
+function runningLogs(
+  lossSum: number,
+  sums: number[],
+  seen: number,
+  metrics: { name: string }[],
+): Record<string, number> {
+  const logs: Record<string, number> = { loss: lossSum / Math.max(seen, 1) };
+  metrics.forEach((m, i) => {
+    logs[m.name] = sums[i] / Math.max(seen, 1);
+  });
+  return logs;
+}
+
+const addScalar = (a: T, b: T): T => add(a, b);
+const keyZero = (): Key => makeKey(0);

@@ -1,0 +1,36 @@
+/**
+ * `tg.train`: the fit loop (one jitted, donated step per batch), `evaluate` and `predict`,
+ * callbacks (`earlyStopping`, `onEpochEnd`), training metrics, the classic perceptron rule, and
+ * plots of a history (SVG, and a small chart for the terminal).
+ * @example
+ * ```ts
+ * const { params: trained, history } = await tg.train.fit(model, params, train, {
+ *   loss, optimizer: tg.optim.adam({ lr: 1e-3 }), epochs: 5, batchSize: 128, metrics: ["accuracy"],
+ * });
+ * console.log(tg.train.terminalChart(history.loss));
+ * ```
+ * @module
+ */
+export {
+  type Callback,
+  type EarlyStoppingOptions,
+  type EpochLogs,
+  type FitContext,
+  earlyStopping,
+  onEpochEnd,
+} from "./callbacks.js";
+export { batchIndices, splitTail, type XY } from "./data.js";
+export { type EvaluateOptions, evaluate, type LossFn, predict } from "./evaluate.js";
+export { type FitOptions, type FitResult, fit } from "./fit.js";
+export { appendLogs, emptyHistory, type History } from "./history.js";
+export {
+  accuracy,
+  binaryAccuracy,
+  maeMetric,
+  type Metric,
+  type MetricLike,
+  mseMetric,
+  toMetric,
+  valKey,
+} from "./metrics.js";
+export { defaultSink, EpochProgress, formatLogs, type ProgressSink } from "./progress.js";
