@@ -27,7 +27,11 @@ export { jit } from "./transforms/jit.js";
 export type { JitOptions } from "./transforms/jit.js";
 export { jvp } from "./transforms/jvp.js";
 export { makeProgram } from "./transforms/make-program.js";
-export { flatten as treeFlatten, treeMap, unflatten as treeUnflatten } from "./transforms/pytree.js";
+export {
+  flatten as treeFlatten,
+  treeMap,
+  unflatten as treeUnflatten,
+} from "./transforms/pytree.js";
 export { vmap } from "./transforms/vmap.js";
 export * as random from "./random/index.js";
 export { wasmStats as memoryStats } from "./backend/wasm/backend.js";
@@ -36,3 +40,5 @@ export * as losses from "./losses/index.js";
 export { hessian, hvp } from "./transforms/hessian.js";
 export type { Batched, VmapOptions } from "./transforms/vmap.js";
 export * as testing from "./testing/index.js";
+export * as optim from "./optim/index.js";
+export * as train from "./train/index.js";

@@ -117,9 +117,19 @@ export interface PrimRule<P extends Prim> {
   /** Optional eager override that bypasses the kernel (reshape shares storage; scan loops). */
   eager?(inputs: Tensor[], params: ParamsOf<P>): Tensor[];
   /** Forward mode: tangents of the outputs, given primals, their tangents and the primal outputs. */
-  jvp(primals: Tensor[], tangents: Maybe<Tensor>[], params: ParamsOf<P>, outs: Tensor[]): Maybe<Tensor>[];
+  jvp(
+    primals: Tensor[],
+    tangents: Maybe<Tensor>[],
+    params: ParamsOf<P>,
+    outs: Tensor[],
+  ): Maybe<Tensor>[];
   /** Reverse mode: cotangents of the inputs, given cotangents of the outputs. */
-  vjp(cts: Maybe<Tensor>[], primals: Tensor[], outs: Tensor[], params: ParamsOf<P>): Maybe<Tensor>[];
+  vjp(
+    cts: Maybe<Tensor>[],
+    primals: Tensor[],
+    outs: Tensor[],
+    params: ParamsOf<P>,
+  ): Maybe<Tensor>[];
   /** Batching: given inputs with a batch axis at `dims[i]` (null: unbatched), the outputs and their batch axes. */
   batch(args: Tensor[], dims: Maybe<number>[], params: ParamsOf<P>): [Tensor[], Maybe<number>[]];
 }

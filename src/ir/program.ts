@@ -30,7 +30,11 @@ export function fmtAval(a: Aval): string {
 
 /** Whether two avals have the same shape and dtype. */
 export function sameAval(a: Aval, b: Aval): boolean {
-  return a.dtype === b.dtype && a.shape.length === b.shape.length && a.shape.every((d, i) => d === b.shape[i]);
+  return (
+    a.dtype === b.dtype &&
+    a.shape.length === b.shape.length &&
+    a.shape.every((d, i) => d === b.shape[i])
+  );
 }
 
 /** A variable of a Program. Identity is the object; `id` is for printing. */
@@ -78,7 +82,9 @@ export class Program {
     lines.push(`{ lambda ${this.inputs.map(decl).join(" ")}${consts} .`);
     for (const e of this.eqns) {
       const ps = fmtParams(e.params as Record<string, unknown>);
-      lines.push(`  ${e.outputs.map(decl).join(" ")} = ${e.prim}${ps} ${e.inputs.map(name).join(" ")}`);
+      lines.push(
+        `  ${e.outputs.map(decl).join(" ")} = ${e.prim}${ps} ${e.inputs.map(name).join(" ")}`,
+      );
     }
     lines.push(`  in ${this.outputs.map(name).join(" ")} }`);
     return lines.join("\n");
@@ -95,7 +101,9 @@ function varName(i: number): string {
 }
 
 function fmtParams(p: Record<string, unknown>): string {
-  const entries = Object.entries(p).filter(([, v]) => typeof v !== "function" && !(v instanceof Program));
+  const entries = Object.entries(p).filter(
+    ([, v]) => typeof v !== "function" && !(v instanceof Program),
+  );
   if (entries.length === 0) return "";
   return `[${entries.map(([k, v]) => `${k}=${fmtValue(v)}`).join(" ")}]`;
 }

@@ -66,7 +66,13 @@ export class Builder {
   /** The finished Program with the given outputs. */
   build(outputs: AnyTensor[]): Program {
     const outs = outputs.map((t) => this.varOf(t));
-    return new Program([...this.inputs], [...this.constVars], [...this.consts], [...this.eqns], outs);
+    return new Program(
+      [...this.inputs],
+      [...this.constVars],
+      [...this.consts],
+      [...this.eqns],
+      outs,
+    );
   }
 }
 
@@ -92,7 +98,10 @@ export function withBuilder<T>(b: Builder, fn: () => T): T {
  * Traces `fn` on tracers with the given avals into a Program.
  * `fn` returns the flat list of output tensors.
  */
-export function traceFlat(fn: (inputs: AnyTensor[]) => AnyTensor[], avals: readonly Aval[]): Program {
+export function traceFlat(
+  fn: (inputs: AnyTensor[]) => AnyTensor[],
+  avals: readonly Aval[],
+): Program {
   const b = new Builder();
   return withBuilder(b, () => {
     const ins = avals.map((a) => b.input(a));
@@ -114,7 +123,11 @@ export function sizeOf(shape: readonly number[]): number {
 }
 
 /** Applies a primitive: records it while tracing, runs its kernel otherwise. */
-export function bind<P extends Prim>(prim: P, inputs: AnyTensor[], params: ParamsOf<P>): AnyTensor[] {
+export function bind<P extends Prim>(
+  prim: P,
+  inputs: AnyTensor[],
+  params: ParamsOf<P>,
+): AnyTensor[] {
   const rule = rules()[prim];
   const avals = inputs.map(avalOf);
   const outAvals = rule.abstractEval(avals, params);
@@ -131,7 +144,11 @@ export function bind<P extends Prim>(prim: P, inputs: AnyTensor[], params: Param
 }
 
 /** Applies a primitive with exactly one output. */
-export function bind1<P extends Prim>(prim: P, inputs: AnyTensor[], params: ParamsOf<P>): AnyTensor {
+export function bind1<P extends Prim>(
+  prim: P,
+  inputs: AnyTensor[],
+  params: ParamsOf<P>,
+): AnyTensor {
   return bind(prim, inputs, params)[0];
 }
 
@@ -153,5 +170,7 @@ function runKernel<P extends Prim>(
   });
   const outs = outAvals.map((a) => be.alloc(a.dtype, sizeOf(a.shape)));
   rules()[prim].impl(be, ins, outs, avals, params);
-  return outs.map((buf, i) => new Tensor(outAvals[i].shape, outAvals[i].dtype, new Storage(be, buf), null));
+  return outs.map(
+    (buf, i) => new Tensor(outAvals[i].shape, outAvals[i].dtype, new Storage(be, buf), null),
+  );
 }

@@ -43,7 +43,14 @@ export function executable(p: Program): Executable {
         const ins = e.inputs.map((v) => env.get(v)!);
         const outs = bind(e.prim, ins, e.params);
         // a fresh handle when a primitive hands back one of its inputs (scan with an untouched carry)
-        e.outputs.forEach((v, j) => env.set(v, ins.includes(outs[j]) ? new Tensor(outs[j].shape, outs[j].dtype, outs[j]._concrete("jit"), null) : outs[j]));
+        e.outputs.forEach((v, j) =>
+          env.set(
+            v,
+            ins.includes(outs[j])
+              ? new Tensor(outs[j].shape, outs[j].dtype, outs[j]._concrete("jit"), null)
+              : outs[j],
+          ),
+        );
         for (const v of frees[i]) {
           env.get(v)?.dispose();
           env.delete(v);

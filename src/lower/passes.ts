@@ -44,7 +44,10 @@ export function cse(p: Program): Program {
   const eqns: Eqn[] = [];
   for (const e of p.eqns) {
     const inputs = e.inputs.map(r);
-    const key = paramsKey(e.params) === null ? null : `${e.prim}|${paramsKey(e.params)}|${inputs.map(id).join(",")}`;
+    const key =
+      paramsKey(e.params) === null
+        ? null
+        : `${e.prim}|${paramsKey(e.params)}|${inputs.map(id).join(",")}`;
     const prev = key === null || isRandomOrEffect(e.prim) ? undefined : seen.get(key);
     if (prev) {
       e.outputs.forEach((v, i) => rename.set(v, prev.outputs[i]));
@@ -65,7 +68,8 @@ function isRandomOrEffect(prim: string): boolean {
 function paramsKey(params: object): string | null {
   let plain = true;
   const s = JSON.stringify(params, (_k, v) => {
-    if (typeof v === "function" || (v && typeof v === "object" && v instanceof Program)) plain = false;
+    if (typeof v === "function" || (v && typeof v === "object" && v instanceof Program))
+      plain = false;
     return v;
   });
   return plain ? s : null;
@@ -110,12 +114,27 @@ export function foldConstants(p: Program): Program {
   });
   const eqns: Eqn[] = [];
   for (const e of p.eqns) {
-    if (e.prim !== "scan" && e.prim !== "custom_vjp" && e.inputs.length > 0 && e.inputs.every((v) => known.has(v))) {
-      const outs = bind(e.prim, e.inputs.map((v) => known.get(v)!), e.params);
+    if (
+      e.prim !== "scan" &&
+      e.prim !== "custom_vjp" &&
+      e.inputs.length > 0 &&
+      e.inputs.every((v) => known.has(v))
+    ) {
+      const outs = bind(
+        e.prim,
+        e.inputs.map((v) => known.get(v)!),
+        e.params,
+      );
       e.outputs.forEach((v, i) => known.set(v, outs[i]));
     } else eqns.push(e);
   }
   const used = new Set<Var>([...eqns.flatMap((e) => e.inputs), ...p.outputs]);
   const constVars = [...known.keys()].filter((v) => used.has(v) && !p.inputs.includes(v));
-  return new Program(p.inputs, constVars, constVars.map((v) => known.get(v)!), eqns, p.outputs);
+  return new Program(
+    p.inputs,
+    constVars,
+    constVars.map((v) => known.get(v)!),
+    eqns,
+    p.outputs,
+  );
 }

@@ -12,7 +12,30 @@ import type { ScanParams } from "../ir/primitive.js";
 import { rules } from "../prims/table.js";
 import { type AnyTensor as T, Storage, Tensor } from "../tensor/tensor.js";
 
-const ELEMENTWISE = new Set(["neg", "exp", "log", "sin", "cos", "tanh", "logistic", "sqrt", "abs", "sign", "floor", "erf", "add", "sub", "mul", "div", "max", "min", "pow", "where", "cast", "stop_gradient"]);
+const ELEMENTWISE = new Set([
+  "neg",
+  "exp",
+  "log",
+  "sin",
+  "cos",
+  "tanh",
+  "logistic",
+  "sqrt",
+  "abs",
+  "sign",
+  "floor",
+  "erf",
+  "add",
+  "sub",
+  "mul",
+  "div",
+  "max",
+  "min",
+  "pow",
+  "where",
+  "cast",
+  "stop_gradient",
+]);
 
 const sizeOf = (a: Aval) => a.shape.reduce((x, y) => x * y, 1);
 const keyOf = (a: Aval) => `${a.dtype}:${sizeOf(a)}`;
@@ -50,7 +73,11 @@ interface ScanStep {
 type Step = KernelStep | CopyStep | ScanStep;
 
 /** Where a slot's buffer comes from on each call. */
-type SlotSource = { kind: "fixed"; buf: Buf } | { kind: "input"; index: number } | { kind: "fresh"; aval: Aval; donor: number | null } | { kind: "given"; index: number };
+type SlotSource =
+  | { kind: "fixed"; buf: Buf }
+  | { kind: "input"; index: number }
+  | { kind: "fresh"; aval: Aval; donor: number | null }
+  | { kind: "given"; index: number };
 
 /** A compiled program: kernel calls over planned buffers. */
 export class Plan {
@@ -69,7 +96,11 @@ export class Plan {
     const be = this.backend;
     this.sources.forEach((s, slot) => {
       if (s.kind === "input") this.bufs[slot] = bufOn(be, args[s.index]);
-      else if (s.kind === "fresh") this.bufs[slot] = s.donor !== null && donate.has(s.donor) ? bufOn(be, args[s.donor]) : be.alloc(s.aval.dtype, sizeOf(s.aval));
+      else if (s.kind === "fresh")
+        this.bufs[slot] =
+          s.donor !== null && donate.has(s.donor)
+            ? bufOn(be, args[s.donor])
+            : be.alloc(s.aval.dtype, sizeOf(s.aval));
     });
     this.exec();
     const storages = new Map<Buf, Storage>();
@@ -141,7 +172,12 @@ function runScan(be: Backend, st: ScanStep, bufs: Buf[]): void {
  * `donatable[i]` says whether input `i` may be overwritten by a result of the same size and dtype.
  * With `givenOutputs`, the outputs are written into caller-given buffers (`runBufs`).
  */
-export function planProgram(p: Program, be: Backend, donatable: readonly boolean[] = [], givenOutputs = false): Plan | null {
+export function planProgram(
+  p: Program,
+  be: Backend,
+  donatable: readonly boolean[] = [],
+  givenOutputs = false,
+): Plan | null {
   const vars = [...p.inputs, ...p.constVars, ...p.eqns.flatMap((e) => e.outputs)];
   if (vars.some((v) => (v.aval.dtype === "f64") !== (be.name === "reference"))) return null;
   if (p.consts.some((c) => !c.isConcrete)) return null;
@@ -167,7 +203,9 @@ export function planProgram(p: Program, be: Backend, donatable: readonly boolean
   const slotOf = new Map<Var, number>();
   const newSlot = (s: SlotSource) => sources.push(s) - 1;
   p.inputs.forEach((v, i) => slotOf.set(v, newSlot({ kind: "input", index: i })));
-  p.constVars.forEach((v, i) => slotOf.set(v, newSlot({ kind: "fixed", buf: p.consts[i]._concrete("jit").buf })));
+  p.constVars.forEach((v, i) =>
+    slotOf.set(v, newSlot({ kind: "fixed", buf: p.consts[i]._concrete("jit").buf })),
+  );
 
   // results: each distinct root computed here gets a per-call buffer (or the caller's)
   const outSlots: number[] = [];
@@ -182,7 +220,13 @@ export function planProgram(p: Program, be: Backend, donatable: readonly boolean
       if (computed && !resultRoots.has(rv)) {
         resultRoots.set(rv, slot);
         slotOf.set(rv, slot);
-      } else extraCopies.push({ kind: "copy", from: -1 - vars.indexOf(rv), to: slot, size: sizeOf(v.aval) });
+      } else
+        extraCopies.push({
+          kind: "copy",
+          from: -1 - vars.indexOf(rv),
+          to: slot,
+          size: sizeOf(v.aval),
+        });
       outSlots.push(slot);
       return;
     }
@@ -195,7 +239,12 @@ export function planProgram(p: Program, be: Backend, donatable: readonly boolean
       const at = defAt.get(rv)!;
       const elementwise = ELEMENTWISE.has(p.eqns[at].prim);
       const donor = p.inputs.findIndex(
-        (iv, j) => donatable[j] && !usedDonors.has(j) && keyOf(iv.aval) === keyOf(rv.aval) && (last.get(iv) ?? -1) <= at && ((last.get(iv) ?? -1) < at || elementwise),
+        (iv, j) =>
+          donatable[j] &&
+          !usedDonors.has(j) &&
+          keyOf(iv.aval) === keyOf(rv.aval) &&
+          (last.get(iv) ?? -1) <= at &&
+          ((last.get(iv) ?? -1) < at || elementwise),
       );
       if (donor >= 0) usedDonors.add(donor);
       slot = newSlot({ kind: "fresh", aval: rv.aval, donor: donor >= 0 ? donor : null });
@@ -234,22 +283,45 @@ export function planProgram(p: Program, be: Backend, donatable: readonly boolean
         if (!body) throw new Error("jit: a scan body needs more than one backend");
         const nh = sp.numCarry;
         const carryAvals = e.inputs.slice(sp.numConsts, sp.numConsts + nh).map((v) => v.aval);
-        const rows = [...e.inputs.slice(sp.numConsts + nh), ...e.outputs.slice(nh)].map((v) => sizeOf(v.aval) / Math.max(1, v.aval.shape[0]));
+        const rows = [...e.inputs.slice(sp.numConsts + nh), ...e.outputs.slice(nh)].map(
+          (v) => sizeOf(v.aval) / Math.max(1, v.aval.shape[0]),
+        );
         steps.push({
-          kind: "scan", body, params: sp, inSlots, outSlots: outSlotsE, avals, rows,
+          kind: "scan",
+          body,
+          params: sp,
+          inSlots,
+          outSlots: outSlotsE,
+          avals,
+          rows,
           carryA: carryAvals.map((a) => be.alloc(a.dtype, sizeOf(a))),
           carryB: carryAvals.map((a) => be.alloc(a.dtype, sizeOf(a))),
         });
       } else {
         const rule = rules()[e.prim] as { impl: KernelStep["run"] };
-        steps.push({ kind: "kernel", run: rule.impl, inSlots, outSlots: outSlotsE, ins: [], outs: [], avals, params: e.params });
+        steps.push({
+          kind: "kernel",
+          run: rule.impl,
+          inSlots,
+          outSlots: outSlotsE,
+          ins: [],
+          outs: [],
+          avals,
+          params: e.params,
+        });
       }
     }
     // values that die here go back to the pool (never inputs, constants or results)
     const dying = new Set<Var>();
     for (const v of [...e.inputs, ...e.outputs]) {
       const rv = r(v);
-      if ((last.get(rv) ?? i) <= i && !inputIndex.has(rv) && !constIndex.has(rv) && !resultRoots.has(rv)) dying.add(rv);
+      if (
+        (last.get(rv) ?? i) <= i &&
+        !inputIndex.has(rv) &&
+        !constIndex.has(rv) &&
+        !resultRoots.has(rv)
+      )
+        dying.add(rv);
     }
     for (const v of dying) {
       const s = slotOf.get(v);
@@ -264,5 +336,13 @@ export function planProgram(p: Program, be: Backend, donatable: readonly boolean
     const src = sources[s];
     bufs.push(src.kind === "fixed" ? src.buf : (undefined as unknown as Buf));
   }
-  return new Plan(be, p, steps, sources, outSlots, p.outputs.map((v) => v.aval), bufs);
+  return new Plan(
+    be,
+    p,
+    steps,
+    sources,
+    outSlots,
+    p.outputs.map((v) => v.aval),
+    bufs,
+  );
 }

@@ -15,18 +15,32 @@ import { concat, moveAxisTo, reshape, slice } from "./movement.js";
  * batchByUnrolling("conv2d", [x, w], [0, 0], params); // [[y], [0]]
  * ```
  */
-export function batchByUnrolling<P extends Prim>(prim: P, args: T[], dims: Maybe<number>[], params: ParamsOf<P>): [T[], Maybe<number>[]] {
+export function batchByUnrolling<P extends Prim>(
+  prim: P,
+  args: T[],
+  dims: Maybe<number>[],
+  params: ParamsOf<P>,
+): [T[], Maybe<number>[]] {
   const front = args.map((a, i) => (dims[i] === null ? a : moveAxisTo(a, dims[i]!, 0)));
   const size = front[dims.findIndex((d) => d !== null)].shape[0];
   const per: T[][] = [];
   for (let b = 0; b < size; b++) {
     const ins = front.map((a, i) => {
       if (dims[i] === null) return a;
-      const s = slice(a, a.shape.map((_: number, j: number) => (j === 0 ? b : 0)), a.shape.map((d: number, j: number) => (j === 0 ? b + 1 : d)));
+      const s = slice(
+        a,
+        a.shape.map((_: number, j: number) => (j === 0 ? b : 0)),
+        a.shape.map((d: number, j: number) => (j === 0 ? b + 1 : d)),
+      );
       return reshape(s, a.shape.slice(1));
     });
     per.push(bind(prim, ins, params));
   }
-  const outs = per[0].map((_, k) => concat(per.map((o) => reshape(o[k], [1, ...o[k].shape])), 0));
+  const outs = per[0].map((_, k) =>
+    concat(
+      per.map((o) => reshape(o[k], [1, ...o[k].shape])),
+      0,
+    ),
+  );
   return [outs, outs.map(() => 0)];
 }

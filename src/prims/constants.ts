@@ -36,10 +36,17 @@ export function scalar(value: number, dtype: DType): AnyTensor {
  * constant([1, 2, 3, 4], [2, 2], "f32");
  * ```
  */
-export function constant(data: ArrayLike<number>, shape: readonly number[], dtype: DType): AnyTensor {
+export function constant(
+  data: ArrayLike<number>,
+  shape: readonly number[],
+  dtype: DType,
+): AnyTensor {
   checkShape("constant", shape);
   if (data.length !== prod(shape)) {
-    throw new ShapeError("constant", `${data.length} values do not fill shape ${fmt(shape)} (${prod(shape)} elements)`);
+    throw new ShapeError(
+      "constant",
+      `${data.length} values do not fill shape ${fmt(shape)} (${prod(shape)} elements)`,
+    );
   }
   const be = backendFor(dtype);
   const buf = be.alloc(dtype, data.length);

@@ -40,39 +40,64 @@ export function scan(
   if (length === undefined) throw new ShapeError("scan", "needs `xs` or an explicit `length`");
   const xAvals = xs.map((x) => ({ shape: x.shape.slice(1), dtype: x.dtype }));
   let numYs = 0;
-  const traced = traceFlat((ins) => {
-    const [c, y] = body(ins.slice(0, init.length), ins.slice(init.length));
-    numYs = y.length;
-    return [...c, ...y];
-  }, [...init.map(avalOf), ...xAvals]);
+  const traced = traceFlat(
+    (ins) => {
+      const [c, y] = body(ins.slice(0, init.length), ins.slice(init.length));
+      numYs = y.length;
+      return [...c, ...y];
+    },
+    [...init.map(avalOf), ...xAvals],
+  );
   const [closed, consts] = closeOver(traced);
-  const params: ScanParams = { body: closed, length, numConsts: consts.length, numCarry: init.length, reverse: !!opts.reverse };
+  const params: ScanParams = {
+    body: closed,
+    length,
+    numConsts: consts.length,
+    numCarry: init.length,
+    reverse: !!opts.reverse,
+  };
   const outs = bind("scan", [...consts, ...init, ...xs], params);
   return [outs.slice(0, init.length), outs.slice(init.length, init.length + numYs)];
 }
 
 /** Row `t` of `x` along axis 0. */
 function row(x: T, t: number): T {
-  const s = slice(x, x.shape.map((_: number, i: number) => (i === 0 ? t : 0)), x.shape.map((d: number, i: number) => (i === 0 ? t + 1 : d)));
+  const s = slice(
+    x,
+    x.shape.map((_: number, i: number) => (i === 0 ? t : 0)),
+    x.shape.map((d: number, i: number) => (i === 0 ? t + 1 : d)),
+  );
   return reshape(s, x.shape.slice(1));
 }
 
 function scanAvals(avals: Aval[], p: ScanParams): Aval[] {
   const { body, numConsts: nc, numCarry: nh, length } = p;
-  if (body.inputs.length !== avals.length) throw new ShapeError("scan", `body takes ${body.inputs.length} inputs, got ${avals.length}`);
+  if (body.inputs.length !== avals.length)
+    throw new ShapeError("scan", `body takes ${body.inputs.length} inputs, got ${avals.length}`);
   avals.forEach((a, i) => {
     const want = body.inputs[i].aval;
     const got = i < nc + nh ? a : { shape: a.shape.slice(1), dtype: a.dtype };
     if (!sameAval(want, got) || (i >= nc + nh && a.shape[0] !== length)) {
-      throw new ShapeError("scan", `operand ${i} is ${fmtAval(a)} but the body expects ${fmtAval(want)}${i >= nc + nh ? ` per step of ${length}` : ""}`);
+      throw new ShapeError(
+        "scan",
+        `operand ${i} is ${fmtAval(a)} but the body expects ${fmtAval(want)}${i >= nc + nh ? ` per step of ${length}` : ""}`,
+      );
     }
   });
   body.outputs.slice(0, nh).forEach((v, i) => {
     if (!sameAval(v.aval, avals[nc + i])) {
-      throw new ShapeError("scan", `carry ${i} enters as ${fmtAval(avals[nc + i])} but the body returns ${fmtAval(v.aval)}`);
+      throw new ShapeError(
+        "scan",
+        `carry ${i} enters as ${fmtAval(avals[nc + i])} but the body returns ${fmtAval(v.aval)}`,
+      );
     }
   });
-  return [...body.outputs.slice(0, nh).map((v) => v.aval), ...body.outputs.slice(nh).map((v) => ({ shape: [length, ...v.aval.shape], dtype: v.aval.dtype }))];
+  return [
+    ...body.outputs.slice(0, nh).map((v) => v.aval),
+    ...body.outputs
+      .slice(nh)
+      .map((v) => ({ shape: [length, ...v.aval.shape], dtype: v.aval.dtype })),
+  ];
 }
 
 function runScan(ins: T[], p: ScanParams): T[] {
@@ -89,38 +114,64 @@ function runScan(ins: T[], p: ScanParams): T[] {
   }
   const yAvals = p.body.outputs.slice(nh).map((v) => v.aval);
   const stacked = yAvals.map((a, j) =>
-    length === 0 ? filled([0, ...a.shape], 0, a.dtype) : concat(ys.map((y) => reshape(y[j], [1, ...a.shape])), 0),
+    length === 0
+      ? filled([0, ...a.shape], 0, a.dtype)
+      : concat(
+          ys.map((y) => reshape(y[j], [1, ...a.shape])),
+          0,
+        ),
   );
   return [...carry, ...stacked];
 }
 
-
 const orZeros = (t: Maybe<T>, like: T): T => t ?? zerosLike(like);
 
 /** Traces a new scan body from a function of (consts, carry, x_t) lists. */
-function bodyOf(avals: { c: Aval[]; h: Aval[]; x: Aval[] }, f: (c: T[], h: T[], x: T[]) => [T[], T[]]): [Program, T[], number] {
+function bodyOf(
+  avals: { c: Aval[]; h: Aval[]; x: Aval[] },
+  f: (c: T[], h: T[], x: T[]) => [T[], T[]],
+): [Program, T[], number] {
   let ny = 0;
-  const p = traceFlat((ins) => {
-    const nc = avals.c.length;
-    const nh = avals.h.length;
-    const [h, y] = f(ins.slice(0, nc), ins.slice(nc, nc + nh), ins.slice(nc + nh));
-    ny = y.length;
-    return [...h, ...y];
-  }, [...avals.c, ...avals.h, ...avals.x]);
+  const p = traceFlat(
+    (ins) => {
+      const nc = avals.c.length;
+      const nh = avals.h.length;
+      const [h, y] = f(ins.slice(0, nc), ins.slice(nc, nc + nh), ins.slice(nc + nh));
+      ny = y.length;
+      return [...h, ...y];
+    },
+    [...avals.c, ...avals.h, ...avals.x],
+  );
   const [closed, extra] = closeOver(p);
   return [closed, extra, ny];
 }
 
 /** Binds a scan whose body may capture extra constants (they go first). */
-function bindScan(body: Program, extra: T[], c: T[], h: T[], xs: T[], length: number, reverse: boolean): [T[], T[]] {
-  const outs = bind("scan", [...extra, ...c, ...h, ...xs], { body, length, numConsts: extra.length + c.length, numCarry: h.length, reverse });
+function bindScan(
+  body: Program,
+  extra: T[],
+  c: T[],
+  h: T[],
+  xs: T[],
+  length: number,
+  reverse: boolean,
+): [T[], T[]] {
+  const outs = bind("scan", [...extra, ...c, ...h, ...xs], {
+    body,
+    length,
+    numConsts: extra.length + c.length,
+    numCarry: h.length,
+    reverse,
+  });
   return [outs.slice(0, h.length), outs.slice(h.length)];
 }
 
 const scanRule: PrimRule<"scan"> = {
   abstractEval: (avals, p) => scanAvals(avals, p),
   impl: () => {
-    throw new Error("scan runs through its eager rule or the jit executor, never as a single kernel");
+    throw new Error(
+      "scan runs through its eager rule or the jit executor, never as a single kernel",
+    );
   },
   eager: (ins, p) => runScan(ins, p),
   jvp: (primals, tangents, p) => {
@@ -128,13 +179,32 @@ const scanRule: PrimRule<"scan"> = {
     const split = <X>(a: X[]) => [a.slice(0, nc), a.slice(nc, nc + nh), a.slice(nc + nh)] as const;
     const [c, h, x] = split(primals);
     const [tc, th, tx] = split(tangents.map((t, i) => orZeros(t, primals[i])));
-    const av = (ts: T[], step: boolean) => ts.map((t) => ({ shape: step ? t.shape.slice(1) : t.shape, dtype: t.dtype }));
-    const [body, extra] = bodyOf({ c: av([...c, ...tc], false), h: av([...h, ...th], false), x: av([...x, ...tx], true) }, (cc, hh, xx) => {
-      const [outs, touts] = jvpProgram(p.body, [...cc.slice(0, nc), ...hh.slice(0, nh), ...xx.slice(0, x.length)], [...cc.slice(nc), ...hh.slice(nh), ...xx.slice(x.length)]);
-      const full = touts.map((t, i) => orZeros(t, outs[i]));
-      return [[...outs.slice(0, nh), ...full.slice(0, nh)], [...outs.slice(nh), ...full.slice(nh)]];
-    });
-    const [hOut, yOut] = bindScan(body, extra, [...c, ...tc], [...h, ...th], [...x, ...tx], p.length, p.reverse);
+    const av = (ts: T[], step: boolean) =>
+      ts.map((t) => ({ shape: step ? t.shape.slice(1) : t.shape, dtype: t.dtype }));
+    const [body, extra] = bodyOf(
+      { c: av([...c, ...tc], false), h: av([...h, ...th], false), x: av([...x, ...tx], true) },
+      (cc, hh, xx) => {
+        const [outs, touts] = jvpProgram(
+          p.body,
+          [...cc.slice(0, nc), ...hh.slice(0, nh), ...xx.slice(0, x.length)],
+          [...cc.slice(nc), ...hh.slice(nh), ...xx.slice(x.length)],
+        );
+        const full = touts.map((t, i) => orZeros(t, outs[i]));
+        return [
+          [...outs.slice(0, nh), ...full.slice(0, nh)],
+          [...outs.slice(nh), ...full.slice(nh)],
+        ];
+      },
+    );
+    const [hOut, yOut] = bindScan(
+      body,
+      extra,
+      [...c, ...tc],
+      [...h, ...th],
+      [...x, ...tx],
+      p.length,
+      p.reverse,
+    );
     const ny = p.body.outputs.length - nh;
     return [...hOut.slice(nh), ...yOut.slice(ny)];
   },
@@ -144,30 +214,45 @@ const scanRule: PrimRule<"scan"> = {
     const h0 = primals.slice(nc, nc + nh);
     const xs = primals.slice(nc + nh);
     const ny = p.body.outputs.length - nh;
-    const av = (ts: T[], step: boolean) => ts.map((t) => ({ shape: step ? t.shape.slice(1) : t.shape, dtype: t.dtype }));
+    const av = (ts: T[], step: boolean) =>
+      ts.map((t) => ({ shape: step ? t.shape.slice(1) : t.shape, dtype: t.dtype }));
     // 1. forward again, stacking the carry that enters each step
-    const [fwd, fx] = bodyOf({ c: av(c, false), h: av(h0, false), x: av(xs, true) }, (cc, hh, xx) => {
-      const o = evalProgram(p.body, [...cc, ...hh, ...xx]);
-      return [o.slice(0, nh), [...o.slice(nh), ...hh]];
-    });
+    const [fwd, fx] = bodyOf(
+      { c: av(c, false), h: av(h0, false), x: av(xs, true) },
+      (cc, hh, xx) => {
+        const o = evalProgram(p.body, [...cc, ...hh, ...xx]);
+        return [o.slice(0, nh), [...o.slice(nh), ...hh]];
+      },
+    );
     const [, ysAndHs] = bindScan(fwd, fx, c, h0, xs, length, p.reverse);
     const hs = ysAndHs.slice(ny);
     // 2. backward in the opposite order, accumulating the constants' cotangents in the carry
     const ctH = cts.slice(0, nh).map((t, i) => orZeros(t, outs[i]));
     const ctYs = cts.slice(nh).map((t, i) => orZeros(t, outs[nh + i]));
     const accInit = c.map((t) => zerosLike(t));
-    const [bwd, bx] = bodyOf({ c: av(c, false), h: av([...accInit, ...ctH], false), x: av([...hs, ...xs, ...ctYs], true) }, (cc, hh, xx) => {
-      const ht = xx.slice(0, nh);
-      const xt = xx.slice(nh, nh + xs.length);
-      const cty = xx.slice(nh + xs.length);
-      const lin = vjpProgram(p.body, [...cc, ...ht, ...xt]);
-      const g = lin.backward([...hh.slice(nc), ...cty]);
-      const dc = g.slice(0, nc).map((t, i) => (t ? add(hh[i], t) : hh[i]));
-      const dh = g.slice(nc, nc + nh).map((t, i) => orZeros(t, ht[i]));
-      const dx = g.slice(nc + nh).map((t, i) => orZeros(t, xt[i]));
-      return [[...dc, ...dh], dx];
-    });
-    const [acc, dxs] = bindScan(bwd, bx, c, [...accInit, ...ctH], [...hs, ...xs, ...ctYs], length, !p.reverse);
+    const [bwd, bx] = bodyOf(
+      { c: av(c, false), h: av([...accInit, ...ctH], false), x: av([...hs, ...xs, ...ctYs], true) },
+      (cc, hh, xx) => {
+        const ht = xx.slice(0, nh);
+        const xt = xx.slice(nh, nh + xs.length);
+        const cty = xx.slice(nh + xs.length);
+        const lin = vjpProgram(p.body, [...cc, ...ht, ...xt]);
+        const g = lin.backward([...hh.slice(nc), ...cty]);
+        const dc = g.slice(0, nc).map((t, i) => (t ? add(hh[i], t) : hh[i]));
+        const dh = g.slice(nc, nc + nh).map((t, i) => orZeros(t, ht[i]));
+        const dx = g.slice(nc + nh).map((t, i) => orZeros(t, xt[i]));
+        return [[...dc, ...dh], dx];
+      },
+    );
+    const [acc, dxs] = bindScan(
+      bwd,
+      bx,
+      c,
+      [...accInit, ...ctH],
+      [...hs, ...xs, ...ctYs],
+      length,
+      !p.reverse,
+    );
     return [...acc.slice(0, nc), ...acc.slice(nc), ...dxs];
   },
   batch: (args, dims, p) => {
@@ -178,23 +263,44 @@ const scanRule: PrimRule<"scan"> = {
     const cd = dims.slice(0, nc).map((d) => (d === null ? null : 0));
     const h = args.slice(nc, nc + nh).map((a, i) => {
       const d = dims[nc + i];
-      return d === null ? broadcastTo(reshape(a, [1, ...a.shape]), [size, ...a.shape]) : moveAxisTo(a, d, 0);
+      return d === null
+        ? broadcastTo(reshape(a, [1, ...a.shape]), [size, ...a.shape])
+        : moveAxisTo(a, d, 0);
     });
     const xs = args.slice(nc + nh).map((a, i) => {
       const d = dims[nc + nh + i];
-      return d === null ? broadcastTo(reshape(a, [a.shape[0], 1, ...a.shape.slice(1)]), [a.shape[0], size, ...a.shape.slice(1)]) : moveAxisTo(a, d, 1);
+      return d === null
+        ? broadcastTo(reshape(a, [a.shape[0], 1, ...a.shape.slice(1)]), [
+            a.shape[0],
+            size,
+            ...a.shape.slice(1),
+          ])
+        : moveAxisTo(a, d, 1);
     });
-    const av = (ts: T[], step: boolean) => ts.map((t) => ({ shape: step ? t.shape.slice(1) : t.shape, dtype: t.dtype }));
-    const [body, extra] = bodyOf({ c: av(c, false), h: av(h, false), x: av(xs, true) }, (cc, hh, xx) => {
-      const [outs, od] = vmapProgram(p.body, [...cc, ...hh, ...xx], [...cd, ...hh.map(() => 0), ...xx.map(() => 0)]);
-      const fixed = outs.map((o, i) => {
-        const d = od[i];
-        return d === null ? broadcastTo(reshape(o, [1, ...o.shape]), [size, ...o.shape]) : moveAxisTo(o, d, 0);
-      });
-      return [fixed.slice(0, nh), fixed.slice(nh)];
-    });
+    const av = (ts: T[], step: boolean) =>
+      ts.map((t) => ({ shape: step ? t.shape.slice(1) : t.shape, dtype: t.dtype }));
+    const [body, extra] = bodyOf(
+      { c: av(c, false), h: av(h, false), x: av(xs, true) },
+      (cc, hh, xx) => {
+        const [outs, od] = vmapProgram(
+          p.body,
+          [...cc, ...hh, ...xx],
+          [...cd, ...hh.map(() => 0), ...xx.map(() => 0)],
+        );
+        const fixed = outs.map((o, i) => {
+          const d = od[i];
+          return d === null
+            ? broadcastTo(reshape(o, [1, ...o.shape]), [size, ...o.shape])
+            : moveAxisTo(o, d, 0);
+        });
+        return [fixed.slice(0, nh), fixed.slice(nh)];
+      },
+    );
     const [hOut, yOut] = bindScan(body, extra, c, h, xs, p.length, p.reverse);
-    return [[...hOut, ...yOut], [...hOut.map(() => 0), ...yOut.map(() => 1)]];
+    return [
+      [...hOut, ...yOut],
+      [...hOut.map(() => 0), ...yOut.map(() => 1)],
+    ];
   },
 };
 
@@ -224,7 +330,11 @@ export function customVjp(
 const customVjpRule: PrimRule<"custom_vjp"> = {
   abstractEval: (avals, { fn, name }) => {
     avals.forEach((a, i) => {
-      if (!sameAval(a, fn.inputs[i].aval)) throw new ShapeError(name, `input ${i} is ${fmtAval(a)}, expected ${fmtAval(fn.inputs[i].aval)}`);
+      if (!sameAval(a, fn.inputs[i].aval))
+        throw new ShapeError(
+          name,
+          `input ${i} is ${fmtAval(a)}, expected ${fmtAval(fn.inputs[i].aval)}`,
+        );
     });
     return fn.outputs.map((v) => v.aval);
   },
@@ -233,7 +343,12 @@ const customVjpRule: PrimRule<"custom_vjp"> = {
   },
   eager: (ins, { fn }) => evalProgram(fn, ins),
   jvp: (primals, tangents, { fn }) => jvpProgram(fn, primals, tangents)[1],
-  vjp: (cts, primals, outs, { fn, bwd }) => bwd(primals, outs, cts.map((t, i) => orZeros(t, outs[i]))),
+  vjp: (cts, primals, outs, { bwd }) =>
+    bwd(
+      primals,
+      outs,
+      cts.map((t, i) => orZeros(t, outs[i])),
+    ),
   batch: (args, dims, { fn }) => vmapProgram(fn, args, dims),
 };
 

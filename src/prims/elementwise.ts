@@ -36,7 +36,22 @@ export type Operand = T | number;
 const lift = (a: Operand, like: Operand): T =>
   typeof a === "number" ? scalar(a, typeof like === "number" ? "f32" : like.dtype) : a;
 const bin =
-  (p: "add" | "sub" | "mul" | "div" | "max" | "min" | "pow" | "lt" | "le" | "gt" | "ge" | "eq" | "ne") =>
+  (
+    p:
+      | "add"
+      | "sub"
+      | "mul"
+      | "div"
+      | "max"
+      | "min"
+      | "pow"
+      | "lt"
+      | "le"
+      | "gt"
+      | "ge"
+      | "eq"
+      | "ne",
+  ) =>
   (a: Operand, b: Operand): T =>
     bind1(p, [lift(a, b), lift(b, a)], {});
 export const add = bin("add");
@@ -53,9 +68,11 @@ export const ge = bin("ge");
 export const eq = bin("eq");
 export const ne = bin("ne");
 /** `cond ? a : b`, elementwise with broadcasting. */
-export const where = (cond: T, a: Operand, b: Operand): T => bind1("where", [cond, lift(a, b), lift(b, a)], {});
+export const where = (cond: T, a: Operand, b: Operand): T =>
+  bind1("where", [cond, lift(a, b), lift(b, a)], {});
 /** Converts to another dtype (a no-op when it already has it). */
-export const cast = (x: T, dtype: DType): T => (x.dtype === dtype ? x : bind1("cast", [x], { dtype }));
+export const cast = (x: T, dtype: DType): T =>
+  x.dtype === dtype ? x : bind1("cast", [x], { dtype });
 /** The identity whose derivative is zero. */
 export const stopGradient = (x: T): T => bind1("stop_gradient", [x], {});
 export const square = (x: T): T => mul(x, x);
@@ -63,7 +80,8 @@ export const reciprocal = (x: T): T => div(1, x);
 
 /** Sums `ct` down to `shape`, undoing numpy broadcasting (the VJP of a broadcast). */
 export function unbroadcast(ct: T, shape: readonly number[]): T {
-  if (ct.shape.length === shape.length && ct.shape.every((d: number, i: number) => d === shape[i])) return ct;
+  if (ct.shape.length === shape.length && ct.shape.every((d: number, i: number) => d === shape[i]))
+    return ct;
   const lead = ct.shape.length - shape.length;
   const axes: number[] = [];
   for (let i = 0; i < ct.shape.length; i++) {
@@ -120,7 +138,12 @@ function unaryRule(op: UnaryOp, dtypes: DType[], d: (x: T, y: T) => Partial): Pr
   };
 }
 
-function binaryAval(op: string, a: { shape: readonly number[]; dtype: DType }, b: typeof a, out?: DType) {
+function binaryAval(
+  op: string,
+  a: { shape: readonly number[]; dtype: DType },
+  b: typeof a,
+  out?: DType,
+) {
   const dtype = sameDtype(op, [a, b]);
   return [{ shape: broadcastShapes(op, a.shape, b.shape), dtype: out ?? dtype }];
 }
@@ -128,7 +151,15 @@ function binaryAval(op: string, a: { shape: readonly number[]; dtype: DType }, b
 function binaryImpl(op: BinaryOp): PrimRule<any>["impl"] {
   return (be, [a, b], [y], [aa, ab]) => {
     const shape = broadcastShapes(op, aa.shape, ab.shape);
-    be.binary(op, a, b, y, shape, broadcastStrides(aa.shape, shape), broadcastStrides(ab.shape, shape));
+    be.binary(
+      op,
+      a,
+      b,
+      y,
+      shape,
+      broadcastStrides(aa.shape, shape),
+      broadcastStrides(ab.shape, shape),
+    );
   };
 }
 
@@ -167,7 +198,8 @@ function arithRule(
 }
 
 function broadcastTo(x: T, shape: readonly number[]): T {
-  if (x.shape.length === shape.length && x.shape.every((d: number, i: number) => d === shape[i])) return x;
+  if (x.shape.length === shape.length && x.shape.every((d: number, i: number) => d === shape[i]))
+    return x;
   return bind1("broadcast_to", [x], { shape });
 }
 
@@ -281,13 +313,18 @@ export const elementwiseRules: { [P in ElementwisePrim]: PrimRule<P> } = {
   ne: compareRule("ne"),
   where: {
     abstractEval: ([c, a, b]) => {
-      if (c.dtype !== "bool") throw new DTypeError("where", `the condition must be bool, got ${c.dtype}`);
+      if (c.dtype !== "bool")
+        throw new DTypeError("where", `the condition must be bool, got ${c.dtype}`);
       const dtype = sameDtype("where", [a, b]);
       const shape = broadcastShapes("where", broadcastShapes("where", c.shape, a.shape), b.shape);
       return [{ shape, dtype }];
     },
     impl: (be, [c, a, b], [y], [ac, aa, ab]) => {
-      const shape = broadcastShapes("where", broadcastShapes("where", ac.shape, aa.shape), ab.shape);
+      const shape = broadcastShapes(
+        "where",
+        broadcastShapes("where", ac.shape, aa.shape),
+        ab.shape,
+      );
       const st = (s: readonly number[]) => broadcastStrides(s, shape);
       be.where(c, a, b, y, shape, st(ac.shape), st(aa.shape), st(ab.shape));
     },
@@ -306,12 +343,15 @@ export const elementwiseRules: { [P in ElementwisePrim]: PrimRule<P> } = {
     abstractEval: ([x], { dtype }) => [{ shape: x.shape, dtype }],
     impl: (be, [x], [y]) => be.cast(x, y),
     jvp: ([x], [t], { dtype }) => [t && isFloat(x.dtype) && isFloat(dtype) ? cast(t, dtype) : null],
-    vjp: ([ct], [x], _o, { dtype }) => [ct && isFloat(x.dtype) && isFloat(dtype) ? cast(ct, x.dtype) : null],
+    vjp: ([ct], [x], _o, { dtype }) => [
+      ct && isFloat(x.dtype) && isFloat(dtype) ? cast(ct, x.dtype) : null,
+    ],
     batch: batchElementwise("cast"),
   },
   stop_gradient: {
     abstractEval: ([x]) => [x],
-    impl: (be, [x], [y], [ax]) => be.copy(x, 0, [1], y, 0, [1], [ax.shape.reduce((p, d) => p * d, 1)]),
+    impl: (be, [x], [y], [ax]) =>
+      be.copy(x, 0, [1], y, 0, [1], [ax.shape.reduce((p, d) => p * d, 1)]),
     jvp: () => [null],
     vjp: () => [null],
     batch: batchElementwise("stop_gradient"),

@@ -25,7 +25,8 @@ function checkIndices(op: string, be: Backend, idx: Buf, axisLen: number): void 
   const v = be.view(idx);
   for (let i = 0; i < v.length; i++) {
     const j = v[i];
-    if (!(j >= 0 && j < axisLen)) throw new ShapeError(op, `index ${j} at position ${i} is out of range [0, ${axisLen})`);
+    if (!(j >= 0 && j < axisLen))
+      throw new ShapeError(op, `index ${j} at position ${i} is out of range [0, ${axisLen})`);
   }
 }
 
@@ -33,44 +34,88 @@ function checkIndices(op: string, be: Backend, idx: Buf, axisLen: number): void 
 export const indexingRules: { gather: PrimRule<"gather">; scatter_add: PrimRule<"scatter_add"> } = {
   gather: {
     abstractEval: ([x, idx], { axis }) => {
-      if (idx.dtype !== "i32") throw new DTypeError("gather", `indices must be i32, got ${idx.dtype}`);
-      if (axis < 0 || axis >= x.shape.length) throw new ShapeError("gather", `axis ${axis} is out of range for ${fmt(x.shape)}`);
-      return [{ shape: [...x.shape.slice(0, axis), ...idx.shape, ...x.shape.slice(axis + 1)], dtype: x.dtype }];
+      if (idx.dtype !== "i32")
+        throw new DTypeError("gather", `indices must be i32, got ${idx.dtype}`);
+      if (axis < 0 || axis >= x.shape.length)
+        throw new ShapeError("gather", `axis ${axis} is out of range for ${fmt(x.shape)}`);
+      return [
+        {
+          shape: [...x.shape.slice(0, axis), ...idx.shape, ...x.shape.slice(axis + 1)],
+          dtype: x.dtype,
+        },
+      ];
     },
     impl: (be, [x, idx], [y], [ax, ai], { axis }) => {
       checkIndices("gather", be, idx, ax.shape[axis]);
-      be.gather(x, idx, y, prod(ax.shape.slice(0, axis)), ax.shape[axis], prod(ax.shape.slice(axis + 1)), prod(ai.shape));
+      be.gather(
+        x,
+        idx,
+        y,
+        prod(ax.shape.slice(0, axis)),
+        ax.shape[axis],
+        prod(ax.shape.slice(axis + 1)),
+        prod(ai.shape),
+      );
     },
     jvp: ([, idx], [tx], { axis }) => [tx ? gather(tx, idx, axis) : null],
-    vjp: ([ct], [x, idx], _y, { axis }) => [ct ? scatterAdd(ct, idx, axis, x.shape[axis]) : null, null],
+    vjp: ([ct], [x, idx], _y, { axis }) => [
+      ct ? scatterAdd(ct, idx, axis, x.shape[axis]) : null,
+      null,
+    ],
     batch: (args, dims, params) => batchGather(args, dims, params.axis),
   },
   scatter_add: {
     abstractEval: ([upd, idx], { axis, axisLen }) => {
-      if (idx.dtype !== "i32") throw new DTypeError("scatter_add", `indices must be i32, got ${idx.dtype}`);
+      if (idx.dtype !== "i32")
+        throw new DTypeError("scatter_add", `indices must be i32, got ${idx.dtype}`);
       const mid = upd.shape.slice(axis, axis + idx.shape.length);
       if (mid.length !== idx.shape.length || mid.some((d, i) => d !== idx.shape[i])) {
-        throw new ShapeError("scatter_add", `updates ${fmt(upd.shape)} do not hold indices ${fmt(idx.shape)} at axis ${axis}`);
+        throw new ShapeError(
+          "scatter_add",
+          `updates ${fmt(upd.shape)} do not hold indices ${fmt(idx.shape)} at axis ${axis}`,
+        );
       }
-      return [{ shape: [...upd.shape.slice(0, axis), axisLen, ...upd.shape.slice(axis + idx.shape.length)], dtype: upd.dtype }];
+      return [
+        {
+          shape: [
+            ...upd.shape.slice(0, axis),
+            axisLen,
+            ...upd.shape.slice(axis + idx.shape.length),
+          ],
+          dtype: upd.dtype,
+        },
+      ];
     },
     impl: (be, [upd, idx], [y], [au, ai], { axis, axisLen }) => {
       checkIndices("scatter_add", be, idx, axisLen);
       const n = prod(ai.shape);
-      be.scatterAdd(upd, idx, y, prod(au.shape.slice(0, axis)), axisLen, prod(au.shape.slice(axis + ai.shape.length)), n);
+      be.scatterAdd(
+        upd,
+        idx,
+        y,
+        prod(au.shape.slice(0, axis)),
+        axisLen,
+        prod(au.shape.slice(axis + ai.shape.length)),
+        n,
+      );
     },
     jvp: ([, idx], [t], { axis, axisLen }) => [t ? scatterAdd(t, idx, axis, axisLen) : null],
     vjp: ([ct], [, idx], _y, { axis }) => [ct ? gather(ct, idx, axis) : null, null],
     batch: (args, dims, params) => {
       if (dims[1] !== null) return batchByUnrolling("scatter_add", args, dims, params);
-      return [[scatterAdd(moveAxisTo(args[0], dims[0]!, 0), args[1], params.axis + 1, params.axisLen)], [0]];
+      return [
+        [scatterAdd(moveAxisTo(args[0], dims[0]!, 0), args[1], params.axis + 1, params.axisLen)],
+        [0],
+      ];
     },
   },
 };
 
 function batchGather(args: T[], dims: Maybe<number>[], axis: number): [T[], Maybe<number>[]] {
   const [x, idx] = args;
-  if (dims[0] !== null && dims[1] === null) return [[gather(moveAxisTo(x, dims[0], 0), idx, axis + 1)], [0]];
-  if (dims[0] === null && dims[1] !== null) return [[gather(x, moveAxisTo(idx, dims[1], 0), axis)], [axis]];
+  if (dims[0] !== null && dims[1] === null)
+    return [[gather(moveAxisTo(x, dims[0], 0), idx, axis + 1)], [0]];
+  if (dims[0] === null && dims[1] !== null)
+    return [[gather(x, moveAxisTo(idx, dims[1], 0), axis)], [axis]];
   return batchByUnrolling("gather", args, dims, { axis });
 }

@@ -29,14 +29,20 @@ interface Dims {
 /** Checks the operands of `matmul` and returns the batch, m, k and n sizes. */
 function matmulDims(a: Aval, b: Aval, transA: boolean, transB: boolean): Dims {
   if (a.shape.length < 2 || b.shape.length < 2) {
-    throw new ShapeError("matmul", `operands must have rank ≥ 2, got ${fmt(a.shape)} and ${fmt(b.shape)}`);
+    throw new ShapeError(
+      "matmul",
+      `operands must have rank ≥ 2, got ${fmt(a.shape)} and ${fmt(b.shape)}`,
+    );
   }
   const ra = a.shape.length;
   const rb = b.shape.length;
   const [m, ka] = transA ? [a.shape[ra - 1], a.shape[ra - 2]] : [a.shape[ra - 2], a.shape[ra - 1]];
   const [kb, n] = transB ? [b.shape[rb - 1], b.shape[rb - 2]] : [b.shape[rb - 2], b.shape[rb - 1]];
   if (ka !== kb) {
-    throw new ShapeError("matmul", `inner sizes ${ka} and ${kb} differ (shapes ${fmt(a.shape)} and ${fmt(b.shape)})`);
+    throw new ShapeError(
+      "matmul",
+      `inner sizes ${ka} and ${kb} differ (shapes ${fmt(a.shape)} and ${fmt(b.shape)})`,
+    );
   }
   const ba = a.shape.slice(0, -2);
   const bb = b.shape.slice(0, -2);
@@ -77,7 +83,14 @@ export const linalgRules: { matmul: PrimRule<"matmul"> } = {
   },
 };
 
-function batchMatmul(a: T, b: T, da: Maybe<number>, db: Maybe<number>, transA: boolean, transB: boolean): [T[], Maybe<number>[]] {
+function batchMatmul(
+  a: T,
+  b: T,
+  da: Maybe<number>,
+  db: Maybe<number>,
+  transA: boolean,
+  transB: boolean,
+): [T[], Maybe<number>[]] {
   const af = da === null ? a : moveAxisTo(a, da, 0);
   const bf = db === null ? b : moveAxisTo(b, db, 0);
   // a batched, b a shared matrix: fold the batch into the rows of a
@@ -86,11 +99,19 @@ function batchMatmul(a: T, b: T, da: Maybe<number>, db: Maybe<number>, transA: b
     const out = matmulPrim(rows, bf, false, transB);
     return [[reshape(out, [...af.shape.slice(0, -1), out.shape[1]])], [0]];
   }
-  if ((da !== null && db !== null) || (da === null && a.rank === 2) || (db === null && b.rank === 2)) {
+  if (
+    (da !== null && db !== null) ||
+    (da === null && a.rank === 2) ||
+    (db === null && b.rank === 2)
+  ) {
     return [[matmulPrim(af, bf, transA, transB)], [0]];
   }
   // one side unbatched with its own batch dims (or a transposed shared matrix): broadcast it
   const size = (da !== null ? af : bf).shape[0];
-  const lift = (x: T) => bind1("broadcast_to", [reshape(x, [1, ...x.shape])], { shape: [size, ...x.shape] });
-  return [[matmulPrim(da === null ? lift(af) : af, db === null ? lift(bf) : bf, transA, transB)], [0]];
+  const lift = (x: T) =>
+    bind1("broadcast_to", [reshape(x, [1, ...x.shape])], { shape: [size, ...x.shape] });
+  return [
+    [matmulPrim(da === null ? lift(af) : af, db === null ? lift(bf) : bf, transA, transB)],
+    [0],
+  ];
 }

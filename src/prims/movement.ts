@@ -9,11 +9,20 @@ import { fmt, ShapeError } from "../shape/errors.js";
 import { type AnyTensor as T, Tensor } from "../tensor/tensor.js";
 import { scalar } from "./constants.js";
 import { unbroadcast } from "./elementwise.js";
-import { broadcastShapes, broadcastStrides, checkShape, normAxis, prod, sameDtype, stridesOf } from "./shapes.js";
+import {
+  broadcastShapes,
+  broadcastStrides,
+  checkShape,
+  normAxis,
+  prod,
+  sameDtype,
+  stridesOf,
+} from "./shapes.js";
 
 // ─── internal ops ─────────────────────────────────────────────────────────────────────────
 
-const same = (a: readonly number[], b: readonly number[]) => a.length === b.length && a.every((d, i) => d === b[i]);
+const same = (a: readonly number[], b: readonly number[]) =>
+  a.length === b.length && a.every((d, i) => d === b[i]);
 
 /** Reshape to `shape`; one entry may be -1 (inferred). Shares the data: no copy. */
 export function reshape(x: T, shape: readonly number[]): T {
@@ -23,7 +32,9 @@ export function reshape(x: T, shape: readonly number[]): T {
 
 /** Permute axes (reverse them when `perm` is omitted). */
 export function transpose(x: T, perm?: readonly number[]): T {
-  const p = perm ? perm.map((a) => normAxis("transpose", a, x.rank)) : [...x.shape.keys()].reverse();
+  const p = perm
+    ? perm.map((a) => normAxis("transpose", a, x.rank))
+    : [...x.shape.keys()].reverse();
   return p.every((a, i) => a === i) ? x : bind1("transpose", [x], { perm: p });
 }
 
@@ -41,14 +52,25 @@ export function moveAxisTo(x: T, from: number, to: number): T {
 }
 
 /** Slice with per-axis starts, ends (exclusive) and positive steps. */
-export function slice(x: T, starts: readonly number[], ends: readonly number[], steps?: readonly number[]): T {
+export function slice(
+  x: T,
+  starts: readonly number[],
+  ends: readonly number[],
+  steps?: readonly number[],
+): T {
   const st = steps ?? starts.map(() => 1);
   if (starts.every((s, i) => s === 0 && ends[i] === x.shape[i] && st[i] === 1)) return x;
   return bind1("slice", [x], { starts, ends, steps: st });
 }
 
 /** Pads with `value`: `lo`/`hi` before and after each axis, `interior` between elements. */
-export function pad(x: T, lo: readonly number[], hi: readonly number[], value = 0, interior?: readonly number[]): T {
+export function pad(
+  x: T,
+  lo: readonly number[],
+  hi: readonly number[],
+  value = 0,
+  interior?: readonly number[],
+): T {
   return bind1("pad", [x], { lo, hi, interior: interior ?? lo.map(() => 0), value });
 }
 
@@ -74,33 +96,55 @@ export function resolveShape(op: string, from: readonly number[], to: readonly n
   });
   checkShape(op, out);
   if (prod(out) !== n) {
-    throw new ShapeError(op, `cannot reshape ${fmt(from)} (${n} elements) to ${fmt(to)} (${prod(out)} elements)`);
+    throw new ShapeError(
+      op,
+      `cannot reshape ${fmt(from)} (${n} elements) to ${fmt(to)} (${prod(out)} elements)`,
+    );
   }
   return out;
 }
 
-function sliceShape(shape: readonly number[], p: { starts: readonly number[]; ends: readonly number[]; steps: readonly number[] }) {
-  if (p.starts.length !== shape.length || p.ends.length !== shape.length || p.steps.length !== shape.length) {
+function sliceShape(
+  shape: readonly number[],
+  p: { starts: readonly number[]; ends: readonly number[]; steps: readonly number[] },
+) {
+  if (
+    p.starts.length !== shape.length ||
+    p.ends.length !== shape.length ||
+    p.steps.length !== shape.length
+  ) {
     throw new ShapeError("slice", `starts/ends/steps need one entry per axis of ${fmt(shape)}`);
   }
   return shape.map((d, i) => {
     const s = p.starts[i];
     const e = p.ends[i];
     const k = p.steps[i];
-    if (!(Number.isInteger(k) && k >= 1)) throw new ShapeError("slice", `step ${k} at axis ${i} must be an integer ≥ 1`);
+    if (!(Number.isInteger(k) && k >= 1))
+      throw new ShapeError("slice", `step ${k} at axis ${i} must be an integer ≥ 1`);
     if (!(s >= 0 && e <= d && s <= e)) {
-      throw new ShapeError("slice", `range [${s}, ${e}) at axis ${i} does not fit size ${d} of ${fmt(shape)}`);
+      throw new ShapeError(
+        "slice",
+        `range [${s}, ${e}) at axis ${i} does not fit size ${d} of ${fmt(shape)}`,
+      );
     }
     return Math.ceil((e - s) / k);
   });
 }
 
-function padShape(shape: readonly number[], p: { lo: readonly number[]; hi: readonly number[]; interior: readonly number[] }) {
-  if (p.lo.length !== shape.length || p.hi.length !== shape.length || p.interior.length !== shape.length) {
+function padShape(
+  shape: readonly number[],
+  p: { lo: readonly number[]; hi: readonly number[]; interior: readonly number[] },
+) {
+  if (
+    p.lo.length !== shape.length ||
+    p.hi.length !== shape.length ||
+    p.interior.length !== shape.length
+  ) {
     throw new ShapeError("pad", `lo/hi/interior need one entry per axis of ${fmt(shape)}`);
   }
   return shape.map((d, i) => {
-    if (p.lo[i] < 0 || p.hi[i] < 0 || p.interior[i] < 0) throw new ShapeError("pad", "paddings must be ≥ 0");
+    if (p.lo[i] < 0 || p.hi[i] < 0 || p.interior[i] < 0)
+      throw new ShapeError("pad", "paddings must be ≥ 0");
     return p.lo[i] + p.hi[i] + (d === 0 ? 0 : d + (d - 1) * p.interior[i]);
   });
 }
@@ -117,7 +161,9 @@ export const movementRules: {
   concat: PrimRule<"concat">;
 } = {
   reshape: {
-    abstractEval: ([x], { shape }) => [{ shape: resolveShape("reshape", x.shape, shape), dtype: x.dtype }],
+    abstractEval: ([x], { shape }) => [
+      { shape: resolveShape("reshape", x.shape, shape), dtype: x.dtype },
+    ],
     impl: (be, [x], [y], [ax]) => be.copy(x, 0, [1], y, 0, [1], [prod(ax.shape)]),
     // eager: a view on the same storage, no copy
     eager: ([x], { shape }) => [new Tensor(shape, x.dtype, x._concrete("reshape"), null)],
@@ -132,14 +178,25 @@ export const movementRules: {
     abstractEval: ([x], { perm }) => {
       const sorted = [...perm].sort((a, b) => a - b);
       if (perm.length !== x.shape.length || sorted.some((a, i) => a !== i)) {
-        throw new ShapeError("transpose", `${fmt(perm)} is not a permutation of the axes of ${fmt(x.shape)}`);
+        throw new ShapeError(
+          "transpose",
+          `${fmt(perm)} is not a permutation of the axes of ${fmt(x.shape)}`,
+        );
       }
       return [{ shape: perm.map((p) => x.shape[p]), dtype: x.dtype }];
     },
     impl: (be, [x], [y], [ax], { perm }) => {
       const st = stridesOf(ax.shape);
       const shape = perm.map((p) => ax.shape[p]);
-      be.copy(x, 0, perm.map((p) => st[p]), y, 0, stridesOf(shape), shape);
+      be.copy(
+        x,
+        0,
+        perm.map((p) => st[p]),
+        y,
+        0,
+        stridesOf(shape),
+        shape,
+      );
     },
     jvp: (_x, [t], { perm }) => [t ? transpose(t, perm) : null],
     vjp: ([ct], _x, _y, { perm }) => {
@@ -147,22 +204,31 @@ export const movementRules: {
       perm.forEach((p, i) => (inv[p] = i));
       return [ct ? transpose(ct, inv) : null];
     },
-    batch: ([x], [d], { perm }) => [[transpose(batchFront(x, d), [0, ...perm.map((p) => p + 1)])], [0]],
+    batch: ([x], [d], { perm }) => [
+      [transpose(batchFront(x, d), [0, ...perm.map((p) => p + 1)])],
+      [0],
+    ],
   },
   broadcast_to: {
     abstractEval: ([x], { shape }) => {
       checkShape("broadcastTo", shape);
       const b = broadcastShapes("broadcastTo", x.shape, shape);
-      if (!same(b, shape)) throw new ShapeError("broadcastTo", `cannot broadcast ${fmt(x.shape)} to ${fmt(shape)}`);
+      if (!same(b, shape))
+        throw new ShapeError("broadcastTo", `cannot broadcast ${fmt(x.shape)} to ${fmt(shape)}`);
       return [{ shape, dtype: x.dtype }];
     },
-    impl: (be, [x], [y], [ax], { shape }) => be.copy(x, 0, broadcastStrides(ax.shape, shape), y, 0, stridesOf(shape), shape),
+    impl: (be, [x], [y], [ax], { shape }) =>
+      be.copy(x, 0, broadcastStrides(ax.shape, shape), y, 0, stridesOf(shape), shape),
     jvp: (_x, [t], { shape }) => [t ? broadcastTo(t, shape) : null],
     vjp: ([ct], [x]) => [ct ? unbroadcast(ct, x.shape) : null],
     batch: ([x], [d], { shape }) => {
       const xf = batchFront(x, d);
       const rest = xf.shape.slice(1);
-      const lifted = reshape(xf, [xf.shape[0], ...new Array(shape.length - rest.length).fill(1), ...rest]);
+      const lifted = reshape(xf, [
+        xf.shape[0],
+        ...new Array(shape.length - rest.length).fill(1),
+        ...rest,
+      ]);
       return [[broadcastTo(lifted, [xf.shape[0], ...shape])], [0]];
     },
   },
@@ -172,20 +238,47 @@ export const movementRules: {
       const st = stridesOf(ax.shape);
       const shape = sliceShape(ax.shape, p);
       const off = p.starts.reduce((acc, s, i) => acc + s * st[i], 0);
-      be.copy(x, off, st.map((s, i) => s * p.steps[i]), y, 0, stridesOf(shape), shape);
+      be.copy(
+        x,
+        off,
+        st.map((s, i) => s * p.steps[i]),
+        y,
+        0,
+        stridesOf(shape),
+        shape,
+      );
     },
     jvp: (_x, [t], p) => [t ? bind1("slice", [t], p) : null],
     vjp: ([ct], [x], _y, p) => {
       if (!ct) return [null];
       const out = sliceShape(x.shape, p);
-      const hi = x.shape.map((d, i) => (out[i] === 0 ? d - p.starts[i] : d - (p.starts[i] + (out[i] - 1) * p.steps[i] + 1)));
+      const hi = x.shape.map((d, i) =>
+        out[i] === 0 ? d - p.starts[i] : d - (p.starts[i] + (out[i] - 1) * p.steps[i] + 1),
+      );
       const lo = out.map((n, i) => (n === 0 ? 0 : p.starts[i]));
-      return [pad(ct, lo, hi, 0, p.steps.map((k) => k - 1))];
+      return [
+        pad(
+          ct,
+          lo,
+          hi,
+          0,
+          p.steps.map((k) => k - 1),
+        ),
+      ];
     },
     batch: ([x], [d], p) => {
       const xf = batchFront(x, d);
       const b = xf.shape[0];
-      return [[bind1("slice", [xf], { starts: [0, ...p.starts], ends: [b, ...p.ends], steps: [1, ...p.steps] })], [0]];
+      return [
+        [
+          bind1("slice", [xf], {
+            starts: [0, ...p.starts],
+            ends: [b, ...p.ends],
+            steps: [1, ...p.steps],
+          }),
+        ],
+        [0],
+      ];
     },
   },
   pad: {
@@ -195,7 +288,15 @@ export const movementRules: {
       const st = stridesOf(shape);
       be.fill(y, p.value);
       const off = p.lo.reduce((acc, l, i) => acc + l * st[i], 0);
-      be.copy(x, 0, stridesOf(ax.shape), y, off, st.map((s, i) => s * (p.interior[i] + 1)), ax.shape);
+      be.copy(
+        x,
+        0,
+        stridesOf(ax.shape),
+        y,
+        off,
+        st.map((s, i) => s * (p.interior[i] + 1)),
+        ax.shape,
+      );
     },
     jvp: (_x, [t], p) => [t ? bind1("pad", [t], { ...p, value: 0 }) : null],
     vjp: ([ct], [x], _y, p) => [
@@ -209,7 +310,14 @@ export const movementRules: {
         : null,
     ],
     batch: ([x], [d], p) => [
-      [bind1("pad", [batchFront(x, d)], { lo: [0, ...p.lo], hi: [0, ...p.hi], interior: [0, ...p.interior], value: p.value })],
+      [
+        bind1("pad", [batchFront(x, d)], {
+          lo: [0, ...p.lo],
+          hi: [0, ...p.hi],
+          interior: [0, ...p.interior],
+          value: p.value,
+        }),
+      ],
       [0],
     ],
   },
@@ -219,7 +327,10 @@ export const movementRules: {
       const r = xs[0].shape;
       for (const x of xs) {
         if (x.shape.length !== r.length || x.shape.some((d, i) => i !== axis && d !== r[i])) {
-          throw new ShapeError("concat", `shapes ${xs.map((a) => fmt(a.shape)).join(", ")} differ outside axis ${axis}`);
+          throw new ShapeError(
+            "concat",
+            `shapes ${xs.map((a) => fmt(a.shape)).join(", ")} differ outside axis ${axis}`,
+          );
         }
       }
       const shape = [...r];
@@ -238,7 +349,12 @@ export const movementRules: {
     },
     jvp: (xs, ts, { axis }) => {
       if (ts.every((t) => !t)) return [null];
-      return [concat(xs.map((x, i) => ts[i] ?? zerosLike(x)), axis)];
+      return [
+        concat(
+          xs.map((x, i) => ts[i] ?? zerosLike(x)),
+          axis,
+        ),
+      ];
     },
     vjp: ([ct], xs, _y, { axis }) => {
       if (!ct) return xs.map(() => null);
@@ -252,7 +368,11 @@ export const movementRules: {
     },
     batch: (xs, ds, { axis }) => {
       const b = xs[ds.findIndex((d) => d !== null)].shape[ds.find((d) => d !== null)!];
-      const front = xs.map((x, i) => (ds[i] === null ? broadcastTo(reshape(x, [1, ...x.shape]), [b, ...x.shape]) : batchFront(x, ds[i])));
+      const front = xs.map((x, i) =>
+        ds[i] === null
+          ? broadcastTo(reshape(x, [1, ...x.shape]), [b, ...x.shape])
+          : batchFront(x, ds[i]),
+      );
       return [[bind1("concat", front, { axis: axis + 1 })], [0]];
     },
   },
@@ -264,5 +384,8 @@ export function zerosLike(x: T): T {
 }
 
 function constantZero(x: T): T {
-  return reshape(scalar(0, x.dtype), x.shape.map(() => 1));
+  return reshape(
+    scalar(0, x.dtype),
+    x.shape.map(() => 1),
+  );
 }

@@ -22,9 +22,11 @@ export const reduceMax = (x: T, axes?: readonly number[]): T =>
 export const reduceMin = (x: T, axes?: readonly number[]): T =>
   bind1("reduce_min", [x], { axes: normAxes("min", axes, x.rank) });
 /** Index of the maximum along `axis` (i32); the axis is removed. */
-export const argmax = (x: T, axis: number): T => bind1("argmax", [x], { axis: normAxis("argmax", axis, x.rank) });
+export const argmax = (x: T, axis: number): T =>
+  bind1("argmax", [x], { axis: normAxis("argmax", axis, x.rank) });
 /** Index of the minimum along `axis` (i32); the axis is removed. */
-export const argmin = (x: T, axis: number): T => bind1("argmin", [x], { axis: normAxis("argmin", axis, x.rank) });
+export const argmin = (x: T, axis: number): T =>
+  bind1("argmin", [x], { axis: normAxis("argmin", axis, x.rank) });
 
 /** The shape of `x` reduced over `axes`, with those axes kept as size 1. */
 export function keptShape(shape: readonly number[], axes: readonly number[]): number[] {
@@ -33,9 +35,13 @@ export function keptShape(shape: readonly number[], axes: readonly number[]): nu
 
 function reducedAval(op: string, x: Aval, axes: readonly number[], nonEmpty: boolean): Aval {
   for (const a of axes) {
-    if (a < 0 || a >= x.shape.length) throw new ShapeError(op, `axis ${a} is out of range for shape ${fmt(x.shape)}`);
+    if (a < 0 || a >= x.shape.length)
+      throw new ShapeError(op, `axis ${a} is out of range for shape ${fmt(x.shape)}`);
     if (nonEmpty && x.shape[a] === 0) {
-      throw new ShapeError(op, `cannot reduce an empty axis ${a} of shape ${fmt(x.shape)} (it has no ${op})`);
+      throw new ShapeError(
+        op,
+        `cannot reduce an empty axis ${a} of shape ${fmt(x.shape)} (it has no ${op})`,
+      );
     }
   }
   return { shape: x.shape.filter((_, i) => !axes.includes(i)), dtype: x.dtype };
@@ -45,7 +51,14 @@ function reducedAval(op: string, x: Aval, axes: readonly number[], nonEmpty: boo
  * Runs a reduction kernel over possibly non-adjacent axes: adjacent axes map to one
  * `[outer, mid, inner]` call; otherwise the reduced axes are first copied to the end.
  */
-function runReduce(be: Backend, op: ReduceOp, x: Buf, out: Buf, shape: readonly number[], axes: readonly number[]) {
+function runReduce(
+  be: Backend,
+  op: ReduceOp,
+  x: Buf,
+  out: Buf,
+  shape: readonly number[],
+  axes: readonly number[],
+) {
   const contiguous = axes.every((a, i) => i === 0 || a === axes[i - 1] + 1);
   if (axes.length === 0) {
     be.copy(x, 0, [1], out, 0, [1], [prod(shape)]);
@@ -63,13 +76,25 @@ function runReduce(be: Backend, op: ReduceOp, x: Buf, out: Buf, shape: readonly 
   const st = stridesOf(shape);
   const permShape = perm.map((p) => shape[p]);
   const tmp = be.alloc(x.dtype, prod(shape));
-  be.copy(x, 0, perm.map((p) => st[p]), tmp, 0, stridesOf(permShape), permShape);
+  be.copy(
+    x,
+    0,
+    perm.map((p) => st[p]),
+    tmp,
+    0,
+    stridesOf(permShape),
+    permShape,
+  );
   be.reduce(op, tmp, out, prod(keep.map((k) => shape[k])), prod(axes.map((a) => shape[a])), 1);
   be.free(tmp);
 }
 
 function batchAxes<P extends "reduce_sum" | "reduce_max" | "reduce_min">(prim: P) {
-  return ([x]: T[], [d]: Maybe<number>[], { axes }: { axes: readonly number[] }): [T[], Maybe<number>[]] => {
+  return (
+    [x]: T[],
+    [d]: Maybe<number>[],
+    { axes }: { axes: readonly number[] },
+  ): [T[], Maybe<number>[]] => {
     const xf = moveAxisTo(x, d!, 0);
     return [[bind1(prim, [xf], { axes: axes.map((a) => a + 1) })], [0]];
   };
@@ -90,7 +115,9 @@ function extremumRule(prim: "reduce_max" | "reduce_min", op: "max" | "min"): Pri
     impl: (be, [x], [y], [ax], { axes }) => runReduce(be, op, x, y, ax.shape, axes),
     jvp: ([x], [t], { axes }, [y]) => [t ? reduceSum(mul(t, share(x, y, axes)), [...axes]) : null],
     vjp: ([ct], [x], [y], { axes }) => [
-      ct ? mul(broadcastTo(reshape(ct, keptShape(x.shape, axes)), x.shape), share(x, y, axes)) : null,
+      ct
+        ? mul(broadcastTo(reshape(ct, keptShape(x.shape, axes)), x.shape), share(x, y, axes))
+        : null,
     ],
     batch: batchAxes(prim),
   };
@@ -103,7 +130,14 @@ function argRule(prim: "argmax" | "argmin"): PrimRule<any> {
       return [{ ...reducedAval(prim, x, [axis], true), dtype: "i32" }];
     },
     impl: (be, [x], [y], [ax], { axis }) =>
-      be.reduce(prim, x, y, prod(ax.shape.slice(0, axis)), ax.shape[axis], prod(ax.shape.slice(axis + 1))),
+      be.reduce(
+        prim,
+        x,
+        y,
+        prod(ax.shape.slice(0, axis)),
+        ax.shape[axis],
+        prod(ax.shape.slice(axis + 1)),
+      ),
     jvp: () => [null],
     vjp: () => [null],
     batch: ([x], [d], { axis }) => [[bind1(prim, [moveAxisTo(x, d!, 0)], { axis: axis + 1 })], [0]],
@@ -120,12 +154,15 @@ export const reduceRules: {
 } = {
   reduce_sum: {
     abstractEval: ([x], { axes }) => {
-      if (x.dtype === "bool") throw new DTypeError("sum", "cannot sum bool values; cast to i32 or f32 first");
+      if (x.dtype === "bool")
+        throw new DTypeError("sum", "cannot sum bool values; cast to i32 or f32 first");
       return [reducedAval("sum", x, axes, false)];
     },
     impl: (be, [x], [y], [ax], { axes }) => runReduce(be, "sum", x, y, ax.shape, axes),
     jvp: (_x, [t], { axes }) => [t ? reduceSum(t, [...axes]) : null],
-    vjp: ([ct], [x], _y, { axes }) => [ct ? broadcastTo(reshape(ct, keptShape(x.shape, axes)), x.shape) : null],
+    vjp: ([ct], [x], _y, { axes }) => [
+      ct ? broadcastTo(reshape(ct, keptShape(x.shape, axes)), x.shape) : null,
+    ],
     batch: batchAxes("reduce_sum"),
   },
   reduce_max: extremumRule("reduce_max", "max"),

@@ -21,7 +21,10 @@ export function broadcastShapes(op: string, a: readonly number[], b: readonly nu
     const da = a[a.length - n + i] ?? 1;
     const db = b[b.length - n + i] ?? 1;
     if (da !== db && da !== 1 && db !== 1) {
-      throw new ShapeError(op, `cannot broadcast ${fmt(a)} with ${fmt(b)}: sizes ${da} and ${db} differ at axis ${i}`);
+      throw new ShapeError(
+        op,
+        `cannot broadcast ${fmt(a)} with ${fmt(b)}: sizes ${da} and ${db} differ at axis ${i}`,
+      );
     }
     out.push(da === 1 ? db : da);
   }
@@ -56,7 +59,11 @@ export function normAxis(op: string, axis: number, rank: number): number {
 }
 
 /** Normalised, sorted, de-duplicated axes; `undefined` means all axes. */
-export function normAxes(op: string, axes: number | readonly number[] | undefined | null, rank: number): number[] {
+export function normAxes(
+  op: string,
+  axes: number | readonly number[] | undefined | null,
+  rank: number,
+): number[] {
   if (axes === undefined || axes === null) return Array.from({ length: rank }, (_, i) => i);
   const list = typeof axes === "number" ? [axes] : axes;
   const out = [...new Set(list.map((a) => normAxis(op, a, rank)))].sort((x, y) => x - y);
@@ -68,7 +75,10 @@ export function sameDtype(op: string, avals: readonly Aval[]): DType {
   const d = avals[0].dtype;
   for (const a of avals) {
     if (a.dtype !== d) {
-      throw new DTypeError(op, `dtypes differ: ${avals.map((x) => x.dtype).join(" and ")}; cast one of them first`);
+      throw new DTypeError(
+        op,
+        `dtypes differ: ${avals.map((x) => x.dtype).join(" and ")}; cast one of them first`,
+      );
     }
   }
   return d;
@@ -76,13 +86,15 @@ export function sameDtype(op: string, avals: readonly Aval[]): DType {
 
 /** Checks that a dtype is one of `allowed`. */
 export function requireDtype(op: string, d: DType, allowed: readonly DType[]): void {
-  if (!allowed.includes(d)) throw new DTypeError(op, `dtype ${d} is not supported (expected ${allowed.join(" or ")})`);
+  if (!allowed.includes(d))
+    throw new DTypeError(op, `dtype ${d} is not supported (expected ${allowed.join(" or ")})`);
 }
 
 /** Checks that every dimension is a non-negative integer. */
 export function checkShape(op: string, shape: readonly number[]): void {
   for (const d of shape) {
-    if (!Number.isInteger(d) || d < 0) throw new ShapeError(op, `invalid shape ${fmt(shape)}: sizes must be integers ≥ 0`);
+    if (!Number.isInteger(d) || d < 0)
+      throw new ShapeError(op, `invalid shape ${fmt(shape)}: sizes must be integers ≥ 0`);
   }
 }
 

@@ -29,7 +29,8 @@ export type Key = Tensor<readonly [2], "i32">;
  * ```
  */
 export function key(seed: number): Key {
-  if (!Number.isInteger(seed)) throw new ShapeError("random.key", `the seed must be an integer, got ${seed}`);
+  if (!Number.isInteger(seed))
+    throw new ShapeError("random.key", `the seed must be an integer, got ${seed}`);
   const hi = Math.floor(seed / 2 ** 32) | 0;
   return constant([hi, seed | 0], [2], "i32") as Key;
 }
@@ -64,7 +65,11 @@ export function foldIn(k: Key, data: number): Key {
  * tg.random.uniform(key, [2, 3], { min: -1, max: 1 });
  * ```
  */
-export function uniform<S extends Shape>(k: Key, shape: S, opts: { min?: number; max?: number; dtype?: "f32" | "f64" } = {}): Tensor<S, "f32"> {
+export function uniform<S extends Shape>(
+  k: Key,
+  shape: S,
+  opts: { min?: number; max?: number; dtype?: "f32" | "f64" } = {},
+): Tensor<S, "f32"> {
   const u = randomUniform(k, shape, opts.dtype ?? "f32");
   const min = opts.min ?? 0;
   const max = opts.max ?? 1;
@@ -78,7 +83,11 @@ export function uniform<S extends Shape>(k: Key, shape: S, opts: { min?: number;
  * tg.random.normal(key, [784, 128], { std: 0.05 });
  * ```
  */
-export function normal<S extends Shape>(k: Key, shape: S, opts: { mean?: number; std?: number; dtype?: "f32" | "f64" } = {}): Tensor<S, "f32"> {
+export function normal<S extends Shape>(
+  k: Key,
+  shape: S,
+  opts: { mean?: number; std?: number; dtype?: "f32" | "f64" } = {},
+): Tensor<S, "f32"> {
   const [k1, k2] = split(k);
   const dtype = opts.dtype ?? "f32";
   const u1 = sub(1, randomUniform(k1, shape, dtype)); // (0, 1]
@@ -107,8 +116,16 @@ export function bernoulli<S extends Shape>(k: Key, p: number, shape: S): Tensor<
  * tg.random.randint(key, [5], 0, 10);
  * ```
  */
-export function randint<S extends Shape>(k: Key, shape: S, low: number, high: number): Tensor<S, "i32"> {
-  return cast(floor(add(mul(randomUniform(k, shape, "f64"), high - low), low)), "i32") as Tensor<S, "i32">;
+export function randint<S extends Shape>(
+  k: Key,
+  shape: S,
+  low: number,
+  high: number,
+): Tensor<S, "i32"> {
+  return cast(floor(add(mul(randomUniform(k, shape, "f64"), high - low), low)), "i32") as Tensor<
+    S,
+    "i32"
+  >;
 }
 
 /**

@@ -24,15 +24,19 @@ export function formatTensor(data: TypedArray, shape: readonly number[], dtype: 
       return;
     }
     const stride = shape.slice(axis + 1).reduce((a, b) => a * b, 1);
-    for (const i of indices(shape[axis], summarise)) if (i >= 0) collect(axis + 1, offset + i * stride);
+    for (const i of indices(shape[axis], summarise))
+      if (i >= 0) collect(axis + 1, offset + i * stride);
   };
   collect(0, 0);
   const width = Math.max(0, ...strs.map((s) => s.length));
   let k = 0;
   const build = (axis: number, indent: string): string => {
     if (axis === shape.length) return strs[k++].padStart(width);
-    const parts = indices(shape[axis], summarise).map((i) => (i < 0 ? "..." : build(axis + 1, `${indent} `)));
-    const sep = axis === shape.length - 1 ? ", " : `,${"\n".repeat(shape.length - axis - 1)}${indent} `;
+    const parts = indices(shape[axis], summarise).map((i) =>
+      i < 0 ? "..." : build(axis + 1, `${indent} `),
+    );
+    const sep =
+      axis === shape.length - 1 ? ", " : `,${"\n".repeat(shape.length - axis - 1)}${indent} `;
     return `[${parts.join(sep)}]`;
   };
   return build(0, "");
@@ -55,7 +59,8 @@ function numberFormatter(data: TypedArray, dtype: DType): (v: number) => string 
       maxAbs = Math.max(maxAbs, Math.abs(v));
     }
   }
-  if (allInt && maxAbs < 1e16) return (v) => (Number.isFinite(v) ? `${v}.` : String(v)).replace(/\.$/, "");
+  if (allInt && maxAbs < 1e16)
+    return (v) => (Number.isFinite(v) ? `${v}.` : String(v)).replace(/\.$/, "");
   if (maxAbs >= 1e6 || (maxAbs > 0 && maxAbs < 1e-4)) return (v) => v.toExponential(4);
   return (v) => (Number.isFinite(v) ? Number(v.toFixed(4)).toString() : String(v));
 }

@@ -142,7 +142,8 @@ export class Tensor<S extends Shape = Shape, D extends DType = "f32"> {
    * ```
    */
   item(): number {
-    if (this.size !== 1) throw new Error(`item: ${this.describe()} has ${this.size} elements, not 1`);
+    if (this.size !== 1)
+      throw new Error(`item: ${this.describe()} has ${this.size} elements, not 1`);
     return this.dataSync()[0];
   }
 
@@ -201,7 +202,9 @@ function convertStorage(raw: TypedArray, dtype: DType): TypedArray {
     case "i32":
       return raw instanceof Int32Array ? raw : Int32Array.from(raw);
     case "bool":
-      return raw instanceof Uint8Array ? raw : Uint8Array.from(raw as ArrayLike<number>, (v) => (v ? 1 : 0));
+      return raw instanceof Uint8Array
+        ? raw
+        : Uint8Array.from(raw as ArrayLike<number>, (v) => (v ? 1 : 0));
     case "f64":
       return raw instanceof Float64Array ? raw : Float64Array.from(raw);
   }

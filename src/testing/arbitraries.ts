@@ -67,9 +67,14 @@ export function arbTensor(shape: readonly number[], opts: TensorOptions = {}): f
  */
 export function arbBroadcastPair(opts: ShapeOptions = {}): fc.Arbitrary<[number[], number[]]> {
   return arbShape({ ...opts, minRank: 1 }).chain((full) =>
-    fc.tuple(
-      fc.array(fc.boolean(), { minLength: full.length, maxLength: full.length }),
-      fc.integer({ min: 0, max: full.length }),
-    ).map(([ones, drop]) => [full, full.map((d, i) => (ones[i] ? 1 : d)).slice(drop)] as [number[], number[]]),
+    fc
+      .tuple(
+        fc.array(fc.boolean(), { minLength: full.length, maxLength: full.length }),
+        fc.integer({ min: 0, max: full.length }),
+      )
+      .map(
+        ([ones, drop]) =>
+          [full, full.map((d, i) => (ones[i] ? 1 : d)).slice(drop)] as [number[], number[]],
+      ),
   );
 }

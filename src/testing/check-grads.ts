@@ -27,7 +27,14 @@ export interface CheckGradsOptions {
 /** The result of a check: the worst discrepancy found and where. */
 export interface GradCheckReport {
   ok: boolean;
-  worst: { mode: "rev" | "fwd"; arg: number; index: number; autodiff: number; numeric: number; error: number };
+  worst: {
+    mode: "rev" | "fwd";
+    arg: number;
+    index: number;
+    autodiff: number;
+    numeric: number;
+    error: number;
+  };
 }
 
 function lcg(seed: number): () => number {
@@ -50,7 +57,11 @@ const data = (t: T): Float64Array => Float64Array.from(t.dataSync() as ArrayLike
  * report.ok; // true
  * ```
  */
-export function checkGrads(f: (...args: T[]) => T, args: readonly T[], opts: CheckGradsOptions = {}): GradCheckReport {
+export function checkGrads(
+  f: (...args: T[]) => T,
+  args: readonly T[],
+  opts: CheckGradsOptions = {},
+): GradCheckReport {
   const eps = opts.eps ?? 1e-6;
   const tol = opts.tol ?? 1e-5;
   const modes = opts.modes ?? ["rev", "fwd"];
@@ -59,12 +70,21 @@ export function checkGrads(f: (...args: T[]) => T, args: readonly T[], opts: Che
   const y0 = f(...xs);
   const u = constant(Array.from({ length: y0.size }, rnd), y0.shape, "f64");
   const g = (...a: T[]) => reduceSum(mul(cast(f(...a), "f64"), u)).item();
-  let worst: GradCheckReport["worst"] = { mode: "rev", arg: -1, index: -1, autodiff: 0, numeric: 0, error: 0 };
+  let worst: GradCheckReport["worst"] = {
+    mode: "rev",
+    arg: -1,
+    index: -1,
+    autodiff: 0,
+    numeric: 0,
+    error: 0,
+  };
   const consider = (mode: "rev" | "fwd", arg: number, index: number, a: number, n: number) => {
     const error = Math.abs(a - n) / Math.max(1, Math.abs(n));
-    if (!(error <= worst.error) || Number.isNaN(error)) worst = { mode, arg, index, autodiff: a, numeric: n, error };
+    if (!(error <= worst.error) || Number.isNaN(error))
+      worst = { mode, arg, index, autodiff: a, numeric: n, error };
   };
-  const perturbed = (i: number, flat: Float64Array) => xs.map((x, j) => (j === i ? constant(flat, x.shape, "f64") : x));
+  const perturbed = (i: number, flat: Float64Array) =>
+    xs.map((x, j) => (j === i ? constant(flat, x.shape, "f64") : x));
   if (modes.includes("rev")) {
     const [, back] = vjp((...a: T[]) => cast(f(...a), "f64"), ...xs);
     const grads = back(u);
@@ -83,7 +103,13 @@ export function checkGrads(f: (...args: T[]) => T, args: readonly T[], opts: Che
     });
   }
   if (modes.includes("fwd")) {
-    const dirs = xs.map((x) => constant(Array.from({ length: x.size }, () => (isFloat(x.dtype) ? rnd() : 0)), x.shape, x.dtype));
+    const dirs = xs.map((x) =>
+      constant(
+        Array.from({ length: x.size }, () => (isFloat(x.dtype) ? rnd() : 0)),
+        x.shape,
+        x.dtype,
+      ),
+    );
     const [, t] = jvp((...a: T[]) => cast(f(...a), "f64"), xs, dirs);
     const auto = reduceSum(mul(t, u)).item();
     const shifted = (s: number) =>
@@ -91,7 +117,11 @@ export function checkGrads(f: (...args: T[]) => T, args: readonly T[], opts: Che
         if (!isFloat(x.dtype)) return x;
         const b = data(x);
         const d = data(dirs[i]);
-        return constant(b.map((v, k) => v + s * d[k]), x.shape, "f64");
+        return constant(
+          b.map((v, k) => v + s * d[k]),
+          x.shape,
+          "f64",
+        );
       });
     const num = (g(...shifted(eps)) - g(...shifted(-eps))) / (2 * eps);
     consider("fwd", -1, -1, auto, num);

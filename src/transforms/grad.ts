@@ -55,41 +55,53 @@ export function grad<F extends ScalarFn, N extends number | readonly number[] = 
  * const [loss, grads] = tg.valueAndGrad(lossFn)(params, x, y); // grads has the type of params
  * ```
  */
-export function valueAndGrad<F extends (...args: any[]) => unknown, N extends number | readonly number[] = 0>(
+export function valueAndGrad<
+  F extends (...args: any[]) => unknown,
+  N extends number | readonly number[] = 0,
+>(
   f: F,
   opts: GradOptions<N> = {},
 ): (...args: Parameters<F>) => [ReturnType<F>, GradOf<Parameters<F>, N>] {
   const argnums: number[] =
-    opts.argnums === undefined ? [0] : typeof opts.argnums === "number" ? [opts.argnums] : [...(opts.argnums as readonly number[])];
+    opts.argnums === undefined
+      ? [0]
+      : typeof opts.argnums === "number"
+        ? [opts.argnums]
+        : [...(opts.argnums as readonly number[])];
   const single = opts.argnums === undefined || typeof opts.argnums === "number";
   return (...args) => {
     let auxDef: ReturnType<typeof flatten>[1] | null = null;
-    const traced = traceTree(
-      (...a: unknown[]) => {
-        const out = f(...a);
-        if (!opts.hasAux) return out;
-        const [loss, aux] = out as [T, unknown];
-        const [auxLeaves, d] = flatten(aux);
-        auxDef = d;
-        return [loss, ...auxLeaves];
-      },
-      args,
-    );
+    const traced = traceTree((...a: unknown[]) => {
+      const out = f(...a);
+      if (!opts.hasAux) return out;
+      const [loss, aux] = out as [T, unknown];
+      const [auxLeaves, d] = flatten(aux);
+      auxDef = d;
+      return [loss, ...auxLeaves];
+    }, args);
     const p = traced.program;
     const loss = p.outputs[0];
-    if (!loss || loss.aval.shape.length !== 0) {
-      throw new ShapeError("grad", `the function must return a scalar (shape []), got ${loss ? fmt(loss.aval.shape) : "nothing"}; use vjp for other outputs`);
+    if (loss?.aval.shape.length !== 0) {
+      throw new ShapeError(
+        "grad",
+        `the function must return a scalar (shape []), got ${loss ? fmt(loss.aval.shape) : "nothing"}; use vjp for other outputs`,
+      );
     }
-    if (!isFloat(loss.aval.dtype)) throw new DTypeError("grad", `the function must return a float, got ${loss.aval.dtype}`);
+    if (!isFloat(loss.aval.dtype))
+      throw new DTypeError("grad", `the function must return a float, got ${loss.aval.dtype}`);
     for (const n of argnums) {
-      if (n >= args.length) throw new ShapeError("grad", `argnums ${n} is out of range for ${args.length} arguments`);
+      if (n >= args.length)
+        throw new ShapeError("grad", `argnums ${n} is out of range for ${args.length} arguments`);
     }
     const wrt = traced.owner.map((o) => argnums.includes(o));
     const lin = vjpProgram(p, traced.leaves, wrt);
     const cts = lin.backward([scalar(1, loss.aval.dtype), ...lin.outs.slice(1).map(() => null)]);
     const grads = argnums.map((n) => {
       const idx = traced.owner.flatMap((o, i) => (o === n ? [i] : []));
-      return unflatten(traced.argDefs[n], idx.map((i) => cts[i] ?? zerosLike(traced.leaves[i])));
+      return unflatten(
+        traced.argDefs[n],
+        idx.map((i) => cts[i] ?? zerosLike(traced.leaves[i])),
+      );
     });
     const value = opts.hasAux ? [lin.outs[0], unflatten(auxDef!, lin.outs.slice(1))] : lin.outs[0];
     return [value as ReturnType<F>, (single ? grads[0] : grads) as GradOf<Parameters<F>, N>];
@@ -105,7 +117,10 @@ export function valueAndGrad<F extends (...args: any[]) => unknown, N extends nu
  * const [dx] = back(tg.ones([2]));
  * ```
  */
-export function vjp<A extends unknown[], R>(f: (...args: A) => R, ...primals: A): [R, (ct: R) => A] {
+export function vjp<A extends unknown[], R>(
+  f: (...args: A) => R,
+  ...primals: A
+): [R, (ct: R) => A] {
   const traced = traceTree(f, primals);
   const lin = vjpProgram(traced.program, traced.leaves);
   const out = unflatten<R>(traced.outDef, lin.outs);

@@ -17,7 +17,11 @@ import { vmap } from "./vmap.js";
  * const hv = tg.hvp((x: tg.Tensor<[3]>) => tg.sum(tg.mul(x, tg.mul(x, x))), x, v); // 6·x·v
  * ```
  */
-export function hvp<S extends Shape>(f: (x: Tensor<S, any>) => Tensor<readonly [], any>, x: Tensor<S, any>, v: Tensor<S, any>): Tensor<S, any> {
+export function hvp<S extends Shape>(
+  f: (x: Tensor<S, any>) => Tensor<readonly [], any>,
+  x: Tensor<S, any>,
+  v: Tensor<S, any>,
+): Tensor<S, any> {
   return jvp((y: Tensor<S, any>) => grad(f)(y), [x], [v])[1];
 }
 
@@ -29,12 +33,25 @@ export function hvp<S extends Shape>(f: (x: Tensor<S, any>) => Tensor<readonly [
  * tg.hessian((x: tg.Tensor<[2]>) => tg.sum(tg.mul(x, x)))(tg.ones([2])); // [[2, 0], [0, 2]]
  * ```
  */
-export function hessian<S extends Shape>(f: (x: Tensor<S, any>) => Tensor<readonly [], any>): (x: Tensor<S, any>) => Tensor<readonly number[], any> {
+export function hessian<S extends Shape>(
+  f: (x: Tensor<S, any>) => Tensor<readonly [], any>,
+): (x: Tensor<S, any>) => Tensor<readonly number[], any> {
   return (x) => {
     const n = x.size;
-    if (n > 4096) throw new ShapeError("hessian", `x has ${n} elements; the Hessian would have ${n * n} (use hvp)`);
-    const eye = constant(Array.from({ length: n * n }, (_, i) => (i % (n + 1) === 0 ? 1 : 0)), [n, ...x.shape], x.dtype);
-    const rows = vmap((v: Tensor<S, any>) => hvp(f, x, v), { inAxes: [0] })(eye) as Tensor<readonly number[], any>;
+    if (n > 4096)
+      throw new ShapeError(
+        "hessian",
+        `x has ${n} elements; the Hessian would have ${n * n} (use hvp)`,
+      );
+    const eye = constant(
+      Array.from({ length: n * n }, (_, i) => (i % (n + 1) === 0 ? 1 : 0)),
+      [n, ...x.shape],
+      x.dtype,
+    );
+    const rows = vmap((v: Tensor<S, any>) => hvp(f, x, v), { inAxes: [0] })(eye) as Tensor<
+      readonly number[],
+      any
+    >;
     return reshape(rows, [...x.shape, ...x.shape]);
   };
 }

@@ -57,7 +57,11 @@ export function jit<F extends (...args: any[]) => any>(f: F, opts: JitOptions = 
       const donated = new Set(opts.donate ?? []);
       const donatable = traced.owner.map((o) => donated.has(o));
       const be = backendFor(leaves.some((t) => t.dtype === "f64") ? "f64" : "f32");
-      c = { plan: planProgram(lowered, be, donatable), exe: executable(lowered), outDef: traced.outDef };
+      c = {
+        plan: planProgram(lowered, be, donatable),
+        exe: executable(lowered),
+        outDef: traced.outDef,
+      };
       cache.set(key, c);
     }
     return [c, leaves];
@@ -75,7 +79,8 @@ export function jit<F extends (...args: any[]) => any>(f: F, opts: JitOptions = 
       }
     });
     const outs = c.plan ? c.plan.run(leaves, donatedLeaves) : c.exe.run(leaves);
-    for (const i of opts.donate ?? []) for (const t of parts[i] ?? []) if (!outs.includes(t)) t.dispose();
+    for (const i of opts.donate ?? [])
+      for (const t of parts[i] ?? []) if (!outs.includes(t)) t.dispose();
     return unflatten(c.outDef, outs);
   }) as Jitted<F>;
   jitted.lower = (...args: unknown[]) => compile(args)[0].exe.program;

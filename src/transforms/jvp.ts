@@ -20,7 +20,11 @@ import { traceTree } from "./trace-tree.js";
  * const [ys, ts] = jvpProgram(p, [x], [tangent]);
  * ```
  */
-export function jvpProgram(p: Program, primals: readonly T[], tangents: readonly Maybe<T>[]): [T[], Maybe<T>[]] {
+export function jvpProgram(
+  p: Program,
+  primals: readonly T[],
+  tangents: readonly Maybe<T>[],
+): [T[], Maybe<T>[]] {
   const val = new Map<Var, T>();
   const tan = new Map<Var, T>();
   p.inputs.forEach((v, i) => {
@@ -35,7 +39,12 @@ export function jvpProgram(p: Program, primals: readonly T[], tangents: readonly
     const outs = bind(e.prim, ins, e.params);
     e.outputs.forEach((v, i) => val.set(v, outs[i]));
     if (tins.every((t) => t === null)) continue;
-    const touts = (rules()[e.prim].jvp as (...a: unknown[]) => Maybe<T>[])(ins, tins, e.params, outs);
+    const touts = (rules()[e.prim].jvp as (...a: unknown[]) => Maybe<T>[])(
+      ins,
+      tins,
+      e.params,
+      outs,
+    );
     e.outputs.forEach((v, i) => {
       const t = touts[i];
       if (t) tan.set(v, t);
@@ -55,14 +64,27 @@ export function jvp<A extends unknown[], R>(f: (...args: A) => R, primals: A, ta
   const traced = traceTree(f, primals);
   const [tLeaves] = flatten(tangents);
   if (tLeaves.length !== traced.leaves.length) {
-    throw new ShapeError("jvp", `${tLeaves.length} tangents for ${traced.leaves.length} primal tensors`);
+    throw new ShapeError(
+      "jvp",
+      `${tLeaves.length} tangents for ${traced.leaves.length} primal tensors`,
+    );
   }
   tLeaves.forEach((t, i) => {
     const p = traced.leaves[i];
-    if (t.shape.length !== p.shape.length || t.shape.some((d: number, j: number) => d !== p.shape[j]) || t.dtype !== p.dtype) {
+    if (
+      t.shape.length !== p.shape.length ||
+      t.shape.some((d: number, j: number) => d !== p.shape[j]) ||
+      t.dtype !== p.dtype
+    ) {
       throw new ShapeError("jvp", `tangent ${t.describe()} does not match primal ${p.describe()}`);
     }
   });
   const [outs, touts] = jvpProgram(traced.program, traced.leaves, tLeaves);
-  return [unflatten<R>(traced.outDef, outs), unflatten<R>(traced.outDef, touts.map((t, i) => t ?? zerosLike(outs[i])))];
+  return [
+    unflatten<R>(traced.outDef, outs),
+    unflatten<R>(
+      traced.outDef,
+      touts.map((t, i) => t ?? zerosLike(outs[i])),
+    ),
+  ];
 }

@@ -12,6 +12,8 @@ import { traceTree } from "./trace-tree.js";
  * tg.makeProgram((x: tg.Tensor<[3]>) => tg.sum(tg.exp(x)))(tg.zeros([3])).toString();
  * ```
  */
-export function makeProgram<A extends unknown[]>(f: (...args: A) => unknown): (...args: A) => Program {
+export function makeProgram<A extends unknown[]>(
+  f: (...args: A) => unknown,
+): (...args: A) => Program {
   return (...args: A) => traceTree(f as (...a: unknown[]) => unknown, args).program;
 }

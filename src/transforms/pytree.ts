@@ -35,7 +35,11 @@ export function flatten(tree: unknown): [T[], TreeDef] {
     if (Array.isArray(x)) return { kind: "array", children: x.map(walk) };
     if (x !== null && typeof x === "object" && Object.getPrototypeOf(x) === Object.prototype) {
       const keys = Object.keys(x).sort();
-      return { kind: "record", keys, children: keys.map((k) => walk((x as Record<string, unknown>)[k])) };
+      return {
+        kind: "record",
+        keys,
+        children: keys.map((k) => walk((x as Record<string, unknown>)[k])),
+      };
     }
     return { kind: "static", value: x };
   };
@@ -80,7 +84,7 @@ export function treeKey(def: TreeDef): string {
     case "record":
       return `{${def.keys.map((k, j) => `${k}:${treeKey(def.children[j])}`).join(",")}}`;
     case "static":
-      return typeof def.value === "function" ? "fn" : JSON.stringify(def.value) ?? "undefined";
+      return typeof def.value === "function" ? "fn" : (JSON.stringify(def.value) ?? "undefined");
   }
 }
 

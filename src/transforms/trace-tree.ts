@@ -29,7 +29,11 @@ export interface TracedTree {
  * t.program.toString();
  * ```
  */
-export function traceTree(f: (...args: any[]) => unknown, args: readonly unknown[], avals?: Aval[]): TracedTree {
+export function traceTree(
+  f: (...args: any[]) => unknown,
+  args: readonly unknown[],
+  avals?: Aval[],
+): TracedTree {
   const leaves: T[] = [];
   const argDefs: TreeDef[] = [];
   const owner: number[] = [];

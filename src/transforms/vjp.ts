@@ -27,7 +27,11 @@ export interface Linearized {
  * const [dx] = backward([tg.ones([])]);
  * ```
  */
-export function vjpProgram(p: Program, primals: readonly T[], wrt?: readonly boolean[]): Linearized {
+export function vjpProgram(
+  p: Program,
+  primals: readonly T[],
+  wrt?: readonly boolean[],
+): Linearized {
   const val = new Map<Var, T>();
   const live = new Set<Var>(); // depends on a differentiated input
   p.inputs.forEach((v, i) => {
@@ -37,7 +41,11 @@ export function vjpProgram(p: Program, primals: readonly T[], wrt?: readonly boo
   p.constVars.forEach((v, i) => val.set(v, p.consts[i]));
   const tape: number[] = [];
   p.eqns.forEach((e, k) => {
-    const outs = bind(e.prim, e.inputs.map((v) => val.get(v)!), e.params);
+    const outs = bind(
+      e.prim,
+      e.inputs.map((v) => val.get(v)!),
+      e.params,
+    );
     e.outputs.forEach((v, i) => val.set(v, outs[i]));
     if (e.inputs.some((v) => live.has(v))) {
       tape.push(k);
@@ -59,7 +67,12 @@ export function vjpProgram(p: Program, primals: readonly T[], wrt?: readonly boo
       if (octs.every((t) => t === null)) continue;
       const ins = e.inputs.map((v) => val.get(v)!);
       const eouts = e.outputs.map((v) => val.get(v)!);
-      const icts = (rules()[e.prim].vjp as (...a: unknown[]) => Maybe<T>[])(octs, ins, eouts, e.params);
+      const icts = (rules()[e.prim].vjp as (...a: unknown[]) => Maybe<T>[])(
+        octs,
+        ins,
+        eouts,
+        e.params,
+      );
       e.inputs.forEach((v, i) => accum(v, icts[i]));
     }
     return p.inputs.map((v) => ct.get(v) ?? null);

@@ -21,7 +21,11 @@ import { traceTree } from "./trace-tree.js";
  * const [ys, yDims] = vmapProgram(p, [xs], [0]);
  * ```
  */
-export function vmapProgram(p: Program, args: readonly T[], dims: readonly Maybe<number>[]): [T[], Maybe<number>[]] {
+export function vmapProgram(
+  p: Program,
+  args: readonly T[],
+  dims: readonly Maybe<number>[],
+): [T[], Maybe<number>[]] {
   const val = new Map<Var, T>();
   const dim = new Map<Var, number>();
   p.inputs.forEach((v, i) => {
@@ -38,7 +42,11 @@ export function vmapProgram(p: Program, args: readonly T[], dims: readonly Maybe
       e.outputs.forEach((v, i) => val.set(v, outs[i]));
       continue;
     }
-    const [outs, odims] = (rules()[e.prim].batch as (...a: unknown[]) => [T[], Maybe<number>[]])(ins, ds, e.params);
+    const [outs, odims] = (rules()[e.prim].batch as (...a: unknown[]) => [T[], Maybe<number>[]])(
+      ins,
+      ds,
+      e.params,
+    );
     e.outputs.forEach((v, i) => {
       val.set(v, outs[i]);
       const d = odims[i];
@@ -78,10 +86,20 @@ export function vmap<A extends unknown[], R>(
   f: (...args: A) => R,
   opts?: { inAxes?: undefined | 0; outAxes?: 0 },
 ): <B extends number>(...args: { [K in keyof A]: Batched<A[K], B> }) => Batched<R, B>;
-export function vmap<A extends unknown[], R>(f: (...args: A) => R, opts: VmapOptions): (...args: any[]) => any;
-export function vmap<A extends unknown[], R>(f: (...args: A) => R, opts: VmapOptions = {}): (...args: any[]) => any {
+export function vmap<A extends unknown[], R>(
+  f: (...args: A) => R,
+  opts: VmapOptions,
+): (...args: any[]) => any;
+export function vmap<A extends unknown[], R>(
+  f: (...args: A) => R,
+  opts: VmapOptions = {},
+): (...args: any[]) => any {
   return (...args: unknown[]) => {
-    const axes = args.map((_, i) => (typeof opts.inAxes === "number" || opts.inAxes === undefined ? (opts.inAxes ?? 0) : opts.inAxes[i]));
+    const axes = args.map((_, i) =>
+      typeof opts.inAxes === "number" || opts.inAxes === undefined
+        ? (opts.inAxes ?? 0)
+        : opts.inAxes[i],
+    );
     const flat = args.map((a) => flatten(a)[0]);
     let size: number | null = null;
     const avals: Aval[] = [];
@@ -96,20 +114,27 @@ export function vmap<A extends unknown[], R>(f: (...args: A) => R, opts: VmapOpt
         }
         const a = normAxis("vmap", ax, t.rank);
         if (size !== null && t.shape[a] !== size) {
-          throw new ShapeError("vmap", `batch sizes differ: ${size} and ${t.shape[a]} (argument ${i}, ${t.describe()})`);
+          throw new ShapeError(
+            "vmap",
+            `batch sizes differ: ${size} and ${t.shape[a]} (argument ${i}, ${t.describe()})`,
+          );
         }
         size = t.shape[a];
         avals.push({ shape: t.shape.filter((_: number, j: number) => j !== a), dtype: t.dtype });
         dims.push(a);
       }
     });
-    if (size === null) throw new ShapeError("vmap", "no argument is batched (every in-axis is null)");
+    if (size === null)
+      throw new ShapeError("vmap", "no argument is batched (every in-axis is null)");
     const traced = traceTree(f as (...a: unknown[]) => unknown, args, avals);
     const [outs, odims] = vmapProgram(traced.program, traced.leaves, dims);
     const outAxis = opts.outAxes ?? 0;
     const placed = outs.map((o, i) => {
       const d = odims[i];
-      const withBatch = d === null ? broadcastTo(reshape(o, [1, ...o.shape]), [size!, ...o.shape]) : moveAxisTo(o, d, 0);
+      const withBatch =
+        d === null
+          ? broadcastTo(reshape(o, [1, ...o.shape]), [size!, ...o.shape])
+          : moveAxisTo(o, d, 0);
       return moveAxisTo(withBatch, 0, normAxis("vmap", outAxis, withBatch.rank));
     });
     return unflatten(traced.outDef, placed);

@@ -40,25 +40,41 @@ const unary = (name: string, f: (x: T) => T, min = -2, max = 2, extra: Partial<R
   args: arbShape({ maxRank: 3, maxDim: 4 }).chain((s) => f64(s, min, max).map((x) => [x])),
   ...extra,
 });
-const binary = (name: string, f: (a: T, b: T) => T, min = -2, max = 2, extra: Partial<Row> = {}): Row => ({
+const binary = (
+  name: string,
+  f: (a: T, b: T) => T,
+  min = -2,
+  max = 2,
+  extra: Partial<Row> = {},
+): Row => ({
   name,
   f,
-  args: arbBroadcastPair({ maxRank: 3, maxDim: 4 }).chain(([a, b]) => fc.tuple(f64(a, min, max), f64(b, min, max))),
+  args: arbBroadcastPair({ maxRank: 3, maxDim: 4 }).chain(([a, b]) =>
+    fc.tuple(f64(a, min, max), f64(b, min, max)),
+  ),
   noVmap: true,
   ...extra,
 });
 /** Values bounded away from zero with random signs. */
-const awayFromZero = (s: number[]) => f64(s, 0.5, 2).chain((x) => f64(s, -1, 1).map((sg) => E.mul(x, E.sign(E.add(sg, 1e-3)))));
+const awayFromZero = (s: number[]) =>
+  f64(s, 0.5, 2).chain((x) => f64(s, -1, 1).map((sg) => E.mul(x, E.sign(E.add(sg, 1e-3)))));
 
 /** Values with no ties: a distinct offset per element plus a small random part. */
 const distinct = (s: number[]) => {
   const n = s.reduce((a, b) => a * b, 1);
-  const offsets = constant(Array.from({ length: n }, (_, k) => ((k * 7) % n) * 0.5), s, "f64");
+  const offsets = constant(
+    Array.from({ length: n }, (_, k) => ((k * 7) % n) * 0.5),
+    s,
+    "f64",
+  );
   return f64(s, -0.2, 0.2).map((x) => E.add(x, offsets));
 };
 /** A pair for max/min: a in [0.1, 0.9], b in [-1.5, 0] ∪ [1, 2.5], so a ≠ b everywhere. */
 const apart = arbBroadcastPair({ maxRank: 3, maxDim: 4 }).chain(([a, b]) =>
-  fc.tuple(f64(a, 0.1, 0.9), awayFromZero(b).map((v) => E.add(v, 0.5))),
+  fc.tuple(
+    f64(a, 0.1, 0.9),
+    awayFromZero(b).map((v) => E.add(v, 0.5)),
+  ),
 );
 
 const ROWS: Row[] = [
@@ -83,7 +99,9 @@ const ROWS: Row[] = [
   {
     name: "div",
     f: E.div,
-    args: arbBroadcastPair({ maxRank: 3, maxDim: 4 }).chain(([a, b]) => fc.tuple(f64(a), awayFromZero(b))),
+    args: arbBroadcastPair({ maxRank: 3, maxDim: 4 }).chain(([a, b]) =>
+      fc.tuple(f64(a), awayFromZero(b)),
+    ),
     noVmap: true,
   },
   { name: "max", f: E.maximum, args: apart, noVmap: true, firstOrderOnly: true },
@@ -92,7 +110,9 @@ const ROWS: Row[] = [
   {
     name: "where",
     f: (c, a, b) => E.where(E.gt(c, 0), a, b),
-    args: arbShape({ minRank: 1, maxRank: 2, maxDim: 4 }).chain((s) => fc.tuple(awayFromZero(s), f64(s), f64(s))),
+    args: arbShape({ minRank: 1, maxRank: 2, maxDim: 4 }).chain((s) =>
+      fc.tuple(awayFromZero(s), f64(s), f64(s)),
+    ),
   },
   unary("reduce_sum all", (x) => R.reduceSum(x)),
   {
@@ -130,7 +150,9 @@ const ROWS: Row[] = [
   {
     name: "slice with steps",
     f: (x) => E.square(M.slice(x, [1, 0], [x.shape[0], x.shape[1]], [2, 3])),
-    args: fc.tuple(fc.integer({ min: 2, max: 6 }), fc.integer({ min: 1, max: 7 })).chain(([a, b]) => f64([a, b]).map((x) => [x])),
+    args: fc
+      .tuple(fc.integer({ min: 2, max: 6 }), fc.integer({ min: 1, max: 7 }))
+      .chain(([a, b]) => f64([a, b]).map((x) => [x])),
   },
   {
     name: "pad with interior",
@@ -140,9 +162,13 @@ const ROWS: Row[] = [
   {
     name: "concat",
     f: (a, b) => E.tanh(M.concat([a, b, a], 1)),
-    args: fc.tuple(fc.integer({ min: 1, max: 4 }), fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 3 })).chain(([n, p, q]) =>
-      fc.tuple(f64([n, p]), f64([n, q])),
-    ),
+    args: fc
+      .tuple(
+        fc.integer({ min: 1, max: 4 }),
+        fc.integer({ min: 1, max: 3 }),
+        fc.integer({ min: 1, max: 3 }),
+      )
+      .chain(([n, p, q]) => fc.tuple(f64([n, p]), f64([n, q]))),
   },
   ...[
     [false, false],
@@ -153,16 +179,22 @@ const ROWS: Row[] = [
     ([ta, tb]): Row => ({
       name: `matmul transA=${ta} transB=${tb}`,
       f: (a, b) => matmulPrim(a, b, ta, tb),
-      args: fc.tuple(fc.integer({ min: 1, max: 4 }), fc.integer({ min: 1, max: 5 }), fc.integer({ min: 1, max: 4 })).chain(([m, k, n]) =>
-        fc.tuple(f64(ta ? [k, m] : [m, k]), f64(tb ? [n, k] : [k, n])),
-      ),
+      args: fc
+        .tuple(
+          fc.integer({ min: 1, max: 4 }),
+          fc.integer({ min: 1, max: 5 }),
+          fc.integer({ min: 1, max: 4 }),
+        )
+        .chain(([m, k, n]) => fc.tuple(f64(ta ? [k, m] : [m, k]), f64(tb ? [n, k] : [k, n]))),
       noVmap: true,
     }),
   ),
   {
     name: "matmul batched",
     f: (a, b) => matmulPrim(a, b),
-    args: fc.tuple(fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 3 })).chain(([bt, k]) => fc.tuple(f64([bt, 2, k]), f64([bt, k, 3]))),
+    args: fc
+      .tuple(fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 3 }))
+      .chain(([bt, k]) => fc.tuple(f64([bt, 2, k]), f64([bt, k, 3]))),
   },
   ...(
     [
@@ -174,9 +206,14 @@ const ROWS: Row[] = [
     ([sh, sw, pads]): Row => ({
       name: `conv2d strides ${sh}x${sw} pads ${pads.join(",")}`,
       f: (x, w) => conv2dPrim(x, w, [sh, sw], pads),
-      args: fc.tuple(fc.integer({ min: 1, max: 2 }), fc.integer({ min: 3, max: 5 }), fc.integer({ min: 1, max: 2 }), fc.integer({ min: 1, max: 2 })).chain(([n, h, ci, co]) =>
-        fc.tuple(f64([n, h, h + 1, ci]), f64([2, 3, ci, co])),
-      ),
+      args: fc
+        .tuple(
+          fc.integer({ min: 1, max: 2 }),
+          fc.integer({ min: 3, max: 5 }),
+          fc.integer({ min: 1, max: 2 }),
+          fc.integer({ min: 1, max: 2 }),
+        )
+        .chain(([n, h, ci, co]) => fc.tuple(f64([n, h, h + 1, ci]), f64([2, 3, ci, co]))),
       noVmap: true,
     }),
   ),
@@ -240,7 +277,9 @@ describe.each(ROWS)("$name", (row) => {
         const [, back] = vjp(row.f, ...args);
         const gj = jit((...xs: T[]) => vjp(row.f, ...xs)[1](row.f(...xs)))(...args);
         const ge = back(row.f(...args));
-        gj.forEach((g: T, i: number) => expect(Array.from(g.dataSync())).toEqual(Array.from(ge[i].dataSync())));
+        gj.forEach((g: T, i: number) =>
+          expect(Array.from(g.dataSync())).toEqual(Array.from(ge[i].dataSync())),
+        );
       }),
       { numRuns: 3, seed: 3 },
     );
@@ -248,11 +287,41 @@ describe.each(ROWS)("$name", (row) => {
   test.skipIf(row.noVmap)("vmap(f) equals a loop over f", () => {
     fc.assert(
       fc.property(row.args, fc.integer({ min: 1, max: 3 }), (args, n) => {
-        const batched = args.map((a) => E.add(M.broadcastTo(M.reshape(a, [1, ...a.shape]), [n, ...a.shape]), M.reshape(constant(Array.from({ length: n }, (_, i) => i * 0.1), [n], "f64"), [n, ...a.shape.map(() => 1)])));
+        const batched = args.map((a) =>
+          E.add(
+            M.broadcastTo(M.reshape(a, [1, ...a.shape]), [n, ...a.shape]),
+            M.reshape(
+              constant(
+                Array.from({ length: n }, (_, i) => i * 0.1),
+                [n],
+                "f64",
+              ),
+              [n, ...a.shape.map(() => 1)],
+            ),
+          ),
+        );
         const got = vmap(row.f)(...batched) as T;
         for (let i = 0; i < n; i++) {
-          const one = row.f(...batched.map((b) => M.reshape(M.slice(b, b.shape.map((_: number, j: number) => (j === 0 ? i : 0)), b.shape.map((d: number, j: number) => (j === 0 ? i + 1 : d))), b.shape.slice(1))));
-          const row_i = M.reshape(M.slice(got, got.shape.map((_: number, j: number) => (j === 0 ? i : 0)), got.shape.map((d: number, j: number) => (j === 0 ? i + 1 : d))), got.shape.slice(1));
+          const one = row.f(
+            ...batched.map((b) =>
+              M.reshape(
+                M.slice(
+                  b,
+                  b.shape.map((_: number, j: number) => (j === 0 ? i : 0)),
+                  b.shape.map((d: number, j: number) => (j === 0 ? i + 1 : d)),
+                ),
+                b.shape.slice(1),
+              ),
+            ),
+          );
+          const row_i = M.reshape(
+            M.slice(
+              got,
+              got.shape.map((_: number, j: number) => (j === 0 ? i : 0)),
+              got.shape.map((d: number, j: number) => (j === 0 ? i + 1 : d)),
+            ),
+            got.shape.slice(1),
+          );
           const a = Array.from(one.dataSync());
           const b = Array.from(row_i.dataSync());
           b.forEach((v, k) => expect(v).toBeCloseTo(a[k], 10));

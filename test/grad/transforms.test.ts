@@ -14,14 +14,16 @@ import { arbShape, arbTensor } from "../../src/testing/arbitraries.js";
 import type { AnyTensor as T } from "../../src/tensor/tensor.js";
 
 const arr = (t: T) => Array.from(t.dataSync() as ArrayLike<number>);
-const close = (a: number[], b: number[], tol = 1e-9) => a.forEach((v, i) => expect(v).toBeCloseTo(b[i], -Math.log10(tol)));
+const close = (a: number[], b: number[], tol = 1e-9) =>
+  a.forEach((v, i) => expect(v).toBeCloseTo(b[i], -Math.log10(tol)));
 const f64 = (data: number[], shape: number[]) => constant(data, shape, "f64");
 
 describe("grad and valueAndGrad", () => {
   test("gradients have the structure of the parameters", () => {
     const params = { w: f64([1, 2, 3, 4], [2, 2]), layers: [{ b: f64([0.5, -0.5], [2]) }] };
     const x = f64([1, -1], [1, 2]);
-    const loss = (p: typeof params, xb: T) => reduceSum(E.square(E.add(matmulPrim(xb, p.w), p.layers[0].b)));
+    const loss = (p: typeof params, xb: T) =>
+      reduceSum(E.square(E.add(matmulPrim(xb, p.w), p.layers[0].b)));
     const [value, g] = tg.valueAndGrad(loss)(params, x);
     // y = x·w + b = [1-3+0.5, 2-4-0.5] = [-1.5, -2.5]; loss = 2.25 + 6.25
     expect(value.item()).toBeCloseTo(8.5, 12);
@@ -40,7 +42,10 @@ describe("grad and valueAndGrad", () => {
   });
 
   test("hasAux returns auxiliary outputs without differentiating them", () => {
-    const f = (w: T): [T, { norm: T }] => [reduceSum(E.square(w)), { norm: E.sqrt(reduceSum(E.square(w))) }];
+    const f = (w: T): [T, { norm: T }] => [
+      reduceSum(E.square(w)),
+      { norm: E.sqrt(reduceSum(E.square(w))) },
+    ];
     const [[loss, aux], g] = tg.valueAndGrad(f, { hasAux: true })(f64([3, 4], [2]));
     expect(loss.item()).toBeCloseTo(25, 12);
     expect(aux.norm.item()).toBeCloseTo(5, 12);
@@ -50,20 +55,34 @@ describe("grad and valueAndGrad", () => {
   test("grad(grad(f)) is the second derivative", () => {
     const f = (x: T) => reduceSum(E.mul(E.sin(x), E.exp(x)));
     const d2 = tg.grad((x: T) => reduceSum(tg.grad(f)(x)))(f64([0.3, -1.2], [2]));
-    close(arr(d2), [0.3, -1.2].map((x) => 2 * Math.cos(x) * Math.exp(x)));
+    close(
+      arr(d2),
+      [0.3, -1.2].map((x) => 2 * Math.cos(x) * Math.exp(x)),
+    );
   });
 
   test("a non-scalar output is a clear error", () => {
-    expect(() => tg.grad((x: T) => E.exp(x) as any)(f64([1, 2], [2]))).toThrow(/grad: the function must return a scalar \(shape \[\]\), got \[2\]/);
+    expect(() => tg.grad((x: T) => E.exp(x) as any)(f64([1, 2], [2]))).toThrow(
+      /grad: the function must return a scalar \(shape \[\]\), got \[2\]/,
+    );
   });
 });
 
 describe("vjp, jvp and their agreement", () => {
   test("<vjp(u), v> == <u, jvp(v)> on random inputs", () => {
-    const f = (x: T) => E.tanh(matmulPrim(M.reshape(x, [2, -1]), M.transpose(M.reshape(x, [2, -1]))));
+    const f = (x: T) =>
+      E.tanh(matmulPrim(M.reshape(x, [2, -1]), M.transpose(M.reshape(x, [2, -1]))));
     fc.assert(
       fc.property(
-        fc.integer({ min: 1, max: 4 }).chain((k) => fc.tuple(arbTensor([2 * k], { dtype: "f64" }), arbTensor([2 * k], { dtype: "f64" }), arbTensor([2, 2], { dtype: "f64" }))),
+        fc
+          .integer({ min: 1, max: 4 })
+          .chain((k) =>
+            fc.tuple(
+              arbTensor([2 * k], { dtype: "f64" }),
+              arbTensor([2 * k], { dtype: "f64" }),
+              arbTensor([2, 2], { dtype: "f64" }),
+            ),
+          ),
         ([x, v, u]) => {
           const [, back] = tg.vjp(f, x);
           const [ct] = back(u);
@@ -110,15 +129,34 @@ describe("vmap", () => {
 
   test("vmap equals a loop over random shapes", () => {
     fc.assert(
-      fc.property(arbShape({ minRank: 1, maxRank: 3, maxDim: 4 }).chain((s) => arbTensor(s, { dtype: "f64" })), (x) => {
-        const f = (r: T) => E.exp(E.sub(r, reduceSum(r)));
-        const got = tg.vmap(f)(x) as T;
-        for (let i = 0; i < x.shape[0]; i++) {
-          const row = M.reshape(M.slice(x, x.shape.map((_: number, j: number) => (j === 0 ? i : 0)), x.shape.map((d: number, j: number) => (j === 0 ? i + 1 : d))), x.shape.slice(1));
-          const g = M.reshape(M.slice(got, got.shape.map((_: number, j: number) => (j === 0 ? i : 0)), got.shape.map((d: number, j: number) => (j === 0 ? i + 1 : d))), got.shape.slice(1));
-          close(arr(g), arr(f(row)));
-        }
-      }),
+      fc.property(
+        arbShape({ minRank: 1, maxRank: 3, maxDim: 4 }).chain((s) =>
+          arbTensor(s, { dtype: "f64" }),
+        ),
+        (x) => {
+          const f = (r: T) => E.exp(E.sub(r, reduceSum(r)));
+          const got = tg.vmap(f)(x) as T;
+          for (let i = 0; i < x.shape[0]; i++) {
+            const row = M.reshape(
+              M.slice(
+                x,
+                x.shape.map((_: number, j: number) => (j === 0 ? i : 0)),
+                x.shape.map((d: number, j: number) => (j === 0 ? i + 1 : d)),
+              ),
+              x.shape.slice(1),
+            );
+            const g = M.reshape(
+              M.slice(
+                got,
+                got.shape.map((_: number, j: number) => (j === 0 ? i : 0)),
+                got.shape.map((d: number, j: number) => (j === 0 ? i + 1 : d)),
+              ),
+              got.shape.slice(1),
+            );
+            close(arr(g), arr(f(row)));
+          }
+        },
+      ),
       { numRuns: 20 },
     );
   });
@@ -159,7 +197,14 @@ describe("jit", () => {
 describe("the program printer and errors", () => {
   test("makeProgram shows typed equations", () => {
     const p = tg.makeProgram((x: T) => reduceSum(E.exp(x)))(constant([0, 0, 0], [3], "f32"));
-    expect(p.toString()).toBe(["{ lambda a:f32[3] .", "  b:f32[3] = exp a", "  c:f32[] = reduce_sum[axes=[0]] b", "  in c }"].join("\n"));
+    expect(p.toString()).toBe(
+      [
+        "{ lambda a:f32[3] .",
+        "  b:f32[3] = exp a",
+        "  c:f32[] = reduce_sum[axes=[0]] b",
+        "  in c }",
+      ].join("\n"),
+    );
   });
 
   test("a tracer that escapes its transformation is a clear error", () => {

@@ -1,0 +1,98 @@
+/** The checker accepts what tracing and every lowering pass produce, and rejects broken programs. */
+import { expect, test } from "vitest";
+import * as tg from "../../src/index.js";
+import { checkProgram } from "../../src/ir/check.js";
+import { Program, Var } from "../../src/ir/program.js";
+import { PASSES } from "../../src/lower/lower.js";
+import { constant } from "../../src/prims/constants.js";
+import { customVjp, scan } from "../../src/prims/control.js";
+import * as E from "../../src/prims/elementwise.js";
+import { matmulPrim } from "../../src/prims/linalg.js";
+import * as M from "../../src/prims/movement.js";
+import { reduceMax, reduceSum } from "../../src/prims/reduce.js";
+import type { AnyTensor as T } from "../../src/tensor/tensor.js";
+
+const x = constant([0.1, -0.2, 0.3, 0.4, -0.5, 0.6], [2, 3], "f32");
+const w = constant([1, 0, 0, 1, 1, 1], [3, 2], "f32");
+const softclip = customVjp(
+  (v: T) => [E.tanh(v)],
+  (_i, [y], [ct]) => [E.mul(ct, E.sub(1, E.mul(y, y)))],
+);
+const PROGRAMS: [string, () => Program][] = [
+  [
+    "mlp loss gradient",
+    () =>
+      tg.makeProgram((p: { w: T }) =>
+        tg.grad((q: { w: T }) => reduceSum(E.tanh(matmulPrim(x, q.w))))(p),
+      )({ w }),
+  ],
+  [
+    "softmax with stop_gradient",
+    () =>
+      tg.makeProgram((v: T) => {
+        const m = E.stopGradient(reduceMax(v, [1]));
+        return E.exp(E.sub(v, M.reshape(m, [2, 1])));
+      })(x),
+  ],
+  [
+    "second order",
+    () =>
+      tg.makeProgram((v: T) =>
+        tg.grad((u: T) => reduceSum(tg.grad((z: T) => reduceSum(E.sin(z)))(u)))(v),
+      )(x),
+  ],
+  [
+    "vmap of grad",
+    () =>
+      tg.makeProgram((v: T) => tg.vmap((r: T) => tg.grad((z: T) => reduceSum(E.mul(z, z)))(r))(v))(
+        x,
+      ),
+  ],
+  [
+    "scan and its gradient",
+    () =>
+      tg.makeProgram((v: T) =>
+        tg.grad((z: T) =>
+          reduceSum(
+            scan(
+              ([c], [r]) => {
+                const n = E.tanh(E.add(c, r));
+                return [[n], [n]];
+              },
+              [constant([0, 0, 0], [3], "f32")],
+              [z],
+            )[0][0],
+          ),
+        )(v),
+      )(x),
+  ],
+  [
+    "custom_vjp",
+    () => tg.makeProgram((v: T) => tg.grad((z: T) => reduceSum(softclip(z)[0]))(v))(x),
+  ],
+];
+
+test.each(PROGRAMS)(
+  "%s: the checker accepts the trace and the output of every pass",
+  (_name, make) => {
+    let p = checkProgram(make());
+    for (const pass of PASSES) p = checkProgram(pass.run(p));
+    expect(p.eqns.length).toBeGreaterThan(0);
+  },
+);
+
+test("the checker rejects a use before definition and a wrong aval", () => {
+  const a = new Var(900001, { shape: [2], dtype: "f32" });
+  const b = new Var(900002, { shape: [2], dtype: "f32" });
+  const c = new Var(900003, { shape: [3], dtype: "f32" });
+  expect(() =>
+    checkProgram(
+      new Program([a], [], [], [{ prim: "exp", inputs: [b], params: {}, outputs: [c] }], [c]),
+    ),
+  ).toThrow(/before it is defined/);
+  expect(() =>
+    checkProgram(
+      new Program([a], [], [], [{ prim: "exp", inputs: [a], params: {}, outputs: [c] }], [c]),
+    ),
+  ).toThrow(/f32\[3\] but the rule gives f32\[2\]/);
+});
