@@ -42,3 +42,6 @@ export type { Batched, VmapOptions } from "./transforms/vmap.js";
 export * as testing from "./testing/index.js";
 export * as optim from "./optim/index.js";
 export * as train from "./train/index.js";
+export * as data from "./data/index.js";
+export * as metrics from "./metrics/index.js";
+export * as io from "./io/index.js";
