@@ -76,8 +76,14 @@ type Where<N extends unknown[]> = N["length"] extends 0
   : `layer ${N["length"]}`;
 
 /** One step: what layer `H` (number `N.length + 1`) builds from the previous output `Prev`. */
-type Step<Op extends string, Prev extends Shape, H, N extends unknown[]> =
-  H extends LayerSpec<infer F>
+type Step<
+  Op extends string,
+  Prev extends Shape,
+  H,
+  N extends unknown[],
+> = number extends Prev["length"]
+  ? UnknownRank<H>
+  : H extends LayerSpec<infer F>
     ? Call<F, Prev> extends infer M
       ? M extends ShapeMismatch<infer E>
         ? ShapeMismatch<`${Op}: layer ${[...N, 0]["length"]}: ${E}`>
@@ -88,6 +94,11 @@ type Step<Op extends string, Prev extends Shape, H, N extends unknown[]> =
         ? H
         : ShapeMismatch<`${Op}: layer ${[...N, 0]["length"]} takes ${Fmt<I>} but ${Where<N>} gives ${Fmt<Prev>}`>
       : ShapeMismatch<`${Op}: argument ${[...N, 0]["length"]} is not a layer`>;
+
+/** After a shape of unknown rank, only the runtime can check: the output rank is unknown too. */
+type UnknownRank<H> = H extends { kind: "layer"; outputShape: unknown }
+  ? H
+  : Model<number[], number[], H extends LayerSpec<any> ? any : never, any>;
 
 /**
  * Runs the chain at the type level: `{ out, params, state }`, or `{ error, at }` for the first

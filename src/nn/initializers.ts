@@ -13,13 +13,14 @@
 import { constant, filled } from "../prims/constants.js";
 import { normal, uniform, type Key } from "../random/index.js";
 import type { Shape, Tensor } from "../tensor/tensor.js";
+import type { Tup } from "./model.js";
 
 /** A weight initializer: a tensor of `shape` from a key. */
-export type Initializer = <S extends Shape>(
+export type Initializer = <const S extends Shape>(
   key: Key,
   shape: S,
   dtype?: "f32" | "f64",
-) => Tensor<S, "f32">;
+) => Tensor<Tup<S>, "f32">;
 
 /**
  * Fan in and fan out of a weight shape, as Keras computes them.
