@@ -1,1 +1,161 @@
-export {};
+/**
+ * Activation functions, written as compositions of primitives (no derivative code of their own).
+ * The softmax family subtracts the maximum (held constant with `stopGradient`) for numerical
+ * stability.
+ *
+ * @example
+ * ```ts
+ * tg.relu(tg.tensor([-1, 2]));          // [0, 2]
+ * tg.softmax(tg.tensor([[1, 2, 3]]));   // rows sum to 1
+ * ```
+ * @module
+ */
+import * as P from "../prims/elementwise.js";
+import { keptShape, reduceMax, reduceSum } from "../prims/reduce.js";
+import { reshape } from "../prims/movement.js";
+import { normAxes, normAxis } from "../prims/shapes.js";
+import type { Axes } from "../shape/axes.js";
+import type { DType } from "../shape/dtype.js";
+import type { AnyTensor, Shape, Tensor } from "../tensor/tensor.js";
+import type { AxisArg, Reduced } from "./reduce.js";
+
+/**
+ * `max(x, 0)`, written as `where(x > 0, x, 0)`: the derivative is 1 where `x > 0` and 0
+ * elsewhere, including at 0 (the convention of every framework).
+ * @example
+ * ```ts
+ * tg.relu(tg.tensor([-1, 0, 2])); // [0, 0, 2]
+ * ```
+ */
+export function relu<S extends Shape, D extends DType>(x: Tensor<S, D>): Tensor<S, D> {
+  return P.where(P.gt(x, 0), x, 0);
+}
+
+/**
+ * `x` where positive, `alpha · x` elsewhere.
+ * @example
+ * ```ts
+ * tg.leakyRelu(tg.tensor([-1, 2]), 0.1); // [-0.1, 2]
+ * ```
+ */
+export function leakyRelu<S extends Shape, D extends DType>(
+  x: Tensor<S, D>,
+  alpha = 0.2,
+): Tensor<S, D> {
+  return P.where(P.gt(x, 0), x, P.mul(x, alpha));
+}
+
+/**
+ * `x` where positive, `alpha · (eˣ − 1)` elsewhere. The exponential only sees `min(x, 0)`, so large
+ * inputs cannot overflow the unused branch.
+ * @example
+ * ```ts
+ * tg.elu(tg.tensor([-1, 2])); // [-0.632…, 2]
+ * ```
+ */
+export function elu<S extends Shape, D extends DType>(x: Tensor<S, D>, alpha = 1): Tensor<S, D> {
+  const neg = P.mul(P.sub(P.exp(P.minimum(x, 0)), 1), alpha);
+  return P.where(P.gt(x, 0), x, neg);
+}
+
+/**
+ * The Gaussian error linear unit `x · Φ(x)`; with `approximate`, the tanh form.
+ * @example
+ * ```ts
+ * tg.gelu(tg.tensor([0, 1])); // [0, 0.841…]
+ * ```
+ */
+export function gelu<S extends Shape, D extends DType>(
+  x: Tensor<S, D>,
+  approximate = false,
+): Tensor<S, D> {
+  if (approximate) {
+    const inner = P.mul(Math.sqrt(2 / Math.PI), P.add(x, P.mul(0.044715, P.mul(x, P.square(x)))));
+    return P.mul(P.mul(x, 0.5), P.add(P.tanh(inner), 1));
+  }
+  return P.mul(P.mul(x, 0.5), P.add(P.erf(P.mul(x, Math.SQRT1_2)), 1));
+}
+
+/**
+ * The logistic function `1 / (1 + e⁻ˣ)`.
+ * @example
+ * ```ts
+ * tg.sigmoid(tg.tensor([0])); // [0.5]
+ * ```
+ */
+export function sigmoid<S extends Shape, D extends DType>(x: Tensor<S, D>): Tensor<S, D> {
+  return P.logistic(x);
+}
+
+/**
+ * The hyperbolic tangent.
+ * @example
+ * ```ts
+ * tg.tanh(tg.tensor([0])); // [0]
+ * ```
+ */
+export function tanh<S extends Shape, D extends DType>(x: Tensor<S, D>): Tensor<S, D> {
+  return P.tanh(x);
+}
+
+/** The maximum over `axes`, kept as size 1, finite (−∞ rows give 0) and held constant. */
+function stableMax(x: AnyTensor, axes: number[]): AnyTensor {
+  const m = reshape(reduceMax(x, axes), keptShape(x.shape, axes));
+  return P.stopGradient(P.where(P.eq(P.abs(m), Number.POSITIVE_INFINITY), 0, m));
+}
+
+/**
+ * `exp(x) / sum(exp(x))` along `axis` (the last by default).
+ * @example
+ * ```ts
+ * tg.softmax(tg.tensor([1, 1])); // [0.5, 0.5]
+ * ```
+ */
+export function softmax<S extends Shape, D extends DType>(
+  x: Tensor<S, D>,
+  axis = -1,
+): Tensor<S, D> {
+  const a = [normAxis("softmax", axis, x.rank)];
+  const e = P.exp(P.sub(x, stableMax(x, a)));
+  return P.div(e, reshape(reduceSum(e, a), keptShape(x.shape, a)));
+}
+
+/**
+ * `log(softmax(x))` along `axis`, computed stably as `x − logsumexp(x)`.
+ * @example
+ * ```ts
+ * tg.logSoftmax(tg.tensor([1, 1])); // [-0.693…, -0.693…]
+ * ```
+ */
+export function logSoftmax<S extends Shape, D extends DType>(
+  x: Tensor<S, D>,
+  axis = -1,
+): Tensor<S, D> {
+  const a = [normAxis("logSoftmax", axis, x.rank)];
+  const shifted = P.sub(x, stableMax(x, a));
+  return P.sub(shifted, P.log(reshape(reduceSum(P.exp(shifted), a), keptShape(x.shape, a))));
+}
+
+/**
+ * `log(sum(exp(x)))` over `axis` (all axes when omitted), without overflow.
+ * @example
+ * ```ts
+ * tg.logsumexp(tg.tensor([[0, 0], [1000, 1000]]), 1); // Tensor<[2]>: [0.693…, 1000.693…]
+ * ```
+ */
+export function logsumexp<
+  S extends Shape,
+  D extends DType,
+  const A extends Axes = undefined,
+  K extends boolean = false,
+>(x: Tensor<S, D>, axis?: AxisArg<"logsumexp", S, A, K>, keepDims?: K): Reduced<S, A, K, D> {
+  const axes = normAxes("logsumexp", axis, x.rank);
+  const m = stableMax(x, axes);
+  const s = P.add(P.log(reshape(reduceSum(P.exp(P.sub(x, m)), axes), keptShape(x.shape, axes))), m);
+  return keepDims
+    ? s
+    : reshape(
+        s,
+        x.shape.filter((_: number, i: number) => !axes.includes(i)),
+      );
+}

@@ -21,7 +21,7 @@ import type { AnyTensor, Shape, Tensor } from "../tensor/tensor.js";
 /** A tensor or a plain number (taken in the other operand's dtype). */
 export type Operand = AnyTensor | number;
 /** The shape of an operand (`[]` for a number). */
-export type ShapeOf<X> = X extends Tensor<infer S, any> ? S : [];
+export type ShapeOf<X> = X extends number ? [] : X extends AnyTensor ? X["shape"] : [];
 /** The dtype of a binary op's result: the tensors' dtype (f32 for two numbers). */
 export type DTypeOf<X, Y> =
   X extends Tensor<any, infer D> ? D : Y extends Tensor<any, infer D> ? D : "f32";

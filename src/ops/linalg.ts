@@ -31,7 +31,7 @@ import type { AnyTensor, Shape, Tensor } from "../tensor/tensor.js";
  */
 export function matmul<A extends Shape, B extends Shape, D extends DType>(
   a: Tensor<A, D>,
-  b: Tensor<B, D> & NoInfer<Check<MatMul<A, B>>>,
+  b: Tensor<B, NoInfer<D>> & NoInfer<Check<MatMul<A, B>>>,
 ): Tensor<Ok<MatMul<A, B>>, D> {
   return matmulAny(a, b);
 }
@@ -88,7 +88,7 @@ function matmulAny(a: AnyTensor, b: AnyTensor): AnyTensor {
  */
 export function dot<A extends Shape, B extends Shape, D extends DType>(
   a: Tensor<A, D>,
-  b: Tensor<B, D> & NoInfer<Check<MatMul<A, B>>>,
+  b: Tensor<B, NoInfer<D>> & NoInfer<Check<MatMul<A, B>>>,
 ): Tensor<Ok<MatMul<A, B>>, D> {
   return matmulAny(a, b);
 }

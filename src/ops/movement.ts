@@ -23,9 +23,10 @@ import type { AnyTensor, Shape, Tensor } from "../tensor/tensor.js";
 import type { Mut } from "../tensor/create.js";
 
 /** The shapes of a tuple of tensors. */
-export type ShapesOf<T extends readonly AnyTensor[]> = {
-  -readonly [K in keyof T]: T[K] extends Tensor<infer S, any> ? S : never;
-};
+export type ShapesOf<T extends readonly AnyTensor[]> = { -readonly [K in keyof T]: T[K]["shape"] };
+/** The dtype of a tuple of tensors. */
+export type DTypeOfAll<T extends readonly AnyTensor[]> =
+  T[number] extends Tensor<any, infer D> ? D : never;
 
 /**
  * The same elements in a new shape; one entry may be `-1` (inferred). The element counts must
@@ -137,11 +138,10 @@ export function squeeze<
  * tg.concat([tg.zeros([2, 3]), tg.zeros([4, 3])], 0); // Tensor<[6, 3]>
  * ```
  */
-export function concat<
-  const T extends readonly Tensor<Shape, D>[],
-  D extends DType,
-  const A extends number = 0,
->(xs: T & NoInfer<Check<Concat<ShapesOf<T>, A>>>, axis?: A): Tensor<Ok<Concat<ShapesOf<T>, A>>, D> {
+export function concat<const T extends readonly AnyTensor[], const A extends number = 0>(
+  xs: T & NoInfer<Check<Concat<ShapesOf<T>, A>>>,
+  axis?: A,
+): Tensor<Ok<Concat<ShapesOf<T>, A>>, DTypeOfAll<T>> {
   return M.concat([...xs], axis ?? 0);
 }
 
@@ -152,11 +152,10 @@ export function concat<
  * tg.stack([tg.zeros([2, 3]), tg.zeros([2, 3])], 0); // Tensor<[2, 2, 3]>
  * ```
  */
-export function stack<
-  const T extends readonly Tensor<Shape, D>[],
-  D extends DType,
-  const A extends number = 0,
->(xs: T & NoInfer<Check<Stack<ShapesOf<T>, A>>>, axis?: A): Tensor<Ok<Stack<ShapesOf<T>, A>>, D> {
+export function stack<const T extends readonly AnyTensor[], const A extends number = 0>(
+  xs: T & NoInfer<Check<Stack<ShapesOf<T>, A>>>,
+  axis?: A,
+): Tensor<Ok<Stack<ShapesOf<T>, A>>, DTypeOfAll<T>> {
   if (xs.length === 0) throw new ShapeError("stack", "needs at least one tensor");
   const first = xs[0];
   for (const x of xs) {

@@ -93,7 +93,7 @@ function booleanData(data: Nested): boolean {
 export function tensor<
   const A extends Nested,
   D extends DType = A extends boolean | readonly boolean[] ? "bool" : "f32",
->(data: A, dtype?: D): Tensor<NestedShape<A>, D> {
+>(data: A, dtype?: D): Tensor<NestedShape<A>, NoInfer<D>> {
   const d = (dtype ?? (booleanData(data) ? "bool" : "f32")) as DType;
   checkDtype("tensor", d);
   const { flat, shape } = flattenNested("tensor", data);
@@ -108,7 +108,7 @@ export function tensor<
  * tg.scalar(3).item(); // 3
  * ```
  */
-export function scalar<D extends DType = "f32">(value: number, dtype?: D): Tensor<[], D> {
+export function scalar<D extends DType = "f32">(value: number, dtype?: D): Tensor<[], NoInfer<D>> {
   const d = (dtype ?? "f32") as DType;
   checkDtype("scalar", d);
   checkValues("scalar", [value], d);
@@ -126,7 +126,7 @@ export function full<const S extends Shape, D extends DType = "f32">(
   shape: S,
   value: number,
   dtype?: D,
-): Tensor<Mut<S>, D> {
+): Tensor<Mut<S>, NoInfer<D>> {
   const d = (dtype ?? "f32") as DType;
   checkDtype("full", d);
   checkShape("full", shape);
@@ -145,7 +145,7 @@ export function full<const S extends Shape, D extends DType = "f32">(
 export function zeros<const S extends Shape, D extends DType = "f32">(
   shape: S,
   dtype?: D,
-): Tensor<Mut<S>, D> {
+): Tensor<Mut<S>, NoInfer<D>> {
   checkShape("zeros", shape);
   return full(shape, 0, dtype);
 }
@@ -160,7 +160,7 @@ export function zeros<const S extends Shape, D extends DType = "f32">(
 export function ones<const S extends Shape, D extends DType = "f32">(
   shape: S,
   dtype?: D,
-): Tensor<Mut<S>, D> {
+): Tensor<Mut<S>, NoInfer<D>> {
   checkShape("ones", shape);
   return full(shape, 1, dtype);
 }
@@ -172,7 +172,9 @@ export function ones<const S extends Shape, D extends DType = "f32">(
  * tg.zerosLike(tg.ones([2])); // Tensor<[2], "f32"> of zeros
  * ```
  */
-export function zerosLike<S extends Shape, D extends DType>(x: Tensor<S, D>): Tensor<S, D> {
+export function zerosLike<S extends Shape, D extends DType>(
+  x: Tensor<S, D>,
+): Tensor<S, NoInfer<D>> {
   return filled(x.shape, 0, x.dtype);
 }
 
@@ -183,7 +185,7 @@ export function zerosLike<S extends Shape, D extends DType>(x: Tensor<S, D>): Te
  * tg.onesLike(tg.zeros([2, 2])); // Tensor<[2, 2], "f32"> of ones
  * ```
  */
-export function onesLike<S extends Shape, D extends DType>(x: Tensor<S, D>): Tensor<S, D> {
+export function onesLike<S extends Shape, D extends DType>(x: Tensor<S, D>): Tensor<S, NoInfer<D>> {
   return filled(x.shape, 1, x.dtype);
 }
 
@@ -198,7 +200,7 @@ export function eye<N extends number, M extends number = N, D extends DType = "f
   n: N,
   m?: M,
   dtype?: D,
-): Tensor<[N, M], D> {
+): Tensor<[N, M], NoInfer<D>> {
   const cols = m ?? n;
   checkShape("eye", [n, cols]);
   const data = new Float64Array(n * cols);
@@ -233,7 +235,7 @@ export function arange<
   B extends number,
   C extends number = 1,
   D extends DType = "f32",
->(start: A, stop: B, step?: C, dtype?: D): Tensor<[ArangeLength<A, B, C>], D>;
+>(start: A, stop: B, step?: C, dtype?: D): Tensor<[ArangeLength<A, B, C>], NoInfer<D>>;
 export function arange(a: number, b?: number | DType, c?: number, d?: DType): Tensor<any, any> {
   const [start, stop, step, dtype] =
     typeof b === "number" ? [a, b, c ?? 1, d ?? "f32"] : [0, a, 1, b ?? "f32"];
@@ -262,7 +264,7 @@ export function linspace<N extends number, D extends DType = "f32">(
   stop: number,
   num: N,
   dtype?: D,
-): Tensor<[N], D> {
+): Tensor<[N], NoInfer<D>> {
   checkShape("linspace", [num]);
   const d = (dtype ?? "f32") as DType;
   checkDtype("linspace", d);
@@ -294,7 +296,7 @@ export function fromArray<
   A extends TypedArray | readonly number[],
   const S extends Shape,
   D extends DType = DTypeOfArray<A>,
->(data: A, shape: S, dtype?: D): Tensor<Mut<S>, D> {
+>(data: A, shape: S, dtype?: D): Tensor<Mut<S>, NoInfer<D>> {
   const d = (dtype ??
     (data instanceof Int32Array
       ? "i32"
@@ -339,7 +341,7 @@ export function assertShape<
   S extends Shape,
   D extends DType,
   const P extends readonly (number | null)[],
->(t: Tensor<S, D>, pattern: P): Tensor<Narrow<S, P>, D> {
+>(t: Tensor<S, D>, pattern: P): Tensor<Narrow<S, P>, NoInfer<D>> {
   const ok =
     t.shape.length === pattern.length && pattern.every((p, i) => p === null || p === t.shape[i]);
   if (!ok) {

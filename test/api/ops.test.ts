@@ -6,7 +6,20 @@ import { describe, expect, it } from "vitest";
 import "../../src/backends.js";
 import { setBackend } from "../../src/backend/registry.js";
 import * as tg from "../../src/ops/index.js";
-import { arange, assertShape, eye, fromArray, full, linspace, ones, onesLike, scalar, tensor, zeros, zerosLike } from "../../src/tensor/create.js";
+import {
+  arange,
+  assertShape,
+  eye,
+  fromArray,
+  full,
+  linspace,
+  ones,
+  onesLike,
+  scalar,
+  tensor,
+  zeros,
+  zerosLike,
+} from "../../src/tensor/create.js";
 import { DTypeError, ShapeError } from "../../src/shape/errors.js";
 import type { AnyTensor } from "../../src/tensor/tensor.js";
 
@@ -34,7 +47,10 @@ const throwsShape = (f: () => unknown, ...parts: string[]) => {
 
 describe("constructors", () => {
   it("tensor infers shape and dtype; rejects ragged and bad values", () => {
-    const x = tensor([[1, 2, 3], [4, 5, 6]]);
+    const x = tensor([
+      [1, 2, 3],
+      [4, 5, 6],
+    ]);
     expect(x.shape).toEqual([2, 3]);
     expect(x.dtype).toBe("f32");
     expect(tensor([0, 2, 1], "i32").dtype).toBe("i32");
@@ -44,17 +60,29 @@ describe("constructors", () => {
     expect(() => tensor([Number.NaN], "i32")).toThrow(/tensor/);
   });
   it("zeros ones full eye arange linspace scalar fromArray", () => {
-    close(zeros([2, 2]), [[0, 0], [0, 0]]);
+    close(zeros([2, 2]), [
+      [0, 0],
+      [0, 0],
+    ]);
     close(ones([3]), [1, 1, 1]);
     close(full([2], 7), [7, 7]);
-    close(eye(2), [[1, 0], [0, 1]]);
-    close(eye(2, 3), [[1, 0, 0], [0, 1, 0]]);
+    close(eye(2), [
+      [1, 0],
+      [0, 1],
+    ]);
+    close(eye(2, 3), [
+      [1, 0, 0],
+      [0, 1, 0],
+    ]);
     close(arange(4), [0, 1, 2, 3]);
     close(arange(2, 8, 2), [2, 4, 6]);
     expect(arange(3, "i32").dtype).toBe("i32");
     close(linspace(0, 1, 5), [0, 0.25, 0.5, 0.75, 1]);
     expect(scalar(3).item()).toBe(3);
-    close(fromArray(new Float32Array([1, 2, 3, 4]), [2, 2]), [[1, 2], [3, 4]]);
+    close(fromArray(new Float32Array([1, 2, 3, 4]), [2, 2]), [
+      [1, 2],
+      [3, 4],
+    ]);
     expect(fromArray(new Int32Array(4), [4]).dtype).toBe("i32");
     close(zerosLike(ones([2])), [0, 0]);
     close(onesLike(zeros([2])), [1, 1]);
@@ -70,11 +98,20 @@ describe("constructors", () => {
 });
 
 describe("elementwise", () => {
-  const x = tensor([[1, 2, 3], [4, 5, 6]]);
+  const x = tensor([
+    [1, 2, 3],
+    [4, 5, 6],
+  ]);
   it("arithmetic with broadcasting and numbers on either side", () => {
-    close(tg.add(x, tensor([10, 20, 30])), [[11, 22, 33], [14, 25, 36]]);
+    close(tg.add(x, tensor([10, 20, 30])), [
+      [11, 22, 33],
+      [14, 25, 36],
+    ]);
     close(tg.sub(10, tensor([1, 2])), [9, 8]);
-    close(tg.mul(tensor([1, 2]), tensor([[1], [10]])), [[1, 2], [10, 20]]);
+    close(tg.mul(tensor([1, 2]), tensor([[1], [10]])), [
+      [1, 2],
+      [10, 20],
+    ]);
     close(tg.div(tensor([1, 2]), 2), [0.5, 1]);
     close(tg.pow(tensor([2, 3]), 2), [4, 9]);
     close(tg.maximum(tensor([1, 5]), 3), [3, 5]);
@@ -114,7 +151,10 @@ describe("elementwise", () => {
 });
 
 describe("reductions", () => {
-  const x = tensor([[1, 5, 3], [4, 2, 6]]);
+  const x = tensor([
+    [1, 5, 3],
+    [4, 2, 6],
+  ]);
   it("sum mean max min with axes and keepDims", () => {
     close(tg.sum(x), 21);
     close(tg.sum(x, 1), [9, 12]);
@@ -137,29 +177,76 @@ describe("reductions", () => {
 
 describe("linear algebra", () => {
   it("matmul with rank-1 operands and batch broadcasting", () => {
-    close(tg.matmul(tensor([[1, 2], [3, 4]]), tensor([[1], [1]])), [[3], [7]]);
-    close(tg.matmul(tensor([1, 2]), tensor([[1, 0], [0, 1]])), [1, 2]);
-    close(tg.matmul(tensor([[1, 2], [3, 4]]), tensor([1, 1])), [3, 7]);
+    close(
+      tg.matmul(
+        tensor([
+          [1, 2],
+          [3, 4],
+        ]),
+        tensor([[1], [1]]),
+      ),
+      [[3], [7]],
+    );
+    close(
+      tg.matmul(
+        tensor([1, 2]),
+        tensor([
+          [1, 0],
+          [0, 1],
+        ]),
+      ),
+      [1, 2],
+    );
+    close(
+      tg.matmul(
+        tensor([
+          [1, 2],
+          [3, 4],
+        ]),
+        tensor([1, 1]),
+      ),
+      [3, 7],
+    );
     close(tg.dot(tensor([1, 2, 3]), tensor([4, 5, 6])), 32);
     expect(tg.matmul(zeros([8, 2, 3]), zeros([3, 4])).shape).toEqual([8, 2, 4]);
     expect(tg.matmul(zeros([5, 1, 2, 3]), zeros([4, 3, 2])).shape).toEqual([5, 4, 2, 2]);
-    close(tg.outer(tensor([1, 2]), tensor([1, 10, 100])), [[1, 10, 100], [2, 20, 200]]);
+    close(tg.outer(tensor([1, 2]), tensor([1, 10, 100])), [
+      [1, 10, 100],
+      [2, 20, 200],
+    ]);
   });
   it("matmul errors name matmul and the sizes, for number dims too", () => {
     const n: number = 3;
     const a = zeros([2, n]);
-    throwsShape(() => tg.matmul(a, zeros([4, 5])), "matmul", "inner sizes 3 and 4", "[2, 3]", "[4, 5]");
+    throwsShape(
+      () => tg.matmul(a, zeros([4, 5])),
+      "matmul",
+      "inner sizes 3 and 4",
+      "[2, 3]",
+      "[4, 5]",
+    );
   });
 });
 
 describe("movement", () => {
-  const x = tensor([[1, 2, 3], [4, 5, 6]]);
+  const x = tensor([
+    [1, 2, 3],
+    [4, 5, 6],
+  ]);
   it("reshape flatten transpose expandDims squeeze", () => {
-    close(tg.reshape(x, [3, 2]), [[1, 2], [3, 4], [5, 6]]);
+    close(tg.reshape(x, [3, 2]), [
+      [1, 2],
+      [3, 4],
+      [5, 6],
+    ]);
     close(tg.reshape(x, [-1]), [1, 2, 3, 4, 5, 6]);
     expect(tg.flatten(zeros([8, 7, 7, 64])).shape).toEqual([8, 3136]);
     expect(tg.flatten(x, 0).shape).toEqual([6]);
-    close(tg.transpose(x), [[1, 4], [2, 5], [3, 6]]);
+    close(tg.transpose(x), [
+      [1, 4],
+      [2, 5],
+      [3, 6],
+    ]);
     expect(tg.transpose(zeros([2, 3, 4]), [2, 0, 1]).shape).toEqual([4, 2, 3]);
     expect(tg.expandDims(x, 0).shape).toEqual([1, 2, 3]);
     expect(tg.expandDims(x, -1).shape).toEqual([2, 3, 1]);
@@ -167,12 +254,36 @@ describe("movement", () => {
     expect(tg.squeeze(zeros([1, 2, 1])).shape).toEqual([2]);
   });
   it("concat stack slice pad broadcastTo", () => {
-    close(tg.concat([tensor([[1, 2]]), tensor([[3, 4]])], 0), [[1, 2], [3, 4]]);
-    close(tg.concat([tensor([[1], [2]]), tensor([[3], [4]])], 1), [[1, 3], [2, 4]]);
-    close(tg.stack([tensor([1, 2]), tensor([3, 4])], 1), [[1, 3], [2, 4]]);
-    close(tg.slice(x, [0, 1], [2, -1]), [[2, 3], [5, 6]]);
-    close(tg.pad(tensor([[1]]), [[1, 0], [0, 1]]), [[0, 0], [1, 0]]);
-    close(tg.broadcastTo(tensor([1, 2]), [2, 2]), [[1, 2], [1, 2]]);
+    close(tg.concat([tensor([[1, 2]]), tensor([[3, 4]])], 0), [
+      [1, 2],
+      [3, 4],
+    ]);
+    close(tg.concat([tensor([[1], [2]]), tensor([[3], [4]])], 1), [
+      [1, 3],
+      [2, 4],
+    ]);
+    close(tg.stack([tensor([1, 2]), tensor([3, 4])], 1), [
+      [1, 3],
+      [2, 4],
+    ]);
+    close(tg.slice(x, [0, 1], [2, -1]), [
+      [2, 3],
+      [5, 6],
+    ]);
+    close(
+      tg.pad(tensor([[1]]), [
+        [1, 0],
+        [0, 1],
+      ]),
+      [
+        [0, 0],
+        [1, 0],
+      ],
+    );
+    close(tg.broadcastTo(tensor([1, 2]), [2, 2]), [
+      [1, 2],
+      [1, 2],
+    ]);
   });
   it("runtime errors name the op and shapes", () => {
     const y = x as AnyTensor;
@@ -180,5 +291,179 @@ describe("movement", () => {
     throwsShape(() => tg.concat([y, zeros([2, 2]) as AnyTensor], 0), "concat", "[2, 3]", "[2, 2]");
     throwsShape(() => tg.squeeze(y, 0), "squeeze", "[2, 3]");
     throwsShape(() => tg.slice(y, [1], [2]), "slice", "[2, 3]");
+  });
+});
+
+describe("indexing", () => {
+  it("gather take oneHot", () => {
+    close(
+      tg.gather(
+        tensor([
+          [1, 2],
+          [3, 4],
+          [5, 6],
+        ]),
+        tensor([2, 0], "i32"),
+      ),
+      [
+        [5, 6],
+        [1, 2],
+      ],
+    );
+    close(
+      tg.gather(
+        tensor([
+          [1, 2],
+          [3, 4],
+        ]),
+        tensor([1, 1, 0], "i32"),
+        1,
+      ),
+      [
+        [2, 2, 1],
+        [4, 4, 3],
+      ],
+    );
+    close(
+      tg.take(
+        tensor([
+          [1, 2],
+          [3, 4],
+        ]),
+        tensor([3, 0], "i32"),
+      ),
+      [4, 1],
+    );
+    close(tg.oneHot(tensor([0, 2], "i32"), 3), [
+      [1, 0, 0],
+      [0, 0, 1],
+    ]);
+    throwsShape(() => tg.gather(tensor([1, 2]), tensor([5], "i32")), "gather", "out of range");
+  });
+});
+
+describe("activations", () => {
+  it("relu leakyRelu elu gelu sigmoid tanh", () => {
+    close(tg.relu(tensor([-1, 0, 2])), [0, 0, 2]);
+    close(tg.leakyRelu(tensor([-1, 2]), 0.1), [-0.1, 2]);
+    close(tg.elu(tensor([-1, 2])), [Math.exp(-1) - 1, 2]);
+    close(tg.gelu(tensor([0, 1])), [0, 0.8413447], 4);
+    close(tg.gelu(tensor([1]), true), [0.841192], 4);
+    close(tg.sigmoid(tensor([0])), [0.5]);
+    close(tg.tanh(tensor([0])), [0]);
+  });
+  it("softmax logSoftmax logsumexp are stable for large inputs", () => {
+    close(
+      tg.softmax(
+        tensor([
+          [1, 1],
+          [1000, 1000],
+        ]),
+      ),
+      [
+        [0.5, 0.5],
+        [0.5, 0.5],
+      ],
+    );
+    close(tg.logSoftmax(tensor([1, 1])), [-Math.LN2, -Math.LN2]);
+    close(
+      tg.logsumexp(
+        tensor([
+          [0, 0],
+          [1000, 1000],
+        ]),
+        1,
+      ),
+      [Math.LN2, 1000 + Math.LN2],
+      3,
+    );
+    close(tg.logsumexp(tensor([0, 0]), 0, true), [Math.LN2]);
+    close(
+      tg.softmax(
+        tensor([
+          [1, 2],
+          [3, 4],
+        ]),
+        0,
+      ),
+      [
+        [0.1192029, 0.1192029],
+        [0.8807971, 0.8807971],
+      ],
+    );
+  });
+});
+
+describe("images", () => {
+  const x = tensor([
+    [
+      [[1], [2], [3], [4]],
+      [[5], [6], [7], [8]],
+      [[9], [10], [11], [12]],
+      [[13], [14], [15], [16]],
+    ],
+  ]);
+  it("conv2d valid and same", () => {
+    const w = ones([2, 2, 1, 1]);
+    close(tg.conv2d(x, w), [
+      [
+        [[14], [18], [22]],
+        [[30], [34], [38]],
+        [[46], [50], [54]],
+      ],
+    ]);
+    expect(tg.conv2d(x, w, { padding: "same" }).shape).toEqual([1, 4, 4, 1]);
+    expect(tg.conv2d(x, w, { stride: 2 }).shape).toEqual([1, 2, 2, 1]);
+  });
+  it("maxPool2d and avgPool2d, non-overlapping and overlapping", () => {
+    close(tg.maxPool2d(x, 2), [
+      [
+        [[6], [8]],
+        [[14], [16]],
+      ],
+    ]);
+    close(tg.avgPool2d(x, 2), [
+      [
+        [[3.5], [5.5]],
+        [[11.5], [13.5]],
+      ],
+    ]);
+    close(tg.maxPool2d(x, 3, { stride: 1 }), [
+      [
+        [[11], [12]],
+        [[15], [16]],
+      ],
+    ]);
+    close(
+      tg.avgPool2d(x, 2, { stride: 1 }).shape.length === 4 ? tg.avgPool2d(x, 3, { stride: 1 }) : x,
+      [
+        [
+          [[6], [7]],
+          [[10], [11]],
+        ],
+      ],
+    );
+    close(tg.maxPool2d(x, 3, { stride: 2, padding: "same" }), [
+      [
+        [[11], [12]],
+        [[15], [16]],
+      ],
+    ]);
+    close(tg.avgPool2d(tensor([[[[1], [3]]]]), [1, 2], { stride: 1, padding: "same" }), [
+      [[[2], [3]]],
+    ]);
+  });
+  it("errors name the op and shapes", () => {
+    throwsShape(
+      () => tg.conv2d(x as AnyTensor, ones([2, 2, 3, 1]) as AnyTensor),
+      "conv2d",
+      "[1, 4, 4, 1]",
+    );
+    throwsShape(
+      () => tg.maxPool2d(x as AnyTensor, 5 as number),
+      "maxPool2d",
+      "5x5",
+      "[1, 4, 4, 1]",
+    );
   });
 });
