@@ -67,6 +67,8 @@ export interface FitResult<P, St> {
   history: History;
   /** Epochs actually run (fewer than asked when a callback stopped training). */
   epochs: number;
+  /** The loss of every training step, in order (for a finer curve than the per-epoch history). */
+  stepLoss: number[];
   /** Training samples per second over all epochs (steps only, without validation). */
   samplesPerSecond: number;
 }
@@ -151,6 +153,7 @@ export async function fit<P, St>(
   if (options.onEpochEnd) callbacks.push({ onEpochEnd: options.onEpochEnd });
   for (const c of callbacks) c.onTrainBegin?.(ctx);
   let ran = 0;
+  const stepLoss: number[] = [];
   let trainSeconds = 0;
   let trainSamples = 0;
   for (let epoch = 0; epoch < epochs && !ctx.stop; epoch++) {
@@ -174,7 +177,9 @@ export async function fit<P, St>(
       st = r.state;
       stepKey = r.key;
       const bs = order[b].length;
-      lossSum += r.loss.item() * bs;
+      const lv = r.loss.item();
+      stepLoss.push(lv);
+      lossSum += lv * bs;
       r.loss.dispose();
       r.sums.forEach((s: T, i: number) => {
         sums[i] += s.item();
@@ -217,6 +222,7 @@ export async function fit<P, St>(
     optState: opt,
     history,
     epochs: ran,
+    stepLoss,
     samplesPerSecond: trainSamples / Math.max(trainSeconds, 1e-9),
   };
 }

@@ -34,3 +34,4 @@ export {
   valKey,
 } from "./metrics.js";
 export { defaultSink, EpochProgress, formatLogs, type ProgressSink } from "./progress.js";
+export { type PlotOptions, plotHistory, terminalChart } from "./plot.js";
