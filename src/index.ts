@@ -45,6 +45,4 @@ export * as train from "./train/index.js";
 export * as data from "./data/index.js";
 export * as metrics from "./metrics/index.js";
 export * as io from "./io/index.js";
-export * as optim from "./optim/index.js";
-export * as train from "./train/index.js";
 export * as linalg from "./linalg/index.js";
