@@ -74,12 +74,12 @@ describe("wasm unary f32 vs Math.*", () => {
     for (const op of ["neg", "abs", "sign", "floor", "sqrt"] as UnaryOp[]) check(op, WIDE, 0);
   });
   it("exp, log within 2 ulp", () => {
-    check("exp", WIDE, 2 ** -22);
+    check("exp", WIDE, 2 ** -22, 3e-45); // subnormal results: within 2 of their ulps
     check("log", WIDE, 2 ** -22);
   });
-  it("tanh and logistic within 2 ulp, saturating at ±1000", () => {
+  it("tanh and logistic within a few ulp, saturating at ±1000", () => {
     check("tanh", WIDE, 2 ** -22);
-    check("logistic", WIDE, 2 ** -22, 1e-45);
+    check("logistic", WIDE, 2 ** -22, 3e-45);
   });
   it("sin and cos within 2 ulp for every finite f32, including huge arguments", () => {
     const huge = rand(2000, 7, 0, 1).map((u) =>

@@ -96,12 +96,12 @@ macro_rules! unary_map {
 }
 
 unary_vec!(neg_f32, |x: f32| -x, f32x4_neg);
-unary_map!(exp_f32, math::exp);
-unary_map!(log_f32, math::log);
+unary_vec!(exp_f32, math::exp, math::exp_v);
+unary_vec!(log_f32, math::log, math::log_v);
 unary_map!(sin_f32, math::sin);
 unary_map!(cos_f32, math::cos);
-unary_map!(tanh_f32, math::tanh);
-unary_map!(logistic_f32, math::logistic);
+unary_vec!(tanh_f32, math::tanh, math::tanh_v);
+unary_vec!(logistic_f32, math::logistic, math::logistic_v);
 unary_vec!(sqrt_f32, math::sqrt, f32x4_sqrt);
 unary_vec!(abs_f32, math::fabs, f32x4_abs);
 unary_map!(sign_f32, math::sign);

@@ -1,7 +1,9 @@
 //! f32 math functions written by hand (there is no libm in `no_std`).
 //!
-//! Each function takes and returns f32 and computes internally in f64 where that makes the
-//! polynomial short and the result within about one ulp of the correctly rounded value. Special
+//! The scalar functions take and return f32 and compute internally in f64, which keeps the
+//! polynomials short and the results within about one ulp of the correctly rounded value. The
+//! vector forms (`*_v`, 4 lanes) used by the SIMD paths are f32 for `exp` (< 1 ulp) and `logistic`
+//! (≈ 2 ulp) and f64x2 for `tanh` and `log` (≈ 0.5 ulp). Special
 //! values follow JavaScript's `Math.*` (the reference backend): NaN in gives NaN out, overflow gives
 //! ±inf, `exp(-1000) = 0`, `tanh(±1000) = ±1`, `logistic(±1000) ∈ {0, 1}`.
 use core::arch::wasm32::*;
@@ -371,5 +373,136 @@ pub fn pow(x: f32, y: f32) -> f32 {
         -mag
     } else {
         mag
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Vector forms (4 × f32 in a v128), computed in two f64x2 halves with the same polynomials.
+
+/// Applies an f64x2 → f64x2 function to the 4 f32 lanes of `x` (promote, compute, demote).
+#[inline(always)]
+fn via_f64x2(x: v128, f: impl Fn(v128) -> v128) -> v128 {
+    let lo = f(f64x2_promote_low_f32x4(x));
+    let hi = f(f64x2_promote_low_f32x4(i32x4_shuffle::<2, 3, 0, 1>(x, x)));
+    i32x4_shuffle::<0, 1, 4, 5>(f32x4_demote_f64x2_zero(lo), f32x4_demote_f64x2_zero(hi))
+}
+
+/// e^x on f64 lanes already clamped to [-740, 700]: a degree-9 Taylor polynomial on
+/// |r| ≤ ln2/2 (truncation below 1e-11), evaluated in Estrin's scheme for a short dependency chain.
+#[inline(always)]
+fn exp64x2(x: v128) -> v128 {
+    let n = f64x2_nearest(f64x2_mul(x, f64x2_splat(LOG2E)));
+    let r = f64x2_sub(
+        f64x2_sub(x, f64x2_mul(n, f64x2_splat(LN2_HI))),
+        f64x2_mul(n, f64x2_splat(LN2_LO)),
+    );
+    let lin = |a: f64, b: f64| f64x2_add(f64x2_splat(a), f64x2_mul(r, f64x2_splat(b)));
+    let r2 = f64x2_mul(r, r);
+    let r4 = f64x2_mul(r2, r2);
+    let r8 = f64x2_mul(r4, r4);
+    let p01 = lin(1.0, 1.0);
+    let p23 = lin(0.5, 1.0 / 6.0);
+    let p45 = lin(1.0 / 24.0, 1.0 / 120.0);
+    let p67 = lin(1.0 / 720.0, 1.0 / 5040.0);
+    let p89 = lin(1.0 / 40320.0, 1.0 / 362880.0);
+    let p03 = f64x2_add(p01, f64x2_mul(r2, p23));
+    let p47 = f64x2_add(p45, f64x2_mul(r2, p67));
+    let p = f64x2_add(f64x2_add(p03, f64x2_mul(r4, p47)), f64x2_mul(r8, p89));
+    // 2^n from the bits of n + 1.5·2^52 (its low bits hold n); n + 1023 stays in [1, 2046].
+    let bits = i64x2_add(f64x2_add(n, f64x2_splat(6755399441055744.0)), i64x2_splat(1023));
+    f64x2_mul(p, i64x2_shl(bits, 52))
+}
+
+/// Vector [`exp`] in f32 arithmetic (Cephes' `expf` polynomial after a two-constant Cody–Waite
+/// reduction), scaled by 2^n in two halves so that subnormal results and overflow to inf come out
+/// right. About 1 ulp.
+#[inline(always)]
+pub fn exp_v(x: v128) -> v128 {
+    let xc = f32x4_pmin(f32x4_pmax(x, f32x4_splat(-104.0)), f32x4_splat(89.0));
+    let n = f32x4_nearest(f32x4_mul(xc, f32x4_splat(core::f32::consts::LOG2_E)));
+    let r = f32x4_sub(xc, f32x4_mul(n, f32x4_splat(0.693359375)));
+    let r = f32x4_sub(r, f32x4_mul(n, f32x4_splat(-2.12194440e-4)));
+    let mut p = f32x4_splat(1.9875691500e-4);
+    for c in [1.3981999507e-3, 8.3334519073e-3, 4.1665795894e-2, 1.6666665459e-1, 5.0000001201e-1] {
+        p = f32x4_add(f32x4_mul(p, r), f32x4_splat(c));
+    }
+    let p = f32x4_add(f32x4_add(f32x4_mul(p, f32x4_mul(r, r)), r), f32x4_splat(1.0));
+    let ni = i32x4_trunc_sat_f32x4(n);
+    let half = i32x4_shr(ni, 1);
+    let pow2 = |k: v128| i32x4_shl(i32x4_add(k, i32x4_splat(127)), 23);
+    let y = f32x4_mul(f32x4_mul(p, pow2(half)), pow2(i32x4_sub(ni, half)));
+    y.pipe_nan(x)
+}
+
+/// Vector [`logistic`] over the f32 [`exp_v`] (within about 2 ulp): with `e = exp(-|x|) ≤ 1`,
+/// `1 / (1 + e)` for x ≥ 0 and `e / (1 + e)` for x < 0, so nothing overflows and tiny results stay
+/// accurate down to the subnormals.
+#[inline(always)]
+pub fn logistic_v(x: v128) -> v128 {
+    let one = f32x4_splat(1.0);
+    let e = exp_v(f32x4_neg(f32x4_abs(x)));
+    let num = v128_bitselect(e, one, f32x4_lt(x, f32x4_splat(0.0)));
+    f32x4_div(num, f32x4_add(one, e))
+}
+
+/// Vector [`tanh`]: the rational form of e^(2|x|), or a short series for |x| < 0.005.
+#[inline(always)]
+pub fn tanh_v(x: v128) -> v128 {
+    let sign = v128_and(x, u32x4_splat(0x8000_0000));
+    let a = f32x4_abs(x);
+    let t = via_f64x2(a, |d| {
+        let e = exp64x2(f64x2_pmin(f64x2_mul(d, f64x2_splat(2.0)), f64x2_splat(20.0)));
+        let big = f64x2_div(f64x2_sub(e, f64x2_splat(1.0)), f64x2_add(e, f64x2_splat(1.0)));
+        let d2 = f64x2_mul(d, d);
+        let poly = f64x2_sub(f64x2_splat(1.0 / 3.0), f64x2_mul(d2, f64x2_splat(2.0 / 15.0)));
+        let small = f64x2_mul(d, f64x2_sub(f64x2_splat(1.0), f64x2_mul(d2, poly)));
+        v128_bitselect(small, big, f64x2_lt(d, f64x2_splat(0.005)))
+    });
+    v128_or(t, sign).pipe_nan(x)
+}
+
+/// Vector [`log`]; lanes that are not positive finite numbers take the special values.
+#[inline(always)]
+pub fn log_v(x: v128) -> v128 {
+    let r = via_f64x2(x, |d| {
+        let bits = d;
+        let mut e = i64x2_sub(u64x2_shr(bits, 52), i64x2_splat(1023));
+        let mut m = v128_or(
+            v128_and(bits, u64x2_splat(0x000f_ffff_ffff_ffff)),
+            u64x2_splat(0x3ff0_0000_0000_0000),
+        );
+        let hi = f64x2_gt(m, f64x2_splat(core::f64::consts::SQRT_2));
+        m = v128_bitselect(f64x2_mul(m, f64x2_splat(0.5)), m, hi);
+        e = i64x2_sub(e, hi);
+        let magic = f64x2_splat(6755399441055744.0);
+        let ef = f64x2_sub(i64x2_add(magic, e), magic);
+        let s = f64x2_div(f64x2_sub(m, f64x2_splat(1.0)), f64x2_add(m, f64x2_splat(1.0)));
+        let s2 = f64x2_mul(s, s);
+        let mut p = f64x2_splat(1.0 / 19.0);
+        let mut k = 17.0;
+        while k >= 1.0 {
+            p = f64x2_add(f64x2_mul(p, s2), f64x2_splat(1.0 / k));
+            k -= 2.0;
+        }
+        f64x2_add(f64x2_mul(ef, f64x2_splat(LN2)), f64x2_mul(f64x2_add(s, s), p))
+    });
+    // x = 0 → -inf, x < 0 → NaN, x = inf → inf, NaN → NaN
+    let zero = f32x4_eq(x, f32x4_splat(0.0));
+    let neg = f32x4_lt(x, f32x4_splat(0.0));
+    let inf = f32x4_eq(x, f32x4_splat(f32::INFINITY));
+    let r = v128_bitselect(f32x4_splat(f32::NEG_INFINITY), r, zero);
+    let r = v128_bitselect(f32x4_splat(f32::NAN), r, neg);
+    v128_bitselect(x, r, inf).pipe_nan(x)
+}
+
+/// Lets NaN lanes of the input through unchanged.
+trait PipeNan {
+    fn pipe_nan(self, x: v128) -> v128;
+}
+
+impl PipeNan for v128 {
+    #[inline(always)]
+    fn pipe_nan(self, x: v128) -> v128 {
+        v128_bitselect(x, self, f32x4_ne(x, x))
     }
 }
