@@ -12,6 +12,10 @@
  */
 import "./backends.js";
 
+export * from "./ops/index.js";
+export * from "./tensor/create.js";
+export type * from "./shape/types.js";
+
 export { getBackend, setBackend } from "./backend/registry.js";
 export type { Aval, Eqn } from "./ir/program.js";
 export { Program } from "./ir/program.js";
@@ -20,7 +24,6 @@ export { DTypeError, ShapeError } from "./shape/errors.js";
 export type { NestedArray, Shape } from "./tensor/tensor.js";
 export { Tensor } from "./tensor/tensor.js";
 export { scan, customVjp } from "./prims/control.js";
-export { stopGradient } from "./prims/elementwise.js";
 export { grad, valueAndGrad, vjp } from "./transforms/grad.js";
 export type { GradOptions } from "./transforms/grad.js";
 export { jit } from "./transforms/jit.js";

@@ -31,7 +31,12 @@ export interface LossOptions<R extends Reduction = Reduction> {
 
 /** Options of the cross-entropies. */
 export interface CrossEntropyOptions<R extends Reduction = Reduction> extends LossOptions<R> {
-  /** The predictions are logits (unnormalized log-probabilities); computed in the stable log-sum-exp form. Default false. */
+  /**
+   * The predictions are logits (unnormalized log-probabilities), computed in the stable
+   * log-sum-exp form. The default follows PyTorch: `true` for the categorical cross-entropies
+   * (models end in a dense layer, as in API.md's `fit` example), `false` for binary cross-entropy
+   * (predictions are probabilities, as after a sigmoid). Pass it explicitly to choose.
+   */
   fromLogits?: boolean;
 }
 
@@ -192,8 +197,9 @@ function perExampleOf(per: T): T {
 }
 
 /**
- * Categorical cross-entropy with one-hot (or probability) targets `[B, C]`: `−Σ t·log p`. With
- * `fromLogits` it uses log-softmax, so logits of ±1000 give finite values and gradients.
+ * Categorical cross-entropy with one-hot (or probability) targets `[B, C]`: `−Σ t·log p`. The
+ * predictions are logits by default (log-softmax: logits of ±1000 give finite values and
+ * gradients); pass `{ fromLogits: false }` for probabilities.
  * @example
  * ```ts
  * tg.losses.categoricalCrossEntropy(logits, oneHotLabels, { fromLogits: true });
@@ -211,13 +217,14 @@ export const categoricalCrossEntropy: Loss<CrossEntropyOptions> = (
       name,
       `predictions must be [batch, ..., classes], got [${pred.shape.join(", ")}]`,
     );
-  const per = perExampleOf(crossEntropyPer(pred, asFloat(target, pred), opts.fromLogits));
+  const per = perExampleOf(crossEntropyPer(pred, asFloat(target, pred), opts.fromLogits ?? true));
   return reduce(per, opts.reduction, name, true) as never;
 };
 
 /**
  * Cross-entropy with integer class targets: predictions `[B, ..., C]`, targets `[B, ...]` (i32).
- * With `fromLogits` it is `logsumexp(z) − z[target]`, stable for logits of ±1000.
+ * The predictions are logits by default: `logsumexp(z) − z[target]`, stable for logits of ±1000;
+ * pass `{ fromLogits: false }` for probabilities.
  * @example
  * ```ts
  * tg.losses.sparseCategoricalCrossEntropy(logits, tg.tensor([3, 1], "i32"), { fromLogits: true });
@@ -249,7 +256,7 @@ export const sparseCategoricalCrossEntropy: Loss<CrossEntropyOptions> = (
     "i32",
   );
   const oneHot = P.cast(P.eq(reshape(target, [...target.shape, 1]), classes), pred.dtype);
-  const per = perExampleOf(crossEntropyPer(pred, oneHot, opts.fromLogits));
+  const per = perExampleOf(crossEntropyPer(pred, oneHot, opts.fromLogits ?? true));
   return reduce(per, opts.reduction, name, true) as never;
 };
 

@@ -317,3 +317,14 @@ export function cast<S extends Shape, D extends DType>(
 ): Tensor<S, D> {
   return P.cast(x, dtype);
 }
+
+/**
+ * The identity whose derivative is zero: gradients do not flow through it.
+ * @example
+ * ```ts
+ * const m = tg.stopGradient(tg.max(x)); // a constant shift
+ * ```
+ */
+export function stopGradient<S extends Shape, D extends DType>(x: Tensor<S, D>): Tensor<S, D> {
+  return P.stopGradient(x) as Tensor<S, D>;
+}

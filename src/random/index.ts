@@ -65,7 +65,7 @@ export function foldIn(k: Key, data: number): Key {
  * tg.random.uniform(key, [2, 3], { min: -1, max: 1 });
  * ```
  */
-export function uniform<S extends Shape>(
+export function uniform<const S extends Shape>(
   k: Key,
   shape: S,
   opts: { min?: number; max?: number; dtype?: "f32" | "f64" } = {},
@@ -83,7 +83,7 @@ export function uniform<S extends Shape>(
  * tg.random.normal(key, [784, 128], { std: 0.05 });
  * ```
  */
-export function normal<S extends Shape>(
+export function normal<const S extends Shape>(
   k: Key,
   shape: S,
   opts: { mean?: number; std?: number; dtype?: "f32" | "f64" } = {},
@@ -105,7 +105,7 @@ export function normal<S extends Shape>(
  * tg.random.bernoulli(key, 0.8, [128, 10]);
  * ```
  */
-export function bernoulli<S extends Shape>(k: Key, p: number, shape: S): Tensor<S, "bool"> {
+export function bernoulli<const S extends Shape>(k: Key, p: number, shape: S): Tensor<S, "bool"> {
   return lt(randomUniform(k, shape, "f32"), p) as Tensor<S, "bool">;
 }
 
@@ -116,7 +116,7 @@ export function bernoulli<S extends Shape>(k: Key, p: number, shape: S): Tensor<
  * tg.random.randint(key, [5], 0, 10);
  * ```
  */
-export function randint<S extends Shape>(
+export function randint<const S extends Shape>(
   k: Key,
   shape: S,
   low: number,

@@ -119,8 +119,15 @@ const rows: Row[] = [
   {
     name: "categoricalCrossEntropy (probabilities)",
     loss: tg.losses.categoricalCrossEntropy,
+    opts: { fromLogits: false },
     gen: (b, c) => fc.tuple(probs(b, c), oneHots(b, c)),
     formula: (p, t) => -sum(p.map((v, i) => t[i] * Math.log(clip(v / sum(p), EPS, 1 - EPS)))),
+  },
+  {
+    name: "categoricalCrossEntropy (logits by default)",
+    loss: tg.losses.categoricalCrossEntropy,
+    gen: (b, c) => fc.tuple(grid(b, c, -5, 5), probs(b, c)),
+    formula: (z, t) => -sum(z.map((v, i) => t[i] * (v - lse(z)))),
   },
   {
     name: "categoricalCrossEntropy (logits)",
@@ -140,6 +147,7 @@ const rows: Row[] = [
   {
     name: "sparseCategoricalCrossEntropy (probabilities)",
     loss: tg.losses.sparseCategoricalCrossEntropy,
+    opts: { fromLogits: false },
     sparse: true,
     gen: (b, c) => fc.tuple(probs(b, c), oneHots(b, c)),
     formula: (p, t) => -Math.log(clip(p[t.indexOf(1)] / sum(p), EPS, 1 - EPS)),
