@@ -6,7 +6,7 @@
 import { DTypeError, ShapeError } from "../shape/errors.js";
 import type { AnyTensor, Shape, Tensor } from "../tensor/tensor.js";
 import { allocFilled } from "./host.js";
-import { foldStream, type Key, keyWords } from "./rng.js";
+import { fastStream, type Key, keyWords } from "./rng.js";
 
 /** Options of `augment`: each transformation is off unless given. */
 export interface AugmentOptions {
@@ -57,7 +57,7 @@ export function augment(key: Key, images: AnyTensor, options: AugmentOptions): A
   const img = h * w * c;
   return allocFilled(s, images.dtype, (out) => {
     for (let k = 0; k < n; k++) {
-      const r = foldStream(words, k);
+      const r = fastStream(words, k);
       const dy = shift > 0 ? r.int(2 * shift + 1) - shift : 0;
       const dx = shift > 0 ? r.int(2 * shift + 1) - shift : 0;
       const flip = options.flip ? r.bits() >= 2 ** 31 : false;

@@ -7,7 +7,9 @@
  * pair of 32-bit words is `threefry2x32(k0, k1, i, STREAM)`. The constant counter word `STREAM`
  * keeps these numbers apart from the kernels' `random_bits`/`random_uniform` (which use counter word 0), so a data
  * key reused for a kernel call does not repeat the same numbers. Sub-streams (`fold`) are keyed by
- * `threefry2x32(k0, k1, i, FOLD)`. The same key always gives the same numbers.
+ * `threefry2x32(k0, k1, i, FOLD)`. Inner loops that draw millions of numbers (word2vec, pixel noise)
+ * use `FastRandom`, xoshiro128** seeded by Threefry from the key. The same key always gives the
+ * same numbers. (These are the data tools' own streams; they do not reproduce `tg.random.uniform`.)
  * @module
  */
 import { threefry2x32 } from "../backend/reference/random.js";
@@ -20,6 +22,7 @@ export type Key = Tensor<[2], "i32"> | Tensor<readonly [2], "i32">;
 
 const STREAM = 0x64617461; // "data"
 const FOLD = 0x666f6c64; // "fold"
+const FAST = 0x66617374; // "fast"
 
 /**
  * A key tensor from a seed, laid out as JAX's `PRNGKey(seed)`: `[0, seed]`. (Use
@@ -54,30 +57,18 @@ export function keyWords(key: Key | AnyTensor, op: string): [number, number] {
 }
 
 /**
- * A deterministic stream of random numbers from two key words.
+ * Random numbers from a source of 32-bit words: uniform, integer and normal draws.
  * @example
  * ```ts
- * const r = new RandomStream(keyWords(key, "op"));
+ * const r = streamOf(key, "op");
  * r.uniform(); r.int(10); r.normal();
  * ```
  */
-export class RandomStream {
-  private counter = 0;
-  private spare: number | null = null;
+export abstract class Random {
   private normalSpare: number | null = null;
-  constructor(private readonly words: readonly [number, number]) {}
 
   /** The next 32 random bits, as an unsigned integer. */
-  bits(): number {
-    if (this.spare !== null) {
-      const s = this.spare;
-      this.spare = null;
-      return s;
-    }
-    const [a, b] = threefry2x32(this.words[0], this.words[1], this.counter++, STREAM);
-    this.spare = b;
-    return a;
-  }
+  abstract bits(): number;
 
   /** A uniform number in [0, 1) with 32 random bits. */
   uniform(): number {
@@ -106,6 +97,84 @@ export class RandomStream {
     this.normalSpare = r * Math.sin(2 * Math.PI * u2);
     return r * Math.cos(2 * Math.PI * u2);
   }
+}
+
+/**
+ * The Threefry stream of two key words: word pair `i` is `threefry2x32(k0, k1, i, STREAM)`.
+ * @example
+ * ```ts
+ * new RandomStream([0, 42]).int(10);
+ * ```
+ */
+export class RandomStream extends Random {
+  private counter = 0;
+  private spare = -1;
+  constructor(private readonly words: readonly [number, number]) {
+    super();
+  }
+
+  bits(): number {
+    if (this.spare >= 0) {
+      const s = this.spare;
+      this.spare = -1;
+      return s;
+    }
+    const [a, b] = threefry2x32(this.words[0], this.words[1], this.counter++, STREAM);
+    this.spare = b;
+    return a;
+  }
+}
+
+/**
+ * A fast generator for inner loops (word2vec's negative sampling, per-pixel noise): xoshiro128**
+ * whose 128-bit state is the Threefry encryption of two counters under the key words, so it is
+ * still a pure function of the key. Not counter-based: draw from one instance sequentially.
+ * @example
+ * ```ts
+ * const r = fastStream(keyWords(key, "word2vec"), 0); r.int(1000);
+ * ```
+ */
+export class FastRandom extends Random {
+  private s0: number;
+  private s1: number;
+  private s2: number;
+  private s3: number;
+  constructor(words: readonly [number, number], i: number) {
+    super();
+    const [a, b] = threefry2x32(words[0], words[1], i >>> 0, FAST);
+    const [c, d] = threefry2x32(words[0], words[1], i >>> 0, FAST + 1);
+    this.s0 = a | 0;
+    this.s1 = b | 0;
+    this.s2 = c | 0;
+    this.s3 = d | 1; // never the all-zero state
+  }
+
+  bits(): number {
+    const r = Math.imul(rotl(Math.imul(this.s1, 5), 7), 9);
+    const t = this.s1 << 9;
+    this.s2 ^= this.s0;
+    this.s3 ^= this.s1;
+    this.s1 ^= this.s2;
+    this.s0 ^= this.s3;
+    this.s2 ^= t;
+    this.s3 = rotl(this.s3, 11);
+    return r >>> 0;
+  }
+}
+
+function rotl(x: number, k: number): number {
+  return (x << k) | (x >>> (32 - k));
+}
+
+/**
+ * The fast generator of sub-stream `i` of two key words.
+ * @example
+ * ```ts
+ * fastStream(keyWords(key, "augment"), 3).normal();
+ * ```
+ */
+export function fastStream(words: readonly [number, number], i: number): FastRandom {
+  return new FastRandom(words, i);
 }
 
 /**
@@ -138,7 +207,7 @@ export function foldStream(words: readonly [number, number], i: number): RandomS
  * permutation(streamOf(key, "shuffle"), 5); // Int32Array [3, 0, 4, 1, 2]
  * ```
  */
-export function permutation(r: RandomStream, n: number): Int32Array {
+export function permutation(r: Random, n: number): Int32Array {
   const p = new Int32Array(n);
   for (let i = 0; i < n; i++) p[i] = i;
   for (let i = n - 1; i > 0; i--) {

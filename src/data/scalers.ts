@@ -12,6 +12,9 @@ import { allocFilled, fromTyped } from "./host.js";
 export type Scaled<T> =
   T extends Tensor<infer S, infer D> ? Tensor<S, D extends "f64" ? "f64" : "f32"> : never;
 
+/** Spreads below this (10 machine epsilons, as scikit-learn) count as a constant feature: scale 1. */
+const TINY = 10 * Number.EPSILON;
+
 /** A scaler fitted to data: apply it, or undo it. */
 export interface FittedScaler<F extends number = number> {
   /** `(x − shift) / scale` per feature. */
@@ -40,12 +43,15 @@ function features(op: string, x: AnyTensor): { f: number; rows: number; data: Ar
   return { f, rows: x.size / Math.max(f, 1), data: x.dataSync() };
 }
 
+/** `x' = lo + (x − origin) / scale` per feature (subtracting the origin first keeps precision). */
 function fitted<F extends number>(
-  shift: Float64Array,
+  origin: Float64Array,
   scale: Float64Array,
+  lo: number,
   op: string,
 ): FittedScaler<F> {
-  const f = shift.length;
+  const f = origin.length;
+  const shift = origin.map((o, j) => o - lo * scale[j]);
   const apply = <T extends AnyTensor>(x: T, inverse: boolean): Scaled<T> => {
     const { f: fx, data } = features(op, x);
     if (fx !== f)
@@ -54,7 +60,9 @@ function fitted<F extends number>(
     return allocFilled(x.shape, dtype, (v) => {
       for (let i = 0; i < data.length; i++) {
         const j = i % f;
-        v[i] = inverse ? data[i] * scale[j] + shift[j] : (data[i] - shift[j]) / scale[j];
+        v[i] = inverse
+          ? origin[j] + (data[i] - lo) * scale[j]
+          : lo + (data[i] - origin[j]) / scale[j];
       }
     }) as Scaled<T>;
   };
@@ -86,11 +94,11 @@ export function standardScaler(): Scaler {
       for (let i = 0; i < data.length; i++) mean[i % f] += data[i];
       for (let j = 0; j < f; j++) mean[j] /= rows;
       for (let i = 0; i < data.length; i++) m2[i % f] += (data[i] - mean[i % f]) ** 2;
-      const std = m2.map((s) => {
+      const std = m2.map((s, j) => {
         const sd = Math.sqrt(s / rows);
-        return sd > 1e-12 ? sd : 1;
+        return sd > TINY * Math.max(1, Math.abs(mean[j])) ? sd : 1;
       });
-      return fitted(mean, std, "standardScaler");
+      return fitted(mean, std, 0, "standardScaler");
     },
   };
 }
@@ -119,15 +127,14 @@ export function minMaxScaler(options: { range?: readonly [number, number] } = {}
         if (data[i] < min[j]) min[j] = data[i];
         if (data[i] > max[j]) max[j] = data[i];
       }
-      // x' = (x − shift) / scale with scale = span / (hi − lo) and shift = min − lo · scale.
+      // x' = lo + (x − min) / scale with scale = span / (hi − lo).
       const scale = new Float64Array(f);
-      const shift = new Float64Array(f);
       for (let j = 0; j < f; j++) {
         const span = max[j] - min[j];
-        scale[j] = span > 0 ? span / (hi - lo) : 1;
-        shift[j] = min[j] - lo * scale[j];
+        scale[j] =
+          span > TINY * Math.max(1, Math.abs(min[j]), Math.abs(max[j])) ? span / (hi - lo) : 1;
       }
-      return fitted(shift, scale, "minMaxScaler");
+      return fitted(min, scale, lo, "minMaxScaler");
     },
   };
 }
