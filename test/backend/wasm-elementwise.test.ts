@@ -260,6 +260,42 @@ describe("wasm binary with broadcasting", () => {
   });
 });
 
+describe("wasm long rows (SIMD paths)", () => {
+  it("compare and where on contiguous and broadcast rows of 1001", () => {
+    const n = 1001;
+    for (const dt of ["f32", "i32"] as const) {
+      const ad = rand(n, 11, -3, 3).map((v) => (dt === "f32" && v > 2.7 ? NaN : Math.round(v)));
+      const bd = rand(n, 12, -3, 3).map((v) => Math.round(v));
+      const [a, b] = [buf(dt, ad), buf(dt, bd)];
+      const out = B.alloc("bool", n);
+      for (const op of Object.keys(CMP) as CompareOp[]) {
+        for (const [sa, sb] of [
+          [1, 1],
+          [1, 0],
+          [0, 1],
+          [0, 0],
+        ]) {
+          B.binary(op, a, b, out, [n], [sa], [sb]);
+          const want = ad.map((_, i) => CMP[op](ad[i * sa], bd[i * sb]));
+          expect(mismatch(read(out), want, 0), `${dt} ${op} ${sa}${sb}`).toBeNull();
+        }
+      }
+      const cd = rand(n, 13).map((v) => +(v > 0));
+      const c = buf("bool", cd);
+      const w = B.alloc(dt, n);
+      B.where(c, a, b, w, [n], [1], [1], [1]);
+      expect(
+        mismatch(
+          read(w),
+          cd.map((v, i) => (v ? ad[i] : bd[i])),
+          0,
+        ),
+      ).toBeNull();
+      for (const x of [a, b, out, c, w]) B.free(x);
+    }
+  });
+});
+
 describe("wasm cast, fill, copy", () => {
   it("cast between f32, i32 and bool", () => {
     const f = buf("f32", [0, -0, 1.7, -1.7, 2.5, NaN, 1e10, -1e10, 0.25]);

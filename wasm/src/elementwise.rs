@@ -301,8 +301,40 @@ pub unsafe extern "C" fn tg_binary_i32(
     }
 }
 
+/// One row of a comparison into u8 0/1: 16 lanes at a time for unit/zero strides (four 4-lane
+/// masks narrowed to bytes), scalar otherwise.
+macro_rules! compare_row {
+    ($name:ident, $t:ty, $s:expr, $v:expr) => {
+        #[inline(always)]
+        unsafe fn $name(a: *const $t, sa: isize, b: *const $t, sb: isize, y: *mut u8, n: usize) {
+            let mut i = 0usize;
+            if (sa == 1 || sa == 0) && (sb == 1 || sb == 0) && n >= 16 {
+                let one = u8x16_splat(1);
+                let at = |p: *const $t, s: isize, i: usize| {
+                    if s == 1 {
+                        v128_load(p.add(i) as *const v128)
+                    } else {
+                        v128_load32_splat(p as *const u32)
+                    }
+                };
+                while i + 16 <= n {
+                    let m = |q: usize| $v(at(a, sa, i + q), at(b, sb, i + q));
+                    let lo = i16x8_narrow_i32x4(m(0), m(4));
+                    let hi = i16x8_narrow_i32x4(m(8), m(12));
+                    v128_store(y.add(i) as *mut v128, v128_and(i8x16_narrow_i16x8(lo, hi), one));
+                    i += 16;
+                }
+            }
+            while i < n {
+                *y.add(i) = $s(*a.offset(i as isize * sa), *b.offset(i as isize * sb)) as u8;
+                i += 1;
+            }
+        }
+    };
+}
+
 macro_rules! compare_fn {
-    ($fname:ident, $t:ty) => {
+    ($fname:ident, $t:ty, [$lt:expr, $le:expr, $gt:expr, $ge:expr, $eq:expr, $ne:expr]) => {
         /// Broadcasting comparison with a u8 (0/1) output, laid out as [`tg_binary_f32`].
         #[no_mangle]
         pub unsafe extern "C" fn $fname(
@@ -313,12 +345,12 @@ macro_rules! compare_fn {
             rank: usize,
             meta: *mut i32,
         ) {
-            binary_row_scalar!(lt, $t, u8, |x: $t, y: $t| (x < y) as u8);
-            binary_row_scalar!(le, $t, u8, |x: $t, y: $t| (x <= y) as u8);
-            binary_row_scalar!(gt, $t, u8, |x: $t, y: $t| (x > y) as u8);
-            binary_row_scalar!(ge, $t, u8, |x: $t, y: $t| (x >= y) as u8);
-            binary_row_scalar!(eq, $t, u8, |x: $t, y: $t| (x == y) as u8);
-            binary_row_scalar!(ne, $t, u8, |x: $t, y: $t| (x != y) as u8);
+            compare_row!(lt, $t, |x: $t, y: $t| x < y, $lt);
+            compare_row!(le, $t, |x: $t, y: $t| x <= y, $le);
+            compare_row!(gt, $t, |x: $t, y: $t| x > y, $gt);
+            compare_row!(ge, $t, |x: $t, y: $t| x >= y, $ge);
+            compare_row!(eq, $t, |x: $t, y: $t| x == y, $eq);
+            compare_row!(ne, $t, |x: $t, y: $t| x != y, $ne);
             match op {
                 0 => run_binary!(lt, a, b, y, rank, meta),
                 1 => run_binary!(le, a, b, y, rank, meta),
@@ -331,9 +363,34 @@ macro_rules! compare_fn {
     };
 }
 
-compare_fn!(tg_compare_f32, f32);
-compare_fn!(tg_compare_i32, i32);
-compare_fn!(tg_compare_u8, u8);
+/// Comparison of u8 rows (bool inputs), scalar.
+#[no_mangle]
+pub unsafe extern "C" fn tg_compare_u8(
+    op: i32,
+    a: *const u8,
+    b: *const u8,
+    y: *mut u8,
+    rank: usize,
+    meta: *mut i32,
+) {
+    binary_row_scalar!(lt, u8, u8, |x: u8, y: u8| (x < y) as u8);
+    binary_row_scalar!(le, u8, u8, |x: u8, y: u8| (x <= y) as u8);
+    binary_row_scalar!(gt, u8, u8, |x: u8, y: u8| (x > y) as u8);
+    binary_row_scalar!(ge, u8, u8, |x: u8, y: u8| (x >= y) as u8);
+    binary_row_scalar!(eq, u8, u8, |x: u8, y: u8| (x == y) as u8);
+    binary_row_scalar!(ne, u8, u8, |x: u8, y: u8| (x != y) as u8);
+    match op {
+        0 => run_binary!(lt, a, b, y, rank, meta),
+        1 => run_binary!(le, a, b, y, rank, meta),
+        2 => run_binary!(gt, a, b, y, rank, meta),
+        3 => run_binary!(ge, a, b, y, rank, meta),
+        4 => run_binary!(eq, a, b, y, rank, meta),
+        _ => run_binary!(ne, a, b, y, rank, meta),
+    }
+}
+
+compare_fn!(tg_compare_f32, f32, [f32x4_lt, f32x4_le, f32x4_gt, f32x4_ge, f32x4_eq, f32x4_ne]);
+compare_fn!(tg_compare_i32, i32, [i32x4_lt, i32x4_le, i32x4_gt, i32x4_ge, i32x4_eq, i32x4_ne]);
 
 // ---------------------------------------------------------------------------------------------
 // where, cast, fill, copy
@@ -352,7 +409,19 @@ macro_rules! where_fn {
         ) {
             for_rows::<4, _>(rank, meta, |o, n, s| {
                 let (c, a, b, y) = (c.offset(o[0]), a.offset(o[1]), b.offset(o[2]), y.offset(o[3]));
-                for i in 0..n as isize {
+                let mut start = 0;
+                if core::mem::size_of::<$t>() == 4 && s == &[1, 1, 1, 1] {
+                    // 4 condition bytes widened to 4 lane masks
+                    while start + 4 <= n {
+                        let cb = v128_load32_zero(c.add(start) as *const u32);
+                        let cw = u32x4_extend_low_u16x8(u16x8_extend_low_u8x16(cb));
+                        let mask = i32x4_ne(cw, i32x4_splat(0));
+                        let (av, bv) = (v128_load(a.add(start) as *const v128), v128_load(b.add(start) as *const v128));
+                        v128_store(y.add(start) as *mut v128, v128_bitselect(av, bv, mask));
+                        start += 4;
+                    }
+                }
+                for i in start as isize..n as isize {
                     let v = if *c.offset(i * s[0]) != 0 { *a.offset(i * s[1]) } else { *b.offset(i * s[2]) };
                     *y.offset(i * s[3]) = v;
                 }
