@@ -35,3 +35,4 @@ export {
 } from "./metrics.js";
 export { defaultSink, EpochProgress, formatLogs, type ProgressSink } from "./progress.js";
 export { type PlotOptions, plotHistory, terminalChart } from "./plot.js";
+export { type PerceptronOptions, type PerceptronResult, perceptron } from "./perceptron.js";
