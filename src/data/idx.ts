@@ -132,7 +132,11 @@ export function readIdxValues(bytes: Uint8Array, h: IdxHeader, out: TypedArray, 
   const o = h.offset;
   if (h.type === "u8") {
     if (scale === 1) out.set(bytes.subarray(o, o + n) as unknown as Float32Array);
-    else for (let i = 0; i < n; i++) out[i] = bytes[o + i] * scale;
+    else {
+      const lut = new Float64Array(256);
+      for (let b = 0; b < 256; b++) lut[b] = b * scale;
+      for (let i = 0; i < n; i++) out[i] = lut[bytes[o + i]];
+    }
     return;
   }
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
