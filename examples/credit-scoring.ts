@@ -36,7 +36,9 @@ export interface CreditOptions {
  * const csv = ensureBreastCancerCsv(); // …/typegrad-data/breast_cancer.csv
  * ```
  */
-export function ensureBreastCancerCsv(cacheDir = process.env.TYPEGRAD_DATA ?? join(tmpdir(), "typegrad-data")): string {
+export function ensureBreastCancerCsv(
+  cacheDir = process.env.TYPEGRAD_DATA ?? join(tmpdir(), "typegrad-data"),
+): string {
   const target = join(cacheDir, "breast_cancer.csv");
   if (existsSync(target)) return target;
   mkdirSync(cacheDir, { recursive: true });
@@ -44,7 +46,9 @@ export function ensureBreastCancerCsv(cacheDir = process.env.TYPEGRAD_DATA ?? jo
   mkdirSync(work, { recursive: true });
   try {
     execFileSync("apt-get", ["download", "python3-sklearn"], { cwd: work, stdio: "ignore" });
-    const deb = readdirSync(work).find((f) => f.startsWith("python3-sklearn") && f.endsWith(".deb"));
+    const deb = readdirSync(work).find(
+      (f) => f.startsWith("python3-sklearn") && f.endsWith(".deb"),
+    );
     if (!deb) throw new Error("no .deb was downloaded");
     execFileSync("dpkg", ["-x", deb, "x"], { cwd: work, stdio: "ignore" });
   } catch (e) {
@@ -53,7 +57,18 @@ export function ensureBreastCancerCsv(cacheDir = process.env.TYPEGRAD_DATA ?? jo
         `Put breast_cancer.csv from scikit-learn's datasets/data folder in ${cacheDir}.`,
     );
   }
-  const src = join(work, "x", "usr", "lib", "python3", "dist-packages", "sklearn", "datasets", "data", "breast_cancer.csv");
+  const src = join(
+    work,
+    "x",
+    "usr",
+    "lib",
+    "python3",
+    "dist-packages",
+    "sklearn",
+    "datasets",
+    "data",
+    "breast_cancer.csv",
+  );
   writeFileSync(target, readFileSync(src));
   return target;
 }
@@ -67,7 +82,11 @@ export function loadBreastCancer(path: string): { x: T; y: T; classes: string[] 
   const [head, ...rest] = text.split("\n");
   const [, nf, ...classes] = head.split(",");
   const header = [...Array.from({ length: Number(nf) }, (_, i) => `f${i}`), "target"].join(",");
-  const r = tg.data.loadCsv(`${header}\n${rest.join("\n")}`, { label: "target", labelType: "number", labelDtype: "f32" });
+  const r = tg.data.loadCsv(`${header}\n${rest.join("\n")}`, {
+    label: "target",
+    labelType: "number",
+    labelDtype: "f32",
+  });
   if (E.isLeft(r)) throw new Error(`breast cancer: ${r.left.message}`);
   return { x: r.right.x, y: r.right.y!, classes };
 }
@@ -79,7 +98,9 @@ export function loadBreastCancer(path: string): { x: T; y: T; classes: string[] 
  * const { testAccuracy } = await main({ epochs: 20, verbose: false });
  * ```
  */
-export async function main(opts: CreditOptions = {}): Promise<{ testAccuracy: number; auc: number; f1: number }> {
+export async function main(
+  opts: CreditOptions = {},
+): Promise<{ testAccuracy: number; auc: number; f1: number }> {
   const verbose = opts.verbose ?? true;
   const { x, y, classes } = loadBreastCancer(ensureBreastCancerCsv(opts.cacheDir));
   const { train, test } = tg.data.trainTestSplit(tg.random.key(7), x, y, 0.25, { stratify: true });
@@ -106,12 +127,22 @@ export async function main(opts: CreditOptions = {}): Promise<{ testAccuracy: nu
   const f1 = tg.metrics.f1(pred, yTest);
   const auc = rocAuc(logits.dataSync(), yTest.dataSync());
   if (verbose) {
-    console.log(`Breast-cancer screening by logistic regression: ${n} training and ${test.x.shape[0]} test cases, ${f} features`);
+    console.log(
+      `Breast-cancer screening by logistic regression: ${n} training and ${test.x.shape[0]} test cases, ${f} features`,
+    );
     console.log(`classes: 0 = ${classes[0]}, 1 = ${classes[1]}\n`);
-    console.log(`test accuracy ${(100 * testAccuracy).toFixed(2)}%   F1 ${f1.toFixed(3)}   ROC AUC ${auc.toFixed(4)}\n`);
-    console.log(tg.metrics.formatConfusionMatrix(tg.metrics.confusionMatrix(pred, yTest, 2), { labels: classes }));
+    console.log(
+      `test accuracy ${(100 * testAccuracy).toFixed(2)}%   F1 ${f1.toFixed(3)}   ROC AUC ${auc.toFixed(4)}\n`,
+    );
+    console.log(
+      tg.metrics.formatConfusionMatrix(tg.metrics.confusionMatrix(pred, yTest, 2), {
+        labels: classes,
+      }),
+    );
     console.log();
-    console.log(tg.train.terminalChart(fitted.history.loss, { label: "training loss per epoch", height: 5 }));
+    console.log(
+      tg.train.terminalChart(fitted.history.loss, { label: "training loss per epoch", height: 5 }),
+    );
   }
   return { testAccuracy, auc, f1 };
 }

@@ -88,14 +88,19 @@ export async function main(opts: HousePricesOptions = {}): Promise<HousePricesRe
   const model = tg.nn.dense(f, 1);
   const params = model.init(tg.random.key(0));
   const n = xtr.shape[0];
-  const fitted = await tg.train.fit(model, params, { x: xtr, y: reshape(ytr, [n, 1]) }, {
-    loss: (pred: T, t: T) => tg.losses.mse(pred, t),
-    optimizer: tg.optim.sgd({ lr: 0.05, momentum: 0.9 }),
-    epochs: opts.epochs ?? 3000,
-    batchSize: n,
-    shuffle: false,
-    progress: false,
-  });
+  const fitted = await tg.train.fit(
+    model,
+    params,
+    { x: xtr, y: reshape(ytr, [n, 1]) },
+    {
+      loss: (pred: T, t: T) => tg.losses.mse(pred, t),
+      optimizer: tg.optim.sgd({ lr: 0.05, momentum: 0.9 }),
+      epochs: opts.epochs ?? 3000,
+      batchSize: n,
+      shuffle: false,
+      progress: false,
+    },
+  );
   const p = fitted.params as { w: T; b: T };
   const wGd = [...Array.from(p.w.dataSync()), p.b.dataSync()[0]];
   const gdPred = hostPredict(xte, wGd);
@@ -107,14 +112,29 @@ export async function main(opts: HousePricesOptions = {}): Promise<HousePricesRe
     maxWeightDiff: Math.max(...wClosed.map((w, i) => Math.abs(w - wGd[i]))),
   };
   if (verbose) {
-    console.log(`Boston house prices: ${n} training and ${yte.shape[0]} test suburbs, ${f} standardized features\n`);
-    console.log(`${"feature".padEnd(10)} ${"closed form".padStart(12)} ${"grad. descent".padStart(14)}`);
+    console.log(
+      `Boston house prices: ${n} training and ${yte.shape[0]} test suburbs, ${f} standardized features\n`,
+    );
+    console.log(
+      `${"feature".padEnd(10)} ${"closed form".padStart(12)} ${"grad. descent".padStart(14)}`,
+    );
     [...columns, "(bias)"].forEach((c, i) => {
-      console.log(`${c.padEnd(10)} ${wClosed[i].toFixed(4).padStart(12)} ${wGd[i].toFixed(4).padStart(14)}`);
+      console.log(
+        `${c.padEnd(10)} ${wClosed[i].toFixed(4).padStart(12)} ${wGd[i].toFixed(4).padStart(14)}`,
+      );
     });
-    console.log(`\ntest RMSE (k$): closed form ${result.closedForm.testRmse.toFixed(4)}, gradient descent ${result.gradientDescent.testRmse.toFixed(4)}`);
-    console.log(`largest weight difference ${result.maxWeightDiff.toExponential(2)} after ${fitted.epochs} epochs of SGD with momentum\n`);
-    console.log(tg.train.terminalChart(fitted.history.loss.map(Math.log10), { label: "log10 training MSE per epoch", height: 5 }));
+    console.log(
+      `\ntest RMSE (k$): closed form ${result.closedForm.testRmse.toFixed(4)}, gradient descent ${result.gradientDescent.testRmse.toFixed(4)}`,
+    );
+    console.log(
+      `largest weight difference ${result.maxWeightDiff.toExponential(2)} after ${fitted.epochs} epochs of SGD with momentum\n`,
+    );
+    console.log(
+      tg.train.terminalChart(fitted.history.loss.map(Math.log10), {
+        label: "log10 training MSE per epoch",
+        height: 5,
+      }),
+    );
   }
   return result;
 }

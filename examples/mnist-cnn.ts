@@ -34,10 +34,14 @@ export interface MnistCnnOptions {
  * const { testAccuracy } = await main({ limit: 600, epochs: 1, svg: null, verbose: false });
  * ```
  */
-export async function main(opts: MnistCnnOptions = {}): Promise<{ testAccuracy: number; seconds: number; samplesPerSecond: number }> {
+export async function main(
+  opts: MnistCnnOptions = {},
+): Promise<{ testAccuracy: number; seconds: number; samplesPerSecond: number }> {
   const verbose = opts.verbose ?? true;
   const log = (s = "") => verbose && console.log(s);
-  const data = tg.data.mnist(opts.limit ? { limit: opts.limit, testLimit: Math.max(100, Math.floor(opts.limit / 6)) } : {});
+  const data = tg.data.mnist(
+    opts.limit ? { limit: opts.limit, testLimit: Math.max(100, Math.floor(opts.limit / 6)) } : {},
+  );
   const img = (x: T): T => reshape(x, [x.shape[0], 28, 28, 1]);
   const train = { x: img(data.train.x), y: data.train.y };
   const test = { x: img(data.test.x), y: data.test.y };
@@ -72,7 +76,9 @@ export async function main(opts: MnistCnnOptions = {}): Promise<{ testAccuracy: 
   const seconds = (performance.now() - t0) / 1000;
   const pred = argmax(tg.train.predict(model, result.params, test.x, { batchSize: 500 }), 1);
   const testAccuracy = tg.metrics.accuracy(pred, test.y);
-  log(`\ntest accuracy ${(100 * testAccuracy).toFixed(2)}%  (training ${seconds.toFixed(1)}s, ${Math.round(result.samplesPerSecond).toLocaleString("en-US")} samples/s)\n`);
+  log(
+    `\ntest accuracy ${(100 * testAccuracy).toFixed(2)}%  (training ${seconds.toFixed(1)}s, ${Math.round(result.samplesPerSecond).toLocaleString("en-US")} samples/s)\n`,
+  );
   log(tg.metrics.formatConfusionMatrix(tg.metrics.confusionMatrix(pred, test.y, 10)));
   if (opts.svg !== null && verbose) {
     const file = opts.svg ?? "mnist-cnn-history.svg";

@@ -42,8 +42,16 @@ export async function main(opts: PerceptronExampleOptions = {}): Promise<{
   const maxEpochs = opts.maxEpochs ?? 100;
   const run = (keep: (s: string) => boolean, positive: string) => {
     const idx = species.map((s, i) => [s, i] as const).filter(([s]) => keep(s));
-    const x = constant(idx.flatMap(([, i]) => rows[i]), [idx.length, 4], "f32");
-    const y = constant(idx.map(([s]) => (s === positive ? 1 : 0)), [idx.length], "i32");
+    const x = constant(
+      idx.flatMap(([, i]) => rows[i]),
+      [idx.length, 4],
+      "f32",
+    );
+    const y = constant(
+      idx.map(([s]) => (s === positive ? 1 : 0)),
+      [idx.length],
+      "i32",
+    );
     const r = tg.train.perceptron(x, y, { lr: 0.1, maxEpochs, key: tg.random.key(0) });
     return { r, accuracy: tg.metrics.accuracy(r.predict(x), y) };
   };
@@ -51,11 +59,22 @@ export async function main(opts: PerceptronExampleOptions = {}): Promise<{
   const b = run((s) => s !== "setosa", "virginica");
   if (opts.verbose ?? true) {
     console.log("Perceptron rule w += lr·(y − ŷ)·x on iris (150 flowers, 4 measurements)\n");
-    console.log(`setosa vs the rest:        ${a.r.message}; accuracy ${(100 * a.accuracy).toFixed(1)}%`);
-    console.log(`  w = [${Array.from(a.r.w.dataSync(), (v) => v.toFixed(2)).join(", ")}], b = ${a.r.b.toFixed(2)}`);
+    console.log(
+      `setosa vs the rest:        ${a.r.message}; accuracy ${(100 * a.accuracy).toFixed(1)}%`,
+    );
+    console.log(
+      `  w = [${Array.from(a.r.w.dataSync(), (v) => v.toFixed(2)).join(", ")}], b = ${a.r.b.toFixed(2)}`,
+    );
     console.log(`  mistakes per epoch: ${a.r.errors.join(" ")}`);
-    console.log(`versicolor vs virginica:   ${b.r.message}; accuracy ${(100 * b.accuracy).toFixed(1)}%`);
-    console.log(tg.train.terminalChart(b.r.errors, { label: "mistakes per epoch (versicolor vs virginica)", height: 4 }));
+    console.log(
+      `versicolor vs virginica:   ${b.r.message}; accuracy ${(100 * b.accuracy).toFixed(1)}%`,
+    );
+    console.log(
+      tg.train.terminalChart(b.r.errors, {
+        label: "mistakes per epoch (versicolor vs virginica)",
+        height: 4,
+      }),
+    );
   }
   return {
     separable: { converged: a.r.converged, epochs: a.r.epochs, accuracy: a.accuracy },

@@ -26,7 +26,9 @@ export interface XorOptions {
  * const { outputs } = await main({ steps: 300, verbose: false }); // ≈ [0, 1, 1, 0]
  * ```
  */
-export async function main(opts: XorOptions = {}): Promise<{ outputs: number[]; loss: number; steps: number }> {
+export async function main(
+  opts: XorOptions = {},
+): Promise<{ outputs: number[]; loss: number; steps: number }> {
   const x = constant([0, 0, 0, 1, 1, 0, 1, 1], [4, 2], "f32");
   const y = constant([0, 1, 1, 0], [4, 1], "f32");
   const model = tg.nn.serial(tg.nn.dense(2, 8), tg.nn.tanh, tg.nn.dense(8, 1));

@@ -40,13 +40,19 @@ export interface PerceptronResult {
 
 /** Labels as 0/1: accepts 0/1, booleans, or −1/+1. */
 function binaryLabels(y: T, n: number): Uint8Array {
-  if (y.rank !== 1 || y.shape[0] !== n) throw new ShapeError("perceptron", `y ${fmt(y.shape)} must be [${n}]: one label per row of x`);
+  if (y.rank !== 1 || y.shape[0] !== n)
+    throw new ShapeError("perceptron", `y ${fmt(y.shape)} must be [${n}]: one label per row of x`);
   const v = y.dataSync();
   const out = new Uint8Array(n);
   const seen = new Set<number>();
   for (let i = 0; i < n; i++) seen.add(Number(v[i]));
-  const ok = [...seen].every((s) => s === 0 || s === 1) || [...seen].every((s) => s === -1 || s === 1);
-  if (!ok) throw new ShapeError("perceptron", `labels must be 0/1 (or −1/+1, or bool), got ${[...seen].slice(0, 5).join(", ")}`);
+  const ok =
+    [...seen].every((s) => s === 0 || s === 1) || [...seen].every((s) => s === -1 || s === 1);
+  if (!ok)
+    throw new ShapeError(
+      "perceptron",
+      `labels must be 0/1 (or −1/+1, or bool), got ${[...seen].slice(0, 5).join(", ")}`,
+    );
   for (let i = 0; i < n; i++) out[i] = Number(v[i]) === 1 ? 1 : 0;
   return out;
 }
@@ -61,8 +67,13 @@ function binaryLabels(y: T, n: number): Uint8Array {
  * ```
  */
 export function perceptron(x: T, y: T, opts: PerceptronOptions = {}): PerceptronResult {
-  if (!x.isConcrete || !y.isConcrete) throw new ShapeError("perceptron", "x and y must be concrete tensors (the perceptron runs on the host)");
-  if (x.rank !== 2) throw new ShapeError("perceptron", `x must be [N, features], got ${fmt(x.shape)}`);
+  if (!x.isConcrete || !y.isConcrete)
+    throw new ShapeError(
+      "perceptron",
+      "x and y must be concrete tensors (the perceptron runs on the host)",
+    );
+  if (x.rank !== 2)
+    throw new ShapeError("perceptron", `x must be [N, features], got ${fmt(x.shape)}`);
   const [n, d] = x.shape as [number, number];
   if (n === 0) throw new ShapeError("perceptron", "x has no rows");
   const labels = binaryLabels(y, n);
@@ -74,7 +85,9 @@ export function perceptron(x: T, y: T, opts: PerceptronOptions = {}): Perceptron
   const errors: number[] = [];
   let converged = false;
   for (let epoch = 0; epoch < maxEpochs && !converged; epoch++) {
-    const order = opts.key ? (permutation(foldIn(opts.key, epoch), n).dataSync() as Int32Array) : null;
+    const order = opts.key
+      ? (permutation(foldIn(opts.key, epoch), n).dataSync() as Int32Array)
+      : null;
     let mistakes = 0;
     for (let k = 0; k < n; k++) {
       const i = order ? order[k] : k;
@@ -102,7 +115,8 @@ export function perceptron(x: T, y: T, opts: PerceptronOptions = {}): Perceptron
     errors,
     message,
     predict(q: T) {
-      if (q.rank !== 2 || q.shape[1] !== d) throw new ShapeError("perceptron.predict", `x must be [N, ${d}], got ${fmt(q.shape)}`);
+      if (q.rank !== 2 || q.shape[1] !== d)
+        throw new ShapeError("perceptron.predict", `x must be [N, ${d}], got ${fmt(q.shape)}`);
       const qs = q.dataSync();
       const m = q.shape[0];
       const out = new Int32Array(m);

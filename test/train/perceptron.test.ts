@@ -10,13 +10,18 @@ describe("perceptron", () => {
   test("converges on random linearly separable data (with a margin) and classifies it all", () => {
     const arb = fc.record({
       w: fc.array(fc.double({ min: -1, max: 1, noNaN: true }), { minLength: 3, maxLength: 3 }),
-      pts: fc.array(fc.array(fc.double({ min: -3, max: 3, noNaN: true }), { minLength: 3, maxLength: 3 }), { minLength: 4, maxLength: 40 }),
+      pts: fc.array(
+        fc.array(fc.double({ min: -3, max: 3, noNaN: true }), { minLength: 3, maxLength: 3 }),
+        { minLength: 4, maxLength: 40 },
+      ),
     });
     fc.assert(
       fc.property(arb, ({ w, pts }) => {
         const norm = Math.hypot(...w);
         fc.pre(norm > 0.1);
-        const kept = pts.filter((p) => Math.abs(p.reduce((s, v, j) => s + v * w[j], 0.2)) / norm > 0.1);
+        const kept = pts.filter(
+          (p) => Math.abs(p.reduce((s, v, j) => s + v * w[j], 0.2)) / norm > 0.1,
+        );
         fc.pre(kept.length >= 2);
         const y = kept.map((p) => (p.reduce((s, v, j) => s + v * w[j], 0.2) > 0 ? 1 : 0));
         const x = constant(kept.flat(), [kept.length, 3], "f32");
@@ -30,7 +35,10 @@ describe("perceptron", () => {
   });
   test("XOR is not separable: reported, not thrown", () => {
     const x = constant([0, 0, 0, 1, 1, 0, 1, 1], [4, 2], "f32");
-    const r = perceptron(x, constant([0, 1, 1, 0], [4], "i32"), { maxEpochs: 25, key: random.key(0) });
+    const r = perceptron(x, constant([0, 1, 1, 0], [4], "i32"), {
+      maxEpochs: 25,
+      key: random.key(0),
+    });
     expect(r.converged).toBe(false);
     expect(r.epochs).toBe(25);
     expect(r.message).toMatch(/did not converge within 25 epochs.*not be linearly separable/);
@@ -48,6 +56,8 @@ describe("perceptron", () => {
     const x = constant([0, 1], [2, 1], "f32");
     expect(() => perceptron(x, constant([0, 2], [2], "i32"))).toThrow(/labels must be 0\/1/);
     expect(() => perceptron(x, constant([0], [1], "i32"))).toThrow(/one label per row/);
-    expect(() => perceptron(constant([0, 1], [2], "f32"), constant([0, 1], [2], "i32"))).toThrow(/\[N, features\]/);
+    expect(() => perceptron(constant([0, 1], [2], "f32"), constant([0, 1], [2], "i32"))).toThrow(
+      /\[N, features\]/,
+    );
   });
 });
