@@ -70,3 +70,26 @@ it("elementwise GB/s", () => {
   const st = time(() => B.copy(a, 0, [1, 1000], c, 0, [1000, 1], [1000, 1000]));
   console.log(`transpose 1000x1000: ${((8 * n) / st / 1e9).toFixed(1)} GB/s`);
 });
+
+it("conv2d GFLOP/s", () => {
+  const cases = [
+    { batch: 64, inH: 28, inW: 28, inC: 1, outC: 32, kH: 3, kW: 3 },
+    { batch: 64, inH: 14, inW: 14, inC: 32, outC: 64, kH: 3, kW: 3 },
+    { batch: 16, inH: 32, inW: 32, inC: 64, outC: 64, kH: 1, kW: 1 },
+  ];
+  for (const c of cases) {
+    const pad = (c.kH - 1) >> 1;
+    const g = { ...c, outH: c.inH, outW: c.inW, strideH: 1, strideW: 1, padTop: pad, padLeft: pad };
+    const x = filled(g.batch * g.inH * g.inW * g.inC);
+    const w = filled(g.kH * g.kW * g.inC * g.outC);
+    const y = filled(g.batch * g.outH * g.outW * g.outC);
+    const flops = 2 * g.batch * g.outH * g.outW * g.outC * g.kH * g.kW * g.inC;
+    const rate = (s: number) => (flops / s / 1e9).toFixed(1);
+    const f = time(() => B.conv2d(x, w, y, g));
+    const bi = time(() => B.conv2dBackpropInput(y, w, x, g));
+    const bf = time(() => B.conv2dBackpropFilter(x, y, w, g));
+    const name = `${g.batch}x${g.inH}x${g.inW}x${g.inC} k${g.kH} → ${g.outC}`;
+    console.log(`conv2d ${name}: fwd ${rate(f)}, dx ${rate(bi)}, dw ${rate(bf)} GFLOP/s`);
+    for (const b of [x, w, y]) B.free(b);
+  }
+});

@@ -13,6 +13,7 @@
 //! The geometry is a pointer to 13 i32: batch, inH, inW, inC, outH, outW, outC, kH, kW, strideH,
 //! strideW, padTop, padLeft.
 use crate::matmul::{gemm, SCRATCH};
+use crate::simd::{copy_short, zero_short};
 
 struct Geom {
     batch: usize,
@@ -107,8 +108,8 @@ unsafe fn im2col(g: &Geom, x: *const f32, r0: usize, r1: usize, col: *mut f32) {
     g.taps(r0, r1, |r, t, src| {
         let dst = col.add((r - r0) * k + t * c);
         match src {
-            Some(s) => core::ptr::copy_nonoverlapping(x.add(s), dst, c),
-            None => core::ptr::write_bytes(dst, 0, c),
+            Some(s) => copy_short(x.add(s), dst, c),
+            None => zero_short(dst, c),
         }
     });
 }

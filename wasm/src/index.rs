@@ -17,7 +17,7 @@ macro_rules! gather_fn {
             for o in 0..outer {
                 for j in 0..n_idx {
                     let src = x.add((o * axis_len + *idx.add(j) as usize) * inner);
-                    core::ptr::copy_nonoverlapping(src, out.add((o * n_idx + j) * inner), inner);
+                    crate::simd::copy_short(src, out.add((o * n_idx + j) * inner), inner);
                 }
             }
         }

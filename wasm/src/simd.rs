@@ -74,3 +74,28 @@ pub fn map_lanes(v: v128, f: impl Fn(f32) -> f32) -> v128 {
         f(f32x4_extract_lane::<3>(v)),
     )
 }
+
+/// Copies `n` elements; short runs use a plain loop, because `memory.copy` has a fixed cost
+/// per call in wasm engines that dominates copies of a few elements (im2col taps, gathers).
+#[inline(always)]
+pub unsafe fn copy_short<T: Copy>(src: *const T, dst: *mut T, n: usize) {
+    if n * core::mem::size_of::<T>() < 64 {
+        for i in 0..n {
+            *dst.add(i) = *src.add(i);
+        }
+    } else {
+        core::ptr::copy_nonoverlapping(src, dst, n);
+    }
+}
+
+/// Sets `n` elements to zero, with a plain loop for short runs (see [`copy_short`]).
+#[inline(always)]
+pub unsafe fn zero_short(dst: *mut f32, n: usize) {
+    if n < 16 {
+        for i in 0..n {
+            *dst.add(i) = 0.0;
+        }
+    } else {
+        core::ptr::write_bytes(dst, 0, n);
+    }
+}
