@@ -49,3 +49,4 @@ export * as data from "./data/index.js";
 export * as metrics from "./metrics/index.js";
 export * as io from "./io/index.js";
 export * as linalg from "./linalg/index.js";
+export * as text from "./text/index.js";
