@@ -4,7 +4,7 @@
  * test accuracy and the confusion matrix, writes the loss curve to `mnist-mlp-history.svg`, and
  * draws the per-step loss in the terminal.
  *
- * Run: `npm start`, or `node dist/examples/mnist-mlp.js [--epochs 6] [--lr 2e-3] [--hidden 128] [--limit 6000]`.
+ * Run: `npm start`, or `node dist/examples/mnist-mlp.js [--epochs 5] [--lr 4e-3] [--hidden 128] [--limit 6000]`.
  * @module
  */
 import { writeFileSync } from "node:fs";
@@ -20,11 +20,11 @@ import type { AnyTensor as T } from "../src/tensor/tensor.js";
 export interface MnistMlpOptions {
   /** Keep only the first `limit` training (and `limit / 6` test) images (default: all). */
   limit?: number;
-  /** Epochs (default 6). */
+  /** Epochs (default 5). */
   epochs?: number;
   /** Hidden units (default 128). */
   hidden?: number;
-  /** Peak learning rate of Adam, decayed by a cosine to 5% (default 2e-3). */
+  /** Peak learning rate of Adam, decayed by a cosine to 5% (default 4e-3). */
   lr?: number;
   /** Batch size (default 128). */
   batchSize?: number;
@@ -68,13 +68,13 @@ export async function main(opts: MnistMlpOptions = {}): Promise<MnistMlpResult> 
   const params = model.init(tg.random.key(0));
   const loss = (pred: T, y: T) =>
     tg.losses.sparseCategoricalCrossEntropy(pred, y, { fromLogits: true });
-  const epochs = opts.epochs ?? 6;
+  const epochs = opts.epochs ?? 5;
   const t1 = performance.now();
   const result = await tg.train.fit(model, params, train, {
     loss,
     optimizer: tg.optim.adam({
       lr: tg.optim.cosineDecay({
-        lr: opts.lr ?? 2e-3,
+        lr: opts.lr ?? 4e-3,
         steps: epochs * Math.ceil(train.x.shape[0] / (opts.batchSize ?? 128)),
         alpha: 0.05,
       }),
