@@ -103,7 +103,9 @@ export class Plan {
             : be.alloc(s.aval.dtype, sizeOf(s.aval));
     });
     this.exec();
+    // results that are arguments or captured constants share their storage (never a second owner)
     const storages = new Map<Buf, Storage>();
+    for (const c of this.program.consts) if (c._storage) storages.set(c._storage.buf, c._storage);
     args.forEach((a) => a._storage && storages.set(a._storage.buf, a._storage));
     return this.outSlots.map((slot, i) => {
       const buf = this.bufs[slot];

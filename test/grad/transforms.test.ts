@@ -216,3 +216,12 @@ describe("the program printer and errors", () => {
     expect(() => E.exp(leaked!)).toThrow(/escaped|traced value/);
   });
 });
+
+test("a jitted function that returns a captured constant shares its storage (donating it later is safe)", () => {
+  const c = constant([5], [1], "f32");
+  const f = tg.jit((x: T) => ({ y: E.add(x, 1), c }), { donate: [0] });
+  const r = f(constant([1], [1], "f32"));
+  tg.jit((a: T, b: T) => E.add(a, b), { donate: [0, 1] })(r.y, r.c);
+  expect(arr(f(constant([1], [1], "f32")).c)).toEqual([5]);
+  expect(arr(c)).toEqual([5]);
+});
