@@ -1,0 +1,177 @@
+/**
+ * typegrad's side of the benchmark, written as a user would: models from `tg.nn`, losses from
+ * `tg.losses`, `tg.optim.adam`, and one `tg.jit` step (`valueAndGrad` then the Adam update) whose
+ * parameters and optimizer state are donated. One small function per workload.
+ * @module
+ */
+import * as tg from "../src/index.js";
+import { add, matmul } from "../src/ops/index.js";
+import { fromArray } from "../src/tensor/create.js";
+import { randomFloats, randomLabels, type Runner, SIZES, type Side } from "./harness.js";
+
+// The public index does not re-export the typed ops and constructors yet, so they come from
+// their modules.
+type T = tg.Tensor<any, any>;
+
+/** Any model with `init` and `apply` (the tg.nn chains' types are too precise to name here). */
+interface AnyModel {
+  init(key: tg.random.Key): unknown;
+  apply(params: unknown, x: T): T;
+}
+
+const floats = (shape: number[], seed: number, scale = 1): T =>
+  fromArray(
+    randomFloats(
+      shape.reduce((a, b) => a * b, 1),
+      seed,
+      scale,
+    ),
+    shape,
+  );
+
+/**
+ * A training step as a user writes it: the loss's value and gradient, then the Adam update, in
+ * one jitted function that donates the parameters and the optimizer state. Each run reads the
+ * loss back.
+ */
+function trainRunner(model: AnyModel, x: T, y: T): Runner {
+  const opt = tg.optim.adam({ lr: SIZES.lr });
+  let params = model.init(tg.random.key(0));
+  let state: unknown = opt.init(params as never);
+  const loss = (p: unknown, xb: T, yb: T) =>
+    tg.losses.sparseCategoricalCrossEntropy(model.apply(p, xb), yb, { fromLogits: true });
+  const step = tg.jit(
+    (p: unknown, s: unknown, xb: T, yb: T) => {
+      const [l, grads] = tg.valueAndGrad(loss)(p, xb, yb);
+      const next = opt.update(grads as never, s as never, p as never);
+      return { params: next.params as unknown, state: next.state as unknown, loss: l as T };
+    },
+    { donate: [0, 1] },
+  );
+  return {
+    run() {
+      const out = step(params, state, x, y);
+      params = out.params;
+      state = out.state;
+      out.loss.dataSync();
+      out.loss.dispose();
+    },
+  };
+}
+
+function mlpModel(): AnyModel {
+  const [i, h1, h2, o] = SIZES.mlp.layers;
+  return tg.nn.serial(
+    tg.nn.dense(i, h1),
+    tg.nn.relu,
+    tg.nn.dense(h1, h2),
+    tg.nn.relu,
+    tg.nn.dense(h2, o),
+  ) as unknown as AnyModel;
+}
+
+/** The MLP 784-256-128-10 training step, batch 128. */
+export function mlpTrain(): Runner {
+  const { batch, layers } = SIZES.mlp;
+  const x = floats([batch, layers[0]], 1);
+  const y = fromArray(randomLabels(batch, layers[3], 2), [batch]);
+  return trainRunner(mlpModel(), x, y);
+}
+
+/** The CNN training step: conv 3×3×32, pool 2, conv 3×3×64, pool 2, dense 10; batch 64. */
+export function cnnTrain(): Runner {
+  const { batch, image, filters, classes } = SIZES.cnn;
+  const model = tg.nn.sequential(
+    [image, image, 1],
+    tg.nn.conv2d(filters[0], 3),
+    tg.nn.relu,
+    tg.nn.maxPool2d(2),
+    tg.nn.conv2d(filters[1], 3),
+    tg.nn.relu,
+    tg.nn.maxPool2d(2),
+    tg.nn.flatten,
+    tg.nn.dense(classes),
+  ) as unknown as AnyModel;
+  const x = floats([batch, image, image, 1], 3);
+  const y = fromArray(randomLabels(batch, classes, 4), [batch]);
+  return trainRunner(model, x, y);
+}
+
+/** The LSTM training step: batch 32, 32 steps, 64 inputs, 128 hidden, last state → dense 10. */
+export function lstmTrain(): Runner {
+  const { batch, steps, input, hidden, classes } = SIZES.lstm;
+  const model = tg.nn.sequential(
+    [steps, input],
+    tg.nn.lstm(hidden),
+    tg.nn.dense(classes),
+  ) as unknown as AnyModel;
+  const x = floats([batch, steps, input], 5);
+  const y = fromArray(randomLabels(batch, classes, 6), [batch]);
+  return trainRunner(model, x, y);
+}
+
+/** An eager n×n by n×n matmul, read back. */
+export function matmulN(n: number): Runner {
+  const a = floats([n, n], 7);
+  const b = floats([n, n], 8);
+  return {
+    run() {
+      const c = matmul(a, b) as T;
+      c.dataSync();
+      c.dispose();
+    },
+  };
+}
+
+/** `chain` eager adds `x ← x + b` of `n` elements, the last result read back. */
+export function addChain(n: number, chain: number): Runner {
+  const x0 = floats([n], 9);
+  const b = floats([n], 10, 1e-3);
+  return {
+    run() {
+      let x = add(x0, b) as T;
+      for (let i = 1; i < chain; i++) {
+        const next = add(x, b) as T;
+        x.dispose();
+        x = next;
+      }
+      x.dataSync();
+      x.dispose();
+    },
+  };
+}
+
+/** Jitted MLP inference at a batch size, read back. */
+export function mlpInfer(batch: number): Runner {
+  const model = mlpModel();
+  const params = model.init(tg.random.key(0));
+  const x = floats([batch, SIZES.mlp.layers[0]], 11);
+  const f = tg.jit((p: unknown, xb: T) => model.apply(p, xb));
+  return {
+    run() {
+      const y = f(params, x);
+      y.dataSync();
+      y.dispose();
+    },
+  };
+}
+
+/** typegrad's side. */
+export const typegradSide = (addOps: { small: number; large: number }): Side => ({
+  name: "typegrad",
+  describe: () =>
+    "typegrad: own Rust→wasm SIMD128 kernels (packed matmul, direct/im2col conv), jitted programs with a memory plan, 1 thread",
+  workloads: {
+    matmul128: () => matmulN(128),
+    matmul256: () => matmulN(256),
+    matmul512: () => matmulN(512),
+    matmul1024: () => matmulN(1024),
+    mlpTrain,
+    cnnTrain,
+    lstmTrain,
+    add1e3: () => ({ ...addChain(1000, addOps.small), perRun: addOps.small }),
+    add1e6: () => ({ ...addChain(1_000_000, addOps.large), perRun: addOps.large }),
+    mlpInfer1: () => mlpInfer(1),
+    mlpInfer128: () => mlpInfer(SIZES.mlp.batch),
+  },
+});
