@@ -69,6 +69,11 @@ export interface Backend {
   readonly name: "wasm" | "reference";
   /** A new buffer of `size` elements, zero-filled. */
   alloc(dtype: DType, size: number): Buf;
+  /**
+   * A new buffer of `size` elements whose contents are undefined: for outputs that a kernel
+   * overwrites completely (saves the zero-fill of `alloc`).
+   */
+  allocUninit(dtype: DType, size: number): Buf;
   /** Releases a buffer now. Using it afterwards is an error. Freeing twice is a no-op. */
   free(buf: Buf): void;
   /** Copies `data` (length `buf.size`) into the buffer, converting to its dtype. */
@@ -163,7 +168,15 @@ export interface Backend {
    * `out[o, j, i] = x[o, idx[j], i]` with `x` viewed `[outer, axisLen, inner]`, `idx` i32 of size
    * `nIdx` (already checked to lie in `[0, axisLen)`), `out` `[outer, nIdx, inner]`.
    */
-  gather(x: Buf, idx: Buf, out: Buf, outer: number, axisLen: number, inner: number, nIdx: number): void;
+  gather(
+    x: Buf,
+    idx: Buf,
+    out: Buf,
+    outer: number,
+    axisLen: number,
+    inner: number,
+    nIdx: number,
+  ): void;
   /** The transpose of `gather`: zero-fills `out` `[outer, axisLen, inner]`, then `out[o, idx[j], i] += upd[o, j, i]`. */
   scatterAdd(
     upd: Buf,

@@ -52,13 +52,19 @@ export const referenceBackend: Backend = {
   alloc(dtype: DType, size: number): Buf {
     return new RefBuf(dtype, size);
   },
+  allocUninit(dtype: DType, size: number): Buf {
+    // float64 storage is zeroed by construction; "undefined contents" may be zeros
+    return new RefBuf(dtype, size);
+  },
   free(buf: Buf): void {
     if (buf instanceof RefBuf && !views.has(buf)) buf.data = null;
   },
   sub(buf: Buf, offset: number, size: number): Buf {
     const d = dataOf(buf);
     if (offset < 0 || offset + size > buf.size) {
-      throw new RangeError(`reference sub: [${offset}, ${offset + size}) is outside a buffer of ${buf.size}`);
+      throw new RangeError(
+        `reference sub: [${offset}, ${offset + size}) is outside a buffer of ${buf.size}`,
+      );
     }
     const v = new RefBuf(buf.dtype, 0);
     (v as { size: number }).size = size;

@@ -108,12 +108,27 @@ export type ParamsOf<P extends Prim> = ParamsMap[P];
 /** A value that may be absent: a symbolic zero tangent or cotangent. */
 export type Maybe<T> = T | null;
 
+/**
+ * A kernel call whose geometry (broadcast strides, collapsed shapes, convolution sizes) was
+ * computed in advance from the operands' avals and the params: plans and the eager path call it
+ * once per execution without recomputing anything.
+ */
+export type Kernel = (backend: Backend, ins: Buf[], outs: Buf[]) => void;
+
 /** Everything typegrad knows about one primitive. */
 export interface PrimRule<P extends Prim> {
   /** The shape and dtype rule. Throws ShapeError/DTypeError naming the op on bad input. */
   abstractEval(avals: Aval[], params: ParamsOf<P>): Aval[];
   /** The kernel binding: runs on `backend`, writing the (already allocated) outputs. */
   impl(backend: Backend, ins: Buf[], outs: Buf[], avals: Aval[], params: ParamsOf<P>): void;
+  /**
+   * Optional: the kernel call for these avals and params with its geometry precomputed (then
+   * `impl` is usually `prepare(avals, params)(backend, ins, outs)`). Plans prepare each step once;
+   * the eager path caches prepared kernels per signature.
+   */
+  prepare?(avals: Aval[], params: ParamsOf<P>): Kernel;
+  /** Whether the kernel writes every element of its outputs (they then need no zero-fill). */
+  overwrites?: boolean;
   /** Optional eager override that bypasses the kernel (reshape shares storage; scan loops). */
   eager?(inputs: Tensor[], params: ParamsOf<P>): Tensor[];
   /** Forward mode: tangents of the outputs, given primals, their tangents and the primal outputs. */
@@ -136,3 +151,13 @@ export interface PrimRule<P extends Prim> {
 
 /** The rule table type: one rule for every primitive. */
 export type RuleTable = { [P in Prim]: PrimRule<P> };
+
+/** The prepared kernel of `rule` for `avals` and `params` (a closure over `impl` without `prepare`). */
+export function prepareKernel<P extends Prim>(
+  rule: PrimRule<P>,
+  avals: Aval[],
+  params: ParamsOf<P>,
+): Kernel {
+  if (rule.prepare) return rule.prepare(avals, params);
+  return (be, ins, outs) => rule.impl(be, ins, outs, avals, params);
+}

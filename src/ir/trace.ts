@@ -6,11 +6,11 @@
  * (concrete data, or tracers of an enclosing trace) become the Program's captured constants.
  * @module
  */
-import type { Buf } from "../backend/backend.js";
+import type { Backend, Buf } from "../backend/backend.js";
 import { backendFor } from "../backend/registry.js";
 import { rules } from "../prims/table.js";
 import { type AnyTensor, Storage, Tensor } from "../tensor/tensor.js";
-import type { ParamsOf, Prim } from "./primitive.js";
+import { type Kernel, type ParamsOf, type Prim, prepareKernel } from "./primitive.js";
 import { type Aval, type Eqn, Program, Var } from "./program.js";
 
 let nextVarId = 0;
@@ -129,9 +129,13 @@ export function bind<P extends Prim>(
   params: ParamsOf<P>,
 ): AnyTensor[] {
   const rule = rules()[prim];
+  const b = stack[stack.length - 1];
+  if (b === undefined && rule.eager === undefined) {
+    const hit = findEager(prim, inputs, params);
+    if (hit !== undefined) return runEntry(prim, hit, inputs);
+  }
   const avals = inputs.map(avalOf);
   const outAvals = rule.abstractEval(avals, params);
-  const b = stack[stack.length - 1];
   if (b) {
     const ins = inputs.map((t) => b.varOf(t));
     const outs = outAvals.map((a) => b.newVar(a));
@@ -141,6 +145,105 @@ export function bind<P extends Prim>(
   const eager = (rule as { eager?: (i: AnyTensor[], p: ParamsOf<P>) => AnyTensor[] }).eager;
   if (eager) return eager(inputs, params);
   return runKernel(prim, inputs, avals, outAvals, params);
+}
+
+// ─── the eager fast path: prepared kernels cached per signature ────────────────────────────
+
+/** A prepared eager call: the input shapes, dtypes and params it was made for. */
+interface EagerEntry {
+  shapes: (readonly number[])[];
+  dtypes: string[];
+  params: unknown;
+  outAvals: Aval[];
+  be: Backend;
+  kernel: Kernel;
+  overwrites: boolean;
+}
+
+/** Per primitive, the most recently used signatures first (a small list: lookups compare arrays). */
+const eagerCache = new Map<Prim, EagerEntry[]>();
+const EAGER_CACHE = 8;
+
+function sameShape(a: readonly number[], b: readonly number[]): boolean {
+  if (a === b) return true;
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** Shallow equality of params: the same keys with equal numbers, strings, booleans or number arrays. */
+function sameParams(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== "object" || typeof b !== "object" || a === null || b === null) return false;
+  const ka = Object.keys(a);
+  if (ka.length !== Object.keys(b).length) return false;
+  for (const key of ka) {
+    const x = (a as Record<string, unknown>)[key];
+    const y = (b as Record<string, unknown>)[key];
+    if (x === y) continue;
+    if (!Array.isArray(x) || !Array.isArray(y) || !sameShape(x, y)) return false;
+  }
+  return true;
+}
+
+/** A copy of params whose arrays the caller cannot change under a cached kernel. */
+function copyParams<T>(p: T): T {
+  if (typeof p !== "object" || p === null) return p;
+  const out: Record<string, unknown> = {};
+  for (const [key, v] of Object.entries(p)) out[key] = Array.isArray(v) ? [...v] : v;
+  return out as T;
+}
+
+function findEager(prim: Prim, inputs: AnyTensor[], params: unknown): EagerEntry | undefined {
+  const list = eagerCache.get(prim);
+  if (list === undefined) return undefined;
+  for (let j = 0; j < list.length; j++) {
+    const e = list[j];
+    if (e.shapes.length !== inputs.length) continue;
+    let ok = true;
+    for (let i = 0; i < inputs.length && ok; i++) {
+      const t = inputs[i];
+      ok = t.dtype === e.dtypes[i] && sameShape(t.shape, e.shapes[i]);
+    }
+    if (ok && sameParams(params, e.params)) {
+      if (j > 0) {
+        list.splice(j, 1);
+        list.unshift(e);
+      }
+      return e;
+    }
+  }
+  return undefined;
+}
+
+function runEntry(prim: string, e: EagerEntry, inputs: AnyTensor[]): AnyTensor[] {
+  const be = e.be;
+  const ins: Buf[] = new Array(inputs.length);
+  for (let i = 0; i < inputs.length; i++) {
+    const t = inputs[i];
+    const s = t._concrete(prim);
+    if (s.backend === be) ins[i] = s.buf;
+    else {
+      const moved = be.alloc(t.dtype, t.size);
+      be.write(moved, s.backend.read(s.buf));
+      ins[i] = moved;
+    }
+  }
+  const n = e.outAvals.length;
+  const outs: Buf[] = new Array(n);
+  for (let i = 0; i < n; i++) {
+    const a = e.outAvals[i];
+    outs[i] = e.overwrites
+      ? be.allocUninit(a.dtype, sizeOf(a.shape))
+      : be.alloc(a.dtype, sizeOf(a.shape));
+  }
+  e.kernel(be, ins, outs);
+  const res: AnyTensor[] = new Array(n);
+  for (let i = 0; i < n; i++) {
+    const a = e.outAvals[i];
+    res[i] = new Tensor(a.shape, a.dtype, new Storage(be, outs[i]), null);
+  }
+  return res;
 }
 
 /** Applies a primitive with exactly one output. */
@@ -168,8 +271,28 @@ function runKernel<P extends Prim>(
     be.write(moved, s.backend.read(s.buf));
     return moved;
   });
-  const outs = outAvals.map((a) => be.alloc(a.dtype, sizeOf(a.shape)));
-  rules()[prim].impl(be, ins, outs, avals, params);
+  const rule = rules()[prim];
+  const overwrites = rule.overwrites === true;
+  const outs = outAvals.map((a) =>
+    overwrites ? be.allocUninit(a.dtype, sizeOf(a.shape)) : be.alloc(a.dtype, sizeOf(a.shape)),
+  );
+  const own = copyParams(params);
+  const kernel = prepareKernel(rule, avals, own);
+  kernel(be, ins, outs);
+  if (ins.every((buf, i) => buf === inputs[i]._storage?.buf)) {
+    let list = eagerCache.get(prim);
+    if (list === undefined) eagerCache.set(prim, (list = []));
+    list.unshift({
+      shapes: inputs.map((t) => t.shape),
+      dtypes: inputs.map((t) => t.dtype),
+      params: own,
+      outAvals,
+      be,
+      kernel,
+      overwrites,
+    });
+    if (list.length > EAGER_CACHE) list.pop();
+  }
   return outs.map(
     (buf, i) => new Tensor(outAvals[i].shape, outAvals[i].dtype, new Storage(be, buf), null),
   );

@@ -8,7 +8,13 @@
  */
 import type { Backend, Buf } from "../backend/backend.js";
 import type { Aval, Program, Var } from "../ir/program.js";
-import type { ScanParams } from "../ir/primitive.js";
+import {
+  type Kernel,
+  type Prim,
+  type PrimRule,
+  prepareKernel,
+  type ScanParams,
+} from "../ir/primitive.js";
 import { rules } from "../prims/table.js";
 import { type AnyTensor as T, Storage, Tensor } from "../tensor/tensor.js";
 
@@ -42,21 +48,24 @@ const keyOf = (a: Aval) => `${a.dtype}:${sizeOf(a)}`;
 
 interface KernelStep {
   kind: "kernel";
-  run: (be: Backend, ins: Buf[], outs: Buf[], avals: Aval[], params: any) => void;
+  /** The call with its geometry prepared at plan time. */
+  run: Kernel;
   inSlots: number[];
   outSlots: number[];
   ins: Buf[];
   outs: Buf[];
-  avals: Aval[];
-  params: unknown;
 }
 
 interface CopyStep {
   kind: "copy";
   from: number;
   to: number;
-  size: number;
+  /** `[size]`, kept as one array so the backend's collapse cache hits. */
+  shape: number[];
 }
+
+const ONE = [1];
+const NONE: ReadonlySet<number> = new Set();
 
 interface ScanStep {
   kind: "scan";
@@ -68,6 +77,11 @@ interface ScanStep {
   carryB: Buf[];
   rows: number[]; // elements per step of each xs, then of each ys
   avals: Aval[]; // avals of the operands
+  /** Row views of each xs and ys buffer per step, made once per distinct buffer. */
+  views: { buf: Buf | null; rows: Buf[] }[];
+  /** The body's input and output buffer lists, one per carry parity, reused every step. */
+  bodyIns: Buf[][];
+  bodyOuts: Buf[][];
 }
 
 type Step = KernelStep | CopyStep | ScanStep;
@@ -76,7 +90,7 @@ type Step = KernelStep | CopyStep | ScanStep;
 type SlotSource =
   | { kind: "fixed"; buf: Buf }
   | { kind: "input"; index: number }
-  | { kind: "fresh"; aval: Aval; donor: number | null }
+  | { kind: "fresh"; aval: Aval; donor: number | null; overwritten: boolean }
   | { kind: "given"; index: number };
 
 /** A compiled program: kernel calls over planned buffers. */
@@ -92,35 +106,48 @@ export class Plan {
   ) {}
 
   /** Runs on tensors and returns new tensors; inputs listed in `donate` are consumed. */
-  run(args: readonly T[], donate: ReadonlySet<number> = new Set()): T[] {
+  run(args: readonly T[], donate: ReadonlySet<number> = NONE): T[] {
     const be = this.backend;
-    this.sources.forEach((s, slot) => {
+    const sources = this.sources;
+    for (let slot = 0; slot < sources.length; slot++) {
+      const s = sources[slot];
       if (s.kind === "input") this.bufs[slot] = bufOn(be, args[s.index]);
       else if (s.kind === "fresh")
         this.bufs[slot] =
-          s.donor !== null && donate.has(s.donor)
+          // a donated buffer is overwritten only when the donated handle is its sole owner
+          s.donor !== null && donate.has(s.donor) && soleOwner(args[s.donor], be)
             ? bufOn(be, args[s.donor])
-            : be.alloc(s.aval.dtype, sizeOf(s.aval));
-    });
+            : s.overwritten
+              ? be.allocUninit(s.aval.dtype, sizeOf(s.aval))
+              : be.alloc(s.aval.dtype, sizeOf(s.aval));
+    }
     this.exec();
     // results that are arguments or captured constants share their storage (never a second owner)
-    const storages = new Map<Buf, Storage>();
-    for (const c of this.program.consts) if (c._storage) storages.set(c._storage.buf, c._storage);
-    args.forEach((a) => a._storage && storages.set(a._storage.buf, a._storage));
-    return this.outSlots.map((slot, i) => {
-      const buf = this.bufs[slot];
-      let st = storages.get(buf);
-      if (!st) storages.set(buf, (st = new Storage(be, buf)));
-      return new Tensor(this.outAvals[i].shape, this.outAvals[i].dtype, st, null);
-    });
+    const consts = this.program.consts;
+    const outs: T[] = new Array(this.outSlots.length);
+    for (let i = 0; i < outs.length; i++) {
+      const buf = this.bufs[this.outSlots[i]];
+      let st: Storage | null = null;
+      for (let j = 0; j < consts.length && st === null; j++)
+        if (consts[j]._storage?.buf === buf) st = consts[j]._storage;
+      for (let j = 0; j < args.length && st === null; j++)
+        if (args[j]._storage?.buf === buf) st = args[j]._storage;
+      for (let j = 0; j < i && st === null; j++)
+        if (outs[j]._storage?.buf === buf) st = outs[j]._storage;
+      if (st === null) st = new Storage(be, buf);
+      outs[i] = new Tensor(this.outAvals[i].shape, this.outAvals[i].dtype, st, null);
+    }
+    return outs;
   }
 
   /** Runs with caller-given input and output buffers (a scan body). */
   runBufs(ins: readonly Buf[], outs: readonly Buf[]): void {
-    this.sources.forEach((s, slot) => {
+    const sources = this.sources;
+    for (let slot = 0; slot < sources.length; slot++) {
+      const s = sources[slot];
       if (s.kind === "input") this.bufs[slot] = ins[s.index];
       else if (s.kind === "given") this.bufs[slot] = outs[s.index];
-    });
+    }
     this.exec();
   }
 
@@ -131,12 +158,17 @@ export class Plan {
       if (st.kind === "kernel") {
         for (let j = 0; j < st.inSlots.length; j++) st.ins[j] = bufs[st.inSlots[j]];
         for (let j = 0; j < st.outSlots.length; j++) st.outs[j] = bufs[st.outSlots[j]];
-        st.run(be, st.ins, st.outs, st.avals, st.params);
+        st.run(be, st.ins, st.outs);
       } else if (st.kind === "copy") {
-        be.copy(bufs[st.from], 0, [1], bufs[st.to], 0, [1], [st.size]);
+        be.copy(bufs[st.from], 0, ONE, bufs[st.to], 0, ONE, st.shape);
       } else runScan(be, st, bufs);
     }
   }
+}
+
+/** Whether `t` is the only live handle on its storage, on backend `be` (so it may be overwritten). */
+function soleOwner(t: T, be: Backend): boolean {
+  return t._storage !== null && t._storage.refs === 1 && t._storage.backend === be;
 }
 
 function bufOn(be: Backend, t: T): Buf {
@@ -147,26 +179,49 @@ function bufOn(be: Backend, t: T): Buf {
   return b;
 }
 
+/** Row views of `buf` (one per step of `rows` elements), cached while the buffer stays the same. */
+function rowViews(
+  be: Backend,
+  cache: { buf: Buf | null; rows: Buf[] },
+  buf: Buf,
+  n: number,
+  rows: number,
+): Buf[] {
+  if (cache.buf !== buf) {
+    cache.buf = buf;
+    cache.rows = Array.from({ length: n }, (_, t) => be.sub(buf, t * rows, rows));
+  }
+  return cache.rows;
+}
+
 function runScan(be: Backend, st: ScanStep, bufs: Buf[]): void {
   const { numConsts: nc, numCarry: nh, length, reverse } = st.params;
-  const ins = st.inSlots.map((s) => bufs[s]);
-  const outs = st.outSlots.map((s) => bufs[s]);
-  const consts = ins.slice(0, nc);
-  const xs = ins.slice(nc + nh);
-  const ys = outs.slice(nh);
-  const copy = (a: Buf, b: Buf) => be.copy(a, 0, [1], b, 0, [1], [a.size]);
-  ins.slice(nc, nc + nh).forEach((b, i) => copy(b, st.carryA[i]));
-  let a = st.carryA;
-  let b = st.carryB;
-  const nx = xs.length;
+  const nIn = st.inSlots.length;
+  const nx = nIn - nc - nh;
+  const ny = st.outSlots.length - nh;
+  const copy = (a: Buf, b: Buf) => be.copy(a, 0, ONE, b, 0, ONE, [a.size]);
+  for (let i = 0; i < nh; i++) copy(bufs[st.inSlots[nc + i]], st.carryA[i]);
+  const xv: Buf[][] = [];
+  for (let i = 0; i < nx; i++)
+    xv.push(rowViews(be, st.views[i], bufs[st.inSlots[nc + nh + i]], length, st.rows[i]));
+  const yv: Buf[][] = [];
+  for (let i = 0; i < ny; i++)
+    yv.push(rowViews(be, st.views[nx + i], bufs[st.outSlots[nh + i]], length, st.rows[nx + i]));
+  // two parities: carry A in and B out, then the other way round
+  for (let q = 0; q < 2; q++) {
+    const bi = st.bodyIns[q];
+    for (let i = 0; i < nc; i++) bi[i] = bufs[st.inSlots[i]];
+  }
   for (let k = 0; k < length; k++) {
     const t = reverse ? length - 1 - k : k;
-    const xt = xs.map((x, i) => be.sub(x, t * st.rows[i], st.rows[i]));
-    const yt = ys.map((y, i) => be.sub(y, t * st.rows[nx + i], st.rows[nx + i]));
-    st.body.runBufs([...consts, ...a, ...xt], [...b, ...yt]);
-    [a, b] = [b, a];
+    const bi = st.bodyIns[k & 1];
+    const bo = st.bodyOuts[k & 1];
+    for (let i = 0; i < nx; i++) bi[nc + nh + i] = xv[i][t];
+    for (let i = 0; i < ny; i++) bo[nh + i] = yv[i][t];
+    st.body.runBufs(bi, bo);
   }
-  a.forEach((c, i) => copy(c, outs[i]));
+  const last = length & 1 ? st.carryB : st.carryA;
+  for (let i = 0; i < nh; i++) copy(last[i], bufs[st.outSlots[i]]);
 }
 
 /**
@@ -227,7 +282,7 @@ export function planProgram(
           kind: "copy",
           from: -1 - vars.indexOf(rv),
           to: slot,
-          size: sizeOf(v.aval),
+          shape: [sizeOf(v.aval)],
         });
       outSlots.push(slot);
       return;
@@ -249,7 +304,13 @@ export function planProgram(
           ((last.get(iv) ?? -1) < at || elementwise),
       );
       if (donor >= 0) usedDonors.add(donor);
-      slot = newSlot({ kind: "fresh", aval: rv.aval, donor: donor >= 0 ? donor : null });
+      const rule = rules()[p.eqns[at].prim] as PrimRule<Prim>;
+      slot = newSlot({
+        kind: "fresh",
+        aval: rv.aval,
+        donor: donor >= 0 ? donor : null,
+        overwritten: rule.overwrites === true,
+      });
       resultRoots.set(rv, slot);
       slotOf.set(rv, slot);
     }
@@ -296,20 +357,17 @@ export function planProgram(
           outSlots: outSlotsE,
           avals,
           rows,
-          carryA: carryAvals.map((a) => be.alloc(a.dtype, sizeOf(a))),
-          carryB: carryAvals.map((a) => be.alloc(a.dtype, sizeOf(a))),
+          ...scanBuffers(be, carryAvals, sp.numConsts, e.inputs.length, e.outputs.length),
+          views: rows.map(() => ({ buf: null, rows: [] })),
         });
       } else {
-        const rule = rules()[e.prim] as { impl: KernelStep["run"] };
         steps.push({
           kind: "kernel",
-          run: rule.impl,
+          run: prepareKernel(rules()[e.prim] as PrimRule<Prim>, avals, e.params as never),
           inSlots,
           outSlots: outSlotsE,
           ins: [],
           outs: [],
-          avals,
-          params: e.params,
         });
       }
     }
@@ -347,4 +405,28 @@ export function planProgram(
     p.outputs.map((v) => v.aval),
     bufs,
   );
+}
+
+/** The carry buffers of a scan and its body's argument lists for both carry parities. */
+function scanBuffers(
+  be: Backend,
+  carryAvals: Aval[],
+  nc: number,
+  nIn: number,
+  nOut: number,
+): Pick<ScanStep, "carryA" | "carryB" | "bodyIns" | "bodyOuts"> {
+  const carryA = carryAvals.map((a) => be.alloc(a.dtype, sizeOf(a)));
+  const carryB = carryAvals.map((a) => be.alloc(a.dtype, sizeOf(a)));
+  const nh = carryAvals.length;
+  const mk = (n: number, from: Buf[], at: number): Buf[] => {
+    const l = new Array<Buf>(n);
+    for (let i = 0; i < nh; i++) l[at + i] = from[i];
+    return l;
+  };
+  return {
+    carryA,
+    carryB,
+    bodyIns: [mk(nIn, carryA, nc), mk(nIn, carryB, nc)],
+    bodyOuts: [mk(nOut, carryB, 0), mk(nOut, carryA, 0)],
+  };
 }

@@ -136,6 +136,10 @@ export const convRules: {
     },
     impl: (be, [x, w], [y], [ax, aw], { strides, pads }) =>
       be.conv2d(x, w, y, convGeometry("conv2d", ax.shape, aw.shape, strides, pads)),
+    prepare: ([ax, aw], { strides, pads }) => {
+      const g = convGeometry("conv2d", ax.shape, aw.shape, strides, pads);
+      return (be, [x, w], [y]) => be.conv2d(x, w, y, g);
+    },
     jvp: ([x, w], [tx, tw], { strides, pads }) => {
       const a = tx ? conv2dPrim(tx, w, strides, pads) : null;
       const b = tw ? conv2dPrim(x, tw, strides, pads) : null;
@@ -164,6 +168,10 @@ export const convRules: {
         dx,
         convGeometry("conv2d_bp_input", inShape, aw.shape, strides, pads),
       ),
+    prepare: ([, aw], { strides, pads, inShape }) => {
+      const g = convGeometry("conv2d_bp_input", inShape, aw.shape, strides, pads);
+      return (be, [dy, w], [dx]) => be.conv2dBackpropInput(dy, w, dx, g);
+    },
     jvp: ([dy, w], [tdy, tw], { strides, pads, inShape }) => {
       const a = tdy ? bpInput(tdy, w, strides, pads, inShape) : null;
       const b = tw ? bpInput(dy, tw, strides, pads, inShape) : null;
@@ -192,6 +200,10 @@ export const convRules: {
         dw,
         convGeometry("conv2d_bp_filter", ax.shape, filterShape, strides, pads),
       ),
+    prepare: ([ax], { strides, pads, filterShape }) => {
+      const g = convGeometry("conv2d_bp_filter", ax.shape, filterShape, strides, pads);
+      return (be, [x, dy], [dw]) => be.conv2dBackpropFilter(x, dy, dw, g);
+    },
     jvp: ([x, dy], [tx, tdy], { strides, pads, filterShape }) => {
       const a = tx ? bpFilter(tx, dy, strides, pads, filterShape) : null;
       const b = tdy ? bpFilter(x, tdy, strides, pads, filterShape) : null;

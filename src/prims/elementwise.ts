@@ -126,6 +126,11 @@ function unaryRule(op: UnaryOp, dtypes: DType[], d: (x: T, y: T) => Partial): Pr
       return [x];
     },
     impl: (be, [x], [y]) => be.unary(op, x, y),
+    prepare:
+      () =>
+      (be, [x], [y]) =>
+        be.unary(op, x, y),
+    overwrites: true,
     jvp: ([x], [t], _p, [y]) => {
       const g = t && d(x, y);
       return [t && g !== null ? scale(t, g) : null];
@@ -148,20 +153,20 @@ function binaryAval(
   return [{ shape: broadcastShapes(op, a.shape, b.shape), dtype: out ?? dtype }];
 }
 
-function binaryImpl(op: BinaryOp): PrimRule<any>["impl"] {
-  return (be, [a, b], [y], [aa, ab]) => {
+function binaryPrepare(op: BinaryOp): NonNullable<PrimRule<any>["prepare"]> {
+  return ([aa, ab]) => {
     const shape = broadcastShapes(op, aa.shape, ab.shape);
-    be.binary(
-      op,
-      a,
-      b,
-      y,
-      shape,
-      broadcastStrides(aa.shape, shape),
-      broadcastStrides(ab.shape, shape),
-    );
+    const sa = broadcastStrides(aa.shape, shape);
+    const sb = broadcastStrides(ab.shape, shape);
+    return (be, [a, b], [y]) => be.binary(op, a, b, y, shape, sa, sb);
   };
 }
+
+/** `impl` from `prepare`. */
+const implOf =
+  (prepare: NonNullable<PrimRule<any>["prepare"]>): PrimRule<any>["impl"] =>
+  (be, ins, outs, avals, params) =>
+    prepare(avals, params)(be, ins, outs);
 
 /** A differentiable binary rule from the partial derivatives ∂y/∂a and ∂y/∂b. */
 function arithRule(
@@ -174,7 +179,9 @@ function arithRule(
       requireDtype(op, a.dtype, NUMERIC);
       return binaryAval(op, a, b);
     },
-    impl: binaryImpl(op),
+    impl: implOf(binaryPrepare(op)),
+    prepare: binaryPrepare(op),
+    overwrites: true,
     jvp: ([a, b], [ta, tb], _p, [y]) => {
       if (!isFloat(y.dtype)) return [null];
       const ga = ta && da(a, b, y);
@@ -206,7 +213,9 @@ function broadcastTo(x: T, shape: readonly number[]): T {
 function compareRule(op: "lt" | "le" | "gt" | "ge" | "eq" | "ne"): PrimRule<any> {
   return {
     abstractEval: ([a, b]) => binaryAval(op, a, b, "bool"),
-    impl: binaryImpl(op),
+    impl: implOf(binaryPrepare(op)),
+    prepare: binaryPrepare(op),
+    overwrites: true,
     jvp: () => [null],
     vjp: () => [null, null],
     batch: batchElementwise(op),
@@ -253,6 +262,12 @@ type ElementwisePrim =
   | "stop_gradient";
 
 const TWO_OVER_SQRT_PI = 2 / Math.sqrt(Math.PI);
+
+const wherePrepare: NonNullable<PrimRule<any>["prepare"]> = ([ac, aa, ab]) => {
+  const shape = broadcastShapes("where", broadcastShapes("where", ac.shape, aa.shape), ab.shape);
+  const [sc, sa, sb] = [ac, aa, ab].map((x) => broadcastStrides(x.shape, shape));
+  return (be, [c, a, b], [y]) => be.where(c, a, b, y, shape, sc, sa, sb);
+};
 
 /** The elementwise rules. */
 export const elementwiseRules: { [P in ElementwisePrim]: PrimRule<P> } = {
@@ -319,15 +334,9 @@ export const elementwiseRules: { [P in ElementwisePrim]: PrimRule<P> } = {
       const shape = broadcastShapes("where", broadcastShapes("where", c.shape, a.shape), b.shape);
       return [{ shape, dtype }];
     },
-    impl: (be, [c, a, b], [y], [ac, aa, ab]) => {
-      const shape = broadcastShapes(
-        "where",
-        broadcastShapes("where", ac.shape, aa.shape),
-        ab.shape,
-      );
-      const st = (s: readonly number[]) => broadcastStrides(s, shape);
-      be.where(c, a, b, y, shape, st(ac.shape), st(aa.shape), st(ab.shape));
-    },
+    impl: implOf(wherePrepare),
+    prepare: wherePrepare,
+    overwrites: true,
     jvp: ([c], [, ta, tb], _p, [y]) => {
       if (!ta && !tb) return [null];
       return [where(c, ta ?? scalar(0, y.dtype), tb ?? scalar(0, y.dtype))];
@@ -342,6 +351,11 @@ export const elementwiseRules: { [P in ElementwisePrim]: PrimRule<P> } = {
   cast: {
     abstractEval: ([x], { dtype }) => [{ shape: x.shape, dtype }],
     impl: (be, [x], [y]) => be.cast(x, y),
+    prepare:
+      () =>
+      (be, [x], [y]) =>
+        be.cast(x, y),
+    overwrites: true,
     jvp: ([x], [t], { dtype }) => [t && isFloat(x.dtype) && isFloat(dtype) ? cast(t, dtype) : null],
     vjp: ([ct], [x], _o, { dtype }) => [
       ct && isFloat(x.dtype) && isFloat(dtype) ? cast(ct, x.dtype) : null,
@@ -352,6 +366,12 @@ export const elementwiseRules: { [P in ElementwisePrim]: PrimRule<P> } = {
     abstractEval: ([x]) => [x],
     impl: (be, [x], [y], [ax]) =>
       be.copy(x, 0, [1], y, 0, [1], [ax.shape.reduce((p, d) => p * d, 1)]),
+    prepare: ([ax]) => {
+      const shape = [ax.shape.reduce((p, d) => p * d, 1)];
+      const one = [1];
+      return (be, [x], [y]) => be.copy(x, 0, one, y, 0, one, shape);
+    },
+    overwrites: true,
     jvp: () => [null],
     vjp: () => [null],
     batch: batchElementwise("stop_gradient"),

@@ -61,13 +61,17 @@ export const linalgRules: { matmul: PrimRule<"matmul"> } = {
       const d = matmulDims(a, b, transA, transB);
       return [{ shape: [...d.batch, d.m, d.n], dtype }];
     },
-    impl: (be, [a, b], [y], [aa, ab], { transA, transB }) => {
+    impl: (be, ins, outs, avals, p) => linalgRules.matmul.prepare!(avals, p)(be, ins, outs),
+    prepare: ([aa, ab], { transA, transB }) => {
       const d = matmulDims(aa, ab, transA, transB);
       const batch = prod(d.batch);
       const aStride = aa.shape.length > 2 ? d.m * d.k : 0;
       const bStride = ab.shape.length > 2 ? d.k * d.n : 0;
-      be.matmul(a, b, y, batch, d.m, d.k, d.n, transA, transB, aStride, bStride);
+      const { m, k, n } = d;
+      return (be, [a, b], [y]) =>
+        be.matmul(a, b, y, batch, m, k, n, transA, transB, aStride, bStride);
     },
+    overwrites: true,
     jvp: ([a, b], [ta, tb], { transA, transB }) => {
       const pa = ta ? matmulPrim(ta, b, transA, transB) : null;
       const pb = tb ? matmulPrim(a, tb, transA, transB) : null;

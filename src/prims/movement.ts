@@ -3,7 +3,8 @@
  * steps), pad (with interior padding, the transpose of a strided slice) and concat.
  * @module
  */
-import type { Maybe, PrimRule } from "../ir/primitive.js";
+import type { Kernel, Maybe, ParamsOf, PrimRule } from "../ir/primitive.js";
+import type { Aval } from "../ir/program.js";
 import { bind1 } from "../ir/trace.js";
 import { fmt, ShapeError } from "../shape/errors.js";
 import { type AnyTensor as T, Tensor } from "../tensor/tensor.js";
@@ -151,6 +152,54 @@ function padShape(
 
 const batchFront = (x: T, d: Maybe<number>) => moveAxisTo(x, d!, 0);
 
+function transposePrepare([ax]: Aval[], { perm }: ParamsOf<"transpose">): Kernel {
+  const st = stridesOf(ax.shape);
+  const shape = perm.map((p) => ax.shape[p]);
+  const xs = perm.map((p) => st[p]);
+  const ys = stridesOf(shape);
+  return (be, [x], [y]) => be.copy(x, 0, xs, y, 0, ys, shape);
+}
+
+function slicePrepare([ax]: Aval[], p: ParamsOf<"slice">): Kernel {
+  const st = stridesOf(ax.shape);
+  const shape = sliceShape(ax.shape, p);
+  const off = p.starts.reduce((acc, s, i) => acc + s * st[i], 0);
+  const xs = st.map((s, i) => s * p.steps[i]);
+  const ys = stridesOf(shape);
+  return (be, [x], [y]) => be.copy(x, off, xs, y, 0, ys, shape);
+}
+
+function padPrepare([ax]: Aval[], p: ParamsOf<"pad">): Kernel {
+  const shape = padShape(ax.shape, p);
+  const st = stridesOf(shape);
+  const off = p.lo.reduce((acc, l, i) => acc + l * st[i], 0);
+  const xs = stridesOf(ax.shape);
+  const ys = st.map((s, i) => s * (p.interior[i] + 1));
+  const inner = ax.shape;
+  return (be, [x], [y]) => {
+    be.fill(y, p.value);
+    be.copy(x, 0, xs, y, off, ys, inner);
+  };
+}
+
+function concatPrepare(avals: Aval[], { axis }: ParamsOf<"concat">): Kernel {
+  const shape = [...avals[0].shape];
+  shape[axis] = avals.reduce((acc, a) => acc + a.shape[axis], 0);
+  const st = stridesOf(shape);
+  const parts: { off: number; xs: number[]; shape: readonly number[] }[] = [];
+  let off = 0;
+  for (const a of avals) {
+    parts.push({ off: off * st[axis], xs: stridesOf(a.shape), shape: a.shape });
+    off += a.shape[axis];
+  }
+  return (be, xs, [y]) => {
+    for (let i = 0; i < parts.length; i++) {
+      const q = parts[i];
+      be.copy(xs[i], 0, q.xs, y, q.off, st, q.shape);
+    }
+  };
+}
+
 /** The movement rules. */
 export const movementRules: {
   reshape: PrimRule<"reshape">;
@@ -165,6 +214,12 @@ export const movementRules: {
       { shape: resolveShape("reshape", x.shape, shape), dtype: x.dtype },
     ],
     impl: (be, [x], [y], [ax]) => be.copy(x, 0, [1], y, 0, [1], [prod(ax.shape)]),
+    prepare: ([ax]) => {
+      const n = [prod(ax.shape)];
+      const one = [1];
+      return (be, [x], [y]) => be.copy(x, 0, one, y, 0, one, n);
+    },
+    overwrites: true,
     // eager: a view on the same storage, no copy
     eager: ([x], { shape }) => [new Tensor(shape, x.dtype, x._concrete("reshape"), null)],
     jvp: (_x, [t], { shape }) => [t ? reshape(t, shape) : null],
@@ -185,19 +240,9 @@ export const movementRules: {
       }
       return [{ shape: perm.map((p) => x.shape[p]), dtype: x.dtype }];
     },
-    impl: (be, [x], [y], [ax], { perm }) => {
-      const st = stridesOf(ax.shape);
-      const shape = perm.map((p) => ax.shape[p]);
-      be.copy(
-        x,
-        0,
-        perm.map((p) => st[p]),
-        y,
-        0,
-        stridesOf(shape),
-        shape,
-      );
-    },
+    impl: (be, ins, outs, avals, p) => transposePrepare(avals, p)(be, ins, outs),
+    prepare: (avals, p) => transposePrepare(avals, p),
+    overwrites: true,
     jvp: (_x, [t], { perm }) => [t ? transpose(t, perm) : null],
     vjp: ([ct], _x, _y, { perm }) => {
       const inv = new Array<number>(perm.length);
@@ -219,6 +264,12 @@ export const movementRules: {
     },
     impl: (be, [x], [y], [ax], { shape }) =>
       be.copy(x, 0, broadcastStrides(ax.shape, shape), y, 0, stridesOf(shape), shape),
+    prepare: ([ax], { shape }) => {
+      const xs = broadcastStrides(ax.shape, shape);
+      const ys = stridesOf(shape);
+      return (be, [x], [y]) => be.copy(x, 0, xs, y, 0, ys, shape);
+    },
+    overwrites: true,
     jvp: (_x, [t], { shape }) => [t ? broadcastTo(t, shape) : null],
     vjp: ([ct], [x]) => [ct ? unbroadcast(ct, x.shape) : null],
     batch: ([x], [d], { shape }) => {
@@ -234,20 +285,9 @@ export const movementRules: {
   },
   slice: {
     abstractEval: ([x], p) => [{ shape: sliceShape(x.shape, p), dtype: x.dtype }],
-    impl: (be, [x], [y], [ax], p) => {
-      const st = stridesOf(ax.shape);
-      const shape = sliceShape(ax.shape, p);
-      const off = p.starts.reduce((acc, s, i) => acc + s * st[i], 0);
-      be.copy(
-        x,
-        off,
-        st.map((s, i) => s * p.steps[i]),
-        y,
-        0,
-        stridesOf(shape),
-        shape,
-      );
-    },
+    impl: (be, ins, outs, avals, p) => slicePrepare(avals, p)(be, ins, outs),
+    prepare: (avals, p) => slicePrepare(avals, p),
+    overwrites: true,
     jvp: (_x, [t], p) => [t ? bind1("slice", [t], p) : null],
     vjp: ([ct], [x], _y, p) => {
       if (!ct) return [null];
@@ -283,21 +323,9 @@ export const movementRules: {
   },
   pad: {
     abstractEval: ([x], p) => [{ shape: padShape(x.shape, p), dtype: x.dtype }],
-    impl: (be, [x], [y], [ax], p) => {
-      const shape = padShape(ax.shape, p);
-      const st = stridesOf(shape);
-      be.fill(y, p.value);
-      const off = p.lo.reduce((acc, l, i) => acc + l * st[i], 0);
-      be.copy(
-        x,
-        0,
-        stridesOf(ax.shape),
-        y,
-        off,
-        st.map((s, i) => s * (p.interior[i] + 1)),
-        ax.shape,
-      );
-    },
+    impl: (be, ins, outs, avals, p) => padPrepare(avals, p)(be, ins, outs),
+    prepare: (avals, p) => padPrepare(avals, p),
+    overwrites: true,
     jvp: (_x, [t], p) => [t ? bind1("pad", [t], { ...p, value: 0 }) : null],
     vjp: ([ct], [x], _y, p) => [
       ct
@@ -337,16 +365,9 @@ export const movementRules: {
       shape[axis] = xs.reduce((acc, x) => acc + x.shape[axis], 0);
       return [{ shape, dtype }];
     },
-    impl: (be, xs, [y], avals, { axis }) => {
-      const shape = [...avals[0].shape];
-      shape[axis] = avals.reduce((acc, a) => acc + a.shape[axis], 0);
-      const st = stridesOf(shape);
-      let off = 0;
-      xs.forEach((x, i) => {
-        be.copy(x, 0, stridesOf(avals[i].shape), y, off * st[axis], st, avals[i].shape);
-        off += avals[i].shape[axis];
-      });
-    },
+    impl: (be, ins, outs, avals, p) => concatPrepare(avals, p)(be, ins, outs),
+    prepare: (avals, p) => concatPrepare(avals, p),
+    overwrites: true,
     jvp: (xs, ts, { axis }) => {
       if (ts.every((t) => !t)) return [null];
       return [

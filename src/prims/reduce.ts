@@ -3,7 +3,7 @@
  * @module
  */
 import type { Backend, Buf, ReduceOp } from "../backend/backend.js";
-import type { Maybe, PrimRule } from "../ir/primitive.js";
+import type { Kernel, Maybe, PrimRule } from "../ir/primitive.js";
 import type { Aval } from "../ir/program.js";
 import { bind1 } from "../ir/trace.js";
 import { DTypeError, fmt, ShapeError } from "../shape/errors.js";
@@ -47,6 +47,23 @@ function reducedAval(op: string, x: Aval, axes: readonly number[], nonEmpty: boo
   return { shape: x.shape.filter((_, i) => !axes.includes(i)), dtype: x.dtype };
 }
 
+/** {@link runReduce} with its geometry computed once. */
+function prepareReduce(op: ReduceOp, shape: readonly number[], axes: readonly number[]): Kernel {
+  const contiguous = axes.every((a, i) => i === 0 || a === axes[i - 1] + 1);
+  if (axes.length === 0) {
+    const n = [prod(shape)];
+    const one = [1];
+    return (be, [x], [y]) => be.copy(x, 0, one, y, 0, one, n);
+  }
+  if (contiguous) {
+    const outer = prod(shape.slice(0, axes[0]));
+    const mid = prod(axes.map((a) => shape[a]));
+    const inner = prod(shape.slice(axes[axes.length - 1] + 1));
+    return (be, [x], [y]) => be.reduce(op, x, y, outer, mid, inner);
+  }
+  return (be, [x], [y]) => runReduce(be, op, x, y, shape, axes);
+}
+
 /**
  * Runs a reduction kernel over possibly non-adjacent axes: adjacent axes map to one
  * `[outer, mid, inner]` call; otherwise the reduced axes are first copied to the end.
@@ -75,7 +92,7 @@ function runReduce(
   const perm = [...keep, ...axes];
   const st = stridesOf(shape);
   const permShape = perm.map((p) => shape[p]);
-  const tmp = be.alloc(x.dtype, prod(shape));
+  const tmp = be.allocUninit(x.dtype, prod(shape));
   be.copy(
     x,
     0,
@@ -113,6 +130,7 @@ function extremumRule(prim: "reduce_max" | "reduce_min", op: "max" | "min"): Pri
       return [reducedAval(op, x, axes, true)];
     },
     impl: (be, [x], [y], [ax], { axes }) => runReduce(be, op, x, y, ax.shape, axes),
+    prepare: ([ax], { axes }) => prepareReduce(op, ax.shape, axes),
     jvp: ([x], [t], { axes }, [y]) => [t ? reduceSum(mul(t, share(x, y, axes)), [...axes]) : null],
     vjp: ([ct], [x], [y], { axes }) => [
       ct
@@ -159,6 +177,7 @@ export const reduceRules: {
       return [reducedAval("sum", x, axes, false)];
     },
     impl: (be, [x], [y], [ax], { axes }) => runReduce(be, "sum", x, y, ax.shape, axes),
+    prepare: ([ax], { axes }) => prepareReduce("sum", ax.shape, axes),
     jvp: (_x, [t], { axes }) => [t ? reduceSum(t, [...axes]) : null],
     vjp: ([ct], [x], _y, { axes }) => [
       ct ? broadcastTo(reshape(ct, keptShape(x.shape, axes)), x.shape) : null,

@@ -20,13 +20,25 @@ export class Arena {
   readonly base: Ptr;
   private top: Ptr;
   private inUse = 0;
+  // The maps below never delete: a freed entry is overwritten with 0 (or -1). V8's Map leaves a
+  // hole per deletion and rehashes when holes fill the table, which made a set/delete pair cost
+  // O(live entries) with tens of thousands of live buffers. Keys are block addresses, so the maps
+  // stay bounded by the number of distinct addresses.
   private readonly used = new Map<Ptr, number>();
   private readonly freeAt = new Map<Ptr, number>();
   private readonly freeEnd = new Map<Ptr, Ptr>();
-  private readonly bins = new Map<number, Set<Ptr>>();
+  /**
+   * Free blocks by exact size, as arrays with swap-removal (`slot` is each free block's index in
+   * its bin). Sets were slower: V8's `Set.values().next()` walks over the holes that deletions
+   * leave, which made allocation quadratic under churn.
+   */
+  private readonly bins = new Map<number, Ptr[]>();
+  private readonly slot = new Map<Ptr, number>();
   /** Sizes that have at least one free block, ascending. */
   private readonly sizes: number[] = [];
   private buffer: ArrayBuffer | null = null;
+  /** Bytes of memory, tracked here: reading `memory.buffer` can be slow after growth in V8. */
+  private capacity: number;
   private u8View = new Uint8Array(0);
   private i32View = new Int32Array(0);
   private f32View = new Float32Array(0);
@@ -38,6 +50,7 @@ export class Arena {
   ) {
     this.base = Math.ceil(heapBase / ALIGN) * ALIGN;
     this.top = this.base;
+    this.capacity = memory.buffer.byteLength;
   }
 
   /** A block of at least `bytes` bytes (contents undefined). Zero bytes still get a distinct block. */
@@ -57,17 +70,17 @@ export class Arena {
   /** Returns a block. Freeing an address that is not a live block is a no-op. */
   free(ptr: Ptr): void {
     let size = this.used.get(ptr);
-    if (size === undefined) return;
-    this.used.delete(ptr);
+    if (size === undefined || size === 0) return;
+    this.used.set(ptr, 0);
     this.inUse -= size;
     const prev = this.freeEnd.get(ptr);
-    if (prev !== undefined) {
+    if (prev !== undefined && prev >= 0) {
       size += this.freeAt.get(prev)!;
       this.removeFree(prev);
       ptr = prev;
     }
     const nextSize = this.freeAt.get(ptr + size);
-    if (nextSize !== undefined) {
+    if (nextSize !== undefined && nextSize > 0) {
       this.removeFree(ptr + size);
       size += nextSize;
     }
@@ -97,20 +110,29 @@ export class Arena {
 
   /** A byte view of all of memory, valid until the next growth. */
   get u8(): Uint8Array {
-    this.refresh();
+    if (this.stale) this.refresh();
     return this.u8View;
   }
 
   /** An i32 view of all of memory, valid until the next growth. */
   get i32(): Int32Array {
-    this.refresh();
+    if (this.stale) this.refresh();
     return this.i32View;
   }
 
   /** An f32 view of all of memory, valid until the next growth. */
   get f32(): Float32Array {
-    this.refresh();
+    if (this.stale) this.refresh();
     return this.f32View;
+  }
+
+  /**
+   * The views are rebuilt only after this arena grew memory (the kernels never grow it), so the
+   * getters do not read `memory.buffer` on every call. A detached view (length 0) also counts as
+   * stale, in case something else grew the memory.
+   */
+  private get stale(): boolean {
+    return this.buffer === null || this.u8View.length === 0;
   }
 
   private refresh(): void {
@@ -123,12 +145,15 @@ export class Arena {
     }
   }
 
-  /** Grows memory so that byte `end` is addressable (at least by a quarter, to amortize). */
+  /** Grows memory so that byte `end` is addressable (by at least half, and 1 MiB, to amortize). */
   private ensure(end: number): void {
+    if (end <= this.capacity) return;
     const have = this.memory.buffer.byteLength;
-    if (end <= have) return;
     const need = Math.ceil((end - have) / PAGE);
-    const pages = Math.max(need, Math.min(Math.ceil(have / PAGE / 4), 65536 - have / PAGE));
+    const pages = Math.max(
+      need,
+      Math.min(Math.max(16, Math.ceil(have / PAGE / 2)), 65536 - have / PAGE),
+    );
     try {
       this.memory.grow(pages);
     } catch {
@@ -138,6 +163,8 @@ export class Arena {
         throw new RangeError(`wasm arena: out of memory growing to ${end} bytes`);
       }
     }
+    this.buffer = null;
+    this.capacity = this.memory.buffer.byteLength;
   }
 
   /** Takes a free block of at least `size` bytes (best fit, splitting the rest), or -1. */
@@ -152,7 +179,8 @@ export class Arena {
     }
     if (lo === s.length) return -1;
     const found = s[lo];
-    const ptr = this.bins.get(found)!.values().next().value as Ptr;
+    const bin = this.bins.get(found)!;
+    const ptr = bin[bin.length - 1];
     this.removeFree(ptr);
     if (found > size) this.addFree(ptr + size, found - size);
     return ptr;
@@ -163,25 +191,31 @@ export class Arena {
     this.freeEnd.set(ptr + size, ptr);
     let bin = this.bins.get(size);
     if (bin === undefined) {
-      bin = new Set();
+      bin = [];
       this.bins.set(size, bin);
+    }
+    if (bin.length === 0) {
       const s = this.sizes;
       let i = s.length;
       while (i > 0 && s[i - 1] > size) i--;
       s.splice(i, 0, size);
     }
-    bin.add(ptr);
+    this.slot.set(ptr, bin.length);
+    bin.push(ptr);
   }
 
   private removeFree(ptr: Ptr): void {
     const size = this.freeAt.get(ptr)!;
-    this.freeAt.delete(ptr);
-    this.freeEnd.delete(ptr + size);
+    this.freeAt.set(ptr, 0);
+    this.freeEnd.set(ptr + size, -1);
     const bin = this.bins.get(size)!;
-    bin.delete(ptr);
-    if (bin.size === 0) {
-      this.bins.delete(size);
-      this.sizes.splice(this.sizes.indexOf(size), 1);
+    const at = this.slot.get(ptr)!;
+    const moved = bin.pop()!;
+    if (moved !== ptr) {
+      bin[at] = moved;
+      this.slot.set(moved, at);
     }
+    this.slot.set(ptr, -1);
+    if (bin.length === 0) this.sizes.splice(this.sizes.indexOf(size), 1);
   }
 }

@@ -34,9 +34,18 @@ import {
 const k: Kernels = kernels;
 const arena = new Arena(k.memory, k.__heap_base.value as number);
 
+/**
+ * What the finalizer holds for a buffer: its address and whether it was freed already. Freeing
+ * marks the cell instead of calling `FinalizationRegistry.unregister`, whose cost grows with the
+ * number of live registrations in V8 (it dominated eager ops).
+ */
+interface Cell {
+  ptr: Ptr;
+  freed: boolean;
+}
+
 /** A buffer in wasm memory: `ptr` is its byte address. */
 class WasmBuf implements Buf {
-  freed = false;
   constructor(
     readonly dtype: DType,
     readonly size: number,
@@ -44,14 +53,67 @@ class WasmBuf implements Buf {
     /** The buffer this one views (made by `sub`; freeing a view does nothing). Keeping a
      * reference here keeps the parent from being finalized while a view is in use. */
     readonly parent: WasmBuf | null = null,
+    /** The finalizer's cell of an owning buffer (null for views). */
+    readonly cell: Cell | null = null,
   ) {}
+  /** Whether this buffer was freed. */
+  get freed(): boolean {
+    return this.cell?.freed === true;
+  }
   /** Whether this buffer views another one. */
   get isView(): boolean {
     return this.parent !== null;
   }
 }
 
-const finalizer = new FinalizationRegistry<Ptr>((ptr) => arena.free(ptr));
+const finalizer = new FinalizationRegistry<Cell>((c) => {
+  if (!c.freed) {
+    c.freed = true;
+    arena.free(c.ptr);
+  }
+});
+
+function newBuf(dtype: DType, size: number, zero: boolean): WasmBuf {
+  if (dtype === "f64") {
+    throw new DTypeError("wasm", "f64 is not stored in wasm memory; use the reference backend");
+  }
+  const bytes = size * BYTES[dtype];
+  const p = arena.alloc(bytes);
+  if (zero) arena.u8.fill(0, p, p + bytes);
+  const cell: Cell = { ptr: p, freed: false };
+  const b = new WasmBuf(dtype, size, p, null, cell);
+  track(b);
+  return b;
+}
+
+/**
+ * Buffers not yet registered with the finalizer. Registration is deferred to a microtask: V8
+ * keeps every registered cell on a list that each garbage collection walks, and the finalizer
+ * cannot run before the event loop turns anyway, so a synchronous loop of eager ops that dispose
+ * their results would otherwise pay for all of them on every minor GC. Buffers freed before the
+ * microtask are never registered.
+ */
+let pending: WasmBuf[] = [];
+let scheduled = false;
+
+function track(b: WasmBuf): void {
+  pending.push(b);
+  if (!scheduled) {
+    scheduled = true;
+    queueMicrotask(registerPending);
+  }
+  // in a long synchronous loop, drop the entries that were freed meanwhile
+  if (pending.length >= 4096 && (pending.length & 4095) === 0) {
+    pending = pending.filter((q) => !q.cell!.freed);
+  }
+}
+
+function registerPending(): void {
+  scheduled = false;
+  const list = pending;
+  pending = [];
+  for (const b of list) if (!b.cell!.freed) finalizer.register(b, b.cell!);
+}
 
 function ptr(b: Buf): Ptr {
   if (!(b instanceof WasmBuf)) throw new TypeError("wasm backend: not a wasm buffer");
@@ -65,14 +127,13 @@ function dtypeError(op: string, d: DType): DTypeError {
 
 /** A typed-array view of `size` elements of `d` at `p` (valid until memory grows). */
 function viewAt(d: DType, p: Ptr, size: number): TypedArray {
-  const buf = k.memory.buffer;
   switch (d) {
     case "f32":
-      return new Float32Array(buf, p, size);
+      return arena.f32.subarray(p >> 2, (p >> 2) + size);
     case "i32":
-      return new Int32Array(buf, p, size);
+      return arena.i32.subarray(p >> 2, (p >> 2) + size);
     case "bool":
-      return new Uint8Array(buf, p, size);
+      return arena.u8.subarray(p, p + size);
     default:
       throw dtypeError("view", d);
   }
@@ -151,14 +212,57 @@ function contiguous(shape: readonly number[]): number[] {
   return s;
 }
 
-/** Collapses and writes an N-d iteration; returns [rank, meta] or null when empty. */
+/** A collapsed iteration, kept per shape array (planned and prepared calls pass the same arrays). */
+interface Collapsed {
+  strides: readonly (readonly number[])[];
+  contiguousLast: boolean;
+  rank: number;
+  /** shape, then each operand's strides, as written to the metadata region; null when empty. */
+  ints: Int32Array | null;
+}
+const collapsedOf = new WeakMap<readonly number[], Collapsed>();
+
+/**
+ * Collapses and writes an N-d iteration; returns the rank (metadata at `metaPtr`) or -1 when
+ * empty. With `contiguousLast`, a last operand with the row-major strides of `shape` follows.
+ * The collapse is cached per `shape` array and strides arrays, so prepared calls skip it.
+ */
 function nd(
   shape: readonly number[],
   strides: readonly (readonly number[])[],
-): [number, Ptr] | null {
-  const c = collapse(shape, strides);
-  if (c === null) return null;
-  return [c.shape.length, meta([c.shape, ...c.strides], c.shape.length)];
+  contiguousLast: boolean,
+): number {
+  let c = collapsedOf.get(shape);
+  if (
+    c === undefined ||
+    c.contiguousLast !== contiguousLast ||
+    c.strides.length !== strides.length ||
+    !c.strides.every((s, i) => s === strides[i])
+  ) {
+    const all = contiguousLast ? [...strides, contiguous(shape)] : strides;
+    const cc = collapse(shape, all);
+    c = {
+      strides: [...strides],
+      contiguousLast,
+      rank: cc === null ? -1 : cc.shape.length,
+      ints: cc === null ? null : Int32Array.from([...cc.shape, ...cc.strides.flat()]),
+    };
+    collapsedOf.set(shape, c);
+  }
+  if (c.ints === null) return -1;
+  writeMeta(c.ints, c.rank);
+  return c.rank;
+}
+
+/** Writes `ints` plus `spare` free ints at the metadata region. */
+function writeMeta(ints: Int32Array, spare: number): void {
+  const n = ints.length + spare;
+  if (n > metaInts) {
+    arena.free(metaPtr);
+    metaInts = Math.max(n, 2 * metaInts);
+    metaPtr = arena.alloc(metaInts * 4);
+  }
+  arena.i32.set(ints, metaPtr >> 2);
 }
 
 const isCompare = (op: BinaryOp): op is CompareOp => op in COMPARE_CODE;
@@ -182,15 +286,11 @@ export const wasmBackend: Backend = {
   name: "wasm",
 
   alloc(dtype, size) {
-    if (dtype === "f64") {
-      throw new DTypeError("wasm", "f64 is not stored in wasm memory; use the reference backend");
-    }
-    const bytes = size * BYTES[dtype];
-    const p = arena.alloc(bytes);
-    arena.u8.fill(0, p, p + bytes);
-    const b = new WasmBuf(dtype, size, p);
-    finalizer.register(b, p, b);
-    return b;
+    return newBuf(dtype, size, true);
+  },
+
+  allocUninit(dtype, size) {
+    return newBuf(dtype, size, false);
   },
 
   sub(b, offset, size) {
@@ -204,9 +304,8 @@ export const wasmBackend: Backend = {
   },
 
   free(b) {
-    if (!(b instanceof WasmBuf) || b.freed || b.isView) return;
-    b.freed = true;
-    finalizer.unregister(b);
+    if (!(b instanceof WasmBuf) || b.cell === null || b.cell.freed) return;
+    b.cell.freed = true;
     arena.free(b.ptr);
   },
 
@@ -243,19 +342,19 @@ export const wasmBackend: Backend = {
     const pa = ptr(a);
     const pb = ptr(b);
     const po = ptr(out);
-    const it = nd(shape, [aStrides, bStrides, contiguous(shape)]);
-    if (it === null) return;
+    const rank = nd(shape, [aStrides, bStrides], true);
+    if (rank < 0) return;
     if (isCompare(op)) {
       const code = COMPARE_CODE[op];
-      if (a.dtype === "f32") k.tg_compare_f32(code, pa, pb, po, it[0], it[1]);
-      else if (a.dtype === "i32") k.tg_compare_i32(code, pa, pb, po, it[0], it[1]);
-      else if (a.dtype === "bool") k.tg_compare_u8(code, pa, pb, po, it[0], it[1]);
+      if (a.dtype === "f32") k.tg_compare_f32(code, pa, pb, po, rank, metaPtr);
+      else if (a.dtype === "i32") k.tg_compare_i32(code, pa, pb, po, rank, metaPtr);
+      else if (a.dtype === "bool") k.tg_compare_u8(code, pa, pb, po, rank, metaPtr);
       else throw dtypeError(op, a.dtype);
       return;
     }
     const code = ARITH_CODE[op as ArithOp];
-    if (a.dtype === "f32") k.tg_binary_f32(code, pa, pb, po, it[0], it[1]);
-    else if (a.dtype === "i32") k.tg_binary_i32(code, pa, pb, po, it[0], it[1]);
+    if (a.dtype === "f32") k.tg_binary_f32(code, pa, pb, po, rank, metaPtr);
+    else if (a.dtype === "i32") k.tg_binary_i32(code, pa, pb, po, rank, metaPtr);
     else throw dtypeError(op, a.dtype);
   },
 
@@ -264,10 +363,10 @@ export const wasmBackend: Backend = {
     const pa = ptr(a);
     const pb = ptr(b);
     const po = ptr(out);
-    const it = nd(shape, [condStrides, aStrides, bStrides, contiguous(shape)]);
-    if (it === null) return;
-    if (a.dtype === "bool") k.tg_where_8(pc, pa, pb, po, it[0], it[1]);
-    else if (a.dtype === "f32" || a.dtype === "i32") k.tg_where_32(pc, pa, pb, po, it[0], it[1]);
+    const rank = nd(shape, [condStrides, aStrides, bStrides], true);
+    if (rank < 0) return;
+    if (a.dtype === "bool") k.tg_where_8(pc, pa, pb, po, rank, metaPtr);
+    else if (a.dtype === "f32" || a.dtype === "i32") k.tg_where_32(pc, pa, pb, po, rank, metaPtr);
     else throw dtypeError("where", a.dtype);
   },
 
@@ -289,10 +388,10 @@ export const wasmBackend: Backend = {
     const w = BYTES[x.dtype];
     const px = ptr(x) + xOffset * w;
     const po = ptr(out) + outOffset * w;
-    const it = nd(shape, [xStrides, outStrides]);
-    if (it === null) return;
-    if (w === 4) k.tg_copy_32(px, po, it[0], it[1]);
-    else if (w === 1) k.tg_copy_8(px, po, it[0], it[1]);
+    const rank = nd(shape, [xStrides, outStrides], false);
+    if (rank < 0) return;
+    if (w === 4) k.tg_copy_32(px, po, rank, metaPtr);
+    else if (w === 1) k.tg_copy_8(px, po, rank, metaPtr);
     else throw dtypeError("copy", x.dtype);
   },
 
