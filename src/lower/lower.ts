@@ -3,7 +3,7 @@
  * @module
  */
 import type { Program } from "../ir/program.js";
-import { cse, dce, foldConstants, inlineCustom } from "./passes.js";
+import { cse, dce, foldConstants, inlineCustom, mergeScans } from "./passes.js";
 
 /** The passes, in order, each with what it does. */
 export const PASSES: readonly { name: string; run: (p: Program) => Program }[] = [
@@ -13,6 +13,9 @@ export const PASSES: readonly { name: string; run: (p: Program) => Program }[] =
   { name: "dce", run: dce },
   // reuse the result of an equation computed twice with the same inputs
   { name: "cse", run: cse },
+  // reverse mode runs the forward loop again to stack its carries: that loop also gives the
+  // primal results, so the first loop goes
+  { name: "merge-scans", run: mergeScans },
   // compute once what depends only on captured constants
   { name: "fold-constants", run: foldConstants },
   // CSE and folding can leave equations unused

@@ -138,3 +138,90 @@ export function foldConstants(p: Program): Program {
     p.outputs,
   );
 }
+
+/**
+ * A canonical string of a closed Program (variables numbered by first appearance), or null when
+ * it captures constants or holds params that are not plain data. Two programs with the same key
+ * compute the same function.
+ */
+export function programKey(p: Program): string | null {
+  if (p.constVars.length > 0) return null;
+  const ids = new Map<Var, number>();
+  const id = (v: Var) => {
+    let n = ids.get(v);
+    if (n === undefined) ids.set(v, (n = ids.size));
+    return n;
+  };
+  const av = (v: Var) => `${v.aval.dtype}[${v.aval.shape.join(",")}]`;
+  const parts = [p.inputs.map((v) => `${id(v)}:${av(v)}`).join(" ")];
+  for (const e of p.eqns) {
+    let params: string | null;
+    if (e.prim === "scan") {
+      const sp = e.params as ParamsOf<"scan">;
+      const body = programKey(sp.body);
+      if (body === null) return null;
+      params = `${sp.length},${sp.numConsts},${sp.numCarry},${sp.reverse}{${body}}`;
+    } else params = paramsKey(e.params);
+    if (params === null) return null;
+    const outs = e.outputs.map((v) => `${id(v)}:${av(v)}`).join(" ");
+    parts.push(`${e.prim}|${params}|${e.inputs.map(id).join(",")}|${outs}`);
+  }
+  parts.push(p.outputs.map(id).join(","));
+  return parts.join(";");
+}
+
+/**
+ * Merges a `scan` into a later one over the same operands whose body computes the same first
+ * outputs (reverse mode re-runs the forward loop to stack the carries; the primal loop is then
+ * redundant). The later scan moves to the place of the earlier one, which it replaces.
+ */
+export function mergeScans(p: Program): Program {
+  const scans = p.eqns.filter((e) => e.prim === "scan");
+  if (scans.length < 2) return p;
+  const replace = new Map<Eqn, Eqn>(); // earlier → later
+  const moved = new Set<Eqn>();
+  const rename = new Map<Var, Var>();
+  for (let i = 0; i < scans.length; i++) {
+    const a = scans[i];
+    if (replace.has(a) || moved.has(a)) continue;
+    const pa = a.params as ParamsOf<"scan">;
+    const keyA = programKey(dce(pa.body));
+    if (keyA === null) continue;
+    for (let j = i + 1; j < scans.length; j++) {
+      const b = scans[j];
+      if (moved.has(b) || replace.has(b)) continue;
+      const pb = b.params as ParamsOf<"scan">;
+      if (
+        b.inputs.length !== a.inputs.length ||
+        b.inputs.some((v, k) => v !== a.inputs[k]) ||
+        pa.length !== pb.length ||
+        pa.reverse !== pb.reverse ||
+        pa.numConsts !== pb.numConsts ||
+        pa.numCarry !== pb.numCarry ||
+        pb.body.outputs.length < pa.body.outputs.length
+      )
+        continue;
+      const head = new Program(
+        pb.body.inputs,
+        pb.body.constVars,
+        pb.body.consts,
+        pb.body.eqns,
+        pb.body.outputs.slice(0, pa.body.outputs.length),
+      );
+      if (programKey(dce(head)) !== keyA) continue;
+      replace.set(a, b);
+      moved.add(b);
+      a.outputs.forEach((v, k) => rename.set(v, b.outputs[k]));
+      break;
+    }
+  }
+  if (replace.size === 0) return p;
+  const r = (v: Var) => rename.get(v) ?? v;
+  const eqns: Eqn[] = [];
+  for (const e of p.eqns) {
+    if (moved.has(e)) continue;
+    const src = replace.get(e) ?? e;
+    eqns.push({ ...src, inputs: src.inputs.map(r) });
+  }
+  return new Program(p.inputs, p.constVars, p.consts, eqns, p.outputs.map(r));
+}

@@ -80,7 +80,16 @@ export const linalgRules: { matmul: PrimRule<"matmul"> } = {
     vjp: ([ct], [a, b], _y, { transA, transB }) => {
       if (!ct) return [null, null];
       const da = transA ? matmulPrim(b, ct, transB, true) : matmulPrim(ct, b, false, !transB);
-      const db = transB ? matmulPrim(ct, a, true, transA) : matmulPrim(a, ct, !transA, false);
+      let db: T;
+      if (b.rank === 2 && a.rank > 2 && !transA) {
+        // one b for every batch: fold the batch into the rows, one product instead of a
+        // batched product and a sum over the batch
+        const k = a.shape[a.rank - 1];
+        const n = ct.shape[ct.rank - 1];
+        const a2 = reshape(a, [a.size / k, k]);
+        const c2 = reshape(ct, [ct.size / n, n]);
+        db = transB ? matmulPrim(c2, a2, true, false) : matmulPrim(a2, c2, true, false);
+      } else db = transB ? matmulPrim(ct, a, true, transA) : matmulPrim(a, ct, !transA, false);
       return [unbroadcast(da, a.shape), unbroadcast(db, b.shape)];
     },
     batch: ([a, b], [da, db], p) => batchMatmul(a, b, da, db, p.transA, p.transB),
