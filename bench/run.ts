@@ -200,7 +200,10 @@ async function main(): Promise<void> {
   for (const [name, load] of all)
     if (name === "typegrad" || !opts.sides.length || opts.sides.includes(name))
       sides.push(await load());
-  const workloads = opts.only.length ? opts.only : [...WORKLOADS];
+  // --quick keeps two matmul sizes of the four
+  const workloads = opts.only.length
+    ? opts.only
+    : WORKLOADS.filter((w) => !(opts.quick && (w === "matmul256" || w === "matmul1024")));
   const plan = timingPlan(opts.quick);
   const results: Results = new Map();
   const notes: string[] = [];

@@ -191,8 +191,15 @@ function wasmDir(): string {
   return `${join(dirname(require.resolve("@tensorflow/tfjs-backend-wasm/package.json")), "dist")}/`;
 }
 
-/** The `cpu` workloads too slow for a quick run (tens of seconds per step). */
-const SLOW_ON_CPU: readonly Workload[] = ["cnnTrain", "lstmTrain", "mlpInfer128", "matmul1024"];
+/** The `cpu` workloads too slow for a quick run (seconds per run). */
+const SLOW_ON_CPU: readonly Workload[] = [
+  "matmul512",
+  "matmul1024",
+  "mlpTrain",
+  "lstmTrain",
+  "add1e6",
+  "mlpInfer128",
+];
 
 let wasmPathSet = false;
 
@@ -216,7 +223,8 @@ export function tfjsSide(backend: "wasm" | "cpu", addOps: { small: number; large
         ? `tfjs-wasm ${tf.version_core}: XNNPACK kernels, SIMD128, 1 thread (no worker threads in Node)`
         : `tfjs-cpu ${tf.version_core}: plain JavaScript kernels, 1 thread`,
     skip: (w: Workload, opts: Options) => {
-      if (backend !== "cpu") return null;
+      if (backend === "wasm")
+        return opts.quick && w === "lstmTrain" ? "skipped in --quick: seconds per step" : null;
       if (w === "cnnTrain") return "skipped: about 30 s per step";
       return opts.quick && SLOW_ON_CPU.includes(w) ? "skipped in --quick" : null;
     },
