@@ -10,7 +10,9 @@ if (!existsSync(tsc)) {
   console.log("build: typescript-7 is not installed (a consumer install); skipping.");
   process.exit(0);
 }
-execFileSync(process.execPath, [tsc, "-p", join(root, "tsconfig.build.json")], { stdio: "inherit" });
+execFileSync(process.execPath, [tsc, "-p", join(root, "tsconfig.build.json")], {
+  stdio: "inherit",
+});
 const wasm = join(root, "src", "backend", "wasm", "typegrad.wasm");
 const out = join(root, "dist", "src", "backend", "wasm");
 mkdirSync(out, { recursive: true });
