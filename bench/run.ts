@@ -96,10 +96,12 @@ function table(sides: Side[], workloads: Workload[], results: Results, clock: Cl
       }),
     ];
   });
-  const line = (cells: string[]) => `| ${cells.join(" | ")} |`;
-  return [line(head), line(head.map((_, i) => (i < 2 ? "---" : "--:"))), ...rows.map(line)].join(
-    "\n",
-  );
+  // aligned columns, as the Markdown formatter writes them: text left, figures right
+  const widths = head.map((h, i) => Math.max(3, h.length, ...rows.map((r) => r[i].length)));
+  const pad = (c: string, i: number) => (i < 2 ? c.padEnd(widths[i]) : c.padStart(widths[i]));
+  const line = (cells: string[]) => `| ${cells.map(pad).join(" | ")} |`;
+  const rule = `| ${widths.map((w, i) => (i < 2 ? "-".repeat(w) : `${"-".repeat(w - 1)}:`)).join(" | ")} |`;
+  return [line(head), rule, ...rows.map(line)].join("\n");
 }
 
 function cpuModel(): string {
