@@ -225,3 +225,11 @@ test("a jitted function that returns a captured constant shares its storage (don
   expect(arr(f(constant([1], [1], "f32")).c)).toEqual([5]);
   expect(arr(c)).toEqual([5]);
 });
+
+test("donating a handle whose storage others share does not overwrite it", () => {
+  const w = constant([1, 2], [2], "f32");
+  const view = M.reshape(w, [2, 1]);
+  const out = tg.jit((a: T) => E.mul(a, 10), { donate: [0] })(w);
+  expect(arr(out)).toEqual([10, 20]);
+  expect(arr(view)).toEqual([1, 2]);
+});
