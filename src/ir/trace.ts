@@ -238,10 +238,25 @@ function runEntry(prim: string, e: EagerEntry, inputs: AnyTensor[]): AnyTensor[]
       : be.alloc(a.dtype, sizeOf(a.shape));
   }
   e.kernel(be, ins, outs);
-  const res: AnyTensor[] = new Array(n);
-  for (let i = 0; i < n; i++) {
-    const a = e.outAvals[i];
-    res[i] = new Tensor(a.shape, a.dtype, new Storage(be, outs[i]), null);
+  return wrapOutputs(be, e.outAvals, outs);
+}
+
+/**
+ * Tensors for a kernel's output buffers. A result computed on the reference backend because of an
+ * f64 operand, but of another dtype, moves to where tensors of its dtype live, so that later steps
+ * do not move it again on every call.
+ */
+function wrapOutputs(be: Backend, outAvals: readonly Aval[], outs: Buf[]): AnyTensor[] {
+  const res: AnyTensor[] = new Array(outs.length);
+  for (let i = 0; i < outs.length; i++) {
+    const a = outAvals[i];
+    const home = a.dtype === "f64" ? be : backendFor(a.dtype);
+    if (home === be) res[i] = new Tensor(a.shape, a.dtype, new Storage(be, outs[i]), null);
+    else {
+      const moved = home.alloc(a.dtype, sizeOf(a.shape));
+      home.write(moved, be.read(outs[i]));
+      res[i] = new Tensor(a.shape, a.dtype, new Storage(home, moved), null);
+    }
   }
   return res;
 }
@@ -293,7 +308,5 @@ function runKernel<P extends Prim>(
     });
     if (list.length > EAGER_CACHE) list.pop();
   }
-  return outs.map(
-    (buf, i) => new Tensor(outAvals[i].shape, outAvals[i].dtype, new Storage(be, buf), null),
-  );
+  return wrapOutputs(be, outAvals, outs);
 }

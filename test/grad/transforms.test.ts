@@ -233,3 +233,10 @@ test("donating a handle whose storage others share does not overwrite it", () =>
   expect(arr(out)).toEqual([10, 20]);
   expect(arr(view)).toEqual([1, 2]);
 });
+
+test("a result computed through f64 lives on the backend of its own dtype", () => {
+  const y = tg.random.randint(tg.random.key(2), [4], 0, 10);
+  expect(y._storage!.backend.name).toBe(tg.getBackend());
+  const f = E.cast(constant([1.5, 2.5], [2], "f64"), "f32");
+  expect(f._storage!.backend.name).toBe(tg.getBackend());
+});
