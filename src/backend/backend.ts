@@ -43,6 +43,28 @@ export type CompareOp = "lt" | "le" | "gt" | "ge" | "eq" | "ne";
 /** Any binary elementwise op. */
 export type BinaryOp = ArithOp | CompareOp;
 
+/** The ops a fused elementwise chain may hold (f32). */
+export type FusedOpName =
+  | "neg"
+  | "exp"
+  | "log"
+  | "tanh"
+  | "logistic"
+  | "sqrt"
+  | "abs"
+  | "add"
+  | "sub"
+  | "mul"
+  | "div"
+  | "max"
+  | "min";
+
+/** One op of a fused chain: `args` index values (inputs first, then earlier ops' results). */
+export interface FusedOp {
+  op: FusedOpName;
+  args: readonly number[];
+}
+
 /** Reductions over the middle axis of a `[outer, mid, inner]` view. argmax/argmin give i32 (first index on ties). */
 export type ReduceOp = "sum" | "max" | "min" | "argmax" | "argmin";
 
@@ -121,6 +143,13 @@ export interface Backend {
     aStrides: readonly number[],
     bStrides: readonly number[],
   ): void;
+  /**
+   * A fused elementwise chain over f32: value `i` of the chain is input `i` for `i < ins.length`,
+   * then `ops[j]` applied to earlier values; `out[e]` = the last value at element `e`, where input
+   * `i` contributes `ins[i][e mod ins[i].size]` (full size, a scalar, or a row repeated along the
+   * leading axes). Reads each input and writes `out` once.
+   */
+  fused(ops: readonly FusedOp[], ins: readonly Buf[], out: Buf): void;
   /** Converts dtype: float → i32 truncates toward zero; anything → bool is `!= 0`; bool → number is 0/1. */
   cast(x: Buf, out: Buf): void;
   /** Reduces the middle axis of `x` viewed as `[outer, mid, inner]` into `out` `[outer, inner]`. `mid` ≥ 1 for max/min/arg*. */

@@ -6,7 +6,7 @@
  * gathers them in a table typed over this whole enum, so a missing rule is a compile error.
  * @module
  */
-import type { Backend, Buf } from "../backend/backend.js";
+import type { Backend, Buf, FusedOp } from "../backend/backend.js";
 import type { DType } from "../shape/dtype.js";
 import type { Tensor } from "../tensor/tensor.js";
 import type { Aval, Program } from "./program.js";
@@ -79,6 +79,20 @@ export interface ParamsMap {
   // control flow and custom rules
   scan: ScanParams;
   custom_vjp: CustomVjpParams;
+  // lowering: a chain of elementwise equations run as one kernel
+  fused: FusedParams;
+}
+
+/**
+ * Parameters of `fused` (made by the lowering pass `fuse-elementwise`, never by users): an f32 op
+ * list over the inputs, and the sub-program it replaces (the derivative and batching rules defer
+ * to it).
+ */
+export interface FusedParams {
+  /** Value `i < inputs` is input `i`; value `inputs + j` is the result of `ops[j]`; the last is the output. */
+  ops: readonly FusedOp[];
+  /** body(inputs…) → output: the equations the op list stands for. */
+  body: Program;
 }
 
 /** Parameters of `scan`: a loop whose body is a Program, run `length` times. */

@@ -109,7 +109,12 @@ function fmtParams(p: Record<string, unknown>): string {
 }
 
 function fmtValue(v: unknown): string {
+  if (Array.isArray(v) && v.some((x) => typeof x === "object" && x !== null))
+    return `[${v.map(fmtValue).join(",")}]`;
   if (Array.isArray(v)) return fmt(v as number[]).replace(/ /g, "");
+  // a fused op list entry: op(values)
+  if (v && typeof v === "object" && "op" in v && "args" in v)
+    return `${String(v.op)}(${(v.args as number[]).join(",")})`;
   if (v && typeof v === "object") return JSON.stringify(v);
   return String(v);
 }

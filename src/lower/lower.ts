@@ -3,7 +3,7 @@
  * @module
  */
 import type { Program } from "../ir/program.js";
-import { cse, dce, foldConstants, inlineCustom, mergeScans } from "./passes.js";
+import { cse, dce, foldConstants, fuseElementwise, inlineCustom, mergeScans } from "./passes.js";
 
 /** The passes, in order, each with what it does. */
 export const PASSES: readonly { name: string; run: (p: Program) => Program }[] = [
@@ -20,6 +20,8 @@ export const PASSES: readonly { name: string; run: (p: Program) => Program }[] =
   { name: "fold-constants", run: foldConstants },
   // CSE and folding can leave equations unused
   { name: "dce-after-fold", run: dce },
+  // chains of elementwise equations become one kernel call that reads and writes memory once
+  { name: "fuse-elementwise", run: fuseElementwise },
 ];
 
 /**

@@ -2,6 +2,7 @@
  * Program-to-Program passes used by lowering. Each takes a Program and returns an equivalent one.
  * @module
  */
+import type { FusedOp, FusedOpName } from "../backend/backend.js";
 import type { ParamsOf } from "../ir/primitive.js";
 import type { Eqn, Var } from "../ir/program.js";
 import { Program } from "../ir/program.js";
@@ -224,4 +225,138 @@ export function mergeScans(p: Program): Program {
     eqns.push({ ...src, inputs: src.inputs.map(r) });
   }
   return new Program(p.inputs, p.constVars, p.consts, eqns, p.outputs.map(r));
+}
+
+const FUSABLE = new Set<string>([
+  "neg",
+  "exp",
+  "log",
+  "tanh",
+  "logistic",
+  "sqrt",
+  "abs",
+  "add",
+  "sub",
+  "mul",
+  "div",
+  "max",
+  "min",
+]);
+
+/** Whether an operand of shape `s` can feed a fused kernel over `out` (full, scalar, or trailing row). */
+function feeds(s: readonly number[], out: readonly number[]): boolean {
+  const n = s.reduce((a, b) => a * b, 1);
+  if (n === 1) return true;
+  // equal to the trailing axes of out, after dropping leading 1s
+  let i = 0;
+  while (i < s.length && s[i] === 1) i++;
+  const t = s.slice(i);
+  if (t.length > out.length) return false;
+  const tail = out.slice(out.length - t.length);
+  return t.every((d, k) => d === tail[k]);
+}
+
+/**
+ * Fusion of elementwise chains: a run of consecutive f32 elementwise equations of one output
+ * shape, each reading a value of the run, whose intermediates nothing outside the run reads,
+ * becomes one `fused` equation (one kernel call that reads and writes memory once). Operands must
+ * be full size, scalars, or rows repeated along leading axes. Scan bodies are fused too.
+ */
+export function fuseElementwise(p: Program): Program {
+  const uses = new Map<Var, number>();
+  for (const e of p.eqns) for (const v of e.inputs) uses.set(v, (uses.get(v) ?? 0) + 1);
+  for (const v of p.outputs) uses.set(v, (uses.get(v) ?? 0) + 1);
+  const ok = (e: Eqn) =>
+    FUSABLE.has(e.prim) &&
+    e.outputs.length === 1 &&
+    e.outputs[0].aval.dtype === "f32" &&
+    e.inputs.every((v) => v.aval.dtype === "f32");
+  const eqns: Eqn[] = [];
+  let i = 0;
+  while (i < p.eqns.length) {
+    const e = p.eqns[i];
+    if (e.prim === "scan") {
+      const sp = e.params as ParamsOf<"scan">;
+      eqns.push({ ...e, params: { ...sp, body: fuseElementwise(sp.body) } });
+      i++;
+      continue;
+    }
+    if (!ok(e) || !e.inputs.every((v) => feeds(v.aval.shape, e.outputs[0].aval.shape))) {
+      eqns.push(e);
+      i++;
+      continue;
+    }
+    // grow the run
+    const shape = e.outputs[0].aval.shape;
+    const run: Eqn[] = [e];
+    const made = new Set<Var>([e.outputs[0]]);
+    let j = i + 1;
+    while (j < p.eqns.length) {
+      const q = p.eqns[j];
+      if (
+        !ok(q) ||
+        q.outputs[0].aval.shape.length !== shape.length ||
+        q.outputs[0].aval.shape.some((d, k) => d !== shape[k]) ||
+        !q.inputs.some((v) => made.has(v)) ||
+        !q.inputs.every((v) => made.has(v) || feeds(v.aval.shape, shape))
+      )
+        break;
+      run.push(q);
+      made.add(q.outputs[0]);
+      j++;
+    }
+    // cut the run so that only its last value is used outside it
+    let end = run.length;
+    while (end > 1) {
+      const inside = new Map<Var, number>();
+      for (let k = 0; k < end; k++)
+        for (const v of run[k].inputs) inside.set(v, (inside.get(v) ?? 0) + 1);
+      const escapes = run
+        .slice(0, end - 1)
+        .some((q) => (uses.get(q.outputs[0]) ?? 0) !== (inside.get(q.outputs[0]) ?? 0));
+      if (!escapes) break;
+      end--;
+    }
+    if (end < 2) {
+      eqns.push(e);
+      i++;
+      continue;
+    }
+    eqns.push(fuseRun(run.slice(0, end)));
+    i += end;
+  }
+  return new Program(p.inputs, p.constVars, p.consts, eqns, p.outputs);
+}
+
+/** One `fused` equation for a run of elementwise equations. */
+function fuseRun(run: Eqn[]): Eqn {
+  const index = new Map<Var, number>();
+  const inputs: Var[] = [];
+  for (const q of run)
+    for (const v of q.inputs)
+      if (!index.has(v) && !run.some((r) => r.outputs[0] === v)) {
+        index.set(v, inputs.length);
+        inputs.push(v);
+      }
+  const ops: FusedOp[] = run.map((q, j) => {
+    const op: FusedOp = { op: q.prim as FusedOpName, args: q.inputs.map((v) => index.get(v)!) };
+    index.set(q.outputs[0], inputs.length + j);
+    return op;
+  });
+  // the body: the run over fresh variables
+  const local = new Map<Var, Var>();
+  const bodyIns = inputs.map((v) => {
+    const nv = freshVar(v.aval);
+    local.set(v, nv);
+    return nv;
+  });
+  const bodyEqns: Eqn[] = run.map((q) => {
+    const out = freshVar(q.outputs[0].aval);
+    const ne: Eqn = { ...q, inputs: q.inputs.map((v) => local.get(v)!), outputs: [out] };
+    local.set(q.outputs[0], out);
+    return ne;
+  });
+  const last = run[run.length - 1].outputs[0];
+  const body = new Program(bodyIns, [], [], bodyEqns, [local.get(last)!]);
+  return { prim: "fused", inputs, params: { ops, body }, outputs: [last] };
 }

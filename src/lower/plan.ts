@@ -41,6 +41,7 @@ const ELEMENTWISE = new Set([
   "where",
   "cast",
   "stop_gradient",
+  "fused",
 ]);
 
 const sizeOf = (a: Aval) => a.shape.reduce((x, y) => x * y, 1);

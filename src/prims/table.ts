@@ -7,6 +7,7 @@ import type { RuleTable } from "../ir/primitive.js";
 import { controlRules } from "./control.js";
 import { convRules } from "./conv.js";
 import { elementwiseRules } from "./elementwise.js";
+import { fusedRules } from "./fused.js";
 import { indexingRules } from "./indexing.js";
 import { linalgRules } from "./linalg.js";
 import { movementRules } from "./movement.js";
@@ -33,6 +34,7 @@ export function rules(): RuleTable {
     ...indexingRules,
     ...randomRules,
     ...controlRules,
+    ...fusedRules,
   };
   return table;
 }

@@ -21,6 +21,7 @@ import type {
   Buf,
   CompareOp,
   Conv2dGeometry,
+  FusedOp,
   ReduceOp,
   UnaryOp,
 } from "../../src/backend/backend.js";
@@ -170,7 +171,56 @@ function binaryRow(
   });
 }
 
+// fused elementwise chains: inputs full size, scalar, or a row repeated along the leading axes
+const FUSED_UNARY = ["neg", "exp", "tanh", "logistic", "abs"] as const;
+const FUSED_BINARY = ["add", "sub", "mul", "max", "min"] as const;
+const fusedArb = fc
+  .record({
+    rows: fc.oneof(dim(6), fc.constantFrom(17, 33)),
+    cols: fc.oneof(dim(20), fc.constantFrom(64, 67)),
+    kinds: fc.array(fc.constantFrom("full", "scalar", "row"), { minLength: 1, maxLength: 3 }),
+    steps: fc.array(
+      fc.record({
+        unary: fc.boolean(),
+        u: fc.constantFrom(...FUSED_UNARY),
+        b: fc.constantFrom(...FUSED_BINARY),
+        a0: fc.nat(),
+        a1: fc.nat(),
+      }),
+      { minLength: 1, maxLength: 6 },
+    ),
+  })
+  .chain((p) =>
+    fc
+      .tuple(
+        ...p.kinds.map((k) =>
+          vals(k === "full" ? p.rows * p.cols : k === "scalar" ? 1 : p.cols, val(-2, 2)),
+        ),
+      )
+      .map((data) => ({ ...p, data })),
+  );
+const fusedRow = row({
+  name: "fused chain f32",
+  arb: fusedArb,
+  setup: ({ rows, cols, kinds, steps, data }) => {
+    const nIn = kinds.length;
+    // every op reads the previous value (a chain), plus any earlier value
+    const ops: FusedOp[] = steps.map((st, j) => {
+      const prev = j === 0 ? st.a0 % nIn : nIn + j - 1;
+      const other = st.a1 % (nIn + j);
+      return st.unary ? { op: st.u, args: [prev] } : { op: st.b, args: [prev, other] };
+    });
+    return {
+      inputs: f32In(...data.map((d) => [...d])),
+      outputs: [{ dtype: "f32", size: rows * cols }],
+      call: (be, ins, [out]) => be.fused(ops, ins, out),
+      tol: close(1e-4, 1e-5),
+    };
+  },
+});
+
 const table: Row<unknown>[] = [
+  fusedRow,
   ...unaryRows.map(([op, dtype, v, tol]) =>
     row({
       name: `unary ${op} ${dtype}`,

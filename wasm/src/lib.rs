@@ -10,6 +10,7 @@
 
 pub mod conv;
 pub mod elementwise;
+pub mod fused;
 pub mod index;
 pub mod math;
 pub mod matmul;

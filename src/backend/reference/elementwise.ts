@@ -6,7 +6,7 @@
  * @module
  */
 import type { DType } from "../../shape/dtype.js";
-import type { ArithOp, BinaryOp, Buf, CompareOp, UnaryOp } from "../backend.js";
+import type { FusedOp, ArithOp, BinaryOp, Buf, CompareOp, UnaryOp } from "../backend.js";
 import { dataOf, forEachIndex, toDType } from "./storage.js";
 
 const TWO_OVER_SQRT_PI = 2 / Math.sqrt(Math.PI);
@@ -280,5 +280,28 @@ export function cast(x: Buf, out: Buf): void {
     const v =
       saturate && !Number.isNaN(xs[i]) ? Math.min(2 ** 31 - 1, Math.max(-(2 ** 31), xs[i])) : xs[i];
     os[i] = toDType(out.dtype, v);
+  }
+}
+
+/**
+ * A fused elementwise chain (see `Backend.fused`): each op computed in float64 and rounded to the
+ * output dtype, as the unfused kernels would store it.
+ */
+export function fused(ops: readonly FusedOp[], ins: readonly Buf[], out: Buf): void {
+  const xs = ins.map(dataOf);
+  const os = dataOf(out);
+  const fns = ops.map(({ op }) =>
+    op === "add" || op === "sub" || op === "mul" || op === "div" || op === "max" || op === "min"
+      ? (a: number, b: number) => arith(op, out.dtype, a, b)
+      : unaryFn(op),
+  );
+  const vals = new Array<number>(ins.length + ops.length);
+  for (let e = 0; e < out.size; e++) {
+    for (let i = 0; i < ins.length; i++) vals[i] = xs[i][e % ins[i].size];
+    for (let j = 0; j < ops.length; j++) {
+      const a = ops[j].args;
+      vals[ins.length + j] = toDType(out.dtype, fns[j](vals[a[0]], vals[a[1] ?? a[0]]));
+    }
+    os[e] = vals[vals.length - 1];
   }
 }

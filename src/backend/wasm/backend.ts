@@ -16,6 +16,8 @@ import type {
   Buf,
   CompareOp,
   Conv2dGeometry,
+  FusedOp,
+  FusedOpName,
   ReduceOp,
   UnaryOp,
 } from "../backend.js";
@@ -267,6 +269,24 @@ function writeMeta(ints: Int32Array, spare: number): void {
 
 const isCompare = (op: BinaryOp): op is CompareOp => op in COMPARE_CODE;
 
+/** Op codes of `tg_fused_f32` (see wasm/src/fused.rs). */
+const FUSED_CODE: Record<FusedOpName, number> = {
+  neg: 0,
+  exp: 1,
+  log: 2,
+  tanh: 5,
+  logistic: 6,
+  sqrt: 7,
+  abs: 8,
+  add: 16,
+  sub: 17,
+  mul: 18,
+  div: 19,
+  max: 20,
+  min: 21,
+};
+const fusedCode = new WeakMap<readonly FusedOp[], Int32Array>();
+
 function geometry(g: Conv2dGeometry): Ptr {
   const v = [g.batch, g.inH, g.inW, g.inC, g.outH, g.outW, g.outC, g.kH, g.kW];
   return meta([[...v, g.strideH, g.strideW, g.padTop, g.padLeft]], 0);
@@ -368,6 +388,36 @@ export const wasmBackend: Backend = {
     if (a.dtype === "bool") k.tg_where_8(pc, pa, pb, po, rank, metaPtr);
     else if (a.dtype === "f32" || a.dtype === "i32") k.tg_where_32(pc, pa, pb, po, rank, metaPtr);
     else throw dtypeError("where", a.dtype);
+  },
+
+  fused(ops, ins, out) {
+    if (out.dtype !== "f32") throw dtypeError("fused", out.dtype);
+    let code = fusedCode.get(ops);
+    if (code === undefined) {
+      code = Int32Array.from(
+        ops.flatMap(({ op, args }) => [FUSED_CODE[op], args[0], args[1] ?? args[0]]),
+      );
+      fusedCode.set(ops, code);
+    }
+    const nIn = ins.length;
+    const n = 2 + 2 * nIn + code.length;
+    if (n > metaInts) {
+      arena.free(metaPtr);
+      metaInts = Math.max(n, 2 * metaInts);
+      metaPtr = arena.alloc(metaInts * 4);
+    }
+    const regs = scratch((nIn + ops.length) * 64);
+    const i32 = arena.i32;
+    const at = metaPtr >> 2;
+    i32[at] = nIn;
+    i32[at + 1] = ops.length;
+    for (let i = 0; i < nIn; i++) {
+      if (ins[i].dtype !== "f32") throw dtypeError("fused", ins[i].dtype);
+      i32[at + 2 + i] = ptr(ins[i]);
+      i32[at + 2 + nIn + i] = ins[i].size;
+    }
+    i32.set(code, at + 2 + 2 * nIn);
+    k.tg_fused_f32(metaPtr, ptr(out), out.size, regs);
   },
 
   cast(x, out) {

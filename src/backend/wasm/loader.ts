@@ -51,6 +51,7 @@ export interface Kernels {
   tg_unary_f32(op: number, x: Ptr, out: Ptr, n: number): void;
   tg_unary_i32(op: number, x: Ptr, out: Ptr, n: number): void;
   tg_binary_f32(op: number, a: Ptr, b: Ptr, out: Ptr, rank: number, meta: Ptr): void;
+  tg_fused_f32(meta: Ptr, out: Ptr, n: number, regs: Ptr): void;
   tg_binary_i32(op: number, a: Ptr, b: Ptr, out: Ptr, rank: number, meta: Ptr): void;
   tg_compare_f32(op: number, a: Ptr, b: Ptr, out: Ptr, rank: number, meta: Ptr): void;
   tg_compare_i32(op: number, a: Ptr, b: Ptr, out: Ptr, rank: number, meta: Ptr): void;

@@ -1,0 +1,115 @@
+//! A fused elementwise chain: a small op list interpreted over chunks of 64 floats, so a chain
+//! such as `x·w + b → relu` reads its inputs and writes its result once.
+//!
+//! `meta` (i32): `[n_in, n_ops, in_ptr × n_in, in_size × n_in, (op, a, b) × n_ops]`. Registers
+//! `0..n_in` hold the inputs, register `n_in + j` the result of op `j`; the last op's register is
+//! the output. Input `j` gives element `i` the value `in[i % in_size]` (full size, a scalar, or a
+//! row repeated along the leading axes). Op codes: unary 0 neg, 1 exp, 2 log, 5 tanh, 6 logistic,
+//! 7 sqrt, 8 abs; binary 16 add, 17 sub, 18 mul, 19 div, 20 max, 21 min.
+use crate::math;
+use crate::simd::*;
+use core::arch::wasm32::*;
+
+/// Floats per register.
+pub const CHUNK: usize = 64;
+
+#[inline(always)]
+unsafe fn map1(d: *mut f32, a: *const f32, f: impl Fn(v128) -> v128) {
+    let mut q = 0;
+    while q < CHUNK {
+        st(d.add(q), f(ld(a.add(q))));
+        q += W;
+    }
+}
+
+#[inline(always)]
+unsafe fn map2(d: *mut f32, a: *const f32, b: *const f32, f: impl Fn(v128, v128) -> v128) {
+    let mut q = 0;
+    while q < CHUNK {
+        st(d.add(q), f(ld(a.add(q)), ld(b.add(q))));
+        q += W;
+    }
+}
+
+/// Runs the chain over `n` elements into `out`; `regs` holds `(n_in + n_ops) · CHUNK` floats.
+#[no_mangle]
+pub unsafe extern "C" fn tg_fused_f32(meta: *const i32, out: *mut f32, n: usize, regs: *mut f32) {
+    let n_in = *meta as usize;
+    let n_ops = *meta.add(1) as usize;
+    if n_ops == 0 || n == 0 {
+        return;
+    }
+    let ptrs = meta.add(2);
+    let sizes = meta.add(2 + n_in);
+    let code = meta.add(2 + 2 * n_in);
+    let mut base = 0;
+    while base < n {
+        let len = if n - base < CHUNK { n - base } else { CHUNK };
+        for j in 0..n_in {
+            let src = *ptrs.add(j) as usize as *const f32;
+            let size = *sizes.add(j) as usize;
+            let r = regs.add(j * CHUNK);
+            if size == 1 {
+                let v = splat(*src);
+                let mut q = 0;
+                while q < CHUNK {
+                    st(r.add(q), v);
+                    q += W;
+                }
+            } else if size == n && len == CHUNK {
+                let mut q = 0;
+                while q < CHUNK {
+                    st(r.add(q), ld(src.add(base + q)));
+                    q += W;
+                }
+            } else {
+                let mut k = base % size;
+                for q in 0..CHUNK {
+                    if q < len {
+                        *r.add(q) = *src.add(k);
+                        k += 1;
+                        if k == size {
+                            k = 0;
+                        }
+                    } else {
+                        *r.add(q) = 0.0;
+                    }
+                }
+            }
+        }
+        for o in 0..n_ops {
+            let op = *code.add(3 * o);
+            let a = regs.add(*code.add(3 * o + 1) as usize * CHUNK);
+            let b = regs.add(*code.add(3 * o + 2) as usize * CHUNK);
+            let d = regs.add((n_in + o) * CHUNK);
+            match op {
+                0 => map1(d, a, |x| f32x4_neg(x)),
+                1 => map1(d, a, |x| math::exp_v(x)),
+                2 => map1(d, a, |x| math::log_v(x)),
+                5 => map1(d, a, |x| math::tanh_v(x)),
+                6 => map1(d, a, |x| math::logistic_v(x)),
+                7 => map1(d, a, |x| f32x4_sqrt(x)),
+                8 => map1(d, a, |x| f32x4_abs(x)),
+                16 => map2(d, a, b, |x, y| f32x4_add(x, y)),
+                17 => map2(d, a, b, |x, y| f32x4_sub(x, y)),
+                18 => map2(d, a, b, |x, y| f32x4_mul(x, y)),
+                19 => map2(d, a, b, |x, y| f32x4_div(x, y)),
+                20 => map2(d, a, b, |x, y| vmax(x, y)),
+                _ => map2(d, a, b, |x, y| vmin(x, y)),
+            }
+        }
+        let last = regs.add((n_in + n_ops - 1) * CHUNK);
+        if len == CHUNK {
+            let mut q = 0;
+            while q < CHUNK {
+                st(out.add(base + q), ld(last.add(q)));
+                q += W;
+            }
+        } else {
+            for q in 0..len {
+                *out.add(base + q) = *last.add(q);
+            }
+        }
+        base += CHUNK;
+    }
+}
