@@ -65,6 +65,8 @@ export function execute(be: Backend, c: Case, absInputs = false): number[][] {
   return result;
 }
 
+const F32_MAX = 3.4028234663852886e38;
+
 export function same(w: number, r: number): boolean {
   return w === r || (Number.isNaN(w) && Number.isNaN(r));
 }
@@ -82,6 +84,9 @@ export function check(c: Case): void {
       const w = got[o][i];
       const r = want[o][i];
       if (same(w, r)) continue;
+      // a sum whose partial sums overflow f32 may end at +inf, -inf or NaN depending on the order
+      // of accumulation; the float64 reference overflows only when rounding the total
+      if (mag && !Number.isFinite(r) && !Number.isFinite(w) && mag[o][i] > F32_MAX) continue;
       let ok = false;
       let bound = 0;
       if (!c.tol.exact && Number.isFinite(w) && Number.isFinite(r)) {
