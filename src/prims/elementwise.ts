@@ -36,22 +36,7 @@ export type Operand = T | number;
 const lift = (a: Operand, like: Operand): T =>
   typeof a === "number" ? scalar(a, typeof like === "number" ? "f32" : like.dtype) : a;
 const bin =
-  (
-    p:
-      | "add"
-      | "sub"
-      | "mul"
-      | "div"
-      | "max"
-      | "min"
-      | "pow"
-      | "lt"
-      | "le"
-      | "gt"
-      | "ge"
-      | "eq"
-      | "ne",
-  ) =>
+  (p: BinaryOp) =>
   (a: Operand, b: Operand): T =>
     bind1(p, [lift(a, b), lift(b, a)], {});
 export const add = bin("add");
