@@ -13,7 +13,8 @@ if (!existsSync(tsc)) {
 execFileSync(process.execPath, [tsc, "-p", join(root, "tsconfig.build.json")], {
   stdio: "inherit",
 });
-const wasm = join(root, "src", "backend", "wasm", "typegrad.wasm");
 const out = join(root, "dist", "src", "backend", "wasm");
 mkdirSync(out, { recursive: true });
-copyFileSync(wasm, join(out, "typegrad.wasm"));
+for (const f of ["typegrad.wasm", "typegrad-mt.wasm"]) {
+  copyFileSync(join(root, "src", "backend", "wasm", f), join(out, f));
+}

@@ -14,6 +14,7 @@ pub mod fused;
 pub mod index;
 pub mod math;
 pub mod matmul;
+pub mod parts;
 pub mod random;
 pub mod reduce;
 pub mod simd;

@@ -22,12 +22,14 @@ import type {
   UnaryOp,
 } from "../backend.js";
 import { Arena } from "./arena.js";
+import { startPool } from "./pool.js";
 import {
   ARITH_CODE,
   COMPARE_CODE,
   DTYPE_CODE,
   type Kernels,
   kernels,
+  loaded,
   type Ptr,
   REDUCE_CODE,
   UNARY_CODE,
@@ -35,6 +37,7 @@ import {
 
 const k: Kernels = kernels;
 const arena = new Arena(k.memory, k.__heap_base.value as number);
+const pool = await startPool(loaded, arena);
 
 /**
  * What the finalizer holds for a buffer: its address and whether it was freed already. Freeing
@@ -177,6 +180,49 @@ function scratch(floats: number): Ptr {
   return scratchPtr;
 }
 
+/** Per-part workspaces of the pool's threads (index 0 is unused: part 0 uses `scratch`). */
+const partScratch: { ptr: Ptr; floats: number }[] = [];
+
+/** The workspace of part `p` (a thread of its own), of at least `floats` f32. */
+function scratchOf(p: number, floats: number): Ptr {
+  if (p === 0) return scratch(floats);
+  const s = (partScratch[p] ??= { ptr: 0, floats: 0 });
+  if (floats > s.floats) {
+    if (s.floats > 0) arena.free(s.ptr);
+    s.floats = floats;
+    s.ptr = arena.alloc(floats * 4);
+  }
+  return s.ptr;
+}
+
+/**
+ * Multiply-adds below which a kernel runs on one thread: waking a worker costs microseconds, so
+ * splitting only pays off from about 10 µs of work.
+ */
+const PARALLEL_MACS = 1 << 18;
+
+/** Parts every split kernel uses, whatever its size (set by tests; null: decided by size). */
+let forcedParts: number | null = null;
+
+/** How many parts to split `macs` multiply-adds of work into, with at most `most` parts. */
+function partsFor(macs: number, most: number): number {
+  if (forcedParts !== null) return forcedParts;
+  return macs >= PARALLEL_MACS ? Math.max(1, Math.min(pool.size, most)) : 1;
+}
+
+/**
+ * @internal For tests: splits every matmul and convolution into `parts` parts (at most the pool's
+ * threads when it has workers; any number on one thread, run one after the other), or restores
+ * the size-based choice with null. Returns the parts that will be used.
+ */
+export function forceParts(parts: number | null): number | null {
+  forcedParts = parts === null ? null : pool.size > 1 ? Math.min(parts, pool.size) : parts;
+  return forcedParts;
+}
+
+/** Filter-gradient partial sums of parts 1.. (part 0 writes the result itself). */
+const partDw: { ptr: Ptr; floats: number }[] = [];
+
 /**
  * Drops size-1 axes and merges adjacent axes that are contiguous in every operand, so kernels
  * walk as few, as long rows as possible. Returns null when the iteration is empty.
@@ -290,6 +336,11 @@ const fusedCode = new WeakMap<readonly FusedOp[], Int32Array>();
 function geometry(g: Conv2dGeometry): Ptr {
   const v = [g.batch, g.inH, g.inW, g.inC, g.outH, g.outW, g.outC, g.kH, g.kW];
   return meta([[...v, g.strideH, g.strideW, g.padTop, g.padLeft]], 0);
+}
+
+/** Multiply-adds of a convolution (or of either of its gradients). */
+function convMacs(g: Conv2dGeometry): number {
+  return g.batch * g.outH * g.outW * g.outC * g.kH * g.kW * g.inC;
 }
 
 /** Scratch (in floats) for a convolution: matmul packing plus a chunk of im2col rows. */
@@ -448,32 +499,59 @@ export const wasmBackend: Backend = {
   matmul(a, b, out, batch, m, kk, n, transA, transB, aBatchStride, bBatchStride) {
     if (a.dtype !== "f32") throw dtypeError("matmul", a.dtype);
     const [pa, pb, po] = [ptr(a), ptr(b), ptr(out)];
-    const s = scratch(MATMUL_SCRATCH);
-    k.tg_matmul_f32(pa, pb, po, batch, m, kk, n, +transA, +transB, aBatchStride, bBatchStride, s);
+    const [ta, tb] = [+transA, +transB];
+    const parts = partsFor(batch * m * kk * n, Infinity);
+    pool.run("tg_matmul_part_f32", parts, (p) => [
+      ...[pa, pb, po, batch, m, kk, n, ta, tb, aBatchStride, bBatchStride],
+      scratchOf(p, MATMUL_SCRATCH),
+    ]);
   },
 
   conv2d(x, w, y, g) {
     if (x.dtype !== "f32") throw dtypeError("conv2d", x.dtype);
     const [px, pw, py] = [ptr(x), ptr(w), ptr(y)];
     const len = convScratch(g);
-    const s = scratch(len);
-    k.tg_conv2d_f32(px, pw, py, geometry(g), s, len);
+    const geom = geometry(g);
+    const parts = partsFor(convMacs(g), g.batch);
+    pool.run("tg_conv2d_part_f32", parts, (p) => [px, pw, py, geom, scratchOf(p, len), len]);
   },
 
   conv2dBackpropInput(dy, w, dx, g) {
     if (dy.dtype !== "f32") throw dtypeError("conv2dBackpropInput", dy.dtype);
     const [pdy, pw, pdx] = [ptr(dy), ptr(w), ptr(dx)];
     const len = convScratch(g);
-    const s = scratch(len);
-    k.tg_conv2d_backprop_input_f32(pdy, pw, pdx, geometry(g), s, len);
+    const geom = geometry(g);
+    const parts = partsFor(convMacs(g), g.batch);
+    pool.run("tg_conv2d_backprop_input_part_f32", parts, (p) => [
+      ...[pdy, pw, pdx, geom],
+      scratchOf(p, len),
+      len,
+    ]);
   },
 
   conv2dBackpropFilter(x, dy, dw, g) {
     if (x.dtype !== "f32") throw dtypeError("conv2dBackpropFilter", x.dtype);
     const [px, pdy, pdw] = [ptr(x), ptr(dy), ptr(dw)];
     const len = convScratch(g);
-    const s = scratch(len);
-    k.tg_conv2d_backprop_filter_f32(px, pdy, pdw, geometry(g), s, len);
+    const geom = geometry(g);
+    const parts = partsFor(convMacs(g), g.batch);
+    const size = dw.size;
+    const target = (p: number): Ptr => {
+      if (p === 0) return pdw;
+      const s = (partDw[p] ??= { ptr: 0, floats: 0 });
+      if (size > s.floats) {
+        if (s.floats > 0) arena.free(s.ptr);
+        s.floats = size;
+        s.ptr = arena.alloc(size * 4);
+      }
+      return s.ptr;
+    };
+    pool.run("tg_conv2d_backprop_filter_part_f32", parts, (p) => [
+      ...[px, pdy, target(p), geom],
+      scratchOf(p, len),
+      len,
+    ]);
+    for (let p = 1; p < parts; p++) k.tg_add_into_f32(pdw, partDw[p].ptr, size);
   },
 
   gather(x, idx, out, outer, axisLen, inner, nIdx) {
@@ -498,6 +576,26 @@ export const wasmBackend: Backend = {
     else throw dtypeError("random", out.dtype);
   },
 };
+
+/**
+ * How the wasm backend runs: the threads of its pool (the caller's included), and why it runs on
+ * one thread when more were wanted (set `TYPEGRAD_THREADS` to choose the count).
+ * @example
+ * ```ts
+ * tg.backendInfo(); // { threads: 2, build: "threaded", fallback: null }
+ * ```
+ */
+export function backendInfo(): {
+  threads: number;
+  build: "threaded" | "single-threaded";
+  fallback: string | null;
+} {
+  return {
+    threads: pool.size,
+    build: loaded.module === null ? "single-threaded" : "threaded",
+    fallback: pool.fallback,
+  };
+}
 
 /** Memory statistics of the wasm backend, for memory tests and monitoring. */
 export function wasmStats(): { bytesInUse: number; memoryBytes: number; heapBytes: number } {
