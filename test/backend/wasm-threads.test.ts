@@ -105,6 +105,48 @@ describe("thread pool", () => {
     }
   });
 
+  it("elementwise kernels split into parts equal the whole call, bit for bit", () => {
+    fc.assert(
+      fc.property(
+        fc.record({
+          rows: fc.integer({ min: 1, max: 40 }),
+          cols: fc.integer({ min: 1, max: 50 }),
+          rowB: fc.boolean(),
+          parts: fc.constantFrom(...PARTS),
+          seed: fc.integer({ min: 1, max: 1e6 }),
+        }),
+        ({ rows, cols, rowB, parts, seed }) => {
+          const n = rows * cols;
+          const x = buf("f32", rand(n, seed));
+          const b = buf("f32", rand(rowB ? cols : n, seed + 1));
+          const c = buf("f32", rand(1, seed + 2));
+          const bStrides = rowB ? [0, 1] : [cols, 1];
+          const run = (p: number, f: (out: Buf) => void): number[] =>
+            withParts(p, () => {
+              const out = B.alloc("f32", n);
+              f(out);
+              const r = read(out);
+              B.free(out);
+              return r;
+            });
+          const ops = [
+            { op: "mul" as const, args: [0, 1] },
+            { op: "add" as const, args: [3, 2] },
+            { op: "tanh" as const, args: [4] },
+          ];
+          const kernels: ((out: Buf) => void)[] = [
+            (out) => B.binary("sub", x, b, out, [rows, cols], [cols, 1], bStrides),
+            (out) => B.unary("exp", x, out),
+            (out) => B.fused(ops, [x, b, c], out),
+          ];
+          for (const f of kernels) expect(run(parts, f)).toEqual(run(1, f));
+          for (const t of [x, b, c]) B.free(t);
+        },
+      ),
+      { numRuns: 60 },
+    );
+  });
+
   it("convolution and its gradients split by images equal the whole call", () => {
     fc.assert(
       fc.property(

@@ -22,7 +22,7 @@ import type {
   UnaryOp,
 } from "../backend.js";
 import { Arena } from "./arena.js";
-import { startPool } from "./pool.js";
+import { type PartKernel, startPool } from "./pool.js";
 import {
   ARITH_CODE,
   COMPARE_CODE,
@@ -220,6 +220,65 @@ export function forceParts(parts: number | null): number | null {
   return forcedParts;
 }
 
+/** Elements below which an elementwise kernel runs on one thread. */
+const PARALLEL_ELEMENTS = 1 << 17;
+
+/** How many parts to split an elementwise kernel over `n` elements (outer axis `outer`) into. */
+function elementParts(n: number, outer: number): number {
+  if (forcedParts !== null) return Math.min(forcedParts, Math.max(1, outer));
+  return n >= PARALLEL_ELEMENTS ? Math.max(1, Math.min(pool.size, outer)) : 1;
+}
+
+/** Per-part metadata regions (index 0 is unused: part 0 uses the shared one at `metaPtr`). */
+const partMeta: { ptr: Ptr; ints: number }[] = [];
+
+/** Part `p`'s metadata region, holding `ints` (copied) plus `spare` free ints. */
+function metaOf(p: number, ints: ArrayLike<number>, spare: number): Ptr {
+  const s = (partMeta[p] ??= { ptr: 0, ints: 0 });
+  const n = ints.length + spare;
+  if (n > s.ints) {
+    if (s.ints > 0) arena.free(s.ptr);
+    s.ints = Math.max(n, 64);
+    s.ptr = arena.alloc(s.ints * 4);
+  }
+  arena.i32.set(ints, s.ptr >> 2);
+  return s.ptr;
+}
+
+/**
+ * Runs an N-d kernel `kernel(...lead, ...operands, rank, meta)` whose iteration `nd` just wrote
+ * (rank `rank`, operands' element sizes `bytes`), split into parts along the outermost axis.
+ */
+function splitNd(
+  kernel: PartKernel,
+  lead: readonly number[],
+  operands: readonly Ptr[],
+  bytes: readonly number[],
+  rank: number,
+): void {
+  const ints = lastInts;
+  let n = 1;
+  for (let d = 0; d < rank; d++) n *= ints[d];
+  const outer = ints[0];
+  const parts = elementParts(n, outer);
+  if (parts === 1) {
+    (k[kernel] as (...a: number[]) => void)(...lead, ...operands, rank, metaPtr);
+    return;
+  }
+  pool.run(kernel, parts, (p) => {
+    const lo = Math.floor((outer * p) / parts);
+    const hi = Math.floor((outer * (p + 1)) / parts);
+    const ptrs = operands.map((q, j) => q + lo * ints[rank * (1 + j)] * bytes[j]);
+    if (p === 0) {
+      arena.i32[metaPtr >> 2] = hi - lo;
+      return [...lead, ...ptrs, rank, metaPtr];
+    }
+    const m = metaOf(p, ints, rank);
+    arena.i32[m >> 2] = hi - lo;
+    return [...lead, ...ptrs, rank, m];
+  });
+}
+
 /** Filter-gradient partial sums of parts 1.. (part 0 writes the result itself). */
 const partDw: { ptr: Ptr; floats: number }[] = [];
 
@@ -299,8 +358,12 @@ function nd(
   }
   if (c.ints === null) return -1;
   writeMeta(c.ints, c.rank);
+  lastInts = c.ints;
   return c.rank;
 }
+
+/** The iteration `nd` wrote last (shape, then each operand's strides). */
+let lastInts: Int32Array = new Int32Array(0);
 
 /** Writes `ints` plus `spare` free ints at the metadata region. */
 function writeMeta(ints: Int32Array, spare: number): void {
@@ -336,6 +399,13 @@ const fusedCode = new WeakMap<readonly FusedOp[], Int32Array>();
 function geometry(g: Conv2dGeometry): Ptr {
   const v = [g.batch, g.inH, g.inW, g.inC, g.outH, g.outW, g.outC, g.kH, g.kW];
   return meta([[...v, g.strideH, g.strideW, g.padTop, g.padLeft]], 0);
+}
+
+/** Least common multiple of two positive integers. */
+function lcm(a: number, b: number): number {
+  let [x, y] = [a, b];
+  while (y !== 0) [x, y] = [y, x % y];
+  return (a / x) * b;
 }
 
 /** Multiply-adds of a convolution (or of either of its gradients). */
@@ -403,8 +473,18 @@ export const wasmBackend: Backend = {
   },
 
   unary(op: UnaryOp, x, out) {
-    if (x.dtype === "f32") k.tg_unary_f32(UNARY_CODE[op], ptr(x), ptr(out), x.size);
-    else if (x.dtype === "i32" && (op === "neg" || op === "abs" || op === "sign")) {
+    if (x.dtype === "f32") {
+      const [px, po, code, n] = [ptr(x), ptr(out), UNARY_CODE[op], x.size];
+      const parts = elementParts(n, n);
+      if (parts === 1) k.tg_unary_f32(code, px, po, n);
+      else {
+        pool.run("tg_unary_f32", parts, (p) => {
+          const lo = Math.floor((n * p) / parts / 16) * 16;
+          const hi = p === parts - 1 ? n : Math.floor((n * (p + 1)) / parts / 16) * 16;
+          return [code, px + 4 * lo, po + 4 * lo, hi - lo];
+        });
+      }
+    } else if (x.dtype === "i32" && (op === "neg" || op === "abs" || op === "sign")) {
       k.tg_unary_i32(UNARY_CODE[op], ptr(x), ptr(out), x.size);
     } else throw dtypeError(op, x.dtype);
   },
@@ -424,7 +504,7 @@ export const wasmBackend: Backend = {
       return;
     }
     const code = ARITH_CODE[op as ArithOp];
-    if (a.dtype === "f32") k.tg_binary_f32(code, pa, pb, po, rank, metaPtr);
+    if (a.dtype === "f32") splitNd("tg_binary_f32", [code], [pa, pb, po], [4, 4, 4], rank);
     else if (a.dtype === "i32") k.tg_binary_i32(code, pa, pb, po, rank, metaPtr);
     else throw dtypeError(op, a.dtype);
   },
@@ -451,24 +531,49 @@ export const wasmBackend: Backend = {
       fusedCode.set(ops, code);
     }
     const nIn = ins.length;
-    const n = 2 + 2 * nIn + code.length;
-    if (n > metaInts) {
+    const ints = 2 + 2 * nIn + code.length;
+    if (ints > metaInts) {
       arena.free(metaPtr);
-      metaInts = Math.max(n, 2 * metaInts);
+      metaInts = Math.max(ints, 2 * metaInts);
       metaPtr = arena.alloc(metaInts * 4);
     }
-    const regs = scratch((nIn + ops.length) * 64);
+    const regs = (nIn + ops.length) * 64;
     const i32 = arena.i32;
     const at = metaPtr >> 2;
     i32[at] = nIn;
     i32[at + 1] = ops.length;
+    const n = out.size;
+    let align = 16;
     for (let i = 0; i < nIn; i++) {
       if (ins[i].dtype !== "f32") throw dtypeError("fused", ins[i].dtype);
+      const size = ins[i].size;
       i32[at + 2 + i] = ptr(ins[i]);
-      i32[at + 2 + nIn + i] = ins[i].size;
+      i32[at + 2 + nIn + i] = size;
+      // a row repeated along the leading axes: parts must start at a row boundary
+      if (size !== 1 && size !== n) align = lcm(align, size);
     }
     i32.set(code, at + 2 + 2 * nIn);
-    k.tg_fused_f32(metaPtr, ptr(out), out.size, regs);
+    const po = ptr(out);
+    const parts = align <= n / 2 ? elementParts(n, Math.floor(n / align)) : 1;
+    if (parts === 1) {
+      k.tg_fused_f32(metaPtr, po, n, scratch(regs));
+      return;
+    }
+    const whole = i32.slice(at, at + ints);
+    pool.run("tg_fused_f32", parts, (p) => {
+      const blocks = Math.floor(n / align);
+      const lo = Math.floor((blocks * p) / parts) * align;
+      const hi = p === parts - 1 ? n : Math.floor((blocks * (p + 1)) / parts) * align;
+      const m = p === 0 ? metaPtr : metaOf(p, whole, 0);
+      const v = arena.i32;
+      for (let i = 0; i < nIn; i++) {
+        if (whole[2 + nIn + i] === n) {
+          v[(m >> 2) + 2 + i] = whole[2 + i] + 4 * lo;
+          v[(m >> 2) + 2 + nIn + i] = hi - lo;
+        }
+      }
+      return [m, po + 4 * lo, hi - lo, scratchOf(p, regs)];
+    });
   },
 
   cast(x, out) {

@@ -2,10 +2,12 @@
  * The thread pool: `worker_threads` that each instantiate the threaded kernel module on the same
  * shared memory, so one kernel call can be split into parts that run at once on every core.
  *
- * The main thread posts a part to each worker through a small shared control block (a sequence
- * number, the kernel's index and its integer arguments), runs part 0 itself, then waits for the
- * workers' sequence numbers to catch up. Workers spin briefly before sleeping in `Atomics.wait`,
- * since the kernels of a training step come back to back. Workers are `unref`'d: they never keep
+ * The calling thread posts the parts of a call to a small shared control block (a sequence
+ * number, and per part the kernel's index and its integer arguments) and wakes the workers; then
+ * every thread, the caller included, claims parts until none is left, and the caller waits for
+ * the last one to finish. On a busy machine a worker that is slow to wake simply gets fewer parts.
+ * Workers spin briefly before sleeping in `Atomics.wait`, since the kernels of a training step
+ * come back to back. Workers are `unref`'d: they never keep
  * the process alive. Without the threaded build (see `loader.ts`) the pool has one thread, the
  * caller's, and `run` simply calls the kernel.
  * @module
@@ -13,20 +15,36 @@
 import type { Arena } from "./arena.js";
 import type { Kernels, Loaded } from "./loader.js";
 
-/** Kernels the pool can split: each takes `part, parts` as its last two arguments. */
+/**
+ * Kernels the pool can split: the `_part_` ones take `part, parts` as their last two arguments;
+ * the others are given a disjoint share of the work by the caller.
+ */
 export const PART_KERNELS = [
   "tg_matmul_part_f32",
   "tg_conv2d_part_f32",
   "tg_conv2d_backprop_input_part_f32",
   "tg_conv2d_backprop_filter_part_f32",
+  // elementwise kernels, split by the caller (JS ignores the two extra arguments)
+  "tg_binary_f32",
+  "tg_unary_f32",
+  "tg_fused_f32",
 ] as const;
 
 /** A kernel the pool can split. */
 export type PartKernel = (typeof PART_KERNELS)[number];
 
-/** Ints per worker in the control block: seq, done, kernel, argc, status, then the arguments. */
-const SLOT = 32;
-const MAX_ARGS = SLOT - 5;
+/**
+ * The control block (Int32Array): a header of `HEAD` ints (job sequence number, parts done, parts
+ * posted), then one row of `ROW` ints per part: its state, kernel, argument count, status (0 ok,
+ * 1 trapped) and arguments. A part's state is the job's sequence number when posted and its
+ * negation once a thread claimed it (compare-and-swap), so each part runs exactly once, on
+ * whichever thread gets to it first; a worker that wakes late finds nothing left to claim.
+ */
+const HEAD = 4;
+const ROW = 32;
+const MAX_ARGS = ROW - 4;
+/** Most parts one call can be split into. */
+export const MAX_PARTS = 64;
 /** Bytes of stack each worker's instance gets. */
 const STACK = 256 * 1024;
 /** `Atomics.load` polls before a thread sleeps (tens of microseconds). */
@@ -40,28 +58,32 @@ const instance = new WebAssembly.Instance(module, { env: { memory } });
 instance.exports.__stack_pointer.value = stackTop;
 const fns = names.map((n) => instance.exports[n]);
 const c = new Int32Array(ctrl);
-const at = slot * ${SLOT};
 let seen = 0;
 parentPort.postMessage("ready");
 for (;;) {
-  let s = Atomics.load(c, at);
-  for (let i = 0; s === seen && i < ${SPIN}; i++) s = Atomics.load(c, at);
+  let s = Atomics.load(c, 0);
+  for (let i = 0; s === seen && i < ${SPIN}; i++) s = Atomics.load(c, 0);
   while (s === seen) {
-    Atomics.wait(c, at, seen);
-    s = Atomics.load(c, at);
+    Atomics.wait(c, 0, seen);
+    s = Atomics.load(c, 0);
   }
   seen = s;
-  const n = c[at + 3];
-  const args = new Array(n);
-  for (let i = 0; i < n; i++) args[i] = c[at + 5 + i];
-  try {
-    fns[c[at + 2]](...args);
-    c[at + 4] = 0;
-  } catch (e) {
-    c[at + 4] = 1;
+  const parts = Atomics.load(c, 2);
+  for (let q = 0; q < parts; q++) {
+    const p = (q + slot) % parts;
+    const at = ${HEAD} + p * ${ROW};
+    if (Atomics.compareExchange(c, at, s, -s) !== s) continue;
+    const n = c[at + 2];
+    const args = new Array(n);
+    for (let i = 0; i < n; i++) args[i] = c[at + 4 + i];
+    try {
+      fns[c[at + 1]](...args);
+      c[at + 3] = 0;
+    } catch (e) {
+      c[at + 3] = 1;
+    }
+    if (Atomics.add(c, 1, 1) + 1 === parts) Atomics.notify(c, 1);
   }
-  Atomics.store(c, at + 1, seen);
-  Atomics.notify(c, at + 1);
 }
 `;
 
@@ -72,9 +94,9 @@ export interface Pool {
   /** Why the pool has a single thread although more were wanted, if so. */
   readonly fallback: string | null;
   /**
-   * Runs parts `0..parts-1` of `kernel` (`parts ≤ size`): part `p` is called with `args(p)`
-   * followed by `p, parts`; part 0 runs on the calling thread. Returns when every part is done;
-   * throws, naming the kernel, if a part trapped.
+   * Runs parts `0..parts-1` of `kernel` (at most {@link MAX_PARTS}): part `p` is called with
+   * `args(p)` followed by `p, parts`, on whichever thread claims it first. Parts must not share
+   * scratch. Returns when every part is done; throws, naming the kernel, if a part trapped.
    */
   run(kernel: PartKernel, parts: number, args: (part: number) => readonly number[]): void;
 }
@@ -96,7 +118,7 @@ export async function startPool(loaded: Loaded, arena: Arena): Promise<Pool> {
   });
   if (loaded.module === null || loaded.threads <= 1) return single(loaded.fallback);
   let threads: import("node:worker_threads").Worker[];
-  const ctrl = new SharedArrayBuffer(loaded.threads * SLOT * 4);
+  const ctrl = new SharedArrayBuffer((HEAD + MAX_PARTS * ROW) * 4);
   try {
     const { Worker } = await import("node:worker_threads");
     threads = [];
@@ -142,38 +164,51 @@ export async function startPool(loaded: Loaded, arena: Arena): Promise<Pool> {
         call(...args(0), 0, 1);
         return;
       }
-      seq = (seq + 1) | 0;
-      for (let p = 1; p < parts; p++) {
+      if (parts > MAX_PARTS) throw new RangeError(`pool: ${parts} parts (at most ${MAX_PARTS})`);
+      seq = seq === 0x3fffffff ? 1 : seq + 1;
+      const kernelIndex = index.get(kernel)!;
+      for (let p = 0; p < parts; p++) {
         const a = args(p);
         if (a.length + 2 > MAX_ARGS) throw new RangeError(`pool: ${kernel} has too many arguments`);
-        const at = p * SLOT;
-        c[at + 2] = index.get(kernel)!;
-        c[at + 3] = a.length + 2;
-        for (let i = 0; i < a.length; i++) c[at + 5 + i] = a[i];
-        c[at + 5 + a.length] = p;
-        c[at + 6 + a.length] = parts;
-        Atomics.store(c, at, seq);
-        Atomics.notify(c, at);
+        const at = HEAD + p * ROW;
+        c[at + 1] = kernelIndex;
+        c[at + 2] = a.length + 2;
+        for (let i = 0; i < a.length; i++) c[at + 4 + i] = a[i];
+        c[at + 4 + a.length] = p;
+        c[at + 5 + a.length] = parts;
+        c[at] = seq;
       }
+      c[1] = 0;
+      c[2] = parts;
+      Atomics.store(c, 0, seq);
+      Atomics.notify(c, 0);
+      // the calling thread claims parts too, so a worker that is slow to wake costs nothing
       let error: unknown = null;
-      try {
-        call(...args(0), 0, parts);
-      } catch (e) {
-        error = e;
-      }
-      let failed = 0;
-      for (let p = 1; p < parts; p++) {
-        const at = p * SLOT + 1;
-        let d = Atomics.load(c, at);
-        for (let i = 0; d !== seq && i < SPIN; i++) d = Atomics.load(c, at);
-        while (d !== seq) {
-          Atomics.wait(c, at, d);
-          d = Atomics.load(c, at);
+      for (let p = 0; p < parts; p++) {
+        const at = HEAD + p * ROW;
+        if (Atomics.compareExchange(c, at, seq, -seq) !== seq) continue;
+        const n = c[at + 2];
+        const a = new Array<number>(n);
+        for (let i = 0; i < n; i++) a[i] = c[at + 4 + i];
+        try {
+          call(...a);
+          c[at + 3] = 0;
+        } catch (e) {
+          error ??= e;
+          c[at + 3] = 0;
         }
-        if (c[p * SLOT + 4] !== 0) failed++;
+        Atomics.add(c, 1, 1);
+      }
+      let done = Atomics.load(c, 1);
+      for (let i = 0; done !== parts && i < SPIN; i++) done = Atomics.load(c, 1);
+      while (done !== parts) {
+        Atomics.wait(c, 1, done);
+        done = Atomics.load(c, 1);
       }
       if (error !== null) throw error;
-      if (failed > 0) throw new Error(`pool: ${kernel} failed in ${failed} worker thread(s)`);
+      let failed = 0;
+      for (let p = 0; p < parts; p++) if (c[HEAD + p * ROW + 3] !== 0) failed++;
+      if (failed > 0) throw new Error(`pool: ${kernel} trapped in ${failed} part(s) on a worker`);
     },
   };
 }
