@@ -10,7 +10,7 @@ import { DTypeError, fmt, ShapeError } from "../shape/errors.js";
 import type { AnyTensor as T } from "../tensor/tensor.js";
 import { add, cast, div, eq, mul } from "./elementwise.js";
 import { broadcastTo, moveAxisTo, reshape } from "./movement.js";
-import { normAxes, normAxis, prod, requireDtype, stridesOf } from "./shapes.js";
+import { normAxes, normAxis, prod, requireDtype } from "./shapes.js";
 
 /** Sum over `axes` (all when omitted); the axes are removed. */
 export const reduceSum = (x: T, axes?: readonly number[]): T =>
@@ -47,26 +47,68 @@ function reducedAval(op: string, x: Aval, axes: readonly number[], nonEmpty: boo
   return { shape: x.shape.filter((_, i) => !axes.includes(i)), dtype: x.dtype };
 }
 
+/** One `[outer, mid, inner]` reduction kernel call, giving `size` elements. */
+interface ReduceStep {
+  outer: number;
+  mid: number;
+  inner: number;
+  size: number;
+}
+
+/**
+ * The kernel calls that reduce `shape` over sorted `axes`: one per run of adjacent axes, the last
+ * run first (so the earlier runs keep their positions). No copy: the reduced axes never move.
+ */
+function reduceSteps(shape: readonly number[], axes: readonly number[]): ReduceStep[] {
+  const runs: number[][] = [];
+  for (const a of axes) {
+    const last = runs[runs.length - 1];
+    if (last !== undefined && last[last.length - 1] === a - 1) last.push(a);
+    else runs.push([a]);
+  }
+  const steps: ReduceStep[] = [];
+  let cur = [...shape];
+  for (let r = runs.length - 1; r >= 0; r--) {
+    const run = runs[r];
+    const outer = prod(cur.slice(0, run[0]));
+    const mid = prod(run.map((a) => cur[a]));
+    const inner = prod(cur.slice(run[run.length - 1] + 1));
+    steps.push({ outer, mid, inner, size: outer * inner });
+    cur = cur.filter((_, i) => !run.includes(i));
+  }
+  return steps;
+}
+
+/** Runs `steps` from `x` into `out`, through temporary buffers between steps. */
+function runSteps(be: Backend, op: ReduceOp, x: Buf, out: Buf, steps: readonly ReduceStep[]): void {
+  let src = x;
+  for (let i = 0; i < steps.length; i++) {
+    const { outer, mid, inner, size } = steps[i];
+    const dst = i === steps.length - 1 ? out : be.allocUninit(x.dtype, size);
+    be.reduce(op, src, dst, outer, mid, inner);
+    if (src !== x) be.free(src);
+    src = dst;
+  }
+}
+
 /** {@link runReduce} with its geometry computed once. */
 function prepareReduce(op: ReduceOp, shape: readonly number[], axes: readonly number[]): Kernel {
-  const contiguous = axes.every((a, i) => i === 0 || a === axes[i - 1] + 1);
   if (axes.length === 0) {
     const n = [prod(shape)];
     const one = [1];
     return (be, [x], [y]) => be.copy(x, 0, one, y, 0, one, n);
   }
-  if (contiguous) {
-    const outer = prod(shape.slice(0, axes[0]));
-    const mid = prod(axes.map((a) => shape[a]));
-    const inner = prod(shape.slice(axes[axes.length - 1] + 1));
+  const steps = reduceSteps(shape, axes);
+  if (steps.length === 1) {
+    const { outer, mid, inner } = steps[0];
     return (be, [x], [y]) => be.reduce(op, x, y, outer, mid, inner);
   }
-  return (be, [x], [y]) => runReduce(be, op, x, y, shape, axes);
+  return (be, [x], [y]) => runSteps(be, op, x, y, steps);
 }
 
 /**
- * Runs a reduction kernel over possibly non-adjacent axes: adjacent axes map to one
- * `[outer, mid, inner]` call; otherwise the reduced axes are first copied to the end.
+ * Runs a reduction kernel over possibly non-adjacent axes: each run of adjacent axes is one
+ * `[outer, mid, inner]` call (see {@link reduceSteps}).
  */
 function runReduce(
   be: Backend,
@@ -76,34 +118,11 @@ function runReduce(
   shape: readonly number[],
   axes: readonly number[],
 ) {
-  const contiguous = axes.every((a, i) => i === 0 || a === axes[i - 1] + 1);
   if (axes.length === 0) {
     be.copy(x, 0, [1], out, 0, [1], [prod(shape)]);
     return;
   }
-  if (contiguous) {
-    const outer = prod(shape.slice(0, axes[0]));
-    const mid = prod(axes.map((a) => shape[a]));
-    const inner = prod(shape.slice(axes[axes.length - 1] + 1));
-    be.reduce(op, x, out, outer, mid, inner);
-    return;
-  }
-  const keep = shape.map((_, i) => i).filter((i) => !axes.includes(i));
-  const perm = [...keep, ...axes];
-  const st = stridesOf(shape);
-  const permShape = perm.map((p) => shape[p]);
-  const tmp = be.allocUninit(x.dtype, prod(shape));
-  be.copy(
-    x,
-    0,
-    perm.map((p) => st[p]),
-    tmp,
-    0,
-    stridesOf(permShape),
-    permShape,
-  );
-  be.reduce(op, tmp, out, prod(keep.map((k) => shape[k])), prod(axes.map((a) => shape[a])), 1);
-  be.free(tmp);
+  runSteps(be, op, x, out, reduceSteps(shape, axes));
 }
 
 function batchAxes<P extends "reduce_sum" | "reduce_max" | "reduce_min">(prim: P) {
