@@ -77,7 +77,9 @@ fn exp64(x: f64) -> f64 {
     p * s1 * s2
 }
 
-/// e^x. Overflows to inf above ≈ 88.72, underflows to 0 below ≈ -103.97.
+/// e^x. Overflows to inf above ≈ 88.72. Results below the smallest normal f32 (x < ≈ -87.34)
+/// flush to 0, as CPU frameworks do with flush-to-zero: arithmetic on subnormals is about 15×
+/// slower on x86, and a softmax's subnormal probabilities would slow every kernel downstream.
 pub fn exp(x: f32) -> f32 {
     if x != x {
         return x;
@@ -85,10 +87,15 @@ pub fn exp(x: f32) -> f32 {
     if x > 89.0 {
         return f32::INFINITY;
     }
-    if x < -105.0 {
+    if x < -88.0 {
         return 0.0;
     }
-    exp64(x as f64) as f32
+    let y = exp64(x as f64) as f32;
+    if y < f32::MIN_POSITIVE {
+        0.0
+    } else {
+        y
+    }
 }
 
 /// Natural logarithm in f64 of a positive, finite, normal f64.
@@ -161,7 +168,12 @@ pub fn logistic(x: f32) -> f32 {
         return x;
     }
     let d = (x as f64).max(-110.0).min(40.0);
-    (1.0 / (1.0 + exp64(-d))) as f32
+    let y = (1.0 / (1.0 + exp64(-d))) as f32;
+    if y < f32::MIN_POSITIVE {
+        0.0
+    } else {
+        y
+    }
 }
 
 /// The sign: -1, 0 or 1; NaN stays NaN and -0 stays -0 (as `Math.sign`).
@@ -414,8 +426,8 @@ fn exp64x2(x: v128) -> v128 {
 }
 
 /// Vector [`exp`] in f32 arithmetic (Cephes' `expf` polynomial after a two-constant Cody–Waite
-/// reduction), scaled by 2^n in two halves so that subnormal results and overflow to inf come out
-/// right. About 1 ulp.
+/// reduction), scaled by 2^n in two halves so that overflow to inf comes out right; results below
+/// the smallest normal f32 flush to 0, as in [`exp`]. About 1 ulp.
 #[inline(always)]
 pub fn exp_v(x: v128) -> v128 {
     let xc = f32x4_pmin(f32x4_pmax(x, f32x4_splat(-104.0)), f32x4_splat(89.0));
@@ -431,12 +443,13 @@ pub fn exp_v(x: v128) -> v128 {
     let half = i32x4_shr(ni, 1);
     let pow2 = |k: v128| i32x4_shl(i32x4_add(k, i32x4_splat(127)), 23);
     let y = f32x4_mul(f32x4_mul(p, pow2(half)), pow2(i32x4_sub(ni, half)));
+    let y = v128_and(y, f32x4_ge(y, f32x4_splat(f32::MIN_POSITIVE)));
     y.pipe_nan(x)
 }
 
 /// Vector [`logistic`] over the f32 [`exp_v`] (within about 2 ulp): with `e = exp(-|x|) ≤ 1`,
 /// `1 / (1 + e)` for x ≥ 0 and `e / (1 + e)` for x < 0, so nothing overflows and tiny results stay
-/// accurate down to the subnormals.
+/// accurate down to the smallest normal f32 (below it they flush to 0, as `exp` does).
 #[inline(always)]
 pub fn logistic_v(x: v128) -> v128 {
     let one = f32x4_splat(1.0);
