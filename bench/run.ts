@@ -194,6 +194,7 @@ async function main(): Promise<void> {
   // peers are imported only when selected, so a run (or a profile) of one side loads only it
   const all: [string, () => Promise<Side>][] = [
     ["typegrad", async () => (await import("./typegrad.js")).typegradSide(addOps)],
+    ["typegrad-1t", async () => (await import("./typegrad.js")).typegradSide(addOps, true)],
     ["tfjs-wasm", async () => (await import("./tfjs.js")).tfjsSide("wasm", addOps)],
     ["tfjs-cpu", async () => (await import("./tfjs.js")).tfjsSide("cpu", addOps)],
     ["jax-js", async () => (await import("./jaxjs.js")).jaxjsSide(addOps)],

@@ -156,11 +156,27 @@ export function mlpInfer(batch: number): Runner {
   };
 }
 
-/** typegrad's side. */
-export const typegradSide = (addOps: { small: number; large: number }): Side => ({
-  name: "typegrad",
-  describe: () =>
-    "typegrad: own Rust→wasm SIMD128 kernels (packed matmul, direct/im2col conv), jitted programs with a memory plan, 1 thread",
+/**
+ * typegrad's side: on every thread of its pool, or (`oneThread`) with kernels kept on the calling
+ * thread, to show what the pool adds and to compare with the one-thread peers.
+ */
+export const typegradSide = (
+  addOps: { small: number; large: number },
+  oneThread = false,
+): Side => ({
+  name: oneThread ? "typegrad-1t" : "typegrad",
+  describe: () => {
+    const info = tg.backendInfo();
+    const threads = oneThread
+      ? "1 thread"
+      : info.poolThreads > 1
+        ? `${info.poolThreads} threads (worker_threads over one shared wasm memory; matmul, convolutions and large elementwise kernels split)`
+        : `1 thread${info.fallback ? ` (${info.fallback})` : ""}`;
+    return `${oneThread ? "typegrad-1t" : "typegrad"}: own Rust→wasm SIMD128 kernels (packed matmul, im2col conv), jitted programs with a memory plan, ${threads}`;
+  },
+  async prepare() {
+    tg.setThreads(oneThread ? 1 : tg.backendInfo().poolThreads);
+  },
   workloads: {
     matmul128: () => matmulN(128),
     matmul256: () => matmulN(256),

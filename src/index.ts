@@ -37,7 +37,7 @@ export {
 } from "./transforms/pytree.js";
 export { vmap } from "./transforms/vmap.js";
 export * as random from "./random/index.js";
-export { backendInfo, wasmStats as memoryStats } from "./backend/wasm/backend.js";
+export { backendInfo, setThreads, wasmStats as memoryStats } from "./backend/wasm/backend.js";
 export * as nn from "./nn/index.js";
 export * as losses from "./losses/index.js";
 export { hessian, hvp } from "./transforms/hessian.js";

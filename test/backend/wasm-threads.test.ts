@@ -11,7 +11,12 @@ import { fileURLToPath } from "node:url";
 import fc from "fast-check";
 import { afterEach, describe, expect, it } from "vitest";
 import type { Buf, Conv2dGeometry } from "../../src/backend/backend.js";
-import { backendInfo, forceParts, wasmBackend as B } from "../../src/backend/wasm/backend.js";
+import {
+  backendInfo,
+  forceParts,
+  setThreads,
+  wasmBackend as B,
+} from "../../src/backend/wasm/backend.js";
 import { wantedThreads } from "../../src/backend/wasm/loader.js";
 import { buf, rand, read } from "./wasm-util.js";
 
@@ -36,11 +41,23 @@ describe("thread pool", () => {
     const info = backendInfo();
     expect(info.threads).toBeGreaterThanOrEqual(1);
     if (process.env.TYPEGRAD_THREADS === undefined && availableParallelism() > 1) {
-      expect(info).toEqual({
-        threads: Math.min(8, availableParallelism()),
-        build: "threaded",
-        fallback: null,
-      });
+      const n = Math.min(8, availableParallelism());
+      expect(info).toEqual({ threads: n, poolThreads: n, build: "threaded", fallback: null });
+    }
+  });
+
+  it("setThreads lowers (and restores) the threads kernels are split over", () => {
+    const n = backendInfo().poolThreads;
+    try {
+      expect(setThreads(1)).toBe(1);
+      expect(backendInfo().threads).toBe(1);
+      expect(setThreads(n + 5)).toBe(n);
+      expect(() => setThreads(0)).toThrow(
+        /setThreads: the count must be a positive integer, got 0/,
+      );
+      expect(() => setThreads(1.5)).toThrow(/got 1.5/);
+    } finally {
+      setThreads(n);
     }
   });
 
@@ -226,7 +243,7 @@ describe.runIf(existsSync(dist))("TYPEGRAD_THREADS (the built package, in a chil
   it("1 loads the single-threaded build", () => {
     const r = JSON.parse(run("1"));
     expect(r).toEqual({
-      info: { threads: 1, build: "single-threaded", fallback: null },
+      info: { threads: 1, poolThreads: 1, build: "single-threaded", fallback: null },
       a: "7,10,15,22",
       y: "300",
     });
@@ -234,7 +251,7 @@ describe.runIf(existsSync(dist))("TYPEGRAD_THREADS (the built package, in a chil
 
   it("2 runs a pool of two threads", () => {
     const r = JSON.parse(run("2"));
-    expect(r.info).toEqual({ threads: 2, build: "threaded", fallback: null });
+    expect(r.info).toEqual({ threads: 2, poolThreads: 2, build: "threaded", fallback: null });
     expect([r.a, r.y]).toEqual(["7,10,15,22", "300"]);
   });
 

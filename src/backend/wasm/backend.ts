@@ -201,13 +201,32 @@ function scratchOf(p: number, floats: number): Ptr {
  */
 const PARALLEL_MACS = 1 << 18;
 
+/** Threads kernels are split over (at most the pool's; see {@link setThreads}). */
+let active = pool.size;
+
+/**
+ * Sets how many threads kernels are split over, from 1 to the pool's size (which
+ * `TYPEGRAD_THREADS` fixes at startup, default the number of cores); returns the count in effect.
+ * @example
+ * ```ts
+ * tg.setThreads(1); // everything on the calling thread, e.g. to compare with a 1-thread peer
+ * ```
+ */
+export function setThreads(n: number): number {
+  if (!Number.isInteger(n) || n < 1) {
+    throw new RangeError(`setThreads: the count must be a positive integer, got ${n}`);
+  }
+  active = Math.min(n, pool.size);
+  return active;
+}
+
 /** Parts every split kernel uses, whatever its size (set by tests; null: decided by size). */
 let forcedParts: number | null = null;
 
 /** How many parts to split `macs` multiply-adds of work into, with at most `most` parts. */
 function partsFor(macs: number, most: number): number {
   if (forcedParts !== null) return forcedParts;
-  return macs >= PARALLEL_MACS ? Math.max(1, Math.min(pool.size, most)) : 1;
+  return macs >= PARALLEL_MACS ? Math.max(1, Math.min(active, most)) : 1;
 }
 
 /**
@@ -226,7 +245,7 @@ const PARALLEL_ELEMENTS = 1 << 17;
 /** How many parts to split an elementwise kernel over `n` elements (outer axis `outer`) into. */
 function elementParts(n: number, outer: number): number {
   if (forcedParts !== null) return Math.min(forcedParts, Math.max(1, outer));
-  return n >= PARALLEL_ELEMENTS ? Math.max(1, Math.min(pool.size, outer)) : 1;
+  return n >= PARALLEL_ELEMENTS ? Math.max(1, Math.min(active, outer)) : 1;
 }
 
 /** Per-part metadata regions (index 0 is unused: part 0 uses the shared one at `metaPtr`). */
@@ -683,20 +702,23 @@ export const wasmBackend: Backend = {
 };
 
 /**
- * How the wasm backend runs: the threads of its pool (the caller's included), and why it runs on
- * one thread when more were wanted (set `TYPEGRAD_THREADS` to choose the count).
+ * How the wasm backend runs: the threads kernels are split over (the caller's included; see
+ * {@link setThreads}), the threads its pool has, and why it runs on one thread when more were
+ * wanted (set `TYPEGRAD_THREADS` to choose the count).
  * @example
  * ```ts
- * tg.backendInfo(); // { threads: 2, build: "threaded", fallback: null }
+ * tg.backendInfo(); // { threads: 2, poolThreads: 2, build: "threaded", fallback: null }
  * ```
  */
 export function backendInfo(): {
   threads: number;
+  poolThreads: number;
   build: "threaded" | "single-threaded";
   fallback: string | null;
 } {
   return {
-    threads: pool.size,
+    threads: active,
+    poolThreads: pool.size,
     build: loaded.module === null ? "single-threaded" : "threaded",
     fallback: pool.fallback,
   };
