@@ -13,7 +13,8 @@
 //! The geometry is a pointer to 13 i32: batch, inH, inW, inC, outH, outW, outC, kH, kW, strideH,
 //! strideW, padTop, padLeft.
 use crate::matmul::{gemm, SCRATCH};
-use crate::simd::{copy_short, zero_short};
+use crate::simd::{copy_short, ld, st, zero_short, W};
+use core::arch::wasm32::f32x4_add;
 
 struct Geom {
     batch: usize,
@@ -77,54 +78,101 @@ impl Geom {
             r
         }
     }
-    /// Calls `f(r, i, j, src)` for each row r in `[r0, r1)` and filter tap (i, j): `src` is the
-    /// element offset of `x[b, ih, iw, 0]`, or `None` where the tap falls in the padding.
-    #[inline(always)]
-    fn taps(&self, r0: usize, r1: usize, mut f: impl FnMut(usize, usize, Option<usize>)) {
-        for r in r0..r1 {
-            let b = r / (self.oh * self.ow);
-            let p = r % (self.oh * self.ow);
-            let (oy, ox) = (p / self.ow, p % self.ow);
-            for i in 0..self.kh {
-                let y = (oy * self.sh + i) as isize - self.pt;
-                for j in 0..self.kw {
-                    let x = (ox * self.sw + j) as isize - self.pl;
-                    let inside = y >= 0 && (y as usize) < self.ih && x >= 0 && (x as usize) < self.iw;
-                    let src = if inside {
-                        Some(((b * self.ih + y as usize) * self.iw + x as usize) * self.ic)
+}
+
+/// Fills `col[0..r1-r0, K]` from `x`. Rows are walked along output rows, so the image and output
+/// coordinates advance without divisions, and a filter row that lies inside the image is one copy
+/// of `kW·inC` contiguous floats.
+unsafe fn im2col(g: &Geom, x: *const f32, r0: usize, r1: usize, col: *mut f32) {
+    let (k, c) = (g.k(), g.ic);
+    let span = g.kw * c;
+    let plane = g.oh * g.ow;
+    let mut r = r0;
+    while r < r1 {
+        let (b, p) = (r / plane, r % plane);
+        let (oy, mut ox) = (p / g.ow, p % g.ow);
+        let end = if r1 - r < g.ow - ox { r1 } else { r + (g.ow - ox) };
+        while r < end {
+            let row = col.add((r - r0) * k);
+            let x0 = (ox * g.sw) as isize - g.pl;
+            let inside = x0 >= 0 && x0 as usize + g.kw <= g.iw;
+            for i in 0..g.kh {
+                let y = (oy * g.sh + i) as isize - g.pt;
+                let dst = row.add(i * span);
+                if y < 0 || y as usize >= g.ih {
+                    zero_short(dst, span);
+                    continue;
+                }
+                let line = (b * g.ih + y as usize) * g.iw;
+                if inside {
+                    copy_short(x.add((line + x0 as usize) * c), dst, span);
+                    continue;
+                }
+                for j in 0..g.kw {
+                    let xx = x0 + j as isize;
+                    if xx < 0 || xx as usize >= g.iw {
+                        zero_short(dst.add(j * c), c);
                     } else {
-                        None
-                    };
-                    f(r, i * self.kw + j, src);
+                        copy_short(x.add((line + xx as usize) * c), dst.add(j * c), c);
+                    }
                 }
             }
+            r += 1;
+            ox += 1;
         }
     }
 }
 
-/// Fills `col[0..r1-r0, K]` from `x`.
-unsafe fn im2col(g: &Geom, x: *const f32, r0: usize, r1: usize, col: *mut f32) {
-    let (k, c) = (g.k(), g.ic);
-    g.taps(r0, r1, |r, t, src| {
-        let dst = col.add((r - r0) * k + t * c);
-        match src {
-            Some(s) => copy_short(x.add(s), dst, c),
-            None => zero_short(dst, c),
-        }
-    });
+/// `d[q] += v[q]` for `q < n`, four lanes at a time.
+#[inline(always)]
+unsafe fn add_into(d: *mut f32, v: *const f32, n: usize) {
+    let mut q = 0;
+    while q + W <= n {
+        st(d.add(q), f32x4_add(ld(d.add(q)), ld(v.add(q))));
+        q += W;
+    }
+    while q < n {
+        *d.add(q) += *v.add(q);
+        q += 1;
+    }
 }
 
-/// Adds `col[0..r1-r0, K]` into `dx` (the transpose of [`im2col`]).
+/// Adds `col[0..r1-r0, K]` into `dx` (the transpose of [`im2col`], walked the same way).
 unsafe fn col2im(g: &Geom, col: *const f32, r0: usize, r1: usize, dx: *mut f32) {
     let (k, c) = (g.k(), g.ic);
-    g.taps(r0, r1, |r, t, src| {
-        if let Some(s) = src {
-            let (d, v) = (dx.add(s), col.add((r - r0) * k + t * c));
-            for q in 0..c {
-                *d.add(q) += *v.add(q);
+    let span = g.kw * c;
+    let plane = g.oh * g.ow;
+    let mut r = r0;
+    while r < r1 {
+        let (b, p) = (r / plane, r % plane);
+        let (oy, mut ox) = (p / g.ow, p % g.ow);
+        let end = if r1 - r < g.ow - ox { r1 } else { r + (g.ow - ox) };
+        while r < end {
+            let row = col.add((r - r0) * k);
+            let x0 = (ox * g.sw) as isize - g.pl;
+            let inside = x0 >= 0 && x0 as usize + g.kw <= g.iw;
+            for i in 0..g.kh {
+                let y = (oy * g.sh + i) as isize - g.pt;
+                if y < 0 || y as usize >= g.ih {
+                    continue;
+                }
+                let src = row.add(i * span);
+                let line = (b * g.ih + y as usize) * g.iw;
+                if inside {
+                    add_into(dx.add((line + x0 as usize) * c), src, span);
+                    continue;
+                }
+                for j in 0..g.kw {
+                    let xx = x0 + j as isize;
+                    if xx >= 0 && (xx as usize) < g.iw {
+                        add_into(dx.add((line + xx as usize) * c), src.add(j * c), c);
+                    }
+                }
             }
+            r += 1;
+            ox += 1;
         }
-    });
+    }
 }
 
 /// Forward convolution `y = conv2d(x, w)`.
