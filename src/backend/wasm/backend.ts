@@ -226,7 +226,11 @@ let forcedParts: number | null = null;
 /** How many parts to split `macs` multiply-adds of work into, with at most `most` parts. */
 function partsFor(macs: number, most: number): number {
   if (forcedParts !== null) return forcedParts;
-  return macs >= PARALLEL_MACS ? Math.max(1, Math.min(active, most)) : 1;
+  if (macs < PARALLEL_MACS || active === 1) return 1;
+  // large kernels get two parts per thread: on a busy machine a descheduled worker then holds
+  // up at most a quarter of the work, not half
+  const per = macs >= 16 * PARALLEL_MACS ? 2 : 1;
+  return Math.max(1, Math.min(active * per, most));
 }
 
 /**
