@@ -31,7 +31,11 @@ export function dce(p: Program): Program {
   );
 }
 
-/** Common-subexpression elimination: an equation equal to an earlier one (same primitive, params and inputs) reuses its outputs. */
+/**
+ * Common-subexpression elimination: an equation equal to an earlier one (same primitive, params
+ * and inputs) reuses its outputs. Scan bodies are deduplicated too (the forward loop of a
+ * gradient computes the step and, traced again, the values the backward loop keeps).
+ */
 export function cse(p: Program): Program {
   const seen = new Map<string, Eqn>();
   const rename = new Map<Var, Var>();
@@ -54,7 +58,17 @@ export function cse(p: Program): Program {
       e.outputs.forEach((v, i) => rename.set(v, prev.outputs[i]));
       continue;
     }
-    const ne: Eqn = { ...e, inputs };
+    const ne: Eqn =
+      e.prim === "scan"
+        ? {
+            ...e,
+            inputs,
+            params: {
+              ...(e.params as ParamsOf<"scan">),
+              body: cse((e.params as ParamsOf<"scan">).body),
+            },
+          }
+        : { ...e, inputs };
     if (key !== null) seen.set(key, ne);
     eqns.push(ne);
   }
@@ -172,8 +186,8 @@ export function programKey(p: Program): string | null {
 }
 
 /**
- * Merges a `scan` into a later one over the same operands whose body computes the same first
- * outputs (reverse mode re-runs the forward loop to stack the carries; the primal loop is then
+ * Merges a `scan` into a later one over the same operands (the later one may take extra leading
+ * constants) whose body computes the same first outputs (reverse mode re-runs the forward loop to stack the carries; the primal loop is then
  * redundant). The later scan moves to the place of the earlier one, which it replaces.
  */
 export function mergeScans(p: Program): Program {
@@ -182,37 +196,50 @@ export function mergeScans(p: Program): Program {
   const replace = new Map<Eqn, Eqn>(); // earlier → later
   const moved = new Set<Eqn>();
   const rename = new Map<Var, Var>();
+  const defAt = new Map<Var, number>();
+  p.eqns.forEach((e, i) => {
+    for (const v of e.outputs) defAt.set(v, i);
+  });
   for (let i = 0; i < scans.length; i++) {
     const a = scans[i];
     if (replace.has(a) || moved.has(a)) continue;
     const pa = a.params as ParamsOf<"scan">;
     const keyA = programKey(dce(pa.body));
     if (keyA === null) continue;
+    const atA = p.eqns.indexOf(a);
     for (let j = i + 1; j < scans.length; j++) {
       const b = scans[j];
       if (moved.has(b) || replace.has(b)) continue;
       const pb = b.params as ParamsOf<"scan">;
+      // the later scan may take extra leading constants (defined before the earlier one)
+      const k = b.inputs.length - a.inputs.length;
       if (
-        b.inputs.length !== a.inputs.length ||
-        b.inputs.some((v, k) => v !== a.inputs[k]) ||
+        k < 0 ||
+        b.inputs.slice(k).some((v, m) => v !== a.inputs[m]) ||
+        b.inputs.slice(0, k).some((v) => (defAt.get(v) ?? -1) >= atA) ||
         pa.length !== pb.length ||
         pa.reverse !== pb.reverse ||
-        pa.numConsts !== pb.numConsts ||
+        pa.numConsts + k !== pb.numConsts ||
         pa.numCarry !== pb.numCarry ||
         pb.body.outputs.length < pa.body.outputs.length
       )
         continue;
-      const head = new Program(
-        pb.body.inputs,
-        pb.body.constVars,
-        pb.body.consts,
-        pb.body.eqns,
-        pb.body.outputs.slice(0, pa.body.outputs.length),
+      const head = dce(
+        new Program(
+          pb.body.inputs.slice(k),
+          pb.body.constVars,
+          pb.body.consts,
+          pb.body.eqns,
+          pb.body.outputs.slice(0, pa.body.outputs.length),
+        ),
       );
-      if (programKey(dce(head)) !== keyA) continue;
+      const extra = new Set(pb.body.inputs.slice(0, k));
+      if (head.eqns.some((e) => e.inputs.some((v) => extra.has(v)))) continue;
+      if (head.outputs.some((v) => extra.has(v))) continue;
+      if (programKey(head) !== keyA) continue;
       replace.set(a, b);
       moved.add(b);
-      a.outputs.forEach((v, k) => rename.set(v, b.outputs[k]));
+      a.outputs.forEach((v, m) => rename.set(v, b.outputs[m]));
       break;
     }
   }
