@@ -268,7 +268,98 @@ const FUSABLE = new Set<string>([
   "div",
   "max",
   "min",
+  "lt",
+  "le",
+  "gt",
+  "ge",
+  "eq",
+  "ne",
+  "where",
+  "cast",
 ]);
+
+const COMPARES = new Set<string>(["lt", "le", "gt", "ge", "eq", "ne"]);
+
+/** Cheap elementwise ops a recomputed mask may also recompute (one level up). */
+const CHEAP = new Set<string>(["neg", "abs", "add", "sub", "mul", "max", "min"]);
+
+const isF32 = (v: Var) => v.aval.dtype === "f32";
+
+/**
+ * Whether `e` can be part of a fused chain: f32 arithmetic and unary ops; comparisons of f32
+ * values (a bool inside the chain, never its result); `where` with a bool or f32 condition and
+ * f32 branches; casts of bool or f32 to f32.
+ */
+function fusable(e: Eqn): boolean {
+  if (!FUSABLE.has(e.prim) || e.outputs.length !== 1) return false;
+  const out = e.outputs[0].aval.dtype;
+  if (COMPARES.has(e.prim)) return out === "bool" && e.inputs.every(isF32);
+  if (out !== "f32") return false;
+  if (e.prim === "where")
+    return (
+      (e.inputs[0].aval.dtype === "bool" || isF32(e.inputs[0])) && e.inputs.slice(1).every(isF32)
+    );
+  if (e.prim === "cast") return e.inputs[0].aval.dtype === "bool" || isF32(e.inputs[0]);
+  return e.inputs.every(isF32);
+}
+
+const sameShape = (a: readonly number[], b: readonly number[]) =>
+  a.length === b.length && a.every((d, k) => d === b[k]);
+
+/**
+ * A mask (a comparison of f32 values) read by a `where` or `cast` other than its first reader is
+ * recomputed just before that reader, with the cheap elementwise op that made its operand (e.g.
+ * relu's `x > 0` in the backward pass, from the pre-activation's inputs). The reader then fuses
+ * with the recomputation, and the mask and its operand stay inside the forward chain.
+ */
+function rematerializeMasks(p: Program): Program {
+  const def = new Map<Var, Eqn>();
+  for (const e of p.eqns) for (const v of e.outputs) def.set(v, e);
+  const firstReader = new Map<Var, Eqn>();
+  for (const e of p.eqns) for (const v of e.inputs) if (!firstReader.has(v)) firstReader.set(v, e);
+  let changed = false;
+  const eqns: Eqn[] = [];
+  for (const e of p.eqns) {
+    if (!(e.prim === "where" || e.prim === "cast") || !fusable(e)) {
+      eqns.push(e);
+      continue;
+    }
+    const shape = e.outputs[0].aval.shape;
+    const cond = e.inputs[0];
+    const c = def.get(cond);
+    if (
+      cond.aval.dtype !== "bool" ||
+      c === undefined ||
+      !COMPARES.has(c.prim) ||
+      !fusable(c) ||
+      firstReader.get(cond) === e ||
+      !sameShape(cond.aval.shape, shape) ||
+      !c.inputs.every((v) => feeds(v.aval.shape, shape))
+    ) {
+      eqns.push(e);
+      continue;
+    }
+    const ins = c.inputs.map((v) => {
+      const q = def.get(v);
+      if (
+        q === undefined ||
+        !CHEAP.has(q.prim) ||
+        !fusable(q) ||
+        !sameShape(v.aval.shape, shape) ||
+        !q.inputs.every((u) => feeds(u.aval.shape, shape))
+      )
+        return v;
+      const nv = freshVar(v.aval);
+      eqns.push({ ...q, outputs: [nv] });
+      return nv;
+    });
+    const m = freshVar(cond.aval);
+    eqns.push({ ...c, inputs: ins, outputs: [m] });
+    eqns.push({ ...e, inputs: [m, ...e.inputs.slice(1)] });
+    changed = true;
+  }
+  return changed ? dce(new Program(p.inputs, p.constVars, p.consts, eqns, p.outputs)) : p;
+}
 
 /** Whether an operand of shape `s` can feed a fused kernel over `out` (full, scalar, or trailing row). */
 function feeds(s: readonly number[], out: readonly number[]): boolean {
@@ -284,20 +375,18 @@ function feeds(s: readonly number[], out: readonly number[]): boolean {
 }
 
 /**
- * Fusion of elementwise chains: a run of consecutive f32 elementwise equations of one output
- * shape, each reading a value of the run, whose intermediates nothing outside the run reads,
- * becomes one `fused` equation (one kernel call that reads and writes memory once). Operands must
+ * Fusion of elementwise chains: a run of consecutive elementwise equations of one output shape
+ * (f32 arithmetic, comparisons of f32 values, `where`, casts to f32), each reading a value of the
+ * run, whose intermediates nothing outside the run reads and whose result is f32, becomes one
+ * `fused` equation (one kernel call that reads and writes memory once). Operands must
  * be full size, scalars, or rows repeated along leading axes. Scan bodies are fused too.
  */
-export function fuseElementwise(p: Program): Program {
+export function fuseElementwise(program: Program): Program {
+  const p = rematerializeMasks(program);
   const uses = new Map<Var, number>();
   for (const e of p.eqns) for (const v of e.inputs) uses.set(v, (uses.get(v) ?? 0) + 1);
   for (const v of p.outputs) uses.set(v, (uses.get(v) ?? 0) + 1);
-  const ok = (e: Eqn) =>
-    FUSABLE.has(e.prim) &&
-    e.outputs.length === 1 &&
-    e.outputs[0].aval.dtype === "f32" &&
-    e.inputs.every((v) => v.aval.dtype === "f32");
+  const ok = fusable;
   const eqns: Eqn[] = [];
   let i = 0;
   while (i < p.eqns.length) {
@@ -332,9 +421,13 @@ export function fuseElementwise(p: Program): Program {
       made.add(q.outputs[0]);
       j++;
     }
-    // cut the run so that only its last value is used outside it
+    // cut the run so that only its last value is used outside it, and that value is f32
     let end = run.length;
     while (end > 1) {
+      if (run[end - 1].outputs[0].aval.dtype !== "f32") {
+        end--;
+        continue;
+      }
       const inside = new Map<Var, number>();
       for (let k = 0; k < end; k++)
         for (const v of run[k].inputs) inside.set(v, (inside.get(v) ?? 0) + 1);

@@ -284,6 +284,14 @@ const FUSED_CODE: Record<FusedOpName, number> = {
   div: 19,
   max: 20,
   min: 21,
+  cast: 9,
+  lt: 24,
+  le: 25,
+  gt: 26,
+  ge: 27,
+  eq: 28,
+  ne: 29,
+  where: 32,
 };
 const fusedCode = new WeakMap<readonly FusedOp[], Int32Array>();
 
@@ -395,12 +403,17 @@ export const wasmBackend: Backend = {
     let code = fusedCode.get(ops);
     if (code === undefined) {
       code = Int32Array.from(
-        ops.flatMap(({ op, args }) => [FUSED_CODE[op], args[0], args[1] ?? args[0]]),
+        ops.flatMap(({ op, args }) => [
+          FUSED_CODE[op],
+          args[0],
+          args[1] ?? args[0],
+          args[2] ?? args[0],
+        ]),
       );
       fusedCode.set(ops, code);
     }
     const nIn = ins.length;
-    const n = 2 + 2 * nIn + code.length;
+    const n = 2 + 3 * nIn + code.length;
     if (n > metaInts) {
       arena.free(metaPtr);
       metaInts = Math.max(n, 2 * metaInts);
@@ -412,11 +425,13 @@ export const wasmBackend: Backend = {
     i32[at] = nIn;
     i32[at + 1] = ops.length;
     for (let i = 0; i < nIn; i++) {
-      if (ins[i].dtype !== "f32") throw dtypeError("fused", ins[i].dtype);
+      const dt = ins[i].dtype;
+      if (dt !== "f32" && dt !== "bool") throw dtypeError("fused", dt);
       i32[at + 2 + i] = ptr(ins[i]);
       i32[at + 2 + nIn + i] = ins[i].size;
+      i32[at + 2 + 2 * nIn + i] = dt === "bool" ? 1 : 0;
     }
-    i32.set(code, at + 2 + 2 * nIn);
+    i32.set(code, at + 2 + 3 * nIn);
     k.tg_fused_f32(metaPtr, ptr(out), out.size, regs);
   },
 
