@@ -3,7 +3,15 @@
  * @module
  */
 import type { Program } from "../ir/program.js";
-import { cse, dce, foldConstants, fuseElementwise, inlineCustom, mergeScans } from "./passes.js";
+import {
+  cse,
+  dce,
+  foldConstants,
+  fuseElementwise,
+  inlineCustom,
+  mergeScans,
+  padsToConcat,
+} from "./passes.js";
 
 /** The passes, in order, each with what it does. */
 export const PASSES: readonly { name: string; run: (p: Program) => Program }[] = [
@@ -20,6 +28,8 @@ export const PASSES: readonly { name: string; run: (p: Program) => Program }[] =
   { name: "fold-constants", run: foldConstants },
   // CSE and folding can leave equations unused
   { name: "dce-after-fold", run: dce },
+  // a sum of zero-padded pieces that tile an axis (the gradient of slices) is a concat
+  { name: "pads-to-concat", run: padsToConcat },
   // chains of elementwise equations become one kernel call that reads and writes memory once
   { name: "fuse-elementwise", run: fuseElementwise },
 ];

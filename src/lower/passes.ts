@@ -254,6 +254,87 @@ export function mergeScans(p: Program): Program {
   return new Program(p.inputs, p.constVars, p.consts, eqns, p.outputs.map(r));
 }
 
+/**
+ * A sum of zero-padded pieces that tile one axis (the gradient of slicing a value into parts,
+ * e.g. an LSTM's four gates) becomes one `concat` of the pieces, instead of a pad per piece and an
+ * add per pair. Scan bodies are rewritten too.
+ */
+export function padsToConcat(p: Program): Program {
+  const uses = new Map<Var, number>();
+  for (const e of p.eqns) for (const v of e.inputs) uses.set(v, (uses.get(v) ?? 0) + 1);
+  for (const v of p.outputs) uses.set(v, (uses.get(v) ?? 0) + 1);
+  const def = new Map<Var, Eqn>();
+  for (const e of p.eqns) for (const v of e.outputs) def.set(v, e);
+  const replaced = new Map<Eqn, Eqn>();
+  const absorbed = new Set<Eqn>();
+  // a piece: the padded value, the axis and its offset along it
+  const pieceOf = (e: Eqn): { x: Var; axis: number; lo: number } | null => {
+    const { lo, hi, interior, value } = e.params as ParamsOf<"pad">;
+    if (value !== 0 || interior.some((d) => d !== 0)) return null;
+    const axes = lo.map((_, k) => k).filter((k) => lo[k] !== 0 || hi[k] !== 0);
+    if (axes.length !== 1 || lo[axes[0]] < 0 || hi[axes[0]] < 0) return null;
+    return { x: e.inputs[0], axis: axes[0], lo: lo[axes[0]] };
+  };
+  for (let i = p.eqns.length - 1; i >= 0; i--) {
+    const root = p.eqns[i];
+    if (root.prim !== "add" || absorbed.has(root) || root.outputs[0].aval.dtype !== "f32") continue;
+    const shape = root.outputs[0].aval.shape;
+    const inner: Eqn[] = [];
+    const pieces: { x: Var; axis: number; lo: number }[] = [];
+    let ok = true;
+    const visit = (v: Var) => {
+      const e = def.get(v);
+      if (!ok || e === undefined || (uses.get(v) ?? 0) !== 1 || !sameShape(v.aval.shape, shape)) {
+        ok = false;
+        return;
+      }
+      if (e.prim === "add") {
+        inner.push(e);
+        e.inputs.forEach(visit);
+      } else if (e.prim === "pad") {
+        const piece = pieceOf(e);
+        if (piece === null) ok = false;
+        else {
+          inner.push(e);
+          pieces.push(piece);
+        }
+      } else ok = false;
+    };
+    root.inputs.forEach(visit);
+    if (!ok || pieces.length < 2) continue;
+    const axis = pieces[0].axis;
+    if (pieces.some((q) => q.axis !== axis)) continue;
+    pieces.sort((a, b) => a.lo - b.lo);
+    let at = 0;
+    for (const q of pieces) {
+      if (q.lo !== at) ok = false;
+      at += q.x.aval.shape[axis];
+    }
+    if (!ok || at !== shape[axis]) continue;
+    for (const e of inner) absorbed.add(e);
+    replaced.set(root, {
+      prim: "concat",
+      inputs: pieces.map((q) => q.x),
+      params: { axis },
+      outputs: root.outputs,
+    });
+  }
+  const eqns: Eqn[] = [];
+  let changed = replaced.size > 0;
+  for (const e of p.eqns) {
+    if (absorbed.has(e)) continue;
+    if (e.prim === "scan") {
+      const sp = e.params as ParamsOf<"scan">;
+      const body = padsToConcat(sp.body);
+      if (body !== sp.body) changed = true;
+      eqns.push(body === sp.body ? e : { ...e, params: { ...sp, body } });
+      continue;
+    }
+    eqns.push(replaced.get(e) ?? e);
+  }
+  return changed ? new Program(p.inputs, p.constVars, p.consts, eqns, p.outputs) : p;
+}
+
 const FUSABLE = new Set<string>([
   "neg",
   "exp",
@@ -387,37 +468,49 @@ export function fuseElementwise(program: Program): Program {
   for (const e of p.eqns) for (const v of e.inputs) uses.set(v, (uses.get(v) ?? 0) + 1);
   for (const v of p.outputs) uses.set(v, (uses.get(v) ?? 0) + 1);
   const ok = fusable;
+  // where each value is available (the index of its equation; a fused chain's at the chain's)
+  const pos = new Map<Var, number>();
+  p.eqns.forEach((e, k) => {
+    for (const v of e.outputs) pos.set(v, k);
+  });
+  // equations already moved into an earlier chain
+  const taken = new Set<number>();
   const eqns: Eqn[] = [];
-  let i = 0;
-  while (i < p.eqns.length) {
+  for (let i = 0; i < p.eqns.length; i++) {
+    if (taken.has(i)) continue;
     const e = p.eqns[i];
     if (e.prim === "scan") {
       const sp = e.params as ParamsOf<"scan">;
       eqns.push({ ...e, params: { ...sp, body: fuseElementwise(sp.body) } });
-      i++;
       continue;
     }
     if (!ok(e) || !e.inputs.every((v) => feeds(v.aval.shape, e.outputs[0].aval.shape))) {
       eqns.push(e);
-      i++;
       continue;
     }
-    // grow the run
+    // grow the run: the next equation that reads a value of the run joins it when it can move
+    // up to here (its other operands are ready), skipping unrelated equations in between
     const shape = e.outputs[0].aval.shape;
     const run: Eqn[] = [e];
+    const at: number[] = [i];
     const made = new Set<Var>([e.outputs[0]]);
     let j = i + 1;
-    while (j < p.eqns.length) {
+    while (j < p.eqns.length && j - at[at.length - 1] <= FUSE_WINDOW) {
       const q = p.eqns[j];
+      if (taken.has(j) || !q.inputs.some((v) => made.has(v))) {
+        j++;
+        continue;
+      }
       if (
         !ok(q) ||
-        q.outputs[0].aval.shape.length !== shape.length ||
-        q.outputs[0].aval.shape.some((d, k) => d !== shape[k]) ||
-        !q.inputs.some((v) => made.has(v)) ||
-        !q.inputs.every((v) => made.has(v) || feeds(v.aval.shape, shape))
+        !sameShape(q.outputs[0].aval.shape, shape) ||
+        !q.inputs.every(
+          (v) => made.has(v) || (feeds(v.aval.shape, shape) && (pos.get(v) ?? -1) < i),
+        )
       )
         break;
       run.push(q);
+      at.push(j);
       made.add(q.outputs[0]);
       j++;
     }
@@ -439,14 +532,17 @@ export function fuseElementwise(program: Program): Program {
     }
     if (end < 2) {
       eqns.push(e);
-      i++;
       continue;
     }
+    for (let k = 1; k < end; k++) taken.add(at[k]);
+    pos.set(run[end - 1].outputs[0], i);
     eqns.push(fuseRun(run.slice(0, end)));
-    i += end;
   }
   return new Program(p.inputs, p.constVars, p.consts, eqns, p.outputs);
 }
+
+/** How far apart (in equations) two neighbours of a fused chain may be. */
+const FUSE_WINDOW = 32;
 
 /** One `fused` equation for a run of elementwise equations. */
 function fuseRun(run: Eqn[]): Eqn {

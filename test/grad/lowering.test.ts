@@ -1,7 +1,7 @@
 /**
  * What lowering makes of a gradient step: relu and its gradient fuse into one kernel each (the
- * mask is recomputed in the backward pass), and the VJP of a scan keeps the forward's residuals
- * instead of running the forward step again. Each jitted result is checked against eager mode.
+ * mask is recomputed in the backward pass), the VJP of a scan keeps the forward's residuals
+ * instead of running the forward step again, and the gradient of slices is a concat. Each jitted result is checked against eager mode.
  */
 import { describe, expect, test } from "vitest";
 import * as tg from "../../src/index.js";
@@ -78,6 +78,9 @@ describe("lowering of gradient steps", () => {
     // dz·Uᵀ and hᵀ·dz only: no h·U
     expect(matmuls(bwd)).toBe(2);
     expect(bwd.eqns.some((e) => e.prim === "logistic" || e.prim === "tanh")).toBe(false);
+    // the gradient of the four gate slices is one concat, not four pads and three adds
+    expect(bwd.eqns.filter((e) => e.prim === "concat").length).toBe(1);
+    expect(bwd.eqns.some((e) => e.prim === "pad")).toBe(false);
     const a = flat(g(params));
     const b = flat(tg.grad(loss)(params));
     expect(a.length).toBe(b.length);
