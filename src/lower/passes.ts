@@ -463,7 +463,7 @@ function feeds(s: readonly number[], out: readonly number[]): boolean {
  * be full size, scalars, or rows repeated along leading axes. Scan bodies are fused too.
  */
 export function fuseElementwise(program: Program): Program {
-  const p = rematerializeMasks(program);
+  const p = sinkSingleUse(rematerializeMasks(program));
   const uses = new Map<Var, number>();
   for (const e of p.eqns) for (const v of e.inputs) uses.set(v, (uses.get(v) ?? 0) + 1);
   for (const v of p.outputs) uses.set(v, (uses.get(v) ?? 0) + 1);
@@ -501,14 +501,37 @@ export function fuseElementwise(program: Program): Program {
         j++;
         continue;
       }
-      if (
-        !ok(q) ||
-        !sameShape(q.outputs[0].aval.shape, shape) ||
-        !q.inputs.every(
-          (v) => made.has(v) || (feeds(v.aval.shape, shape) && (pos.get(v) ?? -1) < i),
+      if (!ok(q) || !sameShape(q.outputs[0].aval.shape, shape)) break;
+      // an operand computed after the chain's start by a fusable equation that only q reads
+      // (the other branch of a tree) joins the chain first, if its own operands are ready
+      const ready = (v: Var) =>
+        made.has(v) || (feeds(v.aval.shape, shape) && (pos.get(v) ?? -1) < i);
+      const branches: number[] = [];
+      for (const v of q.inputs) {
+        if (ready(v)) continue;
+        const b = pos.get(v) ?? -1;
+        const pe = p.eqns[b];
+        if (
+          b <= i ||
+          b >= j ||
+          taken.has(b) ||
+          pe === undefined ||
+          !ok(pe) ||
+          pe.outputs[0].aval.dtype !== "f32" ||
+          uses.get(v) !== 1 ||
+          !sameShape(v.aval.shape, shape) ||
+          !pe.inputs.every(ready)
         )
-      )
+          break;
+        branches.push(b);
+      }
+      if (!q.inputs.every((v) => ready(v) || branches.some((b) => p.eqns[b].outputs[0] === v)))
         break;
+      for (const b of branches) {
+        run.push(p.eqns[b]);
+        at.push(b);
+        made.add(p.eqns[b].outputs[0]);
+      }
       run.push(q);
       at.push(j);
       made.add(q.outputs[0]);
@@ -539,6 +562,38 @@ export function fuseElementwise(program: Program): Program {
     eqns.push(fuseRun(run.slice(0, end)));
   }
   return new Program(p.inputs, p.constVars, p.consts, eqns, p.outputs);
+}
+
+/**
+ * Moves each fusable equation whose result has a single reader, itself fusable and of the same
+ * shape, down to just before that reader, so that a chain computed in pieces (as a VJP emits
+ * it) becomes contiguous. Moving a value's only computation later to its only use is always legal.
+ */
+function sinkSingleUse(p: Program): Program {
+  const uses = new Map<Var, number>();
+  const reader = new Map<Var, Eqn>();
+  for (const e of p.eqns)
+    for (const v of e.inputs) {
+      uses.set(v, (uses.get(v) ?? 0) + 1);
+      reader.set(v, e);
+    }
+  for (const v of p.outputs) uses.set(v, (uses.get(v) ?? 0) + 1);
+  const order = [...p.eqns];
+  let changed = false;
+  for (let k = order.length - 1; k >= 0; k--) {
+    const e = order[k];
+    if (!fusable(e)) continue;
+    const v = e.outputs[0];
+    const c = reader.get(v);
+    if (uses.get(v) !== 1 || c === undefined || !fusable(c)) continue;
+    if (!sameShape(c.outputs[0].aval.shape, v.aval.shape)) continue;
+    const at = order.indexOf(c, k + 1);
+    if (at === k + 1) continue;
+    order.splice(k, 1);
+    order.splice(at - 1, 0, e);
+    changed = true;
+  }
+  return changed ? new Program(p.inputs, p.constVars, p.consts, order, p.outputs) : p;
 }
 
 /** How far apart (in equations) two neighbours of a fused chain may be. */

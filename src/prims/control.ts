@@ -206,22 +206,57 @@ function splitJoint(
       for (const v of e.outputs) statics.add(v);
     }
   }
+  // cheap elementwise primal equations that only the backward step reads move back to it when
+  // that stacks no more residuals (e.g. tanh's 1 − y², recomputed from y where the backward step
+  // fuses it with the cotangent product instead of a kernel and a stack of its own)
+  const needed = new Set<Var>();
+  for (const e of bwdEqns) for (const v of e.inputs) if (primal.has(v)) needed.add(v);
+  for (const v of joint.outputs) if (primal.has(v)) needed.add(v);
+  const fwdUses = new Map<Var, number>();
+  for (const e of fwdEqns) for (const v of e.inputs) fwdUses.set(v, (fwdUses.get(v) ?? 0) + 1);
+  const moved = new Set<Eqn>();
+  for (let i = fwdEqns.length - 1; i >= 0; i--) {
+    const e = fwdEqns[i];
+    const out = e.outputs[0];
+    if (!REMAT.has(e.prim) || e.outputs.length !== 1 || (fwdUses.get(out) ?? 0) > 0) continue;
+    if (!needed.has(out)) continue;
+    const fresh = new Set(e.inputs.filter((v) => primal.has(v) && !needed.has(v)));
+    if (fresh.size > 1) continue;
+    moved.add(e);
+    needed.delete(out);
+    for (const v of e.inputs) {
+      if (primal.has(v)) needed.add(v);
+      fwdUses.set(v, (fwdUses.get(v) ?? 1) - 1);
+    }
+  }
+  const bwdSet = new Set<Eqn>([...bwdEqns, ...moved]);
   const residuals: Var[] = [];
   const need = (v: Var) => {
     if (primal.has(v) && !residuals.includes(v)) residuals.push(v);
   };
-  for (const e of bwdEqns) for (const v of e.inputs) need(v);
-  for (const v of joint.outputs) need(v);
-  const fwd = new Program([...ins.slice(0, ne + nc), ...primalIns], [], [], fwdEqns, residuals);
+  const bwdAll = joint.eqns.filter((e) => bwdSet.has(e));
+  const stays = (v: Var) => !bwdAll.some((e) => moved.has(e) && e.outputs.includes(v));
+  for (const e of bwdAll) for (const v of e.inputs) if (stays(v)) need(v);
+  for (const v of joint.outputs) if (stays(v)) need(v);
+  const fwd = new Program(
+    [...ins.slice(0, ne + nc), ...primalIns],
+    [],
+    [],
+    fwdEqns.filter((e) => !moved.has(e)),
+    residuals,
+  );
   const bwd = new Program(
     [...ins.slice(0, ne + 2 * nc + nh), ...residuals, ...ins.slice(ne + 2 * nc + 2 * nh + nx)],
     [],
     [],
-    bwdEqns,
+    bwdAll,
     joint.outputs,
   );
   return { fwd: dce(fwd), bwd: dce(bwd), residuals };
 }
+
+/** Primal equations cheap enough to recompute in the backward step of a scan. */
+const REMAT = new Set<string>(["neg", "add", "sub", "mul", "abs", "max", "min"]);
 
 const scanRule: PrimRule<"scan"> = {
   abstractEval: (avals, p) => scanAvals(avals, p),
