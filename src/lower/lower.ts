@@ -8,6 +8,7 @@ import {
   dce,
   foldConstants,
   fuseElementwise,
+  hoistScanAccumulators,
   inlineCustom,
   mergeScans,
   padsToConcat,
@@ -28,6 +29,8 @@ export const PASSES: readonly { name: string; run: (p: Program) => Program }[] =
   { name: "fold-constants", run: foldConstants },
   // CSE and folding can leave equations unused
   { name: "dce-after-fold", run: dce },
+  // a loop carry that only sums Aₜᵀ·Bₜ over stacked A and B becomes one matmul after the loop
+  { name: "hoist-scan-accumulators", run: hoistScanAccumulators },
   // a sum of zero-padded pieces that tile an axis (the gradient of slices) is a concat
   { name: "pads-to-concat", run: padsToConcat },
   // chains of elementwise equations become one kernel call that reads and writes memory once

@@ -335,6 +335,105 @@ export function padsToConcat(p: Program): Program {
   return changed ? new Program(p.inputs, p.constVars, p.consts, eqns, p.outputs) : p;
 }
 
+/**
+ * A scan carry that only accumulates `c ← c + Aₜᵀ·Bₜ` (the cotangent of a weight a recurrent step
+ * multiplies by), where `Aₜ` and `Bₜ` are stacked anyway (an xs input or a ys output of the loop),
+ * leaves the loop: after it, one matmul over all steps at once (`A` and `B` reshaped to
+ * `[T·rows, ·]`) is added to the carry's initial value. The loop loses a small matmul and an add
+ * per step.
+ */
+export function hoistScanAccumulators(p: Program): Program {
+  let changed = false;
+  const eqns: Eqn[] = [];
+  for (const e of p.eqns) {
+    if (e.prim !== "scan") {
+      eqns.push(e);
+      continue;
+    }
+    let sp = e.params as ParamsOf<"scan">;
+    let body = hoistScanAccumulators(sp.body);
+    let eq: Eqn = body === sp.body ? e : { ...e, params: { ...sp, body } };
+    const after: Eqn[] = [];
+    for (let i = sp.numCarry - 1; i >= 0; i--) {
+      sp = eq.params as ParamsOf<"scan">;
+      body = sp.body;
+      const hoisted = hoistOne(eq, sp, body, i);
+      if (hoisted === null) continue;
+      eq = hoisted.scan;
+      after.unshift(...hoisted.after);
+      changed = true;
+    }
+    if (eq !== e) changed = true;
+    eqns.push(eq, ...after);
+  }
+  return changed ? new Program(p.inputs, p.constVars, p.consts, eqns, p.outputs) : p;
+}
+
+function hoistOne(
+  e: Eqn,
+  sp: ParamsOf<"scan">,
+  body: Program,
+  i: number,
+): { scan: Eqn; after: Eqn[] } | null {
+  const { numConsts: nc, numCarry: nh, length } = sp;
+  const cin = body.inputs[nc + i];
+  const cout = body.outputs[i];
+  const def = new Map<Var, Eqn>();
+  for (const q of body.eqns) for (const v of q.outputs) def.set(v, q);
+  const uses = new Map<Var, number>();
+  for (const q of body.eqns) for (const v of q.inputs) uses.set(v, (uses.get(v) ?? 0) + 1);
+  for (const v of body.outputs) uses.set(v, (uses.get(v) ?? 0) + 1);
+  const a = def.get(cout);
+  if (a === undefined || a.prim !== "add" || uses.get(cout) !== 1 || uses.get(cin) !== 1)
+    return null;
+  const m = a.inputs[0] === cin ? a.inputs[1] : a.inputs[1] === cin ? a.inputs[0] : null;
+  if (m === null || uses.get(m) !== 1 || !sameShape(m.aval.shape, cin.aval.shape)) return null;
+  const mm = def.get(m);
+  if (mm === undefined || mm.prim !== "matmul") return null;
+  const { transA, transB } = mm.params as ParamsOf<"matmul">;
+  if (!transA || transB || mm.inputs.some((v) => v.aval.shape.length !== 2)) return null;
+  // each operand stacked outside: an xs input or a ys output of the loop
+  const stacked = (v: Var): Var | null => {
+    const k = body.inputs.indexOf(v);
+    if (k >= nc + nh) return e.inputs[k];
+    const o = body.outputs.indexOf(v, nh);
+    return o >= nh ? e.outputs[o] : null;
+  };
+  const [sa, sb] = mm.inputs.map(stacked);
+  if (!sa || !sb || length < 1) return null;
+  const newBody = dce(
+    new Program(
+      body.inputs.filter((v) => v !== cin),
+      body.constVars,
+      body.consts,
+      body.eqns.filter((q) => q !== a && q !== mm),
+      body.outputs.filter((_, k) => k !== i),
+    ),
+  );
+  const scan: Eqn = {
+    ...e,
+    inputs: e.inputs.filter((_, k) => k !== nc + i),
+    outputs: e.outputs.filter((_, k) => k !== i),
+    params: { ...sp, body: newBody, numCarry: nh - 1 },
+  };
+  const flat = (v: Var): [Var, Eqn] => {
+    const [r, c] = v.aval.shape.slice(1);
+    const shape = [v.aval.shape[0] * r, c];
+    const out = freshVar({ shape, dtype: v.aval.dtype });
+    return [out, { prim: "reshape", inputs: [v], params: { shape }, outputs: [out] }];
+  };
+  const [fa, ra] = flat(sa);
+  const [fb, rb] = flat(sb);
+  const prod = freshVar(m.aval);
+  const after: Eqn[] = [
+    ra,
+    rb,
+    { prim: "matmul", inputs: [fa, fb], params: { transA: true, transB: false }, outputs: [prod] },
+    { prim: "add", inputs: [e.inputs[nc + i], prod], params: {}, outputs: [e.outputs[i]] },
+  ];
+  return { scan, after };
+}
+
 const FUSABLE = new Set<string>([
   "neg",
   "exp",
