@@ -434,6 +434,86 @@ function hoistOne(
   return { scan, after };
 }
 
+/**
+ * A matmul in a scan body that reads a loop constant transposed (`transA`/`transB` on a
+ * constant operand, e.g. dz·Uᵀ in a recurrent backward step) reads a copy transposed once before
+ * the loop instead: the untransposed layout packs faster, on every step.
+ */
+export function pretransposeScanConsts(p: Program): Program {
+  let changed = false;
+  const before: Eqn[] = [];
+  const eqns: Eqn[] = [];
+  for (const e of p.eqns) {
+    if (e.prim !== "scan") {
+      eqns.push(e);
+      continue;
+    }
+    const sp = e.params as ParamsOf<"scan">;
+    const body = pretransposeScanConsts(sp.body);
+    const nc = sp.numConsts;
+    const consts = body.inputs.slice(0, nc);
+    const made = new Map<Var, Var>(); // body const → its transposed body input
+    const extraOuter: Var[] = [];
+    const extraInner: Var[] = [];
+    before.length = 0;
+    const bodyEqns = body.eqns.map((q) => {
+      if (q.prim !== "matmul") return q;
+      const { transA, transB } = q.params as ParamsOf<"matmul">;
+      const flip = (v: Var) => {
+        let t = made.get(v);
+        if (t === undefined) {
+          const k = consts.indexOf(v);
+          const outer = e.inputs[k];
+          const shape = [v.aval.shape[1], v.aval.shape[0]];
+          const to = freshVar({ shape, dtype: v.aval.dtype });
+          before.push({
+            prim: "transpose",
+            inputs: [outer],
+            params: { perm: [1, 0] },
+            outputs: [to],
+          });
+          t = freshVar({ shape, dtype: v.aval.dtype });
+          made.set(v, t);
+          extraOuter.push(to);
+          extraInner.push(t);
+        }
+        return t;
+      };
+      const isConst2d = (v: Var) => consts.includes(v) && v.aval.shape.length === 2;
+      const [a, b] = q.inputs;
+      const fa = transA && isConst2d(a);
+      const fb = transB && isConst2d(b);
+      if (!fa && !fb) return q;
+      return {
+        ...q,
+        inputs: [fa ? flip(a) : a, fb ? flip(b) : b],
+        params: { transA: transA && !fa, transB: transB && !fb },
+      };
+    });
+    if (extraInner.length === 0) {
+      eqns.push(body === sp.body ? e : { ...e, params: { ...sp, body } });
+      if (body !== sp.body) changed = true;
+      continue;
+    }
+    changed = true;
+    const newBody = dce(
+      new Program(
+        [...extraInner, ...body.inputs],
+        body.constVars,
+        body.consts,
+        bodyEqns,
+        body.outputs,
+      ),
+    );
+    eqns.push(...before, {
+      ...e,
+      inputs: [...extraOuter, ...e.inputs],
+      params: { ...sp, body: newBody, numConsts: nc + extraInner.length },
+    });
+  }
+  return changed ? new Program(p.inputs, p.constVars, p.consts, eqns, p.outputs) : p;
+}
+
 const FUSABLE = new Set<string>([
   "neg",
   "exp",

@@ -77,6 +77,9 @@ describe("lowering of gradient steps", () => {
     expect(matmuls(fwd)).toBe(1);
     // dz·Uᵀ only: no h·U, and Σₜ hₜᵀ·dzₜ is one matmul after the loop (hoist-scan-accumulators)
     expect(matmuls(bwd)).toBe(1);
+    // … reading Uᵀ transposed once before the loop (pretranspose-scan-consts)
+    const dh = bwd.eqns.find((e) => e.prim === "matmul")!;
+    expect(dh.params).toEqual({ transA: false, transB: false });
     expect(bwd.eqns.some((e) => e.prim === "add" && e.outputs[0].aval.shape[0] === 4)).toBe(false);
     const after = prog.eqns.slice(prog.eqns.indexOf(scans[1]) + 1);
     expect(
