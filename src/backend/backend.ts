@@ -43,8 +43,14 @@ export type CompareOp = "lt" | "le" | "gt" | "ge" | "eq" | "ne";
 /** Any binary elementwise op. */
 export type BinaryOp = ArithOp | CompareOp;
 
-/** The ops a fused elementwise chain may hold (f32). */
+/**
+ * The ops a fused elementwise chain may hold. Values are f32 inside the chain: a comparison gives
+ * 1 or 0, `where(c, a, b)` picks `a` where `c ≠ 0`, and `cast` (of a bool input to f32) copies.
+ */
 export type FusedOpName =
+  | CompareOp
+  | "where"
+  | "cast"
   | "neg"
   | "exp"
   | "log"
@@ -144,10 +150,13 @@ export interface Backend {
     bStrides: readonly number[],
   ): void;
   /**
-   * A fused elementwise chain over f32: value `i` of the chain is input `i` for `i < ins.length`,
+   * A fused elementwise chain with an f32 result (inputs f32 or bool, a bool read as 0/1): value
+   * `i` of the chain is input `i` for `i < ins.length`,
    * then `ops[j]` applied to earlier values; `out[e]` = the last value at element `e`, where input
    * `i` contributes `ins[i][e mod ins[i].size]` (full size, a scalar, or a row repeated along the
-   * leading axes). Reads each input and writes `out` once.
+   * leading axes). Reads each input and writes `out` once. Results below the smallest normal f32
+   * are stored as 0 (flush to zero: subnormal arithmetic is slow on x86, and optimizer states
+   * would otherwise decay into it).
    */
   fused(ops: readonly FusedOp[], ins: readonly Buf[], out: Buf): void;
   /** Converts dtype: float → i32 truncates toward zero; anything → bool is `!= 0`; bool → number is 0/1. */

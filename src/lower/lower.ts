@@ -3,7 +3,17 @@
  * @module
  */
 import type { Program } from "../ir/program.js";
-import { cse, dce, foldConstants, fuseElementwise, inlineCustom, mergeScans } from "./passes.js";
+import {
+  cse,
+  dce,
+  foldConstants,
+  fuseElementwise,
+  hoistScanAccumulators,
+  inlineCustom,
+  mergeScans,
+  padsToConcat,
+  pretransposeScanConsts,
+} from "./passes.js";
 
 /** The passes, in order, each with what it does. */
 export const PASSES: readonly { name: string; run: (p: Program) => Program }[] = [
@@ -20,6 +30,12 @@ export const PASSES: readonly { name: string; run: (p: Program) => Program }[] =
   { name: "fold-constants", run: foldConstants },
   // CSE and folding can leave equations unused
   { name: "dce-after-fold", run: dce },
+  // a loop carry that only sums Aₜᵀ·Bₜ over stacked A and B becomes one matmul after the loop
+  { name: "hoist-scan-accumulators", run: hoistScanAccumulators },
+  // a loop constant a matmul in the loop reads transposed is transposed once, before the loop
+  { name: "pretranspose-scan-consts", run: pretransposeScanConsts },
+  // a sum of zero-padded pieces that tile an axis (the gradient of slices) is a concat
+  { name: "pads-to-concat", run: padsToConcat },
   // chains of elementwise equations become one kernel call that reads and writes memory once
   { name: "fuse-elementwise", run: fuseElementwise },
 ];

@@ -105,8 +105,9 @@ function recurrent(
       },
       forward: (p, x, { state }) => {
         const b = x.shape[0];
-        // the input projection of every step at once: [B, T, F]·[F, G] → [T, B, G]
-        const xw = moveAxisTo(add(matmulPrim(x, p.kernel), p.bias), 1, 0);
+        // the input projection of every step at once: [T, B, F]·[F, G] → [T, B, G] (time moves
+        // first on the narrow input, so neither the projection nor its gradient is transposed)
+        const xw = add(matmulPrim(moveAxisTo(x, 1, 0), p.kernel), p.bias);
         const init = Array.from({ length: carries }, () => filled([b, units], 0, x.dtype));
         const [last, [ys]] = scan(
           (c, [xt]) => {

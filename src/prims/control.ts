@@ -5,7 +5,8 @@
  * @module
  */
 import type { CustomVjpParams, Maybe, PrimRule, ScanParams } from "../ir/primitive.js";
-import { type Aval, Program, sameAval, fmtAval } from "../ir/program.js";
+import { type Aval, type Eqn, Program, sameAval, fmtAval, type Var } from "../ir/program.js";
+import { dce } from "../lower/passes.js";
 import { avalOf, bind, traceFlat } from "../ir/trace.js";
 import { ShapeError } from "../shape/errors.js";
 import type { AnyTensor as T } from "../tensor/tensor.js";
@@ -166,6 +167,97 @@ function bindScan(
   return [outs.slice(0, h.length), outs.slice(h.length)];
 }
 
+/**
+ * Splits the joint step of a scan's VJP, whose inputs are `[extra (ne), consts (nc), acc (nc),
+ * ct carry (nh), carry in (nh), x_t (nx), ct y_t]`, into the part that depends on the step's
+ * primal inputs and on no cotangent (run in the forward loop) and the rest (the backward step).
+ * Equations that read only constants stay in the backward step. Returns the forward part (inputs
+ * `[extra, consts, carry in, x_t]`, outputs the residuals), the backward step (inputs `[extra,
+ * consts, acc, ct carry, residuals, ct y_t]`, the joint's outputs) and the residual variables.
+ */
+function splitJoint(
+  joint: Program,
+  ne: number,
+  nc: number,
+  nh: number,
+  nx: number,
+): { fwd: Program; bwd: Program; residuals: Var[] } {
+  const ins = joint.inputs;
+  const statics = new Set<Var>(ins.slice(0, ne + nc));
+  const tangent = new Set<Var>([
+    ...ins.slice(ne + nc, ne + 2 * nc + nh),
+    ...ins.slice(ne + 2 * nc + 2 * nh + nx),
+  ]);
+  const primalIns = ins.slice(ne + 2 * nc + nh, ne + 2 * nc + 2 * nh + nx);
+  const primal = new Set<Var>(primalIns);
+  const fwdEqns: Eqn[] = [];
+  const bwdEqns: Eqn[] = [];
+  for (const e of joint.eqns) {
+    if (e.inputs.some((v) => tangent.has(v))) {
+      bwdEqns.push(e);
+      for (const v of e.outputs) tangent.add(v);
+    } else if (e.inputs.some((v) => primal.has(v))) {
+      fwdEqns.push(e);
+      for (const v of e.outputs) primal.add(v);
+    } else {
+      // constants only: both sides may need it
+      fwdEqns.push(e);
+      bwdEqns.push(e);
+      for (const v of e.outputs) statics.add(v);
+    }
+  }
+  // cheap elementwise primal equations that only the backward step reads move back to it when
+  // that stacks no more residuals (e.g. tanh's 1 − y², recomputed from y where the backward step
+  // fuses it with the cotangent product instead of a kernel and a stack of its own)
+  const needed = new Set<Var>();
+  for (const e of bwdEqns) for (const v of e.inputs) if (primal.has(v)) needed.add(v);
+  for (const v of joint.outputs) if (primal.has(v)) needed.add(v);
+  const fwdUses = new Map<Var, number>();
+  for (const e of fwdEqns) for (const v of e.inputs) fwdUses.set(v, (fwdUses.get(v) ?? 0) + 1);
+  const moved = new Set<Eqn>();
+  for (let i = fwdEqns.length - 1; i >= 0; i--) {
+    const e = fwdEqns[i];
+    const out = e.outputs[0];
+    if (!REMAT.has(e.prim) || e.outputs.length !== 1 || (fwdUses.get(out) ?? 0) > 0) continue;
+    if (!needed.has(out)) continue;
+    const fresh = new Set(e.inputs.filter((v) => primal.has(v) && !needed.has(v)));
+    if (fresh.size > 1) continue;
+    moved.add(e);
+    needed.delete(out);
+    for (const v of e.inputs) {
+      if (primal.has(v)) needed.add(v);
+      fwdUses.set(v, (fwdUses.get(v) ?? 1) - 1);
+    }
+  }
+  const bwdSet = new Set<Eqn>([...bwdEqns, ...moved]);
+  const residuals: Var[] = [];
+  const need = (v: Var) => {
+    if (primal.has(v) && !residuals.includes(v)) residuals.push(v);
+  };
+  const bwdAll = joint.eqns.filter((e) => bwdSet.has(e));
+  const stays = (v: Var) => !bwdAll.some((e) => moved.has(e) && e.outputs.includes(v));
+  for (const e of bwdAll) for (const v of e.inputs) if (stays(v)) need(v);
+  for (const v of joint.outputs) if (stays(v)) need(v);
+  const fwd = new Program(
+    [...ins.slice(0, ne + nc), ...primalIns],
+    [],
+    [],
+    fwdEqns.filter((e) => !moved.has(e)),
+    residuals,
+  );
+  const bwd = new Program(
+    [...ins.slice(0, ne + 2 * nc + nh), ...residuals, ...ins.slice(ne + 2 * nc + 2 * nh + nx)],
+    [],
+    [],
+    bwdAll,
+    joint.outputs,
+  );
+  return { fwd: dce(fwd), bwd: dce(bwd), residuals };
+}
+
+/** Primal equations cheap enough to recompute in the backward step of a scan. */
+const REMAT = new Set<string>(["neg", "add", "sub", "mul", "abs", "max", "min"]);
+
 const scanRule: PrimRule<"scan"> = {
   abstractEval: (avals, p) => scanAvals(avals, p),
   impl: () => {
@@ -213,29 +305,25 @@ const scanRule: PrimRule<"scan"> = {
     const c = primals.slice(0, nc);
     const h0 = primals.slice(nc, nc + nh);
     const xs = primals.slice(nc + nh);
+    const nx = xs.length;
     const ny = p.body.outputs.length - nh;
     const av = (ts: T[], step: boolean) =>
       ts.map((t) => ({ shape: step ? t.shape.slice(1) : t.shape, dtype: t.dtype }));
-    // 1. forward again, stacking the carry that enters each step
-    const [fwd, fx] = bodyOf(
-      { c: av(c, false), h: av(h0, false), x: av(xs, true) },
-      (cc, hh, xx) => {
-        const o = evalProgram(p.body, [...cc, ...hh, ...xx]);
-        return [o.slice(0, nh), [...o.slice(nh), ...hh]];
-      },
-    );
-    const [, ysAndHs] = bindScan(fwd, fx, c, h0, xs, length, p.reverse);
-    const hs = ysAndHs.slice(ny);
-    // 2. backward in the opposite order, accumulating the constants' cotangents in the carry
     const ctH = cts.slice(0, nh).map((t, i) => orZeros(t, outs[i]));
     const ctYs = cts.slice(nh).map((t, i) => orZeros(t, outs[nh + i]));
     const accInit = c.map((t) => zerosLike(t));
-    const [bwd, bx] = bodyOf(
-      { c: av(c, false), h: av([...accInit, ...ctH], false), x: av([...hs, ...xs, ...ctYs], true) },
+    // 1. one step of the backward pass, traced with its forward: (consts, carry in, x_t) and the
+    //    cotangents → the cotangents of the consts (accumulated in the carry), the carry and x_t
+    const [joint, jx] = bodyOf(
+      {
+        c: av(c, false),
+        h: av([...accInit, ...ctH], false),
+        x: [...av(h0, false), ...av([...xs, ...ctYs], true)],
+      },
       (cc, hh, xx) => {
         const ht = xx.slice(0, nh);
-        const xt = xx.slice(nh, nh + xs.length);
-        const cty = xx.slice(nh + xs.length);
+        const xt = xx.slice(nh, nh + nx);
+        const cty = xx.slice(nh + nx);
         const lin = vjpProgram(p.body, [...cc, ...ht, ...xt]);
         const g = lin.backward([...hh.slice(nc), ...cty]);
         const dc = g.slice(0, nc).map((t, i) => (t ? add(hh[i], t) : hh[i]));
@@ -244,12 +332,36 @@ const scanRule: PrimRule<"scan"> = {
         return [[...dc, ...dh], dx];
       },
     );
+    // 2. split it: what depends on the step's primal inputs but on no cotangent runs in the
+    //    forward loop, which stacks the values the backward step reads (the residuals), so the
+    //    backward loop does not run the forward again
+    const { fwd: primalPart, bwd, residuals } = splitJoint(joint, jx.length, nc, nh, nx);
+    const ne = jx.length;
+    const xtIndex = (v: Var) => joint.inputs.indexOf(v) - (ne + 2 * nc + 2 * nh);
+    const stacked = residuals.filter((v) => xtIndex(v) < 0 || xtIndex(v) >= nx);
+    const [fwd, fx] = bodyOf(
+      { c: av(c, false), h: av(h0, false), x: av(xs, true) },
+      (cc, hh, xx) => {
+        const o = evalProgram(p.body, [...cc, ...hh, ...xx]);
+        const r = evalProgram(primalPart, [...jx, ...cc, ...hh, ...xx]);
+        return [
+          o.slice(0, nh),
+          [...o.slice(nh), ...r.filter((_, i) => stacked.includes(primalPart.outputs[i]))],
+        ];
+      },
+    );
+    const [, ysAndRs] = bindScan(fwd, fx, c, h0, xs, length, p.reverse);
+    const rs = residuals.map((v) => {
+      const k = xtIndex(v);
+      return k >= 0 && k < nx ? xs[k] : ysAndRs[ny + stacked.indexOf(v)];
+    });
+    // 3. backward in the opposite order, accumulating the constants' cotangents in the carry
     const [acc, dxs] = bindScan(
       bwd,
-      bx,
+      jx,
       c,
       [...accInit, ...ctH],
-      [...hs, ...xs, ...ctYs],
+      [...rs, ...ctYs],
       length,
       !p.reverse,
     );

@@ -222,8 +222,49 @@ const fusedRow = row({
   },
 });
 
+// fused chains with masks: a comparison of two f32 values picks between them with `where`, a
+// bool input (full size or a row) is cast to f32 or used as a condition
+const fusedMaskArb = fc
+  .record({
+    rows: fc.oneof(dim(6), fc.constantFrom(17, 33)),
+    cols: fc.oneof(dim(20), fc.constantFrom(64, 67)),
+    yKind: fc.constantFrom("full", "scalar", "row"),
+    mRow: fc.boolean(),
+    cmp: fc.constantFrom(...COMPARES),
+    tail: fc.constantFrom("where-bool", "cast-mul", "none"),
+  })
+  .chain((p) =>
+    fc
+      .tuple(
+        vals(p.rows * p.cols, val(-2, 2)),
+        vals(p.yKind === "full" ? p.rows * p.cols : p.yKind === "scalar" ? 1 : p.cols, val(-2, 2)),
+        vals(p.mRow ? p.cols : p.rows * p.cols, bool),
+      )
+      .map((data) => ({ ...p, data })),
+  );
+const fusedMaskRow = row({
+  name: "fused chain with compare, where and cast",
+  arb: fusedMaskArb,
+  setup: ({ rows, cols, cmp, tail, data: [x, y, m] }) => {
+    // values: 0 x, 1 y, 2 m (bool); 3 cmp(x, y); 4 where(3, x, y); then the tail
+    const ops: FusedOp[] = [
+      { op: cmp, args: [0, 1] },
+      { op: "where", args: [3, 0, 1] },
+    ];
+    if (tail === "where-bool") ops.push({ op: "neg", args: [4] }, { op: "where", args: [2, 5, 4] });
+    if (tail === "cast-mul") ops.push({ op: "cast", args: [2] }, { op: "mul", args: [4, 5] });
+    return {
+      inputs: [...f32In([...x], [...y]), { dtype: "bool" as DType, data: [...m] }],
+      outputs: [{ dtype: "f32", size: rows * cols }],
+      call: (be, ins, [out]) => be.fused(ops, ins, out),
+      tol: exact,
+    };
+  },
+});
+
 const table: Row<unknown>[] = [
   fusedRow,
+  fusedMaskRow,
   ...unaryRows.map(([op, dtype, v, tol]) =>
     row({
       name: `unary ${op} ${dtype}`,

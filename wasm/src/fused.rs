@@ -1,11 +1,14 @@
 //! A fused elementwise chain: a small op list interpreted over chunks of 64 floats, so a chain
 //! such as `x·w + b → relu` reads its inputs and writes its result once.
 //!
-//! `meta` (i32): `[n_in, n_ops, in_ptr × n_in, in_size × n_in, (op, a, b) × n_ops]`. Registers
-//! `0..n_in` hold the inputs, register `n_in + j` the result of op `j`; the last op's register is
-//! the output. Input `j` gives element `i` the value `in[i % in_size]` (full size, a scalar, or a
-//! row repeated along the leading axes). Op codes: unary 0 neg, 1 exp, 2 log, 5 tanh, 6 logistic,
-//! 7 sqrt, 8 abs; binary 16 add, 17 sub, 18 mul, 19 div, 20 max, 21 min.
+//! `meta` (i32): `[n_in, n_ops, in_ptr × n_in, in_size × n_in, in_kind × n_in, (op, a, b, c) ×
+//! n_ops]`. Registers `0..n_in` hold the inputs, register `n_in + j` the result of op `j`; the
+//! last op's register is the output. Input `j` gives element `i` the value `in[i % in_size]` (full
+//! size, a scalar, or a row repeated along the leading axes); kind 0 is f32, kind 1 bool (u8 0/1,
+//! loaded as 0.0/1.0). Op codes: unary 0 neg, 1 exp, 2 log, 5 tanh, 6 logistic, 7 sqrt, 8 abs,
+//! 9 copy (a cast of bool to f32); binary 16 add, 17 sub, 18 mul, 19 div, 20 max, 21 min;
+//! comparisons (1.0 or 0.0) 24 lt, 25 le, 26 gt, 27 ge, 28 eq, 29 ne; 32 where (`a ≠ 0 ? b : c`).
+//! Results below the smallest normal f32 are written as 0 (flush to zero).
 use crate::math;
 use crate::simd::*;
 use core::arch::wasm32::*;
@@ -41,14 +44,33 @@ pub unsafe extern "C" fn tg_fused_f32(meta: *const i32, out: *mut f32, n: usize,
     }
     let ptrs = meta.add(2);
     let sizes = meta.add(2 + n_in);
-    let code = meta.add(2 + 2 * n_in);
+    let kinds = meta.add(2 + 2 * n_in);
+    let code = meta.add(2 + 3 * n_in);
+    let one = splat(1.0);
     let mut base = 0;
     while base < n {
         let len = if n - base < CHUNK { n - base } else { CHUNK };
         for j in 0..n_in {
-            let src = *ptrs.add(j) as usize as *const f32;
             let size = *sizes.add(j) as usize;
             let r = regs.add(j * CHUNK);
+            if *kinds.add(j) != 0 {
+                // bool: u8 0/1
+                let src = *ptrs.add(j) as usize as *const u8;
+                let mut k = base % size;
+                for q in 0..CHUNK {
+                    if q < len {
+                        *r.add(q) = *src.add(k) as f32;
+                        k += 1;
+                        if k == size {
+                            k = 0;
+                        }
+                    } else {
+                        *r.add(q) = 0.0;
+                    }
+                }
+                continue;
+            }
+            let src = *ptrs.add(j) as usize as *const f32;
             if size == 1 {
                 let v = splat(*src);
                 let mut q = 0;
@@ -78,9 +100,9 @@ pub unsafe extern "C" fn tg_fused_f32(meta: *const i32, out: *mut f32, n: usize,
             }
         }
         for o in 0..n_ops {
-            let op = *code.add(3 * o);
-            let a = regs.add(*code.add(3 * o + 1) as usize * CHUNK);
-            let b = regs.add(*code.add(3 * o + 2) as usize * CHUNK);
+            let op = *code.add(4 * o);
+            let a = regs.add(*code.add(4 * o + 1) as usize * CHUNK);
+            let b = regs.add(*code.add(4 * o + 2) as usize * CHUNK);
             let d = regs.add((n_in + o) * CHUNK);
             match op {
                 0 => map1(d, a, |x| f32x4_neg(x)),
@@ -90,15 +112,43 @@ pub unsafe extern "C" fn tg_fused_f32(meta: *const i32, out: *mut f32, n: usize,
                 6 => map1(d, a, |x| math::logistic_v(x)),
                 7 => map1(d, a, |x| f32x4_sqrt(x)),
                 8 => map1(d, a, |x| f32x4_abs(x)),
+                9 => map1(d, a, |x| x),
                 16 => map2(d, a, b, |x, y| f32x4_add(x, y)),
                 17 => map2(d, a, b, |x, y| f32x4_sub(x, y)),
                 18 => map2(d, a, b, |x, y| f32x4_mul(x, y)),
                 19 => map2(d, a, b, |x, y| f32x4_div(x, y)),
                 20 => map2(d, a, b, |x, y| vmax(x, y)),
-                _ => map2(d, a, b, |x, y| vmin(x, y)),
+                21 => map2(d, a, b, |x, y| vmin(x, y)),
+                24 => map2(d, a, b, |x, y| v128_and(f32x4_lt(x, y), one)),
+                25 => map2(d, a, b, |x, y| v128_and(f32x4_le(x, y), one)),
+                26 => map2(d, a, b, |x, y| v128_and(f32x4_gt(x, y), one)),
+                27 => map2(d, a, b, |x, y| v128_and(f32x4_ge(x, y), one)),
+                28 => map2(d, a, b, |x, y| v128_and(f32x4_eq(x, y), one)),
+                29 => map2(d, a, b, |x, y| v128_and(f32x4_ne(x, y), one)),
+                _ => {
+                    // where: a ≠ 0 ? b : c
+                    let c = regs.add(*code.add(4 * o + 3) as usize * CHUNK);
+                    let zero = f32x4_splat(0.0);
+                    let mut q = 0;
+                    while q < CHUNK {
+                        let m = f32x4_ne(ld(a.add(q)), zero);
+                        st(d.add(q), v128_bitselect(ld(b.add(q)), ld(c.add(q)), m));
+                        q += W;
+                    }
+                }
             }
         }
+        // results below the smallest normal f32 flush to 0 (as `exp` does): optimizer states
+        // such as Adam's moments decay geometrically and would otherwise end up subnormal, and
+        // arithmetic on subnormals is about 15× slower on x86
         let last = regs.add((n_in + n_ops - 1) * CHUNK);
+        let tiny = f32x4_splat(f32::MIN_POSITIVE);
+        let mut q = 0;
+        while q < CHUNK {
+            let v = ld(last.add(q));
+            st(last.add(q), v128_andnot(v, f32x4_lt(f32x4_abs(v), tiny)));
+            q += W;
+        }
         if len == CHUNK {
             let mut q = 0;
             while q < CHUNK {

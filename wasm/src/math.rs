@@ -399,32 +399,6 @@ fn via_f64x2(x: v128, f: impl Fn(v128) -> v128) -> v128 {
     i32x4_shuffle::<0, 1, 4, 5>(f32x4_demote_f64x2_zero(lo), f32x4_demote_f64x2_zero(hi))
 }
 
-/// e^x on f64 lanes already clamped to [-740, 700]: a degree-9 Taylor polynomial on
-/// |r| ≤ ln2/2 (truncation below 1e-11), evaluated in Estrin's scheme for a short dependency chain.
-#[inline(always)]
-fn exp64x2(x: v128) -> v128 {
-    let n = f64x2_nearest(f64x2_mul(x, f64x2_splat(LOG2E)));
-    let r = f64x2_sub(
-        f64x2_sub(x, f64x2_mul(n, f64x2_splat(LN2_HI))),
-        f64x2_mul(n, f64x2_splat(LN2_LO)),
-    );
-    let lin = |a: f64, b: f64| f64x2_add(f64x2_splat(a), f64x2_mul(r, f64x2_splat(b)));
-    let r2 = f64x2_mul(r, r);
-    let r4 = f64x2_mul(r2, r2);
-    let r8 = f64x2_mul(r4, r4);
-    let p01 = lin(1.0, 1.0);
-    let p23 = lin(0.5, 1.0 / 6.0);
-    let p45 = lin(1.0 / 24.0, 1.0 / 120.0);
-    let p67 = lin(1.0 / 720.0, 1.0 / 5040.0);
-    let p89 = lin(1.0 / 40320.0, 1.0 / 362880.0);
-    let p03 = f64x2_add(p01, f64x2_mul(r2, p23));
-    let p47 = f64x2_add(p45, f64x2_mul(r2, p67));
-    let p = f64x2_add(f64x2_add(p03, f64x2_mul(r4, p47)), f64x2_mul(r8, p89));
-    // 2^n from the bits of n + 1.5·2^52 (its low bits hold n); n + 1023 stays in [1, 2046].
-    let bits = i64x2_add(f64x2_add(n, f64x2_splat(6755399441055744.0)), i64x2_splat(1023));
-    f64x2_mul(p, i64x2_shl(bits, 52))
-}
-
 /// Vector [`exp`] in f32 arithmetic (Cephes' `expf` polynomial after a two-constant Cody–Waite
 /// reduction), scaled by 2^n in two halves so that overflow to inf comes out right; results below
 /// the smallest normal f32 flush to 0, as in [`exp`]. About 1 ulp.
@@ -458,19 +432,22 @@ pub fn logistic_v(x: v128) -> v128 {
     f32x4_div(num, f32x4_add(one, e))
 }
 
-/// Vector [`tanh`]: the rational form of e^(2|x|), or a short series for |x| < 0.005.
+/// Vector [`tanh`] in f32 (Cephes's `tanhf`, within about 2 ulp): an odd polynomial for
+/// |x| < 0.625, else `1 − 2/(e^(2|x|) + 1)` over [`exp_v`] (saturating to ±1).
 #[inline(always)]
 pub fn tanh_v(x: v128) -> v128 {
     let sign = v128_and(x, u32x4_splat(0x8000_0000));
     let a = f32x4_abs(x);
-    let t = via_f64x2(a, |d| {
-        let e = exp64x2(f64x2_pmin(f64x2_mul(d, f64x2_splat(2.0)), f64x2_splat(20.0)));
-        let big = f64x2_div(f64x2_sub(e, f64x2_splat(1.0)), f64x2_add(e, f64x2_splat(1.0)));
-        let d2 = f64x2_mul(d, d);
-        let poly = f64x2_sub(f64x2_splat(1.0 / 3.0), f64x2_mul(d2, f64x2_splat(2.0 / 15.0)));
-        let small = f64x2_mul(d, f64x2_sub(f64x2_splat(1.0), f64x2_mul(d2, poly)));
-        v128_bitselect(small, big, f64x2_lt(d, f64x2_splat(0.005)))
-    });
+    let z = f32x4_mul(a, a);
+    let mut p = f32x4_splat(-5.70498872745e-3);
+    for c in [2.06390887954e-2, -5.37397155531e-2, 1.33314422036e-1, -3.33332819422e-1] {
+        p = f32x4_add(f32x4_mul(p, z), f32x4_splat(c));
+    }
+    let small = f32x4_add(f32x4_mul(f32x4_mul(p, z), a), a);
+    let e = exp_v(f32x4_pmin(f32x4_add(a, a), f32x4_splat(40.0)));
+    let one = f32x4_splat(1.0);
+    let big = f32x4_sub(one, f32x4_div(f32x4_splat(2.0), f32x4_add(e, one)));
+    let t = v128_bitselect(small, big, f32x4_lt(a, f32x4_splat(0.625)));
     v128_or(t, sign).pipe_nan(x)
 }
 

@@ -285,23 +285,50 @@ export function cast(x: Buf, out: Buf): void {
 
 /**
  * A fused elementwise chain (see `Backend.fused`): each op computed in float64 and rounded to the
- * output dtype, as the unfused kernels would store it.
+ * output dtype, as the unfused kernels would store it; an f32 result below the smallest normal
+ * flushes to 0, as the wasm kernel stores it.
  */
 export function fused(ops: readonly FusedOp[], ins: readonly Buf[], out: Buf): void {
   const xs = ins.map(dataOf);
   const os = dataOf(out);
-  const fns = ops.map(({ op }) =>
-    op === "add" || op === "sub" || op === "mul" || op === "div" || op === "max" || op === "min"
-      ? (a: number, b: number) => arith(op, out.dtype, a, b)
-      : unaryFn(op),
-  );
+  const fns = ops.map(({ op }): ((a: number, b: number, c: number) => number) => {
+    switch (op) {
+      case "add":
+      case "sub":
+      case "mul":
+      case "div":
+      case "max":
+      case "min":
+        return (a, b) => arith(op, out.dtype, a, b);
+      case "lt":
+      case "le":
+      case "gt":
+      case "ge":
+      case "eq":
+      case "ne":
+        return (a, b) => compare(op, a, b);
+      case "where":
+        return (c, a, b) => (c !== 0 ? a : b);
+      case "cast":
+        return (a) => a;
+      default:
+        return unaryFn(op);
+    }
+  });
   const vals = new Array<number>(ins.length + ops.length);
   for (let e = 0; e < out.size; e++) {
     for (let i = 0; i < ins.length; i++) vals[i] = xs[i][e % ins[i].size];
     for (let j = 0; j < ops.length; j++) {
       const a = ops[j].args;
-      vals[ins.length + j] = toDType(out.dtype, fns[j](vals[a[0]], vals[a[1] ?? a[0]]));
+      vals[ins.length + j] = toDType(
+        out.dtype,
+        fns[j](vals[a[0]], vals[a[1] ?? a[0]], vals[a[2] ?? a[0]]),
+      );
     }
-    os[e] = vals[vals.length - 1];
+    const v = vals[vals.length - 1];
+    os[e] = out.dtype === "f32" && Math.abs(v) < FLT_MIN ? 0 : v;
   }
 }
+
+/** The smallest normal f32. */
+const FLT_MIN = 2 ** -126;

@@ -416,6 +416,14 @@ const FUSED_CODE: Record<FusedOpName, number> = {
   div: 19,
   max: 20,
   min: 21,
+  cast: 9,
+  lt: 24,
+  le: 25,
+  gt: 26,
+  ge: 27,
+  eq: 28,
+  ne: 29,
+  where: 32,
 };
 const fusedCode = new WeakMap<readonly FusedOp[], Int32Array>();
 
@@ -549,12 +557,17 @@ export const wasmBackend: Backend = {
     let code = fusedCode.get(ops);
     if (code === undefined) {
       code = Int32Array.from(
-        ops.flatMap(({ op, args }) => [FUSED_CODE[op], args[0], args[1] ?? args[0]]),
+        ops.flatMap(({ op, args }) => [
+          FUSED_CODE[op],
+          args[0],
+          args[1] ?? args[0],
+          args[2] ?? args[0],
+        ]),
       );
       fusedCode.set(ops, code);
     }
     const nIn = ins.length;
-    const ints = 2 + 2 * nIn + code.length;
+    const ints = 2 + 3 * nIn + code.length;
     if (ints > metaInts) {
       arena.free(metaPtr);
       metaInts = Math.max(ints, 2 * metaInts);
@@ -568,14 +581,16 @@ export const wasmBackend: Backend = {
     const n = out.size;
     let align = 16;
     for (let i = 0; i < nIn; i++) {
-      if (ins[i].dtype !== "f32") throw dtypeError("fused", ins[i].dtype);
+      const dt = ins[i].dtype;
+      if (dt !== "f32" && dt !== "bool") throw dtypeError("fused", dt);
       const size = ins[i].size;
       i32[at + 2 + i] = ptr(ins[i]);
       i32[at + 2 + nIn + i] = size;
+      i32[at + 2 + 2 * nIn + i] = dt === "bool" ? 1 : 0;
       // a row repeated along the leading axes: parts must start at a row boundary
       if (size !== 1 && size !== n) align = lcm(align, size);
     }
-    i32.set(code, at + 2 + 2 * nIn);
+    i32.set(code, at + 2 + 3 * nIn);
     const po = ptr(out);
     const parts = align <= n / 2 ? elementParts(n, Math.floor(n / align)) : 1;
     if (parts === 1) {
@@ -591,7 +606,8 @@ export const wasmBackend: Backend = {
       const v = arena.i32;
       for (let i = 0; i < nIn; i++) {
         if (whole[2 + nIn + i] === n) {
-          v[(m >> 2) + 2 + i] = whole[2 + i] + 4 * lo;
+          // f32 inputs advance 4 bytes per element, bool (u8) inputs 1
+          v[(m >> 2) + 2 + i] = whole[2 + i] + (whole[2 + 2 * nIn + i] === 1 ? 1 : 4) * lo;
           v[(m >> 2) + 2 + nIn + i] = hi - lo;
         }
       }

@@ -1,0 +1,102 @@
+/**
+ * What lowering makes of a gradient step: relu and its gradient fuse into one kernel each (the
+ * mask is recomputed in the backward pass), the VJP of a scan keeps the forward's residuals
+ * instead of running the forward step again, and the gradient of slices is a concat. Each jitted result is checked against eager mode.
+ */
+import { describe, expect, test } from "vitest";
+import * as tg from "../../src/index.js";
+import type { FusedParams, ScanParams } from "../../src/ir/primitive.js";
+import type { Program } from "../../src/ir/program.js";
+import { fromArray } from "../../src/tensor/create.js";
+import type { AnyTensor as T } from "../../src/tensor/tensor.js";
+
+const arr = (t: T) => Array.from(t.dataSync() as ArrayLike<number>);
+const floats = (shape: number[], seed: number) =>
+  fromArray(
+    Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, (_, i) =>
+      Math.sin(seed * 7 + i * 1.3),
+    ),
+    shape,
+  );
+const flat = (t: unknown): T[] =>
+  t instanceof tg.Tensor
+    ? [t as T]
+    : Array.isArray(t)
+      ? t.flatMap(flat)
+      : t && typeof t === "object"
+        ? Object.keys(t)
+            .sort()
+            .flatMap((k) => flat((t as Record<string, unknown>)[k]))
+        : [];
+const expectClose = (a: T, b: T) => {
+  const x = arr(a);
+  const y = arr(b);
+  expect(x.length).toBe(y.length);
+  x.forEach((v, i) => expect(v).toBeCloseTo(y[i], 5));
+};
+
+describe("lowering of gradient steps", () => {
+  test("relu and its gradient are one fused kernel each", () => {
+    const model = tg.nn.serial(tg.nn.dense(6, 5), tg.nn.relu, tg.nn.dense(5, 3)) as unknown as {
+      init(k: tg.random.Key): unknown;
+      apply(p: unknown, x: T): T;
+    };
+    const params = model.init(tg.random.key(0));
+    const x = floats([4, 6], 1);
+    const loss = (p: unknown) => tg.sum(tg.square(model.apply(p, x))) as T;
+    const g = tg.jit(tg.grad(loss));
+    const prog: Program = g.lower(params);
+    const prims = prog.eqns.map((e) => e.prim);
+    expect(prims).not.toContain("gt");
+    expect(prims).not.toContain("where");
+    const masks = prog.eqns.filter(
+      (e) => e.prim === "fused" && (e.params as FusedParams).ops.some((o) => o.op === "where"),
+    );
+    expect(masks.length).toBe(2);
+    const a = flat(g(params));
+    const b = flat(tg.grad(loss)(params));
+    expect(a.length).toBe(4);
+    a.forEach((t, i) => expectClose(t, b[i]));
+  });
+
+  test("the backward loop of an LSTM does not run the forward step again", () => {
+    const model = tg.nn.sequential([5, 3], tg.nn.lstm(4), tg.nn.dense(2)) as unknown as {
+      init(k: tg.random.Key): unknown;
+      apply(p: unknown, x: T): T;
+    };
+    const params = model.init(tg.random.key(1));
+    const x = floats([2, 5, 3], 2);
+    const loss = (p: unknown) => tg.sum(tg.square(model.apply(p, x))) as T;
+    const g = tg.jit(tg.grad(loss));
+    const prog: Program = g.lower(params);
+    const scans = prog.eqns.filter((e) => e.prim === "scan");
+    // one forward loop (the primal loop merged with the one that stacks residuals), one backward
+    expect(scans.length).toBe(2);
+    const [fwd, bwd] = scans.map((e) => (e.params as ScanParams).body);
+    const matmuls = (p: Program) => p.eqns.filter((e) => e.prim === "matmul").length;
+    expect(matmuls(fwd)).toBe(1);
+    // dz·Uᵀ only: no h·U, and Σₜ hₜᵀ·dzₜ is one matmul after the loop (hoist-scan-accumulators)
+    expect(matmuls(bwd)).toBe(1);
+    // … reading Uᵀ transposed once before the loop (pretranspose-scan-consts)
+    const dh = bwd.eqns.find((e) => e.prim === "matmul")!;
+    expect(dh.params).toEqual({ transA: false, transB: false });
+    expect(bwd.eqns.some((e) => e.prim === "add" && e.outputs[0].aval.shape[0] === 4)).toBe(false);
+    const after = prog.eqns.slice(prog.eqns.indexOf(scans[1]) + 1);
+    expect(
+      after.some(
+        (e) =>
+          e.prim === "matmul" &&
+          e.inputs[0].aval.shape[0] === 2 * 5 &&
+          e.outputs[0].aval.shape[0] === 4,
+      ),
+    ).toBe(true);
+    expect(bwd.eqns.some((e) => e.prim === "logistic" || e.prim === "tanh")).toBe(false);
+    // the gradient of the four gate slices is one concat, not four pads and three adds
+    expect(bwd.eqns.filter((e) => e.prim === "concat").length).toBe(1);
+    expect(bwd.eqns.some((e) => e.prim === "pad")).toBe(false);
+    const a = flat(g(params));
+    const b = flat(tg.grad(loss)(params));
+    expect(a.length).toBe(b.length);
+    a.forEach((t, i) => expectClose(t, b[i]));
+  });
+});
