@@ -154,8 +154,8 @@ export interface Backend {
    * `i` of the chain is input `i` for `i < ins.length`,
    * then `ops[j]` applied to earlier values; `out[e]` = the last value at element `e`, where input
    * `i` contributes `ins[i][e mod ins[i].size]` (full size, a scalar, or a row repeated along the
-   * leading axes). Reads each input and writes `out` once. Results below the smallest normal f32
-   * are stored as 0 (flush to zero: subnormal arithmetic is slow on x86, and optimizer states
+   * leading axes). Reads each input and writes `out` once. Each op's results below the smallest
+   * normal f32 become 0 (flush to zero: subnormal arithmetic is slow on x86, and optimizer states
    * would otherwise decay into it).
    */
   fused(ops: readonly FusedOp[], ins: readonly Buf[], out: Buf): void;

@@ -8,7 +8,10 @@
 //! loaded as 0.0/1.0). Op codes: unary 0 neg, 1 exp, 2 log, 5 tanh, 6 logistic, 7 sqrt, 8 abs,
 //! 9 copy (a cast of bool to f32); binary 16 add, 17 sub, 18 mul, 19 div, 20 max, 21 min;
 //! comparisons (1.0 or 0.0) 24 lt, 25 le, 26 gt, 27 ge, 28 eq, 29 ne; 32 where (`a ≠ 0 ? b : c`).
-//! Results below the smallest normal f32 are written as 0 (flush to zero).
+//! Every op's results below the smallest normal f32 become 0 (flush to zero, as CPU frameworks
+//! run): optimizer states such as Adam's moments decay geometrically and would otherwise end up
+//! subnormal, and arithmetic on subnormals is about 15× slower on x86. Flushing each op, not just
+//! the result, keeps identities such as `v - m·m ≥ 0` of a centered RMSprop intact.
 use crate::math;
 use crate::simd::*;
 use core::arch::wasm32::*;
@@ -16,11 +19,17 @@ use core::arch::wasm32::*;
 /// Floats per register.
 pub const CHUNK: usize = 64;
 
+/// `v` with lanes below the smallest normal f32 in magnitude set to 0 (NaN and ±inf kept).
+#[inline(always)]
+fn ftz(v: v128) -> v128 {
+    v128_andnot(v, f32x4_lt(f32x4_abs(v), f32x4_splat(f32::MIN_POSITIVE)))
+}
+
 #[inline(always)]
 unsafe fn map1(d: *mut f32, a: *const f32, f: impl Fn(v128) -> v128) {
     let mut q = 0;
     while q < CHUNK {
-        st(d.add(q), f(ld(a.add(q))));
+        st(d.add(q), ftz(f(ld(a.add(q)))));
         q += W;
     }
 }
@@ -29,7 +38,7 @@ unsafe fn map1(d: *mut f32, a: *const f32, f: impl Fn(v128) -> v128) {
 unsafe fn map2(d: *mut f32, a: *const f32, b: *const f32, f: impl Fn(v128, v128) -> v128) {
     let mut q = 0;
     while q < CHUNK {
-        st(d.add(q), f(ld(a.add(q)), ld(b.add(q))));
+        st(d.add(q), ftz(f(ld(a.add(q)), ld(b.add(q)))));
         q += W;
     }
 }
@@ -132,23 +141,13 @@ pub unsafe extern "C" fn tg_fused_f32(meta: *const i32, out: *mut f32, n: usize,
                     let mut q = 0;
                     while q < CHUNK {
                         let m = f32x4_ne(ld(a.add(q)), zero);
-                        st(d.add(q), v128_bitselect(ld(b.add(q)), ld(c.add(q)), m));
+                        st(d.add(q), ftz(v128_bitselect(ld(b.add(q)), ld(c.add(q)), m)));
                         q += W;
                     }
                 }
             }
         }
-        // results below the smallest normal f32 flush to 0 (as `exp` does): optimizer states
-        // such as Adam's moments decay geometrically and would otherwise end up subnormal, and
-        // arithmetic on subnormals is about 15× slower on x86
         let last = regs.add((n_in + n_ops - 1) * CHUNK);
-        let tiny = f32x4_splat(f32::MIN_POSITIVE);
-        let mut q = 0;
-        while q < CHUNK {
-            let v = ld(last.add(q));
-            st(last.add(q), v128_andnot(v, f32x4_lt(f32x4_abs(v), tiny)));
-            q += W;
-        }
         if len == CHUNK {
             let mut q = 0;
             while q < CHUNK {

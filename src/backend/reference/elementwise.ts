@@ -285,8 +285,8 @@ export function cast(x: Buf, out: Buf): void {
 
 /**
  * A fused elementwise chain (see `Backend.fused`): each op computed in float64 and rounded to the
- * output dtype, as the unfused kernels would store it; an f32 result below the smallest normal
- * flushes to 0, as the wasm kernel stores it.
+ * output dtype, as the unfused kernels would store it; f32 results below the smallest normal
+ * flush to 0 after every op, as in the wasm kernel.
  */
 export function fused(ops: readonly FusedOp[], ins: readonly Buf[], out: Buf): void {
   const xs = ins.map(dataOf);
@@ -316,17 +316,15 @@ export function fused(ops: readonly FusedOp[], ins: readonly Buf[], out: Buf): v
     }
   });
   const vals = new Array<number>(ins.length + ops.length);
+  const flush = out.dtype === "f32";
   for (let e = 0; e < out.size; e++) {
     for (let i = 0; i < ins.length; i++) vals[i] = xs[i][e % ins[i].size];
     for (let j = 0; j < ops.length; j++) {
       const a = ops[j].args;
-      vals[ins.length + j] = toDType(
-        out.dtype,
-        fns[j](vals[a[0]], vals[a[1] ?? a[0]], vals[a[2] ?? a[0]]),
-      );
+      const v = toDType(out.dtype, fns[j](vals[a[0]], vals[a[1] ?? a[0]], vals[a[2] ?? a[0]]));
+      vals[ins.length + j] = flush && Math.abs(v) < FLT_MIN ? 0 : v;
     }
-    const v = vals[vals.length - 1];
-    os[e] = out.dtype === "f32" && Math.abs(v) < FLT_MIN ? 0 : v;
+    os[e] = vals[vals.length - 1];
   }
 }
 
