@@ -691,6 +691,41 @@ table.push(
       tol: sumTol(s.k),
     }),
   }),
+  row({
+    // more than 2^20 im2col floats: the wasm kernel runs in row chunks, each accumulating into dw
+    // with a matmul of kH·kW·inC ≤ 16 rows (the small-m path with acc)
+    name: "conv2dBackpropFilter f32 chunked, few taps (accumulating small-m matmul)",
+    arb: fc.constant([3, 3, 1, 5]),
+    runs: 1,
+    setup: ([kH, kW, inC, outC]) => {
+      const [inH, inW] = [244, 244];
+      const g: Conv2dGeometry = {
+        batch: 2,
+        inH,
+        inW,
+        inC,
+        outH: inH - kH + 1,
+        outW: inW - kW + 1,
+        outC,
+        kH,
+        kW,
+        strideH: 1,
+        strideW: 1,
+        padTop: 0,
+        padLeft: 0,
+      };
+      const n = convSizes(g);
+      // positive data: no cancellation, so a lost chunk is far outside the tolerance of 117k terms
+      const wave = (len: number, f: number) =>
+        Array.from({ length: len }, (_, i) => Math.fround(1 + 0.5 * Math.sin(i * f)));
+      return {
+        inputs: f32In(wave(n.x, 0.37), wave(n.y, 0.11)),
+        outputs: [{ dtype: "f32", size: n.w }],
+        call: (be, [x, dy], [dw]) => be.conv2dBackpropFilter(x, dy, dw, g),
+        tol: sumTol(g.batch * g.outH * g.outW),
+      };
+    },
+  }),
   ...convRows.map(([name, first, second, outOf, termsOf]) =>
     row({
       name: `${name} f32 many channels`,
