@@ -4,14 +4,14 @@
  * trace as constants, as in JAX. Inside another transformation the function is simply traced through.
  * @module
  */
-import type { Program } from "../ir/program.js";
-import { isTracing } from "../ir/trace.js";
+import type { Aval, Program } from "../ir/program.js";
+import { avalOf, isTracing } from "../ir/trace.js";
 import { type Executable, executable } from "../lower/execute.js";
 import { lower } from "../lower/lower.js";
 import { type Plan, planProgram } from "../lower/plan.js";
 import { backendFor } from "../backend/registry.js";
-import type { AnyTensor as T } from "../tensor/tensor.js";
-import { flatten, treeKey, type TreeDef, unflatten } from "./pytree.js";
+import { type AnyTensor as T, Tensor } from "../tensor/tensor.js";
+import { type TreeDef, unflatten } from "./pytree.js";
 import { traceTree } from "./trace-tree.js";
 
 /** Options of `jit`. */
@@ -28,6 +28,96 @@ interface Compiled {
   plan: Plan | null;
   exe: Executable;
   outDef: TreeDef;
+  /** Indices of the leaves that belong to donated arguments. */
+  donated: ReadonlySet<number>;
+  /** The structure of each argument it was traced with. */
+  argDefs: TreeDef[];
+  /** The dtype and shape of each leaf it was traced with. */
+  avals: Aval[];
+}
+
+/**
+ * Whether `x` has structure `def` and its tensors the dtypes and shapes in `avals` (from index
+ * `leaves.length` on), the same test as equal `signature`s; the tensors are appended to `leaves`.
+ * Builds no string, so the call that repeats the previous signature skips the key and its hashing.
+ */
+function matches(def: TreeDef, x: unknown, avals: readonly Aval[], leaves: T[]): boolean {
+  switch (def.kind) {
+    case "leaf": {
+      const a = avals[leaves.length];
+      if (!(x instanceof Tensor) || x.dtype !== a.dtype || x.shape.length !== a.shape.length)
+        return false;
+      for (let i = 0; i < a.shape.length; i++) if (x.shape[i] !== a.shape[i]) return false;
+      leaves.push(x);
+      return true;
+    }
+    case "array":
+      if (!Array.isArray(x) || x.length !== def.children.length) return false;
+      for (let i = 0; i < x.length; i++)
+        if (!matches(def.children[i], x[i], avals, leaves)) return false;
+      return true;
+    case "record": {
+      if (!isRecord(x) || Object.keys(x).length !== def.keys.length) return false;
+      for (let i = 0; i < def.keys.length; i++) {
+        const k = def.keys[i];
+        if (!Object.hasOwn(x, k) || !matches(def.children[i], x[k], avals, leaves)) return false;
+      }
+      return true;
+    }
+    case "static":
+      if (x instanceof Tensor || Array.isArray(x) || isRecord(x)) return false;
+      if (typeof def.value === "function") return typeof x === "function";
+      return (
+        x === def.value ||
+        (typeof x !== "function" && JSON.stringify(x) === JSON.stringify(def.value))
+      );
+  }
+}
+
+/** A plain object (a record of a pytree). */
+const isRecord = (x: unknown): x is Record<string, unknown> =>
+  x !== null && typeof x === "object" && Object.getPrototypeOf(x) === Object.prototype;
+
+/**
+ * One walk over the arguments, in `flatten`'s order (record keys sorted): appends their tensors to
+ * `leaves` (and the argument each belongs to, to `owner`) and returns the cache key of the call,
+ * which spells the structure, the static values and every tensor's dtype and shape. Cheaper per
+ * call than `flatten` plus `treeKey`: no tree is built.
+ */
+function signature(args: readonly unknown[], leaves: T[], owner: number[]): string {
+  let key = "";
+  const walk = (x: unknown, arg: number): void => {
+    if (x instanceof Tensor) {
+      leaves.push(x);
+      owner.push(arg);
+      key += `${x.dtype}[${x.shape.join(",")}]`;
+    } else if (Array.isArray(x)) {
+      key += "[";
+      for (const c of x) {
+        walk(c, arg);
+        key += ",";
+      }
+      key += "]";
+    } else if (
+      x !== null &&
+      typeof x === "object" &&
+      Object.getPrototypeOf(x) === Object.prototype
+    ) {
+      const keys = Object.keys(x).sort();
+      key += "{";
+      for (const k of keys) {
+        key += `${JSON.stringify(k)}:`;
+        walk((x as Record<string, unknown>)[k], arg);
+        key += ",";
+      }
+      key += "}";
+    } else key += typeof x === "function" ? "=fn" : `=${JSON.stringify(x) ?? "undefined"}`;
+  };
+  for (let i = 0; i < args.length; i++) {
+    walk(args[i], i);
+    key += "|";
+  }
+  return key;
 }
 
 /** A jitted function, with access to its compiled programs for inspection. */
@@ -46,43 +136,57 @@ export type Jitted<F extends (...args: any[]) => any> = F & {
  */
 export function jit<F extends (...args: any[]) => any>(f: F, opts: JitOptions = {}): Jitted<F> {
   const cache = new Map<string, Compiled>();
-  const compile = (args: unknown[]): [Compiled, T[]] => {
-    const parts = args.map((a) => flatten(a));
-    const leaves = parts.flatMap(([l]) => l);
-    const key = `${parts.map(([, d]) => treeKey(d)).join("|")}#${leaves.map((t) => `${t.dtype}[${t.shape.join(",")}]`).join(";")}`;
+  const donate = opts.donate ?? [];
+  const compile = (args: unknown[], key: string, leaves: T[], owner: number[]): Compiled => {
     let c = cache.get(key);
     if (!c) {
       const traced = traceTree(f, args);
       const lowered = lower(traced.program);
-      const donated = new Set(opts.donate ?? []);
-      const donatable = traced.owner.map((o) => donated.has(o));
+      const donatable = traced.owner.map((o) => donate.includes(o));
       const be = backendFor(leaves.some((t) => t.dtype === "f64") ? "f64" : "f32");
+      const donated = new Set<number>();
+      owner.forEach((o, i) => donate.includes(o) && donated.add(i));
       c = {
         plan: planProgram(lowered, be, donatable),
         exe: executable(lowered),
         outDef: traced.outDef,
+        donated,
+        argDefs: traced.argDefs,
+        avals: traced.leaves.map(avalOf),
       };
       cache.set(key, c);
     }
-    return [c, leaves];
+    return c;
+  };
+  /** The program of the previous call: tried first, by structure, before the keyed cache. */
+  let last: Compiled | null = null;
+  const sameAsLast = (args: unknown[], leaves: T[]): boolean => {
+    if (last === null || args.length !== last.argDefs.length) return false;
+    for (let i = 0; i < args.length; i++)
+      if (!matches(last.argDefs[i], args[i], last.avals, leaves)) return false;
+    return true;
   };
   const jitted = ((...args: unknown[]) => {
-    const parts = args.map((a) => flatten(a)[0]);
-    if (isTracing() || parts.some((l) => l.some((t) => !t.isConcrete))) return f(...args);
-    const [c, leaves] = compile(args);
-    const donatedLeaves = new Set<number>();
-    let k = 0;
-    parts.forEach((l, i) => {
-      for (const _ of l) {
-        if (opts.donate?.includes(i)) donatedLeaves.add(k);
-        k++;
-      }
-    });
-    const outs = c.plan ? c.plan.run(leaves, donatedLeaves) : c.exe.run(leaves);
-    for (const i of opts.donate ?? [])
-      for (const t of parts[i] ?? []) if (!outs.includes(t)) t.dispose();
+    if (isTracing()) return f(...args);
+    let leaves: T[] = [];
+    let c = last;
+    if (c === null || !sameAsLast(args, leaves)) {
+      leaves = [];
+      const owner: number[] = [];
+      const key = signature(args, leaves, owner);
+      for (let i = 0; i < leaves.length; i++) if (!leaves[i].isConcrete) return f(...args);
+      c = compile(args, key, leaves, owner);
+      last = c;
+    } else for (let i = 0; i < leaves.length; i++) if (!leaves[i].isConcrete) return f(...args);
+    const outs = c.plan ? c.plan.run(leaves, c.donated) : c.exe.run(leaves);
+    if (c.donated.size > 0)
+      for (const i of c.donated) if (!outs.includes(leaves[i])) leaves[i].dispose();
     return unflatten(c.outDef, outs);
   }) as Jitted<F>;
-  jitted.lower = (...args: unknown[]) => compile(args)[0].exe.program;
+  jitted.lower = (...args: unknown[]) => {
+    const leaves: T[] = [];
+    const owner: number[] = [];
+    return compile(args, signature(args, leaves, owner), leaves, owner).exe.program;
+  };
   return jitted;
 }

@@ -400,6 +400,55 @@ const matmulArb = fc
     }),
   );
 
+/**
+ * Products with few rows (the wasm backend reads B in place for m ≤ 16): m around that threshold,
+ * n over several column tiles with tails (n mod 4, 8, 12, 32), k = 0, 1, odd, across the k
+ * unroll of 8; and a long k with both operands transposed (A copied a chunk of 2048 at a time).
+ */
+const smallMatmulArb = fc
+  .oneof(
+    {
+      weight: 6,
+      arbitrary: fc.record({
+        batch: fc.integer({ min: 1, max: 3 }),
+        m: fc.oneof(
+          { weight: 2, arbitrary: fc.constant(1) },
+          { weight: 3, arbitrary: fc.integer({ min: 2, max: 9 }) },
+          { weight: 1, arbitrary: fc.constantFrom(12, 15, 16, 17) },
+        ),
+        k: fc.oneof(fc.constantFrom(0, 1, 3, 7, 8, 9, 17), fc.integer({ min: 0, max: 300 })),
+        n: fc.oneof(
+          fc.constantFrom(1, 3, 4, 5, 8, 11, 12, 13, 31, 32, 33, 45),
+          fc.integer({ min: 1, max: 80 }),
+        ),
+        transA: fc.boolean(),
+        transB: fc.boolean(),
+        shareA: fc.boolean(),
+        shareB: fc.boolean(),
+      }),
+    },
+    {
+      weight: 1,
+      arbitrary: fc.record({
+        batch: fc.constant(1),
+        m: fc.integer({ min: 1, max: 5 }),
+        k: fc.integer({ min: 2040, max: 2600 }),
+        n: fc.integer({ min: 1, max: 5 }),
+        transA: fc.constant(true),
+        transB: fc.constant(true),
+        shareA: fc.constant(false),
+        shareB: fc.constant(false),
+      }),
+    },
+  )
+  .chain((s) =>
+    fc.record({
+      s: fc.constant(s),
+      a: vals((s.shareA ? 1 : s.batch) * s.m * s.k, val(-2, 2)),
+      b: vals((s.shareB ? 1 : s.batch) * s.k * s.n, val(-2, 2)),
+    }),
+  );
+
 const gatherArb = (v: fc.Arbitrary<number>) =>
   fc
     .record({ outer: dim(5), axisLen: fc.integer({ min: 1, max: 9 }), inner: dim(7) })
@@ -460,6 +509,30 @@ table.push(
     name: "matmul f32 (trans flags, shared batch)",
     arb: matmulArb,
     runs: 60,
+    setup: ({ s, a, b }) => ({
+      inputs: f32In(a, b),
+      outputs: [{ dtype: "f32", size: s.batch * s.m * s.n }],
+      call: (be, [A, B], [out]) =>
+        be.matmul(
+          A,
+          B,
+          out,
+          s.batch,
+          s.m,
+          s.k,
+          s.n,
+          s.transA,
+          s.transB,
+          s.shareA ? 0 : s.m * s.k,
+          s.shareB ? 0 : s.k * s.n,
+        ),
+      tol: sumTol(s.k),
+    }),
+  }),
+  row({
+    name: "matmul f32 small m (B read in place)",
+    arb: smallMatmulArb,
+    runs: 80,
     setup: ({ s, a, b }) => ({
       inputs: f32In(a, b),
       outputs: [{ dtype: "f32", size: s.batch * s.m * s.n }],
@@ -661,6 +734,41 @@ table.push(
         ),
       tol: sumTol(s.k),
     }),
+  }),
+  row({
+    // more than 2^20 im2col floats: the wasm kernel runs in row chunks, each accumulating into dw
+    // with a matmul of kH·kW·inC ≤ 16 rows (the small-m path with acc)
+    name: "conv2dBackpropFilter f32 chunked, few taps (accumulating small-m matmul)",
+    arb: fc.constant([3, 3, 1, 5]),
+    runs: 1,
+    setup: ([kH, kW, inC, outC]) => {
+      const [inH, inW] = [244, 244];
+      const g: Conv2dGeometry = {
+        batch: 2,
+        inH,
+        inW,
+        inC,
+        outH: inH - kH + 1,
+        outW: inW - kW + 1,
+        outC,
+        kH,
+        kW,
+        strideH: 1,
+        strideW: 1,
+        padTop: 0,
+        padLeft: 0,
+      };
+      const n = convSizes(g);
+      // positive data: no cancellation, so a lost chunk is far outside the tolerance of 117k terms
+      const wave = (len: number, f: number) =>
+        Array.from({ length: len }, (_, i) => Math.fround(1 + 0.5 * Math.sin(i * f)));
+      return {
+        inputs: f32In(wave(n.x, 0.37), wave(n.y, 0.11)),
+        outputs: [{ dtype: "f32", size: n.w }],
+        call: (be, [x, dy], [dw]) => be.conv2dBackpropFilter(x, dy, dw, g),
+        tol: sumTol(g.batch * g.outH * g.outW),
+      };
+    },
   }),
   ...convRows.map(([name, first, second, outOf, termsOf]) =>
     row({

@@ -1,8 +1,9 @@
 /**
  * The thread pool: a kernel split into parts (run on the pool's threads, or one after the other
- * on a single thread) computes what the whole call computes. Matmul and the convolution's forward
- * and data gradient are split into disjoint outputs, so they must agree bit for bit; the filter
- * gradient sums the parts' partial gradients, so it agrees to rounding.
+ * on a single thread) computes what the whole call computes. Elementwise kernels must agree bit for
+ * bit. Matmul and convolutions agree to rounding: a part may take another matmul path (a part with
+ * few rows uses the small-m kernel, which sums in another order), and the filter gradient sums the
+ * parts' partial gradients.
  */
 import { execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
@@ -70,7 +71,7 @@ describe("thread pool", () => {
     expect(() => wantedThreads("two", 2)).toThrow(/got "two"/);
   });
 
-  it("matmul split into parts equals the whole call, bit for bit", () => {
+  it("matmul split into parts equals the whole call (to rounding)", () => {
     fc.assert(
       fc.property(
         fc.record({
@@ -97,7 +98,11 @@ describe("thread pool", () => {
             B.free(out);
             return r;
           };
-          expect(run(parts)).toEqual(run(1));
+          const [split, whole] = [run(parts), run(1)];
+          expect(split.length).toBe(whole.length);
+          for (let i = 0; i < whole.length; i++) {
+            expect(Math.abs(split[i] - whole[i])).toBeLessThanOrEqual(1e-6 * (1 + k));
+          }
           B.free(a);
           B.free(b);
         },
@@ -200,19 +205,22 @@ describe("thread pool", () => {
               return r;
             });
           const ySize = batch * outH * outW * outC;
+          const near = (got: number[], want: number[]) => {
+            expect(got.length).toBe(want.length);
+            for (let i = 0; i < want.length; i++) {
+              expect(Math.abs(got[i] - want[i])).toBeLessThanOrEqual(
+                1e-5 * (1 + Math.abs(want[i])),
+              );
+            }
+          };
           const fwd = (p: number) => run(p, ySize, (y) => B.conv2d(x, w, y, g));
-          expect(fwd(parts)).toEqual(fwd(1));
+          near(fwd(parts), fwd(1));
           const dxSize = batch * inH * inW * inC;
           const bpi = (p: number) => run(p, dxSize, (dx) => B.conv2dBackpropInput(dy, w, dx, g));
-          expect(bpi(parts)).toEqual(bpi(1));
+          near(bpi(parts), bpi(1));
           const dwSize = kH * kW * inC * outC;
           const bpf = (p: number) => run(p, dwSize, (dw) => B.conv2dBackpropFilter(x, dy, dw, g));
-          const [split, whole] = [bpf(parts), bpf(1)];
-          for (let i = 0; i < dwSize; i++) {
-            expect(Math.abs(split[i] - whole[i])).toBeLessThanOrEqual(
-              1e-5 * (1 + Math.abs(whole[i])),
-            );
-          }
+          near(bpf(parts), bpf(1));
           for (const t of [x, w, dy]) B.free(t);
         },
       ),

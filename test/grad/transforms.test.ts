@@ -176,6 +176,36 @@ describe("jit", () => {
     expect(traces).toBe(2);
   });
 
+  test("a call retraces exactly when structure, static values, dtypes or shapes change", () => {
+    let traces = 0;
+    const f = tg.jit((p: Record<string, unknown>, x: T) => {
+      traces++;
+      const s = typeof p.s === "number" ? p.s : 1;
+      return E.mul(E.add(x, p.a as T), s);
+    });
+    const v = (d: number[], dt: "f32" | "i32" = "f32") => constant(d, [d.length], dt);
+    // each call: its arguments, the result, and whether it is a new signature
+    const calls: [Record<string, unknown>, T, number[], boolean][] = [
+      [{ a: v([1, 2]), s: 2 }, v([1, 1]), [4, 6], true],
+      [{ s: 2, a: v([0, 0]) }, v([1, 1]), [2, 2], false], // key order does not matter
+      [{ a: v([1, 2]), s: 3 }, v([1, 1]), [6, 9], true], // static value
+      [{ a: v([1, 2]), s: 2 }, v([1, 1]), [4, 6], false], // back to the first
+      [{ a: v([1, 2]), t: 2 }, v([1, 1]), [2, 3], true], // key name
+      [{ a: v([1, 2]), s: 2, t: 0 }, v([1, 1]), [4, 6], true], // an extra key
+      [{ a: v([1, 2, 3]), s: 2 }, v([1, 1, 1]), [4, 6, 8], true], // shapes
+      [{ a: v([1, 2], "i32"), s: 2 }, v([1, 1], "i32"), [4, 6], true], // dtypes
+      [{ a: v([1, 2]), s: [2] }, v([1, 1]), [2, 3], true], // a static leaf became an array
+      [{ a: v([1, 2]), s: "2" }, v([1, 1]), [2, 3], true], // a number became a string
+      [{ a: v([1, 2]), s: "2" }, v([1, 1]), [2, 3], false],
+    ];
+    let expected = 0;
+    for (const [p, x, want, fresh] of calls) {
+      if (fresh) expected++;
+      expect(arr(f(p, x))).toEqual(want);
+      expect(traces).toBe(expected);
+    }
+  });
+
   test("donated arguments are consumed and their memory reused", () => {
     const step = tg.jit((w: T, g: T) => E.sub(w, E.mul(g, 0.5)), { donate: [0] });
     const w = constant([1, 2, 3], [3], "f32");

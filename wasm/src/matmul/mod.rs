@@ -2,9 +2,11 @@
 //!
 //! Loop order: columns of C in blocks of `NC`; depth in blocks of `KC` (B block packed once);
 //! rows in blocks of `MC` (A block packed once); then `NR × MR` tiles run by the micro-kernel.
-//! Packing needs `SCRATCH` floats of workspace, passed in by the caller.
+//! Packing needs `SCRATCH` floats of workspace, passed in by the caller. Products with few rows
+//! (`m ≤ small::MAX_M`) skip packing and run in [`small`].
 pub mod microkernel;
 pub mod pack;
+pub mod small;
 
 use microkernel::{kernel_6x8, MR, NR};
 use pack::{pack_a, pack_b};
@@ -45,6 +47,10 @@ pub unsafe fn gemm(
             }
         }
         return;
+    }
+    // few rows of A: B is read in place (packing it would cost as much as the product)
+    if small::fits(m, rsb, csb) {
+        return small::gemm_small(m, n, k, a, rsa, csa, b, rsb, csb, c, ldc, acc, scratch);
     }
     let ap = scratch;
     let bp = scratch.add(MC * KC);
