@@ -282,7 +282,8 @@ function splitNd(
   const ints = lastInts;
   let n = 1;
   for (let d = 0; d < rank; d++) n *= ints[d];
-  const outer = ints[0];
+  // a rank-0 iteration (every axis of size 1) is one element
+  const outer = rank > 0 ? ints[0] : 1;
   const parts = elementParts(n, outer);
   if (parts === 1) {
     (k[kernel] as (...a: number[]) => void)(...lead, ...operands, rank, metaPtr);

@@ -112,6 +112,9 @@ export async function startPool(loaded: Loaded, arena: Arena): Promise<Pool> {
     size: 1,
     fallback,
     run(kernel, parts, args) {
+      if (!Number.isInteger(parts) || parts < 1) {
+        throw new RangeError(`pool: ${kernel} split into ${parts} parts`);
+      }
       const call = k[kernel] as (...a: number[]) => void;
       for (let p = 0; p < parts; p++) call(...args(p), p, parts);
     },
@@ -160,7 +163,10 @@ export async function startPool(loaded: Loaded, arena: Arena): Promise<Pool> {
     fallback: null,
     run(kernel, parts, args) {
       const call = k[kernel] as (...a: number[]) => void;
-      if (parts <= 1) {
+      if (!Number.isInteger(parts) || parts < 1) {
+        throw new RangeError(`pool: ${kernel} split into ${parts} parts`);
+      }
+      if (parts === 1) {
         call(...args(0), 0, 1);
         return;
       }
