@@ -21,23 +21,31 @@ import type {
   ReduceOp,
   UnaryOp,
 } from "../backend.js";
-import { Arena } from "./arena.js";
-import { type PartKernel, startPool } from "./pool.js";
+import type { Arena } from "./arena.js";
+import type { PartKernel } from "./pool.js";
+import {
+  arena,
+  elementParts,
+  MATMUL_SCRATCH,
+  metaOf,
+  partialOf,
+  partsFor,
+  pool,
+  scratch,
+  scratchOf,
+} from "./threads.js";
 import {
   ARITH_CODE,
   COMPARE_CODE,
   DTYPE_CODE,
   type Kernels,
   kernels,
-  loaded,
   type Ptr,
   REDUCE_CODE,
   UNARY_CODE,
 } from "./loader.js";
 
 const k: Kernels = kernels;
-const arena = new Arena(k.memory, k.__heap_base.value as number);
-const pool = await startPool(loaded, arena);
 
 /**
  * What the finalizer holds for a buffer: its address and whether it was freed already. Freeing
@@ -166,108 +174,6 @@ function meta(arrays: readonly (readonly number[])[], spare: number): Ptr {
   return metaPtr;
 }
 
-let scratchPtr = 0;
-let scratchFloats = 0;
-const MATMUL_SCRATCH = k.tg_matmul_scratch_len();
-
-/** A workspace of at least `floats` f32, kept between calls. */
-function scratch(floats: number): Ptr {
-  if (floats > scratchFloats) {
-    if (scratchFloats > 0) arena.free(scratchPtr);
-    scratchFloats = floats;
-    scratchPtr = arena.alloc(floats * 4);
-  }
-  return scratchPtr;
-}
-
-/** Per-part workspaces of the pool's threads (index 0 is unused: part 0 uses `scratch`). */
-const partScratch: { ptr: Ptr; floats: number }[] = [];
-
-/** The workspace of part `p` (a thread of its own), of at least `floats` f32. */
-function scratchOf(p: number, floats: number): Ptr {
-  if (p === 0) return scratch(floats);
-  const s = (partScratch[p] ??= { ptr: 0, floats: 0 });
-  if (floats > s.floats) {
-    if (s.floats > 0) arena.free(s.ptr);
-    s.floats = floats;
-    s.ptr = arena.alloc(floats * 4);
-  }
-  return s.ptr;
-}
-
-/**
- * Multiply-adds below which a kernel runs on one thread: waking a worker costs microseconds, so
- * splitting only pays off from about 10 µs of work.
- */
-const PARALLEL_MACS = 1 << 18;
-
-/** Threads kernels are split over (at most the pool's; see {@link setThreads}). */
-let active = pool.size;
-
-/**
- * Sets how many threads kernels are split over, from 1 to the pool's size (which
- * `TYPEGRAD_THREADS` fixes at startup, default the number of cores); returns the count in effect.
- * @example
- * ```ts
- * tg.setThreads(1); // everything on the calling thread, e.g. to compare with a 1-thread peer
- * ```
- */
-export function setThreads(n: number): number {
-  if (!Number.isInteger(n) || n < 1) {
-    throw new RangeError(`setThreads: the count must be a positive integer, got ${n}`);
-  }
-  active = Math.min(n, pool.size);
-  return active;
-}
-
-/** Parts every split kernel uses, whatever its size (set by tests; null: decided by size). */
-let forcedParts: number | null = null;
-
-/** How many parts to split `macs` multiply-adds of work into, with at most `most` parts. */
-function partsFor(macs: number, most: number): number {
-  if (forcedParts !== null) return forcedParts;
-  if (macs < PARALLEL_MACS || active === 1) return 1;
-  // large kernels get two parts per thread: on a busy machine a descheduled worker then holds
-  // up at most a quarter of the work, not half
-  const per = macs >= 16 * PARALLEL_MACS ? 2 : 1;
-  return Math.max(1, Math.min(active * per, most));
-}
-
-/**
- * @internal For tests: splits every matmul and convolution into `parts` parts (at most the pool's
- * threads when it has workers; any number on one thread, run one after the other), or restores
- * the size-based choice with null. Returns the parts that will be used.
- */
-export function forceParts(parts: number | null): number | null {
-  forcedParts = parts === null ? null : pool.size > 1 ? Math.min(parts, pool.size) : parts;
-  return forcedParts;
-}
-
-/** Elements below which an elementwise kernel runs on one thread. */
-const PARALLEL_ELEMENTS = 1 << 17;
-
-/** How many parts to split an elementwise kernel over `n` elements (outer axis `outer`) into. */
-function elementParts(n: number, outer: number): number {
-  if (forcedParts !== null) return Math.min(forcedParts, Math.max(1, outer));
-  return n >= PARALLEL_ELEMENTS ? Math.max(1, Math.min(active, outer)) : 1;
-}
-
-/** Per-part metadata regions (index 0 is unused: part 0 uses the shared one at `metaPtr`). */
-const partMeta: { ptr: Ptr; ints: number }[] = [];
-
-/** Part `p`'s metadata region, holding `ints` (copied) plus `spare` free ints. */
-function metaOf(p: number, ints: ArrayLike<number>, spare: number): Ptr {
-  const s = (partMeta[p] ??= { ptr: 0, ints: 0 });
-  const n = ints.length + spare;
-  if (n > s.ints) {
-    if (s.ints > 0) arena.free(s.ptr);
-    s.ints = Math.max(n, 64);
-    s.ptr = arena.alloc(s.ints * 4);
-  }
-  arena.i32.set(ints, s.ptr >> 2);
-  return s.ptr;
-}
-
 /**
  * Runs an N-d kernel `kernel(...lead, ...operands, rank, meta)` whose iteration `nd` just wrote
  * (rank `rank`, operands' element sizes `bytes`), split into parts along the outermost axis.
@@ -302,9 +208,6 @@ function splitNd(
     return [...lead, ...ptrs, rank, m];
   });
 }
-
-/** Filter-gradient partial sums of parts 1.. (part 0 writes the result itself). */
-const partDw: { ptr: Ptr; floats: number }[] = [];
 
 /**
  * Drops size-1 axes and merges adjacent axes that are contiguous in every operand, so kernels
@@ -681,22 +584,14 @@ export const wasmBackend: Backend = {
     const geom = geometry(g);
     const parts = partsFor(convMacs(g), g.batch);
     const size = dw.size;
-    const target = (p: number): Ptr => {
-      if (p === 0) return pdw;
-      const s = (partDw[p] ??= { ptr: 0, floats: 0 });
-      if (size > s.floats) {
-        if (s.floats > 0) arena.free(s.ptr);
-        s.floats = size;
-        s.ptr = arena.alloc(size * 4);
-      }
-      return s.ptr;
-    };
+    // part 0 writes the result; the others write partial sums, added after
+    const target = (p: number): Ptr => (p === 0 ? pdw : partialOf(p, size));
     pool.run("tg_conv2d_backprop_filter_part_f32", parts, (p) => [
       ...[px, pdy, target(p), geom],
       scratchOf(p, len),
       len,
     ]);
-    for (let p = 1; p < parts; p++) k.tg_add_into_f32(pdw, partDw[p].ptr, size);
+    for (let p = 1; p < parts; p++) k.tg_add_into_f32(pdw, partialOf(p, size), size);
   },
 
   gather(x, idx, out, outer, axisLen, inner, nIdx) {
@@ -722,28 +617,7 @@ export const wasmBackend: Backend = {
   },
 };
 
-/**
- * How the wasm backend runs: the threads kernels are split over (the caller's included; see
- * {@link setThreads}), the threads its pool has, and why it runs on one thread when more were
- * wanted (set `TYPEGRAD_THREADS` to choose the count).
- * @example
- * ```ts
- * tg.backendInfo(); // { threads: 2, poolThreads: 2, build: "threaded", fallback: null }
- * ```
- */
-export function backendInfo(): {
-  threads: number;
-  poolThreads: number;
-  build: "threaded" | "single-threaded";
-  fallback: string | null;
-} {
-  return {
-    threads: active,
-    poolThreads: pool.size,
-    build: loaded.module === null ? "single-threaded" : "threaded",
-    fallback: pool.fallback,
-  };
-}
+export { backendInfo, forceParts, setThreads } from "./threads.js";
 
 /** Memory statistics of the wasm backend, for memory tests and monitoring. */
 export function wasmStats(): { bytesInUse: number; memoryBytes: number; heapBytes: number } {
