@@ -15,6 +15,11 @@ execFileSync(process.execPath, [tsc, "-p", join(root, "tsconfig.build.json")], {
 });
 const out = join(root, "dist", "src", "backend", "wasm");
 mkdirSync(out, { recursive: true });
-for (const f of ["typegrad.wasm", "typegrad-mt.wasm"]) {
+for (const f of [
+  "typegrad.wasm",
+  "typegrad-mt.wasm",
+  "typegrad-relaxed.wasm",
+  "typegrad-mt-relaxed.wasm",
+]) {
   copyFileSync(join(root, "src", "backend", "wasm", f), join(out, f));
 }

@@ -43,7 +43,7 @@ describe("thread pool", () => {
     expect(info.threads).toBeGreaterThanOrEqual(1);
     if (process.env.TYPEGRAD_THREADS === undefined && availableParallelism() > 1) {
       const n = Math.min(8, availableParallelism());
-      expect(info).toEqual({ threads: n, poolThreads: n, build: "threaded", fallback: null });
+      expect(info).toMatchObject({ threads: n, poolThreads: n, build: "threaded", fallback: null });
     }
   });
 
@@ -245,13 +245,22 @@ describe.runIf(existsSync(dist))("TYPEGRAD_THREADS (the built package, in a chil
          console.log(JSON.stringify({ info: tg.backendInfo(), a: tg.matmul(a, a).dataSync().join(","),
            y: [...new Set(y.dataSync())].join(",") }));`,
       ],
-      { env: { ...process.env, TYPEGRAD_THREADS: threads }, encoding: "utf8" },
+      {
+        env: { ...process.env, TYPEGRAD_THREADS: threads, TYPEGRAD_RELAXED_SIMD: "" },
+        encoding: "utf8",
+      },
     );
 
   it("1 loads the single-threaded build", () => {
     const r = JSON.parse(run("1"));
     expect(r).toEqual({
-      info: { threads: 1, poolThreads: 1, build: "single-threaded", fallback: null },
+      info: {
+        threads: 1,
+        poolThreads: 1,
+        build: "single-threaded",
+        fallback: null,
+        relaxedSimd: true,
+      },
       a: "7,10,15,22",
       y: "300",
     });
@@ -259,7 +268,13 @@ describe.runIf(existsSync(dist))("TYPEGRAD_THREADS (the built package, in a chil
 
   it("2 runs a pool of two threads", () => {
     const r = JSON.parse(run("2"));
-    expect(r.info).toEqual({ threads: 2, poolThreads: 2, build: "threaded", fallback: null });
+    expect(r.info).toEqual({
+      threads: 2,
+      poolThreads: 2,
+      build: "threaded",
+      fallback: null,
+      relaxedSimd: true,
+    });
     expect([r.a, r.y]).toEqual(["7,10,15,22", "300"]);
   });
 

@@ -7,6 +7,10 @@
 //!
 //! Dtype codes used across the ABI: 0 = f32, 1 = i32, 2 = bool (u8 0/1).
 #![no_std]
+// The `relaxed` build passes v128 to an imported marker function (see `simd::madd`); that needs
+// the unstable `simd_ffi`, enabled by `RUSTC_BOOTSTRAP=1` in scripts/build-wasm.sh.
+#![cfg_attr(feature = "relaxed", feature(simd_ffi))]
+#![cfg_attr(feature = "relaxed", allow(improper_ctypes))]
 
 pub mod conv;
 pub mod elementwise;

@@ -32,6 +32,36 @@ pub unsafe fn sti(p: *mut i32, v: v128) {
     v128_store(p as *mut v128, v)
 }
 
+/// `a·b + c` lane by lane. With the `relaxed` feature this is relaxed SIMD's `f32x4.relaxed_madd`
+/// (one fused multiply-add where the CPU has FMA); otherwise a multiply and an add.
+///
+/// Debian's rustc 1.63 has no relaxed SIMD intrinsics and its LLVM 14 emits the pre-standard
+/// opcodes, so the `relaxed` build calls an imported marker function `tg_relaxed.madd` instead,
+/// and `scripts/relax-wasm.mjs` rewrites every call to it into the standard opcode after linking
+/// (the import stays, unused). The opaque call also keeps LLVM from reassociating the product.
+#[inline(always)]
+pub fn madd(a: v128, b: v128, c: v128) -> v128 {
+    #[cfg(feature = "relaxed")]
+    {
+        // SAFETY: the call is replaced by `f32x4.relaxed_madd`, which has the same signature.
+        unsafe { relaxed::madd(a, b, c) }
+    }
+    #[cfg(not(feature = "relaxed"))]
+    {
+        f32x4_add(f32x4_mul(a, b), c)
+    }
+}
+
+#[cfg(feature = "relaxed")]
+mod relaxed {
+    use core::arch::wasm32::v128;
+    #[link(wasm_import_module = "tg_relaxed")]
+    extern "C" {
+        /// Marker for `f32x4.relaxed_madd(a, b, c)`; see [`super::madd`].
+        pub fn madd(a: v128, b: v128, c: v128) -> v128;
+    }
+}
+
 /// Broadcasts one f32 to all lanes.
 #[inline(always)]
 pub fn splat(x: f32) -> v128 {

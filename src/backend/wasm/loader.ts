@@ -8,6 +8,11 @@
  * Otherwise, and in browsers (shared memory needs a cross-origin-isolated page there),
  * `typegrad.wasm` exports its own memory and everything runs on one thread.
  *
+ * Each build has a relaxed SIMD twin (`typegrad-relaxed.wasm`, `typegrad-mt-relaxed.wasm`) whose
+ * matmul kernels use `f32x4.relaxed_madd`, a fused multiply-add on CPUs with FMA. It is chosen when
+ * the engine accepts relaxed SIMD (Chrome 114+, Node 22+; Node 20 has it behind a V8 flag, which
+ * the loader turns on), unless `TYPEGRAD_RELAXED_SIMD=0`.
+ *
  * Every kernel takes byte addresses into the memory (pointers), element counts as sizes, and
  * writes into caller-allocated outputs.
  * @module
@@ -205,6 +210,8 @@ export interface Loaded {
   readonly threads: number;
   /** Why the single-threaded build was chosen, when more threads were wanted. */
   readonly fallback: string | null;
+  /** Whether the relaxed SIMD build (fused multiply-add in matmul) was loaded. */
+  readonly relaxedSimd: boolean;
 }
 
 /**
@@ -227,6 +234,65 @@ export function wantedThreads(env: string | undefined, cores: number): number {
   return Math.max(1, Math.min(8, cores));
 }
 
+/**
+ * Whether the relaxed SIMD build is wanted: `env` (the value of `TYPEGRAD_RELAXED_SIMD`) is unset,
+ * empty, `1` or `0`; anything else is an error.
+ * @example
+ * ```ts
+ * wantedRelaxed(undefined); // true
+ * wantedRelaxed("0");       // false
+ * ```
+ */
+export function wantedRelaxed(env: string | undefined): boolean {
+  if (env === undefined || env === "" || env === "1") return true;
+  if (env === "0") return false;
+  throw new RangeError(`typegrad: TYPEGRAD_RELAXED_SIMD must be 0 or 1, got "${env}"`);
+}
+
+/** `(func (result f32) (f32x4.extract_lane 0 (f32x4.relaxed_madd (splat 2) (splat 3) (splat 1))))` */
+const RELAXED_PROBE = (() => {
+  const splat = (v: number): number[] => [
+    0xfd,
+    0x0c,
+    ...new Uint8Array(new Float32Array([v, v, v, v]).buffer),
+  ];
+  const body = [0x00, ...splat(2), ...splat(3), ...splat(1), 0xfd, 0x85, 0x02, 0xfd, 0x1f, 0x00];
+  const code = [body.length + 1, ...body, 0x0b];
+  return new Uint8Array([
+    ...[0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00],
+    ...[0x01, 0x05, 0x01, 0x60, 0x00, 0x01, 0x7d], // type: () -> f32
+    ...[0x03, 0x02, 0x01, 0x00], // one function of type 0
+    ...[0x0a, code.length + 1, 0x01, ...code],
+  ]);
+})();
+
+/**
+ * Whether this engine runs relaxed SIMD. Node 20's V8 has it behind `--experimental-wasm-relaxed-simd`
+ * (shipped by default from V8 11.4); in Node the flag is turned on when the probe fails without it.
+ */
+async function relaxedSupported(): Promise<boolean> {
+  if (WebAssembly.validate(RELAXED_PROBE)) return true;
+  if (!isNode) return false;
+  try {
+    const v8 = await import("node:v8");
+    v8.setFlagsFromString("--experimental-wasm-relaxed-simd");
+    return WebAssembly.validate(RELAXED_PROBE);
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The imports of every build. The relaxed builds import a marker function that the build rewrote
+ * into `f32x4.relaxed_madd` (see `scripts/relax-wasm.mjs`); it is never called.
+ */
+export function kernelImports(memory?: WebAssembly.Memory): WebAssembly.Imports {
+  const madd = (): never => {
+    throw new Error("typegrad: tg_relaxed.madd was called; the relaxed build is corrupt");
+  };
+  return memory ? { env: { memory }, tg_relaxed: { madd } } : { tg_relaxed: { madd } };
+}
+
 /** The threaded build on a fresh shared memory, or the reason it cannot be used. */
 function instantiateShared(bytes: Uint8Array<ArrayBuffer>): {
   kernels: Kernels;
@@ -235,12 +301,15 @@ function instantiateShared(bytes: Uint8Array<ArrayBuffer>): {
   const module = new WebAssembly.Module(bytes);
   // 64 pages cover the module's 1 MiB stack and static data; the maximum is reserved, not used
   const memory = new WebAssembly.Memory({ initial: 64, maximum: 65536, shared: true });
-  const instance = new WebAssembly.Instance(module, { env: { memory } });
+  const instance = new WebAssembly.Instance(module, kernelImports(memory));
   return { kernels: { ...instance.exports, memory } as unknown as Kernels, module };
 }
 
 /** Reads or fetches the module bytes and instantiates them. */
 async function instantiate(): Promise<Loaded> {
+  const env = isNode ? process.env.TYPEGRAD_RELAXED_SIMD : undefined;
+  const relaxedSimd = wantedRelaxed(env) && (await relaxedSupported());
+  const suffix = relaxedSimd ? "-relaxed.wasm" : ".wasm";
   if (isNode) {
     const { readFileSync } = await import("node:fs");
     const { fileURLToPath } = await import("node:url");
@@ -254,32 +323,36 @@ async function instantiate(): Promise<Loaded> {
       if (typeof SharedArrayBuffer === "undefined") fallback = "no SharedArrayBuffer";
       else {
         try {
-          return { ...instantiateShared(read("./typegrad-mt.wasm")), threads, fallback };
+          const shared = instantiateShared(read(`./typegrad-mt${suffix}`));
+          return { ...shared, threads, fallback, relaxedSimd };
         } catch (e) {
           fallback = `the threaded build did not load: ${(e as Error).message}`;
         }
       }
     }
-    const { instance } = await WebAssembly.instantiate(read("./typegrad.wasm"), {});
-    return { kernels: instance.exports as unknown as Kernels, module: null, threads: 1, fallback };
+    const bytes = read(`./typegrad${suffix}`);
+    const { instance } = await WebAssembly.instantiate(bytes, kernelImports());
+    const kernels = instance.exports as unknown as Kernels;
+    return { kernels, module: null, threads: 1, fallback, relaxedSimd };
   }
-  const url = new URL("./typegrad.wasm", import.meta.url);
+  const url = new URL(`./typegrad${suffix}`, import.meta.url);
   const single = (instance: WebAssembly.Instance): Loaded => ({
     kernels: instance.exports as unknown as Kernels,
     module: null,
     threads: 1,
     fallback: null,
+    relaxedSimd,
   });
   const response = fetch(url);
   if (typeof WebAssembly.instantiateStreaming === "function") {
     try {
-      return single((await WebAssembly.instantiateStreaming(response, {})).instance);
+      return single((await WebAssembly.instantiateStreaming(response, kernelImports())).instance);
     } catch {
       // a server without the application/wasm MIME type: fall back to bytes
     }
   }
   const bytes = await (await fetch(url)).arrayBuffer();
-  return single((await WebAssembly.instantiate(bytes, {})).instance);
+  return single((await WebAssembly.instantiate(bytes, kernelImports())).instance);
 }
 
 /** The loaded kernel module (loaded once, when this module is first imported). */

@@ -54,7 +54,8 @@ const SPIN = 20_000;
 const WORKER_SOURCE = `
 const { workerData, parentPort } = require("node:worker_threads");
 const { module, memory, ctrl, slot, stackTop, names } = workerData;
-const instance = new WebAssembly.Instance(module, { env: { memory } });
+const madd = () => { throw new Error("typegrad: tg_relaxed.madd was called"); };
+const instance = new WebAssembly.Instance(module, { env: { memory }, tg_relaxed: { madd } });
 instance.exports.__stack_pointer.value = stackTop;
 const fns = names.map((n) => instance.exports[n]);
 const c = new Int32Array(ctrl);

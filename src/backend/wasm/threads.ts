@@ -123,10 +123,12 @@ export function elementParts(n: number, outer: number): number {
 /**
  * How the wasm backend runs: the threads kernels are split over (the caller's included; see
  * {@link setThreads}), the threads its pool has, and why it runs on one thread when more were
- * wanted (set `TYPEGRAD_THREADS` to choose the count).
+ * wanted (set `TYPEGRAD_THREADS` to choose the count), and whether the relaxed SIMD build (fused
+ * multiply-add in matmul and convolution; `TYPEGRAD_RELAXED_SIMD=0` turns it off) is loaded.
  * @example
  * ```ts
- * tg.backendInfo(); // { threads: 2, poolThreads: 2, build: "threaded", fallback: null }
+ * tg.backendInfo();
+ * // { threads: 2, poolThreads: 2, build: "threaded", fallback: null, relaxedSimd: true }
  * ```
  */
 export function backendInfo(): {
@@ -134,11 +136,13 @@ export function backendInfo(): {
   poolThreads: number;
   build: "threaded" | "single-threaded";
   fallback: string | null;
+  relaxedSimd: boolean;
 } {
   return {
     threads: active,
     poolThreads: pool.size,
     build: loaded.module === null ? "single-threaded" : "threaded",
     fallback: pool.fallback,
+    relaxedSimd: loaded.relaxedSimd,
   };
 }

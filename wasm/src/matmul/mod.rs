@@ -8,7 +8,7 @@ pub mod microkernel;
 pub mod pack;
 pub mod small;
 
-use microkernel::{kernel_6x8, MR, NR};
+use microkernel::{kernel, MR, NR};
 use pack::{pack_a, pack_b};
 
 /// Depth of a packed block (a B panel of `KC × NR` stays in L1).
@@ -74,7 +74,7 @@ pub unsafe fn gemm(
                     while ir < mc {
                         let mr = if mc - ir < MR { mc - ir } else { MR };
                         let cp = c.add((ic + ir) * ldc + jc + jr);
-                        kernel_6x8(kc, ap.add(ir * kc), bpanel, cp, ldc, mr, nr, add);
+                        kernel(kc, ap.add(ir * kc), bpanel, cp, ldc, mr, nr, add);
                         ir += MR;
                     }
                     jr += NR;

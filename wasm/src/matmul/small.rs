@@ -139,7 +139,7 @@ unsafe fn tile_b<const R: usize, const V: usize>(
         for r in 0..R {
             let x = ld_splat(ap.add(r * rsa));
             for v in 0..V {
-                s[r][v] = f32x4_add(s[r][v], f32x4_mul(x, bv[v]));
+                s[r][v] = madd(x, bv[v], s[r][v]);
             }
         }
         ap = ap.add(csa);
@@ -290,7 +290,7 @@ unsafe fn tile_t<const R: usize, const J: usize>(
         for i in 0..R {
             let x = ld(a.add(i * lda + p));
             for j in 0..J {
-                s[i][j] = f32x4_add(s[i][j], f32x4_mul(x, bv[j]));
+                s[i][j] = madd(x, bv[j], s[i][j]);
             }
         }
         p += W;
@@ -356,7 +356,7 @@ unsafe fn rows_pass<const U: usize>(
     while j < nv {
         let mut t = f32x4_mul(x[0], ld(rows[0].add(j)));
         for u in 1..U {
-            t = f32x4_add(t, f32x4_mul(x[u], ld(rows[u].add(j))));
+            t = madd(x[u], ld(rows[u].add(j)), t);
         }
         let q = c.add(j);
         st(q, if add { f32x4_add(ld(q), t) } else { t });
