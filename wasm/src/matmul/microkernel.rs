@@ -11,31 +11,42 @@ pub const MR: usize = 4;
 /// Columns of the register tile (two vectors of 4).
 pub const NR: usize = 8;
 
-/// `C[0..mr, 0..nr] (+)= Ap · Bp` over `kc` steps, where `Ap` is a packed `MR`-row panel and `Bp`
-/// a packed `NR`-column panel. `acc` adds to C instead of overwriting it.
+/// `C[0..mr, 0..nr] (+)= A · Bp` over `kc` steps, where A is read in place (`A(i, p)` at
+/// `a[i·rsa + p·csa]`, rows `i < mr`) and `Bp` is a packed `NR`-column panel. `acc` adds to C
+/// instead of overwriting it.
+///
+/// A needs no packing: each step loads one element of each of the `MR` rows (a broadcast load),
+/// which costs the same whether the rows are adjacent in a packed panel or `rsa` apart; rows past
+/// `mr` repeat the last row, and their sums are dropped.
 #[inline(never)]
 pub unsafe fn kernel(
     kc: usize,
-    ap: *const f32,
+    a: *const f32,
+    rsa: usize,
+    csa: usize,
+    mr: usize,
     bp: *const f32,
     c: *mut f32,
     ldc: usize,
-    mr: usize,
     nr: usize,
     acc: bool,
 ) {
     let z = f32x4_splat(0.0);
     let mut s = [[z; 2]; MR];
-    let (mut a, mut b) = (ap, bp);
+    let mut rows = [a; MR];
+    for (i, r) in rows.iter_mut().enumerate() {
+        *r = a.add(if i < mr { i } else { mr - 1 } * rsa);
+    }
+    let mut b = bp;
     for _ in 0..kc {
         let b0 = ld(b);
         let b1 = ld(b.add(4));
         for i in 0..MR {
-            let x = ld_splat(a.add(i));
+            let x = ld_splat(rows[i]);
             s[i][0] = madd(x, b0, s[i][0]);
             s[i][1] = madd(x, b1, s[i][1]);
+            rows[i] = rows[i].add(csa);
         }
-        a = a.add(MR);
         b = b.add(NR);
     }
     if mr == MR && nr == NR {

@@ -1,24 +1,25 @@
 //! Blocked, packed f32 matrix multiplication (the BLIS loop nest) over a register-tiled micro-kernel.
 //!
 //! Loop order: columns of C in blocks of `NC`; depth in blocks of `KC` (B block packed once);
-//! rows in blocks of `MC` (A block packed once); then `NR × MR` tiles run by the micro-kernel.
-//! Packing needs `SCRATCH` floats of workspace, passed in by the caller. Products with few rows
+//! rows in blocks of `MC` (an A block that stays in L2); then `NR × MR` tiles run by the
+//! micro-kernel, which reads A in place. Packing B needs `SCRATCH` floats of workspace, passed
+//! in by the caller. Products with few rows
 //! (`m ≤ small::MAX_M`) skip packing and run in [`small`].
 pub mod microkernel;
 pub mod pack;
 pub mod small;
 
 use microkernel::{kernel, MR, NR};
-use pack::{pack_a, pack_b};
+use pack::pack_b;
 
 /// Depth of a packed block (a B panel of `KC × NR` stays in L1).
 pub const KC: usize = 256;
-/// Rows of a packed A block (`MC × KC` floats stay in L2).
+/// Rows of an A block (`MC × KC` floats stay in L2).
 pub const MC: usize = 96;
 /// Columns of a packed B block.
 pub const NC: usize = 1024;
 /// Floats of workspace [`gemm`] needs.
-pub const SCRATCH: usize = MC * KC + KC * NC;
+pub const SCRATCH: usize = KC * NC;
 
 /// `C (+)= A·B` for `A` `m × k` with strides (rsa, csa), `B` `k × n` with strides (rsb, csb) and
 /// `C` `m × n` row-major with leading dimension `ldc`. `acc` adds to C; otherwise C is overwritten.
@@ -52,8 +53,7 @@ pub unsafe fn gemm(
     if small::fits(m, rsb, csb) {
         return small::gemm_small(m, n, k, a, rsa, csa, b, rsb, csb, c, ldc, acc, scratch);
     }
-    let ap = scratch;
-    let bp = scratch.add(MC * KC);
+    let bp = scratch;
     let mut jc = 0;
     while jc < n {
         let nc = if n - jc < NC { n - jc } else { NC };
@@ -65,7 +65,6 @@ pub unsafe fn gemm(
             let mut ic = 0;
             while ic < m {
                 let mc = if m - ic < MC { m - ic } else { MC };
-                pack_a(mc, kc, a.add(ic * rsa + pc * csa), rsa, csa, ap);
                 let mut jr = 0;
                 while jr < nc {
                     let nr = if nc - jr < NR { nc - jr } else { NR };
@@ -74,7 +73,8 @@ pub unsafe fn gemm(
                     while ir < mc {
                         let mr = if mc - ir < MR { mc - ir } else { MR };
                         let cp = c.add((ic + ir) * ldc + jc + jr);
-                        kernel(kc, ap.add(ir * kc), bpanel, cp, ldc, mr, nr, add);
+                        let ap = a.add((ic + ir) * rsa + pc * csa);
+                        kernel(kc, ap, rsa, csa, mr, bpanel, cp, ldc, nr, add);
                         ir += MR;
                     }
                     jr += NR;
