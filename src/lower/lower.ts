@@ -3,17 +3,14 @@
  * @module
  */
 import type { Program } from "../ir/program.js";
+import { fuseElementwise } from "./fuse.js";
+import { cse, dce, foldConstants, inlineCustom } from "./passes.js";
 import {
-  cse,
-  dce,
-  foldConstants,
-  fuseElementwise,
   hoistScanAccumulators,
-  inlineCustom,
   mergeScans,
   padsToConcat,
   pretransposeScanConsts,
-} from "./passes.js";
+} from "./scan-passes.js";
 
 /** The passes, in order, each with what it does. */
 export const PASSES: readonly { name: string; run: (p: Program) => Program }[] = [

@@ -15,6 +15,7 @@
  * ```
  * @module
  */
+import { sameShape } from "../prims/shapes.js";
 import type { Key } from "../random/index.js";
 import type { ShapeMismatch } from "../shape/dims.js";
 import { ShapeError } from "../shape/errors.js";
@@ -132,9 +133,6 @@ export interface LayerDef<P, St> {
     opts: ForwardOptions<St> & { state: St },
   ) => { y: AnyTensor; state: St };
 }
-
-const sameShape = (a: readonly number[], b: readonly number[]) =>
-  a.length === b.length && a.every((d, i) => d === b[i]);
 
 /**
  * Makes a `Model` from its definition: checks the input shape at runtime, fills in defaults and

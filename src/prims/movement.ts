@@ -17,18 +17,16 @@ import {
   normAxis,
   prod,
   sameDtype,
+  sameShape,
   stridesOf,
 } from "./shapes.js";
 
 // ─── internal ops ─────────────────────────────────────────────────────────────────────────
 
-const same = (a: readonly number[], b: readonly number[]) =>
-  a.length === b.length && a.every((d, i) => d === b[i]);
-
 /** Reshape to `shape`; one entry may be -1 (inferred). Shares the data: no copy. */
 export function reshape(x: T, shape: readonly number[]): T {
   const resolved = resolveShape("reshape", x.shape, shape);
-  return same(resolved, x.shape) ? x : bind1("reshape", [x], { shape: resolved });
+  return sameShape(resolved, x.shape) ? x : bind1("reshape", [x], { shape: resolved });
 }
 
 /** Permute axes (reverse them when `perm` is omitted). */
@@ -41,7 +39,7 @@ export function transpose(x: T, perm?: readonly number[]): T {
 
 /** Broadcast to `shape` with numpy rules. */
 export function broadcastTo(x: T, shape: readonly number[]): T {
-  return same(x.shape, shape) ? x : bind1("broadcast_to", [x], { shape: [...shape] });
+  return sameShape(x.shape, shape) ? x : bind1("broadcast_to", [x], { shape: [...shape] });
 }
 
 /** Moves axis `from` to position `to`. */
@@ -258,7 +256,7 @@ export const movementRules: {
     abstractEval: ([x], { shape }) => {
       checkShape("broadcastTo", shape);
       const b = broadcastShapes("broadcastTo", x.shape, shape);
-      if (!same(b, shape))
+      if (!sameShape(b, shape))
         throw new ShapeError("broadcastTo", `cannot broadcast ${fmt(x.shape)} to ${fmt(shape)}`);
       return [{ shape, dtype: x.dtype }];
     },

@@ -8,6 +8,17 @@ import type { Aval } from "../ir/program.js";
 import type { DType } from "../shape/dtype.js";
 
 /**
+ * Whether two shapes are equal.
+ * @example
+ * ```ts
+ * sameShape([2, 3], [2, 3]); // true
+ * ```
+ */
+export function sameShape(a: readonly number[], b: readonly number[]): boolean {
+  return a.length === b.length && a.every((d, i) => d === b[i]);
+}
+
+/**
  * The numpy broadcast of two shapes, or a ShapeError naming `op`.
  * @example
  * ```ts

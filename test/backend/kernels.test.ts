@@ -16,9 +16,7 @@ import fc from "fast-check";
 import { describe, it } from "vitest";
 import type {
   ArithOp,
-  Backend,
   BinaryOp,
-  Buf,
   CompareOp,
   Conv2dGeometry,
   FusedOp,
@@ -30,10 +28,6 @@ import type { DType } from "../../src/shape/dtype.js";
 import {
   type BroadcastP,
   type Case,
-  GARBAGE,
-  INT_MAX,
-  INT_MIN,
-  type Layout,
   type Row,
   type Tol,
   bool,
@@ -49,17 +43,14 @@ import {
   f32,
   geometryArb,
   i32,
-  layoutArb,
   len,
   row,
-  same,
   shapeArb,
   size,
   stridesOf,
   sumTol,
   val,
   vals,
-  wasmModule,
 } from "./kernels.harness.js";
 
 // ---------- the table ----------

@@ -1,0 +1,306 @@
+/**
+ * Elementwise fusion: chains of f32 elementwise equations become one `fused` equation, run by one
+ * kernel that reads and writes memory once.
+ * @module
+ */
+import type { FusedOp, FusedOpName } from "../backend/backend.js";
+import type { ParamsOf } from "../ir/primitive.js";
+import type { Eqn, Var } from "../ir/program.js";
+import { Program } from "../ir/program.js";
+import { freshVar } from "../ir/trace.js";
+import { sameShape } from "../prims/shapes.js";
+import { dce } from "./passes.js";
+
+const FUSABLE = new Set<string>([
+  "neg",
+  "exp",
+  "log",
+  "tanh",
+  "logistic",
+  "sqrt",
+  "abs",
+  "add",
+  "sub",
+  "mul",
+  "div",
+  "max",
+  "min",
+  "lt",
+  "le",
+  "gt",
+  "ge",
+  "eq",
+  "ne",
+  "where",
+  "cast",
+]);
+
+const COMPARES = new Set<string>(["lt", "le", "gt", "ge", "eq", "ne"]);
+
+/** Cheap elementwise ops a recomputed mask may also recompute (one level up). */
+const CHEAP = new Set<string>(["neg", "abs", "add", "sub", "mul", "max", "min"]);
+
+const isF32 = (v: Var) => v.aval.dtype === "f32";
+
+/**
+ * Whether `e` can be part of a fused chain: f32 arithmetic and unary ops; comparisons of f32
+ * values (a bool inside the chain, never its result); `where` with a bool or f32 condition and
+ * f32 branches; casts of bool or f32 to f32.
+ */
+function fusable(e: Eqn): boolean {
+  if (!FUSABLE.has(e.prim) || e.outputs.length !== 1) return false;
+  const out = e.outputs[0].aval.dtype;
+  if (COMPARES.has(e.prim)) return out === "bool" && e.inputs.every(isF32);
+  if (out !== "f32") return false;
+  if (e.prim === "where")
+    return (
+      (e.inputs[0].aval.dtype === "bool" || isF32(e.inputs[0])) && e.inputs.slice(1).every(isF32)
+    );
+  if (e.prim === "cast") return e.inputs[0].aval.dtype === "bool" || isF32(e.inputs[0]);
+  return e.inputs.every(isF32);
+}
+
+/**
+ * A mask (a comparison of f32 values) read by a `where` or `cast` other than its first reader is
+ * recomputed just before that reader, with the cheap elementwise op that made its operand (e.g.
+ * relu's `x > 0` in the backward pass, from the pre-activation's inputs). The reader then fuses
+ * with the recomputation, and the mask and its operand stay inside the forward chain.
+ */
+function rematerializeMasks(p: Program): Program {
+  const def = new Map<Var, Eqn>();
+  for (const e of p.eqns) for (const v of e.outputs) def.set(v, e);
+  const firstReader = new Map<Var, Eqn>();
+  for (const e of p.eqns) for (const v of e.inputs) if (!firstReader.has(v)) firstReader.set(v, e);
+  let changed = false;
+  const eqns: Eqn[] = [];
+  for (const e of p.eqns) {
+    if (!(e.prim === "where" || e.prim === "cast") || !fusable(e)) {
+      eqns.push(e);
+      continue;
+    }
+    const shape = e.outputs[0].aval.shape;
+    const cond = e.inputs[0];
+    const c = def.get(cond);
+    if (
+      cond.aval.dtype !== "bool" ||
+      c === undefined ||
+      !COMPARES.has(c.prim) ||
+      !fusable(c) ||
+      firstReader.get(cond) === e ||
+      !sameShape(cond.aval.shape, shape) ||
+      !c.inputs.every((v) => feeds(v.aval.shape, shape))
+    ) {
+      eqns.push(e);
+      continue;
+    }
+    const ins = c.inputs.map((v) => {
+      const q = def.get(v);
+      if (
+        q === undefined ||
+        !CHEAP.has(q.prim) ||
+        !fusable(q) ||
+        !sameShape(v.aval.shape, shape) ||
+        !q.inputs.every((u) => feeds(u.aval.shape, shape))
+      )
+        return v;
+      const nv = freshVar(v.aval);
+      eqns.push({ ...q, outputs: [nv] });
+      return nv;
+    });
+    const m = freshVar(cond.aval);
+    eqns.push({ ...c, inputs: ins, outputs: [m] });
+    eqns.push({ ...e, inputs: [m, ...e.inputs.slice(1)] });
+    changed = true;
+  }
+  return changed ? dce(new Program(p.inputs, p.constVars, p.consts, eqns, p.outputs)) : p;
+}
+
+/** Whether an operand of shape `s` can feed a fused kernel over `out` (full, scalar, or trailing row). */
+function feeds(s: readonly number[], out: readonly number[]): boolean {
+  const n = s.reduce((a, b) => a * b, 1);
+  if (n === 1) return true;
+  // equal to the trailing axes of out, after dropping leading 1s
+  let i = 0;
+  while (i < s.length && s[i] === 1) i++;
+  const t = s.slice(i);
+  if (t.length > out.length) return false;
+  const tail = out.slice(out.length - t.length);
+  return t.every((d, k) => d === tail[k]);
+}
+
+/**
+ * Fusion of elementwise chains: a run of consecutive elementwise equations of one output shape
+ * (f32 arithmetic, comparisons of f32 values, `where`, casts to f32), each reading a value of the
+ * run, whose intermediates nothing outside the run reads and whose result is f32, becomes one
+ * `fused` equation (one kernel call that reads and writes memory once). Operands must
+ * be full size, scalars, or rows repeated along leading axes. Scan bodies are fused too.
+ */
+export function fuseElementwise(program: Program): Program {
+  const p = sinkSingleUse(rematerializeMasks(program));
+  const uses = new Map<Var, number>();
+  for (const e of p.eqns) for (const v of e.inputs) uses.set(v, (uses.get(v) ?? 0) + 1);
+  for (const v of p.outputs) uses.set(v, (uses.get(v) ?? 0) + 1);
+  const ok = fusable;
+  // where each value is available (the index of its equation; a fused chain's at the chain's)
+  const pos = new Map<Var, number>();
+  p.eqns.forEach((e, k) => {
+    for (const v of e.outputs) pos.set(v, k);
+  });
+  // equations already moved into an earlier chain
+  const taken = new Set<number>();
+  const eqns: Eqn[] = [];
+  for (let i = 0; i < p.eqns.length; i++) {
+    if (taken.has(i)) continue;
+    const e = p.eqns[i];
+    if (e.prim === "scan") {
+      const sp = e.params as ParamsOf<"scan">;
+      eqns.push({ ...e, params: { ...sp, body: fuseElementwise(sp.body) } });
+      continue;
+    }
+    if (!ok(e) || !e.inputs.every((v) => feeds(v.aval.shape, e.outputs[0].aval.shape))) {
+      eqns.push(e);
+      continue;
+    }
+    // grow the run: the next equation that reads a value of the run joins it when it can move
+    // up to here (its other operands are ready), skipping unrelated equations in between
+    const shape = e.outputs[0].aval.shape;
+    const run: Eqn[] = [e];
+    const at: number[] = [i];
+    const made = new Set<Var>([e.outputs[0]]);
+    let j = i + 1;
+    while (j < p.eqns.length && j - at[at.length - 1] <= FUSE_WINDOW) {
+      const q = p.eqns[j];
+      if (taken.has(j) || !q.inputs.some((v) => made.has(v))) {
+        j++;
+        continue;
+      }
+      if (!ok(q) || !sameShape(q.outputs[0].aval.shape, shape)) break;
+      // an operand computed after the chain's start by a fusable equation that only q reads
+      // (the other branch of a tree) joins the chain first, if its own operands are ready
+      const ready = (v: Var) =>
+        made.has(v) || (feeds(v.aval.shape, shape) && (pos.get(v) ?? -1) < i);
+      const branches: number[] = [];
+      for (const v of q.inputs) {
+        if (ready(v)) continue;
+        const b = pos.get(v) ?? -1;
+        const pe = p.eqns[b];
+        if (
+          b <= i ||
+          b >= j ||
+          taken.has(b) ||
+          pe === undefined ||
+          !ok(pe) ||
+          pe.outputs[0].aval.dtype !== "f32" ||
+          uses.get(v) !== 1 ||
+          !sameShape(v.aval.shape, shape) ||
+          !pe.inputs.every(ready)
+        )
+          break;
+        branches.push(b);
+      }
+      if (!q.inputs.every((v) => ready(v) || branches.some((b) => p.eqns[b].outputs[0] === v)))
+        break;
+      for (const b of branches) {
+        run.push(p.eqns[b]);
+        at.push(b);
+        made.add(p.eqns[b].outputs[0]);
+      }
+      run.push(q);
+      at.push(j);
+      made.add(q.outputs[0]);
+      j++;
+    }
+    // cut the run so that only its last value is used outside it, and that value is f32
+    let end = run.length;
+    while (end > 1) {
+      if (run[end - 1].outputs[0].aval.dtype !== "f32") {
+        end--;
+        continue;
+      }
+      const inside = new Map<Var, number>();
+      for (let k = 0; k < end; k++)
+        for (const v of run[k].inputs) inside.set(v, (inside.get(v) ?? 0) + 1);
+      const escapes = run
+        .slice(0, end - 1)
+        .some((q) => (uses.get(q.outputs[0]) ?? 0) !== (inside.get(q.outputs[0]) ?? 0));
+      if (!escapes) break;
+      end--;
+    }
+    if (end < 2) {
+      eqns.push(e);
+      continue;
+    }
+    for (let k = 1; k < end; k++) taken.add(at[k]);
+    pos.set(run[end - 1].outputs[0], i);
+    eqns.push(fuseRun(run.slice(0, end)));
+  }
+  return new Program(p.inputs, p.constVars, p.consts, eqns, p.outputs);
+}
+
+/**
+ * Moves each fusable equation whose result has a single reader, itself fusable and of the same
+ * shape, down to just before that reader, so that a chain computed in pieces (as a VJP emits
+ * it) becomes contiguous. Moving a value's only computation later to its only use is always legal.
+ */
+function sinkSingleUse(p: Program): Program {
+  const uses = new Map<Var, number>();
+  const reader = new Map<Var, Eqn>();
+  for (const e of p.eqns)
+    for (const v of e.inputs) {
+      uses.set(v, (uses.get(v) ?? 0) + 1);
+      reader.set(v, e);
+    }
+  for (const v of p.outputs) uses.set(v, (uses.get(v) ?? 0) + 1);
+  const order = [...p.eqns];
+  let changed = false;
+  for (let k = order.length - 1; k >= 0; k--) {
+    const e = order[k];
+    if (!fusable(e)) continue;
+    const v = e.outputs[0];
+    const c = reader.get(v);
+    if (uses.get(v) !== 1 || c === undefined || !fusable(c)) continue;
+    if (!sameShape(c.outputs[0].aval.shape, v.aval.shape)) continue;
+    const at = order.indexOf(c, k + 1);
+    if (at === k + 1) continue;
+    order.splice(k, 1);
+    order.splice(at - 1, 0, e);
+    changed = true;
+  }
+  return changed ? new Program(p.inputs, p.constVars, p.consts, order, p.outputs) : p;
+}
+
+/** How far apart (in equations) two neighbours of a fused chain may be. */
+const FUSE_WINDOW = 32;
+
+/** One `fused` equation for a run of elementwise equations. */
+function fuseRun(run: Eqn[]): Eqn {
+  const index = new Map<Var, number>();
+  const inputs: Var[] = [];
+  for (const q of run)
+    for (const v of q.inputs)
+      if (!index.has(v) && !run.some((r) => r.outputs[0] === v)) {
+        index.set(v, inputs.length);
+        inputs.push(v);
+      }
+  const ops: FusedOp[] = run.map((q, j) => {
+    const op: FusedOp = { op: q.prim as FusedOpName, args: q.inputs.map((v) => index.get(v)!) };
+    index.set(q.outputs[0], inputs.length + j);
+    return op;
+  });
+  // the body: the run over fresh variables
+  const local = new Map<Var, Var>();
+  const bodyIns = inputs.map((v) => {
+    const nv = freshVar(v.aval);
+    local.set(v, nv);
+    return nv;
+  });
+  const bodyEqns: Eqn[] = run.map((q) => {
+    const out = freshVar(q.outputs[0].aval);
+    const ne: Eqn = { ...q, inputs: q.inputs.map((v) => local.get(v)!), outputs: [out] };
+    local.set(q.outputs[0], out);
+    return ne;
+  });
+  const last = run[run.length - 1].outputs[0];
+  const body = new Program(bodyIns, [], [], bodyEqns, [local.get(last)!]);
+  return { prim: "fused", inputs, params: { ops, body }, outputs: [last] };
+}
