@@ -7,13 +7,11 @@
  * Stores f32, i32 and bool (u8 0/1); `f64` buffers throw a `DTypeError` (use the reference backend).
  * @module
  */
-import { BYTES, type DType, type TypedArray } from "../../shape/dtype.js";
-import { DTypeError } from "../../shape/errors.js";
+import { BYTES } from "../../shape/dtype.js";
 import type {
   ArithOp,
   Backend,
   BinaryOp,
-  Buf,
   CompareOp,
   Conv2dGeometry,
   FusedOp,
@@ -22,6 +20,7 @@ import type {
   UnaryOp,
 } from "../backend.js";
 import type { Arena } from "./arena.js";
+import { dtypeError, newBuf, ptr, viewAt, WasmBuf } from "./buffers.js";
 import type { PartKernel } from "./pool.js";
 import {
   arena,
@@ -46,111 +45,6 @@ import {
 } from "./loader.js";
 
 const k: Kernels = kernels;
-
-/**
- * What the finalizer holds for a buffer: its address and whether it was freed already. Freeing
- * marks the cell instead of calling `FinalizationRegistry.unregister`, whose cost grows with the
- * number of live registrations in V8 (it dominated eager ops).
- */
-interface Cell {
-  ptr: Ptr;
-  freed: boolean;
-}
-
-/** A buffer in wasm memory: `ptr` is its byte address. */
-class WasmBuf implements Buf {
-  constructor(
-    readonly dtype: DType,
-    readonly size: number,
-    readonly ptr: Ptr,
-    /** The buffer this one views (made by `sub`; freeing a view does nothing). Keeping a
-     * reference here keeps the parent from being finalized while a view is in use. */
-    readonly parent: WasmBuf | null = null,
-    /** The finalizer's cell of an owning buffer (null for views). */
-    readonly cell: Cell | null = null,
-  ) {}
-  /** Whether this buffer was freed. */
-  get freed(): boolean {
-    return this.cell?.freed === true;
-  }
-  /** Whether this buffer views another one. */
-  get isView(): boolean {
-    return this.parent !== null;
-  }
-}
-
-const finalizer = new FinalizationRegistry<Cell>((c) => {
-  if (!c.freed) {
-    c.freed = true;
-    arena.free(c.ptr);
-  }
-});
-
-function newBuf(dtype: DType, size: number, zero: boolean): WasmBuf {
-  if (dtype === "f64") {
-    throw new DTypeError("wasm", "f64 is not stored in wasm memory; use the reference backend");
-  }
-  const bytes = size * BYTES[dtype];
-  const p = arena.alloc(bytes);
-  if (zero) arena.u8.fill(0, p, p + bytes);
-  const cell: Cell = { ptr: p, freed: false };
-  const b = new WasmBuf(dtype, size, p, null, cell);
-  track(b);
-  return b;
-}
-
-/**
- * Buffers not yet registered with the finalizer. Registration is deferred to a microtask: V8
- * keeps every registered cell on a list that each garbage collection walks, and the finalizer
- * cannot run before the event loop turns anyway, so a synchronous loop of eager ops that dispose
- * their results would otherwise pay for all of them on every minor GC. Buffers freed before the
- * microtask are never registered.
- */
-let pending: WasmBuf[] = [];
-let scheduled = false;
-
-function track(b: WasmBuf): void {
-  pending.push(b);
-  if (!scheduled) {
-    scheduled = true;
-    queueMicrotask(registerPending);
-  }
-  // in a long synchronous loop, drop the entries that were freed meanwhile
-  if (pending.length >= 4096 && (pending.length & 4095) === 0) {
-    pending = pending.filter((q) => !q.cell!.freed);
-  }
-}
-
-function registerPending(): void {
-  scheduled = false;
-  const list = pending;
-  pending = [];
-  for (const b of list) if (!b.cell!.freed) finalizer.register(b, b.cell!);
-}
-
-function ptr(b: Buf): Ptr {
-  if (!(b instanceof WasmBuf)) throw new TypeError("wasm backend: not a wasm buffer");
-  if (b.freed || b.parent?.freed) throw new Error("wasm backend: buffer used after free");
-  return b.ptr;
-}
-
-function dtypeError(op: string, d: DType): DTypeError {
-  return new DTypeError(op, `dtype ${d} is not supported by the wasm backend`);
-}
-
-/** A typed-array view of `size` elements of `d` at `p` (valid until memory grows). */
-function viewAt(d: DType, p: Ptr, size: number): TypedArray {
-  switch (d) {
-    case "f32":
-      return arena.f32.subarray(p >> 2, (p >> 2) + size);
-    case "i32":
-      return arena.i32.subarray(p >> 2, (p >> 2) + size);
-    case "bool":
-      return arena.u8.subarray(p, p + size);
-    default:
-      throw dtypeError("view", d);
-  }
-}
 
 // -- metadata and scratch ----------------------------------------------------------------------
 
