@@ -79,19 +79,34 @@ function reduceSteps(shape: readonly number[], axes: readonly number[]): ReduceS
   return steps;
 }
 
-/** Runs `steps` from `x` into `out`, through temporary buffers between steps. */
-function runSteps(be: Backend, op: ReduceOp, x: Buf, out: Buf, steps: readonly ReduceStep[]): void {
+/**
+ * Runs `steps` from `x` into `out` through `temps` (one buffer per step but the last), or through
+ * temporary buffers freed at once when `temps` is not given.
+ */
+function runSteps(
+  be: Backend,
+  op: ReduceOp,
+  x: Buf,
+  out: Buf,
+  steps: readonly ReduceStep[],
+  temps?: readonly Buf[],
+): void {
   let src = x;
   for (let i = 0; i < steps.length; i++) {
     const { outer, mid, inner, size } = steps[i];
-    const dst = i === steps.length - 1 ? out : be.allocUninit(x.dtype, size);
+    const last = i === steps.length - 1;
+    const dst = last ? out : (temps?.[i] ?? be.allocUninit(x.dtype, size));
     be.reduce(op, src, dst, outer, mid, inner);
-    if (src !== x) be.free(src);
+    if (src !== x && temps === undefined) be.free(src);
     src = dst;
   }
 }
 
-/** {@link runReduce} with its geometry computed once. */
+/**
+ * {@link runReduce} with its geometry computed once. A reduction in several steps keeps its
+ * intermediate buffers from one call to the next (allocated on the first call, per backend), so a
+ * planned program does not allocate when it runs; they are freed with the prepared kernel.
+ */
 function prepareReduce(op: ReduceOp, shape: readonly number[], axes: readonly number[]): Kernel {
   if (axes.length === 0) {
     const n = [prod(shape)];
@@ -103,7 +118,13 @@ function prepareReduce(op: ReduceOp, shape: readonly number[], axes: readonly nu
     const { outer, mid, inner } = steps[0];
     return (be, [x], [y]) => be.reduce(op, x, y, outer, mid, inner);
   }
-  return (be, [x], [y]) => runSteps(be, op, x, y, steps);
+  let held: { be: Backend; temps: Buf[] } | null = null;
+  return (be, [x], [y]) => {
+    if (held === null || held.be !== be) {
+      held = { be, temps: steps.slice(0, -1).map((s) => be.allocUninit(x.dtype, s.size)) };
+    }
+    runSteps(be, op, x, y, steps, held.temps);
+  };
 }
 
 /**

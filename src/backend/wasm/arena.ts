@@ -39,6 +39,7 @@ export class Arena {
   private buffer: ArrayBuffer | null = null;
   /** Bytes of memory, tracked here: reading `memory.buffer` can be slow after growth in V8. */
   private capacity: number;
+  private allocCount = 0;
   private u8View = new Uint8Array(0);
   private i32View = new Int32Array(0);
   private f32View = new Float32Array(0);
@@ -64,6 +65,7 @@ export class Arena {
     }
     this.used.set(ptr, size);
     this.inUse += size;
+    this.allocCount++;
     return ptr;
   }
 
@@ -91,6 +93,11 @@ export class Arena {
   /** The size in bytes of a live block (its rounded size), or 0. */
   sizeOf(ptr: Ptr): number {
     return this.used.get(ptr) ?? 0;
+  }
+
+  /** Blocks handed out since the arena was made (a count that only grows). */
+  allocations(): number {
+    return this.allocCount;
   }
 
   /** Bytes held by live blocks (rounded up to {@link ALIGN} each). */

@@ -513,12 +513,29 @@ export const wasmBackend: Backend = {
 
 export { backendInfo, forceParts, setThreads } from "./threads.js";
 
-/** Memory statistics of the wasm backend, for memory tests and monitoring. */
-export function wasmStats(): { bytesInUse: number; memoryBytes: number; heapBytes: number } {
+/**
+ * Memory statistics of the wasm backend, for memory tests and monitoring: bytes held by live
+ * buffers, the size of the wasm memory, the bytes the arena manages, and how many blocks it has
+ * handed out so far (a count that only grows: the difference over a loop is what the loop
+ * allocated).
+ * @example
+ * ```ts
+ * const before = tg.memoryStats().allocations;
+ * step(params);
+ * tg.memoryStats().allocations - before; // 1: only the loss of a donated, jitted step
+ * ```
+ */
+export function wasmStats(): {
+  bytesInUse: number;
+  memoryBytes: number;
+  heapBytes: number;
+  allocations: number;
+} {
   return {
     bytesInUse: arena.bytesInUse(),
     memoryBytes: arena.memoryBytes(),
     heapBytes: arena.heapBytes(),
+    allocations: arena.allocations(),
   };
 }
 
