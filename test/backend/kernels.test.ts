@@ -613,6 +613,13 @@ const special = fc.constantFrom(
   ...[89, -89, -104, 1e4, -1e4, 16777217, -0.5, 0.5],
 );
 const withSpecial = (v: fc.Arbitrary<number>) => fc.oneof(special.map(f32), v);
+/**
+ * The special values without the largest finite ones, for sums: whether `max + max - max`
+ * overflows to ∞ depends on the order of the additions, which the SIMD kernel (lane by lane) and
+ * the reference (one after the other, in float64) do not share.
+ */
+const withSpecialNoOverflow = (v: fc.Arbitrary<number>) =>
+  fc.oneof(special.filter((x) => !(Math.abs(x) > 1e38 && Number.isFinite(x))).map(f32), v);
 
 table.push(
   ...unaryRows
@@ -643,7 +650,10 @@ table.push(
         .chain((s) =>
           fc.record({
             s: fc.constant(s),
-            data: vals(s.outer * s.mid * s.inner, withSpecial(val(-3, 3))),
+            data: vals(
+              s.outer * s.mid * s.inner,
+              (op === "sum" ? withSpecialNoOverflow : withSpecial)(val(-3, 3)),
+            ),
           }),
         ),
       runs: 30,
