@@ -111,6 +111,14 @@ export function forceParts(parts: number | null): number | null {
   return forcedParts;
 }
 
+/**
+ * @internal For tests: how many parts of split kernels the pool's workers (not the calling
+ * thread) have run since startup; 0 without workers.
+ */
+export function workerParts(): number {
+  return pool.workerParts();
+}
+
 /** Elements below which an elementwise kernel runs on one thread. */
 const PARALLEL_ELEMENTS = 1 << 17;
 
