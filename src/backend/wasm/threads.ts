@@ -114,6 +114,12 @@ export function forceParts(parts: number | null): number | null {
 /**
  * @internal For tests: how many parts of split kernels the pool's workers (not the calling
  * thread) have run since startup; 0 without workers.
+ * @example
+ * ```ts
+ * const before = workerParts();
+ * tg.matmul(tg.ones([256, 512]), tg.ones([512, 256]));
+ * workerParts() - before; // parts the workers claimed (0 to 3 of 4 on two threads)
+ * ```
  */
 export function workerParts(): number {
   return pool.workerParts();
