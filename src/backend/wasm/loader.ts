@@ -3,10 +3,11 @@
  * reads the file next to this module, in browsers it fetches it.
  *
  * Two builds sit side by side. `typegrad-mt.wasm` imports a shared `WebAssembly.Memory`, so the
- * worker threads of the pool (see `pool.ts`) can run kernels over the same tensors; it is used in
- * Node when more than one thread is wanted (`TYPEGRAD_THREADS`, default: the number of cores).
- * Otherwise, and in browsers (shared memory needs a cross-origin-isolated page there),
- * `typegrad.wasm` exports its own memory and everything runs on one thread.
+ * workers of the pool (see `pool.ts`) can run kernels over the same tensors; it is used when more
+ * than one thread is wanted: in Node `TYPEGRAD_THREADS`, default the number of cores; in browsers
+ * `navigator.hardwareConcurrency`, on a cross-origin-isolated page only (shared memory needs the
+ * COOP/COEP headers there). Otherwise `typegrad.wasm` exports its own memory and everything runs
+ * on one thread; `backendInfo().fallback` says why.
  *
  * Each build has a relaxed SIMD twin (`typegrad-relaxed.wasm`, `typegrad-mt-relaxed.wasm`) whose
  * matmul kernels use `f32x4.relaxed_madd`, a fused multiply-add on CPUs with FMA. It is chosen when
@@ -198,7 +199,8 @@ export interface Kernels {
   tg_random_uniform_f32(keys: Ptr, out: Ptr, nKeys: number, perKey: number): void;
 }
 
-const isNode =
+/** Whether this runs in Node (else a browser, or a browser-like runtime). */
+export const isNode =
   typeof process !== "undefined" && typeof process.versions === "object" && !!process.versions.node;
 
 /** The loaded kernel module. */
@@ -335,24 +337,84 @@ async function instantiate(): Promise<Loaded> {
     const kernels = instance.exports as unknown as Kernels;
     return { kernels, module: null, threads: 1, fallback, relaxedSimd };
   }
-  const url = new URL(`./typegrad${suffix}`, import.meta.url);
-  const single = (instance: WebAssembly.Instance): Loaded => ({
-    kernels: instance.exports as unknown as Kernels,
-    module: null,
-    threads: 1,
-    fallback: null,
-    relaxedSimd,
-  });
-  const response = fetch(url);
-  if (typeof WebAssembly.instantiateStreaming === "function") {
+  const threads = wantedThreads(undefined, globalThis.navigator?.hardwareConcurrency ?? 1);
+  let fallback: string | null = null;
+  if (threads > 1) {
+    fallback = browserThreadsBlocked();
+    if (fallback === null) {
+      try {
+        const module = await compileFrom(new URL(`./typegrad-mt${suffix}`, import.meta.url));
+        const memory = browserSharedMemory();
+        const instance = await WebAssembly.instantiate(module, kernelImports(memory));
+        const kernels = { ...instance.exports, memory } as unknown as Kernels;
+        return { kernels, module, threads, fallback, relaxedSimd };
+      } catch (e) {
+        fallback = `the threaded build did not load: ${(e as Error).message}`;
+      }
+    }
+  }
+  const module = await compileFrom(new URL(`./typegrad${suffix}`, import.meta.url));
+  const instance = await WebAssembly.instantiate(module, kernelImports());
+  const kernels = instance.exports as unknown as Kernels;
+  return { kernels, module: null, threads: 1, fallback, relaxedSimd };
+}
+
+/**
+ * Why a browser cannot run the threaded build, or null if it can: shared memory needs a
+ * cross-origin-isolated page (served with `Cross-Origin-Opener-Policy: same-origin` and
+ * `Cross-Origin-Embedder-Policy: require-corp`), and the pool needs Web Workers.
+ * @example
+ * ```ts
+ * browserThreadsBlocked(); // null on an isolated page; else the reason, for backendInfo().fallback
+ * ```
+ */
+export function browserThreadsBlocked(): string | null {
+  if (globalThis.crossOriginIsolated !== true) {
+    return "the page is not cross-origin isolated (serve it with the headers Cross-Origin-Opener-Policy: same-origin and Cross-Origin-Embedder-Policy: require-corp)";
+  }
+  if (typeof SharedArrayBuffer === "undefined") return "no SharedArrayBuffer";
+  if (typeof Worker === "undefined") return "no Web Workers";
+  return null;
+}
+
+/** Maximum sizes (in 64 KiB pages) tried for a browser's shared memory: 4 GiB down to 256 MiB. */
+const BROWSER_MAXIMA = [65536, 32768, 16384, 4096];
+
+/**
+ * A shared memory for the threaded build in a browser. A shared memory reserves its maximum up
+ * front; where 4 GiB of address space cannot be reserved (32-bit or memory-constrained devices),
+ * smaller maxima are tried (the module accepts any imported maximum up to its own 4 GiB).
+ * @example
+ * ```ts
+ * const memory = browserSharedMemory(); // memory.buffer is a SharedArrayBuffer
+ * ```
+ */
+export function browserSharedMemory(
+  maxima: readonly number[] = BROWSER_MAXIMA,
+): WebAssembly.Memory {
+  let error: unknown = new RangeError("no maximum to try");
+  for (const maximum of maxima) {
     try {
-      return single((await WebAssembly.instantiateStreaming(response, kernelImports())).instance);
+      return new WebAssembly.Memory({ initial: 64, maximum, shared: true });
+    } catch (e) {
+      error = e;
+    }
+  }
+  throw error;
+}
+
+/** Fetches and compiles a module, streaming when the server sends the application/wasm type. */
+async function compileFrom(url: URL): Promise<WebAssembly.Module> {
+  if (typeof WebAssembly.compileStreaming === "function") {
+    try {
+      return await WebAssembly.compileStreaming(fetch(url));
     } catch {
       // a server without the application/wasm MIME type: fall back to bytes
     }
   }
-  const bytes = await (await fetch(url)).arrayBuffer();
-  return single((await WebAssembly.instantiate(bytes, kernelImports())).instance);
+  const response = await fetch(url);
+  if (!response.ok) throw new Error(`typegrad: fetching ${url} gave HTTP ${response.status}`);
+  return WebAssembly.compile(await response.arrayBuffer());
 }
 
 /** The loaded kernel module (loaded once, when this module is first imported). */

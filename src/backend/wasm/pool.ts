@@ -1,19 +1,30 @@
 /**
- * The thread pool: `worker_threads` that each instantiate the threaded kernel module on the same
- * shared memory, so one kernel call can be split into parts that run at once on every core.
+ * The thread pool: workers (`worker_threads` in Node, Web Workers in a cross-origin-isolated page)
+ * that each instantiate the threaded kernel module on the same shared memory, so one kernel call
+ * can be split into parts that run at once on every core. The workers' loop is in `workers.ts`.
  *
  * The calling thread posts the parts of a call to a small shared control block (a sequence
  * number, and per part the kernel's index and its integer arguments) and wakes the workers; then
  * every thread, the caller included, claims parts until none is left, and the caller waits for
  * the last one to finish. On a busy machine a worker that is slow to wake simply gets fewer parts.
  * Workers spin briefly before sleeping in `Atomics.wait`, since the kernels of a training step
- * come back to back. Workers are `unref`'d: they never keep
- * the process alive. Without the threaded build (see `loader.ts`) the pool has one thread, the
- * caller's, and `run` simply calls the kernel.
+ * come back to back. The caller also spins, then sleeps, except on a browser's main thread, which
+ * may not block: there it spins until the last part is done. Node's workers are `unref`'d: they
+ * never keep the process alive. Without the threaded build (see `loader.ts`) the pool has one
+ * thread, the caller's, and `run` simply calls the kernel.
  * @module
  */
 import type { Arena } from "./arena.js";
-import type { Kernels, Loaded } from "./loader.js";
+import { isNode, type Loaded } from "./loader.js";
+import {
+  canBlock,
+  HEAD,
+  NODE_WORKER_SOURCE,
+  ROW,
+  SPIN,
+  startBrowserWorkers,
+  type WorkerData,
+} from "./workers.js";
 
 /**
  * Kernels the pool can split: the `_part_` ones take `part, parts` as their last two arguments;
@@ -33,60 +44,12 @@ export const PART_KERNELS = [
 /** A kernel the pool can split. */
 export type PartKernel = (typeof PART_KERNELS)[number];
 
-/**
- * The control block (Int32Array): a header of `HEAD` ints (job sequence number, parts done, parts
- * posted), then one row of `ROW` ints per part: its state, kernel, argument count, status (0 ok,
- * 1 trapped) and arguments. A part's state is the job's sequence number when posted and its
- * negation once a thread claimed it (compare-and-swap), so each part runs exactly once, on
- * whichever thread gets to it first; a worker that wakes late finds nothing left to claim.
- */
-const HEAD = 4;
-const ROW = 32;
+/** Most arguments a part can have (see the control block's layout in `workers.ts`). */
 const MAX_ARGS = ROW - 4;
 /** Most parts one call can be split into. */
 export const MAX_PARTS = 64;
 /** Bytes of stack each worker's instance gets. */
 const STACK = 256 * 1024;
-/** `Atomics.load` polls before a thread sleeps (tens of microseconds). */
-const SPIN = 20_000;
-
-/** The worker's source (run with `eval`, so it needs no file beside the compiled module). */
-const WORKER_SOURCE = `
-const { workerData, parentPort } = require("node:worker_threads");
-const { module, memory, ctrl, slot, stackTop, names } = workerData;
-const madd = () => { throw new Error("typegrad: tg_relaxed.madd was called"); };
-const instance = new WebAssembly.Instance(module, { env: { memory }, tg_relaxed: { madd } });
-instance.exports.__stack_pointer.value = stackTop;
-const fns = names.map((n) => instance.exports[n]);
-const c = new Int32Array(ctrl);
-let seen = 0;
-parentPort.postMessage("ready");
-for (;;) {
-  let s = Atomics.load(c, 0);
-  for (let i = 0; s === seen && i < ${SPIN}; i++) s = Atomics.load(c, 0);
-  while (s === seen) {
-    Atomics.wait(c, 0, seen);
-    s = Atomics.load(c, 0);
-  }
-  seen = s;
-  const parts = Atomics.load(c, 2);
-  for (let q = 0; q < parts; q++) {
-    const p = (q + slot) % parts;
-    const at = ${HEAD} + p * ${ROW};
-    if (Atomics.compareExchange(c, at, s, -s) !== s) continue;
-    const n = c[at + 2];
-    const args = new Array(n);
-    for (let i = 0; i < n; i++) args[i] = c[at + 4 + i];
-    try {
-      fns[c[at + 1]](...args);
-      c[at + 3] = 0;
-    } catch (e) {
-      c[at + 3] = 1;
-    }
-    if (Atomics.add(c, 1, 1) + 1 === parts) Atomics.notify(c, 1);
-  }
-}
-`;
 
 /** A pool of threads sharing the kernel module's memory. */
 export interface Pool {
@@ -100,6 +63,32 @@ export interface Pool {
    * scratch. Returns when every part is done; throws, naming the kernel, if a part trapped.
    */
   run(kernel: PartKernel, parts: number, args: (part: number) => readonly number[]): void;
+  /** Parts the workers (not the caller) have run since the pool started. */
+  workerParts(): number;
+}
+
+/** Starts `worker_threads` workers and waits until each has instantiated the module. */
+async function startNodeWorkers(data: readonly WorkerData[]): Promise<void> {
+  const { Worker } = await import("node:worker_threads");
+  const threads = data.map(
+    (workerData) =>
+      new Worker(NODE_WORKER_SOURCE, {
+        eval: true,
+        // the source is CommonJS whatever the parent's `--input-type`
+        execArgv: process.execArgv.filter((a) => !a.startsWith("--input-type")),
+        workerData,
+      }),
+  );
+  await Promise.all(
+    threads.map(
+      (w) =>
+        new Promise<void>((resolve, reject) => {
+          w.once("message", () => resolve());
+          w.once("error", reject);
+        }),
+    ),
+  );
+  for (const w of threads) w.unref();
 }
 
 /**
@@ -112,6 +101,7 @@ export async function startPool(loaded: Loaded, arena: Arena): Promise<Pool> {
   const single = (fallback: string | null): Pool => ({
     size: 1,
     fallback,
+    workerParts: () => 0,
     run(kernel, parts, args) {
       if (!Number.isInteger(parts) || parts < 1) {
         throw new RangeError(`pool: ${kernel} split into ${parts} parts`);
@@ -121,47 +111,36 @@ export async function startPool(loaded: Loaded, arena: Arena): Promise<Pool> {
     },
   });
   if (loaded.module === null || loaded.threads <= 1) return single(loaded.fallback);
-  let threads: import("node:worker_threads").Worker[];
   const ctrl = new SharedArrayBuffer((HEAD + MAX_PARTS * ROW) * 4);
-  try {
-    const { Worker } = await import("node:worker_threads");
-    threads = [];
-    for (let slot = 1; slot < loaded.threads; slot++) {
-      const stack = arena.alloc(STACK);
-      const w = new Worker(WORKER_SOURCE, {
-        eval: true,
-        // the source is CommonJS whatever the parent's `--input-type`
-        execArgv: process.execArgv.filter((a) => !a.startsWith("--input-type")),
-        workerData: {
-          module: loaded.module,
-          memory: k.memory,
-          ctrl,
-          slot,
-          stackTop: stack + STACK,
-          names: PART_KERNELS,
-        },
-      });
-      threads.push(w);
-    }
-    await Promise.all(
-      threads.map(
-        (w) =>
-          new Promise<void>((resolve, reject) => {
-            w.once("message", () => resolve());
-            w.once("error", reject);
-          }),
-      ),
-    );
-    for (const w of threads) w.unref();
-  } catch (e) {
-    return single(`the worker threads did not start: ${(e as Error).message}`);
+  const data: WorkerData[] = [];
+  for (let slot = 1; slot < loaded.threads; slot++) {
+    const stack = arena.alloc(STACK);
+    const stackTop = stack + STACK;
+    data.push({
+      module: loaded.module,
+      memory: k.memory,
+      ctrl,
+      slot,
+      stackTop,
+      names: PART_KERNELS,
+    });
   }
+  try {
+    if (isNode) await startNodeWorkers(data);
+    else await startBrowserWorkers(data);
+  } catch (e) {
+    const what = isNode ? "worker threads" : "Web Workers";
+    return single(`the ${what} did not start: ${(e as Error).message}`);
+  }
+  // a browser's main thread may not block: there the caller spins until the last part is done
+  const block = canBlock();
   const c = new Int32Array(ctrl);
   const index = new Map<string, number>(PART_KERNELS.map((n, i) => [n, i]));
   let seq = 0;
   return {
     size: loaded.threads,
     fallback: null,
+    workerParts: () => Atomics.load(c, 3),
     run(kernel, parts, args) {
       const call = k[kernel] as (...a: number[]) => void;
       if (!Number.isInteger(parts) || parts < 1) {
@@ -209,7 +188,7 @@ export async function startPool(loaded: Loaded, arena: Arena): Promise<Pool> {
       let done = Atomics.load(c, 1);
       for (let i = 0; done !== parts && i < SPIN; i++) done = Atomics.load(c, 1);
       while (done !== parts) {
-        Atomics.wait(c, 1, done);
+        if (block) Atomics.wait(c, 1, done);
         done = Atomics.load(c, 1);
       }
       if (error !== null) throw error;

@@ -111,6 +111,20 @@ export function forceParts(parts: number | null): number | null {
   return forcedParts;
 }
 
+/**
+ * @internal For tests: how many parts of split kernels the pool's workers (not the calling
+ * thread) have run since startup; 0 without workers.
+ * @example
+ * ```ts
+ * const before = workerParts();
+ * tg.matmul(tg.ones([256, 512]), tg.ones([512, 256]));
+ * workerParts() - before; // parts the workers claimed (0 to 3 of 4 on two threads)
+ * ```
+ */
+export function workerParts(): number {
+  return pool.workerParts();
+}
+
 /** Elements below which an elementwise kernel runs on one thread. */
 const PARALLEL_ELEMENTS = 1 << 17;
 
