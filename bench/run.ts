@@ -208,6 +208,9 @@ async function main(): Promise<void> {
     ? opts.only
     : WORKLOADS.filter((w) => !(opts.quick && (w === "matmul256" || w === "matmul1024")));
   const plan = timingPlan(opts.quick);
+  // the machine's ceilings first, while nothing else of this run is loaded
+  const limits = await (await import("./limits.js")).machineLimits();
+  for (const line of limits) log(line);
   const results: Results = new Map();
   const notes: string[] = [];
   const started = new Date();
@@ -244,6 +247,10 @@ async function main(): Promise<void> {
     "Kernels and threads:",
     "",
     ...notes,
+    "",
+    "What this machine allows WebAssembly at all (`bench/limits.ts`, same run):",
+    "",
+    ...limits,
     "",
   ].join("\n");
   console.log(out);
