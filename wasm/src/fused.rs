@@ -43,7 +43,13 @@ unsafe fn map2(d: *mut f32, a: *const f32, b: *const f32, f: impl Fn(v128, v128)
     }
 }
 
-/// Runs the chain over `n` elements into `out`; `regs` holds `(n_in + n_ops) · CHUNK` floats.
+/// Runs the chain over `n` elements into `out`; `regs` holds `(n_in + n_ops) · CHUNK` floats
+/// followed by `n_in` pointers.
+///
+/// Ops read an input in place where they can: a full-size f32 input at the chunk's position, and
+/// a row input whose chunk does not wrap around the row. Only bool inputs, scalars (splatted once),
+/// wrapping rows and the last partial chunk are copied into registers. The last op of a full
+/// chunk writes straight into `out`.
 #[no_mangle]
 pub unsafe extern "C" fn tg_fused_f32(meta: *const i32, out: *mut f32, n: usize, regs: *mut f32) {
     let n_in = *meta as usize;
@@ -55,7 +61,21 @@ pub unsafe extern "C" fn tg_fused_f32(meta: *const i32, out: *mut f32, n: usize,
     let sizes = meta.add(2 + n_in);
     let kinds = meta.add(2 + 2 * n_in);
     let code = meta.add(2 + 3 * n_in);
+    let rp = regs.add((n_in + n_ops) * CHUNK) as *mut *const f32;
     let one = splat(1.0);
+    // scalars: one register filled once
+    for j in 0..n_in {
+        let r = regs.add(j * CHUNK);
+        *rp.add(j) = r;
+        if *kinds.add(j) == 0 && *sizes.add(j) == 1 {
+            let v = splat(*(*ptrs.add(j) as usize as *const f32));
+            let mut q = 0;
+            while q < CHUNK {
+                st(r.add(q), v);
+                q += W;
+            }
+        }
+    }
     let mut base = 0;
     while base < n {
         let len = if n - base < CHUNK { n - base } else { CHUNK };
@@ -79,40 +99,45 @@ pub unsafe extern "C" fn tg_fused_f32(meta: *const i32, out: *mut f32, n: usize,
                 }
                 continue;
             }
-            let src = *ptrs.add(j) as usize as *const f32;
             if size == 1 {
-                let v = splat(*src);
-                let mut q = 0;
-                while q < CHUNK {
-                    st(r.add(q), v);
-                    q += W;
-                }
-            } else if size == n && len == CHUNK {
-                let mut q = 0;
-                while q < CHUNK {
-                    st(r.add(q), ld(src.add(base + q)));
-                    q += W;
-                }
-            } else {
-                let mut k = base % size;
-                for q in 0..CHUNK {
-                    if q < len {
-                        *r.add(q) = *src.add(k);
-                        k += 1;
-                        if k == size {
-                            k = 0;
-                        }
-                    } else {
-                        *r.add(q) = 0.0;
+                continue;
+            }
+            let src = *ptrs.add(j) as usize as *const f32;
+            let k = base % size;
+            if len == CHUNK && k + CHUNK <= size {
+                *rp.add(j) = src.add(k);
+                continue;
+            }
+            *rp.add(j) = r;
+            let mut k = k;
+            for q in 0..CHUNK {
+                if q < len {
+                    *r.add(q) = *src.add(k);
+                    k += 1;
+                    if k == size {
+                        k = 0;
                     }
+                } else {
+                    *r.add(q) = 0.0;
                 }
             }
         }
+        let reg = |i: usize| -> *const f32 {
+            if i < n_in {
+                *rp.add(i)
+            } else {
+                regs.add(i * CHUNK)
+            }
+        };
         for o in 0..n_ops {
             let op = *code.add(4 * o);
-            let a = regs.add(*code.add(4 * o + 1) as usize * CHUNK);
-            let b = regs.add(*code.add(4 * o + 2) as usize * CHUNK);
-            let d = regs.add((n_in + o) * CHUNK);
+            let a = reg(*code.add(4 * o + 1) as usize);
+            let b = reg(*code.add(4 * o + 2) as usize);
+            let d = if o == n_ops - 1 && len == CHUNK {
+                out.add(base)
+            } else {
+                regs.add((n_in + o) * CHUNK)
+            };
             match op {
                 0 => map1(d, a, |x| f32x4_neg(x)),
                 1 => map1(d, a, |x| math::exp_v(x)),
@@ -136,7 +161,7 @@ pub unsafe extern "C" fn tg_fused_f32(meta: *const i32, out: *mut f32, n: usize,
                 29 => map2(d, a, b, |x, y| v128_and(f32x4_ne(x, y), one)),
                 _ => {
                     // where: a ≠ 0 ? b : c
-                    let c = regs.add(*code.add(4 * o + 3) as usize * CHUNK);
+                    let c = reg(*code.add(4 * o + 3) as usize);
                     let zero = f32x4_splat(0.0);
                     let mut q = 0;
                     while q < CHUNK {
@@ -147,14 +172,8 @@ pub unsafe extern "C" fn tg_fused_f32(meta: *const i32, out: *mut f32, n: usize,
                 }
             }
         }
-        let last = regs.add((n_in + n_ops - 1) * CHUNK);
-        if len == CHUNK {
-            let mut q = 0;
-            while q < CHUNK {
-                st(out.add(base + q), ld(last.add(q)));
-                q += W;
-            }
-        } else {
+        if len < CHUNK {
+            let last = regs.add((n_in + n_ops - 1) * CHUNK);
             for q in 0..len {
                 *out.add(base + q) = *last.add(q);
             }

@@ -371,7 +371,8 @@ export const wasmBackend: Backend = {
       metaInts = Math.max(ints, 2 * metaInts);
       metaPtr = arena.alloc(metaInts * 4);
     }
-    const regs = (nIn + ops.length) * 64;
+    // registers of 64 floats, then one pointer per input (see wasm/src/fused.rs)
+    const regs = (nIn + ops.length) * 64 + nIn;
     const i32 = arena.i32;
     const at = metaPtr >> 2;
     i32[at] = nIn;
