@@ -461,8 +461,56 @@ const customVjpRule: PrimRule<"custom_vjp"> = {
       outs,
       cts.map((t, i) => orZeros(t, outs[i])),
     ),
-  batch: (args, dims, { fn }) => vmapProgram(fn, args, dims),
+  batch: (args, dims, params) => [batchCustomVjp(args, dims, params), args.map(() => 0)],
 };
+
+/** `t` with its batch axis (`d`, or none: broadcast to `size`) moved to the front. */
+function batchFirst(t: T, d: Maybe<number>, size: number): T {
+  return d === null
+    ? broadcastTo(reshape(t, [1, ...t.shape]), [size, ...t.shape])
+    : moveAxisTo(t, d, 0);
+}
+
+/**
+ * Batches a `custom_vjp` and keeps its rule: the result is a `custom_vjp` of the batched forward
+ * function whose backward rule is the given rule mapped over the batch (traced once per example
+ * shape and batched like any program; a `null` cotangent stays `null`). Every argument and result
+ * carries the batch on axis 0.
+ */
+function batchCustomVjp(args: T[], dims: Maybe<number>[], { fn, bwd, name }: CustomVjpParams): T[] {
+  const at = dims.findIndex((d) => d !== null);
+  const size = args[at].shape[dims[at]!];
+  const xs = args.map((a, i) => batchFirst(a, dims[i], size));
+  const perExample = (ts: readonly T[]) =>
+    ts.map((t) => ({ ...avalOf(t), shape: t.shape.slice(1) }));
+  const mapped = (p: Program, ins: T[]): T[] => {
+    const [outs, ods] = vmapProgram(
+      p,
+      ins,
+      ins.map(() => 0),
+    );
+    return outs.map((o, i) => batchFirst(o, ods[i], size));
+  };
+  const [bfn, consts] = closeOver(traceFlat((ins) => mapped(fn, ins), xs.map(avalOf)));
+  const nc = consts.length;
+  const bbwd: CustomVjpParams["bwd"] = (ins, outs, cts) => {
+    const flat = [...ins, ...outs, ...cts];
+    const k = [ins.length, ins.length + outs.length];
+    let isNull: boolean[] = [];
+    const rule = traceFlat((f) => {
+      const r = bwd(f.slice(0, k[0]), f.slice(k[0], k[1]), f.slice(k[1]));
+      isNull = r.map((c) => c === null);
+      return r.filter((c): c is T => c !== null);
+    }, perExample(flat));
+    const got = mapped(rule, flat);
+    let j = 0;
+    return isNull.map((n) => (n ? null : got[j++]));
+  };
+  const full: CustomVjpParams["bwd"] = nc
+    ? (ins, outs, cts) => [...consts.map(() => null), ...bbwd(ins.slice(nc), outs, cts)]
+    : bbwd;
+  return bind("custom_vjp", [...consts, ...xs], { fn: bfn, bwd: full, name });
+}
 
 /** The control-flow rules. */
 export const controlRules: { scan: PrimRule<"scan">; custom_vjp: PrimRule<"custom_vjp"> } = {

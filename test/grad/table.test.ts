@@ -342,6 +342,37 @@ test("custom_vjp uses the given backward rule", () => {
   expect(Array.from(g.dataSync())).toEqual([0.5, 0.5]);
 });
 
+describe("custom_vjp under vmap keeps its rule", () => {
+  // the rule clips each cotangent to [-0.5, 0.5]; differentiating the forward function would
+  // give 3·x² instead (x·x·x), so only the rule gives these numbers
+  const clipped = customVjp(
+    (x: T, w: T) => [E.mul(E.mul(x, x), E.mul(x, w))],
+    (_ins, _outs, [ct]) => [E.minimum(E.maximum(ct, -0.5), 0.5), null],
+  );
+  const xs = constant([1, -2, 3, 0.25, -1, 2], [3, 2], "f64");
+  const w = constant([1, 1], [2], "f64");
+  const want = [0.5, -0.5, 0.5, 0.5, -0.5, 0.5];
+  const f = (v: T) => vmap((row: T) => clipped(row, w)[0])(v) as T;
+
+  test("grad of vmap (batched argument, unbatched captured weight)", () => {
+    const g = grad((v: T) => R.reduceSum(E.mul(f(v), E.sign(f(v)))))(xs);
+    expect(Array.from(g.dataSync())).toEqual(want);
+  });
+
+  test("grad of vmap with the batch on axis 1, and under jit", () => {
+    const xt = M.transpose(xs, [1, 0]);
+    const h = (v: T) => vmap((col: T) => clipped(col, w)[0], { inAxes: [1] })(v) as T;
+    const g = grad((v: T) => R.reduceSum(E.mul(h(v), 7)))(xt);
+    expect(Array.from(M.transpose(g, [1, 0]).dataSync())).toEqual([0.5, 0.5, 0.5, 0.5, 0.5, 0.5]);
+    const gj = jit(grad((v: T) => R.reduceSum(E.mul(f(v), -7))))(xs) as T;
+    expect(Array.from(gj.dataSync())).toEqual([-0.5, -0.5, -0.5, -0.5, -0.5, -0.5]);
+  });
+
+  test("the forward values are the batched forward function's", () => {
+    expect(Array.from(f(xs).dataSync())).toEqual([1, -8, 27, 0.25 ** 3, -1, 8]);
+  });
+});
+
 test("stop_gradient blocks the derivative", () => {
   const x = constant([1, 2], [2], "f64");
   const g = grad((v: T) => R.reduceSum(E.mul(E.stopGradient(v), v)))(x);
