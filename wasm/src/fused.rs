@@ -43,6 +43,30 @@ unsafe fn map2(d: *mut f32, a: *const f32, b: *const f32, f: impl Fn(v128, v128)
     }
 }
 
+/// Fills a register with `len` elements of a row of `size` starting at `k` (wrapping around to
+/// the row's start), converted by `f`, and zeros after them.
+#[inline(always)]
+unsafe fn fill_wrapped<T: Copy>(
+    r: *mut f32,
+    src: *const T,
+    size: usize,
+    mut k: usize,
+    len: usize,
+    f: impl Fn(T) -> f32,
+) {
+    for q in 0..CHUNK {
+        if q < len {
+            *r.add(q) = f(*src.add(k));
+            k += 1;
+            if k == size {
+                k = 0;
+            }
+        } else {
+            *r.add(q) = 0.0;
+        }
+    }
+}
+
 /// Runs the chain over `n` elements into `out`; `regs` holds `(n_in + n_ops) · CHUNK` floats
 /// followed by `n_in` pointers.
 ///
@@ -85,18 +109,7 @@ pub unsafe extern "C" fn tg_fused_f32(meta: *const i32, out: *mut f32, n: usize,
             if *kinds.add(j) != 0 {
                 // bool: u8 0/1
                 let src = *ptrs.add(j) as usize as *const u8;
-                let mut k = base % size;
-                for q in 0..CHUNK {
-                    if q < len {
-                        *r.add(q) = *src.add(k) as f32;
-                        k += 1;
-                        if k == size {
-                            k = 0;
-                        }
-                    } else {
-                        *r.add(q) = 0.0;
-                    }
-                }
+                fill_wrapped(r, src, size, base % size, len, |v| v as f32);
                 continue;
             }
             if size == 1 {
@@ -109,18 +122,7 @@ pub unsafe extern "C" fn tg_fused_f32(meta: *const i32, out: *mut f32, n: usize,
                 continue;
             }
             *rp.add(j) = r;
-            let mut k = k;
-            for q in 0..CHUNK {
-                if q < len {
-                    *r.add(q) = *src.add(k);
-                    k += 1;
-                    if k == size {
-                        k = 0;
-                    }
-                } else {
-                    *r.add(q) = 0.0;
-                }
-            }
+            fill_wrapped(r, src, size, k, len, |v| v);
         }
         let reg = |i: usize| -> *const f32 {
             if i < n_in {
