@@ -135,8 +135,8 @@ export async function machineLimits(): Promise<string[]> {
   const big = 1_000_000; // 12 MB: the add benchmark's size
   const bw = (n: number, t: number) => addBandwidth(n, t).toFixed(0);
   return [
-    `- SIMD128 multiply-add peak (12 independent chains, no memory traffic): ${fused1.toFixed(1)} GFLOP/s on one thread with f32x4.relaxed_madd (${plain1.toFixed(1)} with a multiply and an add), ${fusedAll.toFixed(1)} on ${all} threads at once. So MLP inference at batch 128 (${(mlpFlops / 1e6).toFixed(1)} MFLOP of products) takes at least ${((mlpFlops / fusedAll) * 1e-3).toFixed(0)} µs here, even at 100 % of that peak.`,
-    `- Bandwidth of typegrad's f32 add (12 B/element): ${bw(l2, 1)} GB/s on one thread with a 1.2 MB working set (in L2), ${bw(big, 1)} GB/s with 12 MB (beyond L2); on ${all} threads ${bw(l2 * 3, all)} GB/s with 3.6 MB (in the two L2s) and ${bw(big, all)} GB/s with 12 MB.`,
+    `- SIMD128 multiply-add peak (12 independent chains, no memory traffic): ${fused1.toFixed(1)} GFLOP/s on one thread with f32x4.relaxed_madd (${plain1.toFixed(1)} with a multiply and an add), ${fusedAll.toFixed(1)} on ${all} thread${all > 1 ? "s" : ""} at once. So MLP inference at batch 128 (${(mlpFlops / 1e6).toFixed(1)} MFLOP of products) takes at least ${((mlpFlops / fusedAll) * 1e-3).toFixed(0)} µs here, even at 100 % of that peak.`,
+    `- Bandwidth of typegrad's f32 add (12 B/element): ${bw(l2, 1)} GB/s on one thread with a 1.2 MB working set (in L2), ${bw(big, 1)} GB/s with 12 MB (beyond L2); on ${all} thread${all > 1 ? "s" : ""} ${bw(l2 * 3, all)} GB/s with 3.6 MB (in the two L2s) and ${bw(big, all)} GB/s with 12 MB.`,
   ];
 }
 
