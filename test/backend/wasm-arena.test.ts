@@ -66,6 +66,25 @@ describe("arena", () => {
 });
 
 describe("wasm backend memory", () => {
+  it("an allocation beyond what wasm memory can hold fails with the sizes, and loses nothing", () => {
+    const live = B.alloc("f32", 1000);
+    B.write(
+      live,
+      Array.from({ length: 1000 }, (_, i) => i),
+    );
+    const before = wasmStats();
+    expect(() => B.alloc("f32", 2_000_000_000)).toThrow(
+      /cannot allocate 2000000000 f32 elements \(8000000000 bytes\): .*out of memory.*at most 4 GiB/,
+    );
+    // the arena is as it was: the live buffer keeps its data, and allocation still works
+    expect(wasmStats().bytesInUse).toBe(before.bytesInUse);
+    expect(Array.from(B.read(live)).slice(995)).toEqual([995, 996, 997, 998, 999]);
+    const next = B.alloc("i32", 10);
+    expect(Array.from(B.read(next))).toEqual(new Array(10).fill(0));
+    B.free(next);
+    B.free(live);
+  });
+
   it("free returns memory; double free is a no-op; use after free throws", () => {
     const start = wasmStats().bytesInUse;
     const b = B.alloc("f32", 1000);

@@ -167,7 +167,10 @@ export class Arena {
       try {
         this.memory.grow(need);
       } catch {
-        throw new RangeError(`wasm arena: out of memory growing to ${end} bytes`);
+        const mib = (b: number) => `${(b / 2 ** 20).toFixed(1)} MiB`;
+        throw new RangeError(
+          `wasm arena: out of memory: the wasm memory would have to grow from ${mib(have)} to ${mib(end)} (${mib(this.inUse)} in use); a wasm memory holds at most 4 GiB, and the engine may allow less`,
+        );
       }
     }
     this.buffer = null;

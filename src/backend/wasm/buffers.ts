@@ -61,7 +61,15 @@ export function newBuf(dtype: DType, size: number, zero: boolean): WasmBuf {
     throw new DTypeError("wasm", "f64 is not stored in wasm memory; use the reference backend");
   }
   const bytes = size * BYTES[dtype];
-  const p = arena.alloc(bytes);
+  let p: Ptr;
+  try {
+    p = arena.alloc(bytes);
+  } catch (e) {
+    if (!(e instanceof RangeError)) throw e;
+    throw new RangeError(
+      `cannot allocate ${size} ${dtype} elements (${bytes} bytes): ${e.message}`,
+    );
+  }
   if (zero) arena.u8.fill(0, p, p + bytes);
   const cell: Cell = { ptr: p, freed: false };
   const b = new WasmBuf(dtype, size, p, null, cell);
