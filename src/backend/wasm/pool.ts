@@ -12,6 +12,11 @@
  * may not block: there it spins until the last part is done. Node's workers are `unref`'d: they
  * never keep the process alive. Without the threaded build (see `loader.ts`) the pool has one
  * thread, the caller's, and `run` simply calls the kernel.
+ *
+ * A worker that dies in the middle of a part must not hang the caller: if no part finishes for
+ * 60 s, the caller runs the parts still marked unfinished itself (a part writes only its own share,
+ * so running it again is harmless), terminates the workers and runs everything on its own thread
+ * from then on, saying why in `fallback`.
  * @module
  */
 import type { Arena } from "./arena.js";
@@ -68,7 +73,9 @@ export interface Pool {
 }
 
 /** Starts `worker_threads` workers and waits until each has instantiated the module. */
-async function startNodeWorkers(data: readonly WorkerData[]): Promise<void> {
+async function startNodeWorkers(
+  data: readonly WorkerData[],
+): Promise<import("node:worker_threads").Worker[]> {
   const { Worker } = await import("node:worker_threads");
   const threads = data.map(
     (workerData) =>
@@ -89,6 +96,7 @@ async function startNodeWorkers(data: readonly WorkerData[]): Promise<void> {
     ),
   );
   for (const w of threads) w.unref();
+  return threads;
 }
 
 /**
@@ -125,9 +133,9 @@ export async function startPool(loaded: Loaded, arena: Arena): Promise<Pool> {
       names: PART_KERNELS,
     });
   }
+  let workers: { terminate(): unknown }[];
   try {
-    if (isNode) await startNodeWorkers(data);
-    else await startBrowserWorkers(data);
+    workers = isNode ? await startNodeWorkers(data) : await startBrowserWorkers(data);
   } catch (e) {
     const what = isNode ? "worker threads" : "Web Workers";
     return single(`the ${what} did not start: ${(e as Error).message}`);
@@ -137,11 +145,36 @@ export async function startPool(loaded: Loaded, arena: Arena): Promise<Pool> {
   const c = new Int32Array(ctrl);
   const index = new Map<string, number>(PART_KERNELS.map((n, i) => [n, i]));
   let seq = 0;
+  // set once a worker stops answering: from then on every part runs on the calling thread
+  let stopped: string | null = null;
+  const sequential = single(null);
+  /** Runs, on this thread, the parts a worker claimed and never finished; stops the workers. */
+  const recover = (kernel: PartKernel, parts: number, call: (...a: number[]) => void): void => {
+    const stuck: number[] = [];
+    for (let p = 0; p < parts; p++) if (c[HEAD + p * ROW + 3] === -1) stuck.push(p);
+    stopped = `a worker did not finish part ${stuck.join(", ")} of ${kernel} within ${stallMs / 1000} s; the pool was stopped and kernels run on the calling thread`;
+    for (const w of workers) w.terminate();
+    // a part writes only its own share of the output (or its own partial sum), so running it
+    // again here gives the same result
+    for (const p of stuck) {
+      const at = HEAD + p * ROW;
+      const n = c[at + 2];
+      const a = new Array<number>(n);
+      for (let i = 0; i < n; i++) a[i] = c[at + 4 + i];
+      call(...a);
+      c[at + 3] = 0;
+    }
+  };
   return {
-    size: loaded.threads,
-    fallback: null,
+    get size() {
+      return stopped === null ? loaded.threads : 1;
+    },
+    get fallback() {
+      return stopped;
+    },
     workerParts: () => Atomics.load(c, 3),
     run(kernel, parts, args) {
+      if (stopped !== null) return sequential.run(kernel, parts, args);
       const call = k[kernel] as (...a: number[]) => void;
       if (!Number.isInteger(parts) || parts < 1) {
         throw new RangeError(`pool: ${kernel} split into ${parts} parts`);
@@ -159,10 +192,16 @@ export async function startPool(loaded: Loaded, arena: Arena): Promise<Pool> {
         const at = HEAD + p * ROW;
         c[at + 1] = kernelIndex;
         c[at + 2] = a.length + 2;
+        c[at + 3] = -1; // not run yet
         for (let i = 0; i < a.length; i++) c[at + 4 + i] = a[i];
         c[at + 4 + a.length] = p;
         c[at + 5 + a.length] = parts;
         c[at] = seq;
+      }
+      if (phantom) {
+        // tests: the last part looks claimed by a worker that never finishes it
+        phantom = false;
+        c[HEAD + (parts - 1) * ROW] = -seq;
       }
       c[1] = 0;
       c[2] = parts;
@@ -178,23 +217,50 @@ export async function startPool(loaded: Loaded, arena: Arena): Promise<Pool> {
         for (let i = 0; i < n; i++) a[i] = c[at + 4 + i];
         try {
           call(...a);
-          c[at + 3] = 0;
         } catch (e) {
           error ??= e;
-          c[at + 3] = 0;
         }
+        c[at + 3] = 0;
         Atomics.add(c, 1, 1);
       }
+      // wait for the workers' parts; if none finishes for `stallMs`, a worker is presumed dead
       let done = Atomics.load(c, 1);
       for (let i = 0; done !== parts && i < SPIN; i++) done = Atomics.load(c, 1);
+      let since = performance.now();
       while (done !== parts) {
-        if (block) Atomics.wait(c, 1, done);
+        const before = done;
+        if (block) Atomics.wait(c, 1, done, 100);
+        else for (let i = 0; i < 4096 && Atomics.load(c, 1) === done; i++);
         done = Atomics.load(c, 1);
+        if (done !== before) since = performance.now();
+        else if (performance.now() - since > stallMs) {
+          recover(kernel, parts, call);
+          break;
+        }
       }
       if (error !== null) throw error;
       let failed = 0;
-      for (let p = 0; p < parts; p++) if (c[HEAD + p * ROW + 3] !== 0) failed++;
+      for (let p = 0; p < parts; p++) if (c[HEAD + p * ROW + 3] === 1) failed++;
       if (failed > 0) throw new Error(`pool: ${kernel} trapped in ${failed} part(s) on a worker`);
     },
   };
+}
+
+/** How long the caller waits for a worker's part without any part finishing (milliseconds). */
+let stallMs = 60_000;
+/** Tests: the next split call's last part is claimed by a phantom worker that never finishes. */
+let phantom = false;
+
+/**
+ * @internal For tests: sets how long the caller waits without progress before it presumes a
+ * worker dead, and makes the next split call's last part look claimed by a worker that never
+ * finishes it (a worker that died in the middle of a part).
+ * @example
+ * ```ts
+ * stallNextPart(200); // the next split kernel stalls, recovers after 200 ms, stops the pool
+ * ```
+ */
+export function stallNextPart(ms: number): void {
+  stallMs = ms;
+  phantom = true;
 }

@@ -94,11 +94,12 @@ let forcedParts: number | null = null;
 /** How many parts to split `macs` multiply-adds of work into, with at most `most` parts. */
 export function partsFor(macs: number, most: number): number {
   if (forcedParts !== null) return forcedParts;
-  if (macs < PARALLEL_MACS || active === 1) return 1;
+  const threads = Math.min(active, pool.size); // the pool drops to 1 if a worker stops answering
+  if (macs < PARALLEL_MACS || threads === 1) return 1;
   // large kernels get two parts per thread: on a busy machine a descheduled worker then holds
   // up at most a quarter of the work, not half
   const per = macs >= 16 * PARALLEL_MACS ? 2 : 1;
-  return Math.max(1, Math.min(active * per, most));
+  return Math.max(1, Math.min(threads * per, most));
 }
 
 /**
@@ -131,7 +132,7 @@ const PARALLEL_ELEMENTS = 1 << 17;
 /** How many parts to split an elementwise kernel over `n` elements (outer axis `outer`) into. */
 export function elementParts(n: number, outer: number): number {
   if (forcedParts !== null) return Math.min(forcedParts, Math.max(1, outer));
-  return n >= PARALLEL_ELEMENTS ? Math.max(1, Math.min(active, outer)) : 1;
+  return n >= PARALLEL_ELEMENTS ? Math.max(1, Math.min(active, pool.size, outer)) : 1;
 }
 
 /**
@@ -153,7 +154,7 @@ export function backendInfo(): {
   relaxedSimd: boolean;
 } {
   return {
-    threads: active,
+    threads: Math.min(active, pool.size),
     poolThreads: pool.size,
     build: loaded.module === null ? "single-threaded" : "threaded",
     fallback: pool.fallback,
