@@ -2,7 +2,7 @@
  * Loads the kernel module (built from the Rust crate in `wasm/`) with top-level await: in Node it
  * reads the file next to this module, in browsers it fetches it.
  *
- * Two builds sit side by side. `typegrad-mt.wasm` imports a shared `WebAssembly.Memory`, so the
+ * The builds sit side by side. `typegrad-mt.wasm` imports a shared `WebAssembly.Memory`, so the
  * workers of the pool (see `pool.ts`) can run kernels over the same tensors; it is used when more
  * than one thread is wanted: in Node `TYPEGRAD_THREADS`, default the number of cores; in browsers
  * `navigator.hardwareConcurrency`, on a cross-origin-isolated page only (shared memory needs the

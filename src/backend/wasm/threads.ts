@@ -72,6 +72,9 @@ const PARALLEL_MACS = 1 << 18;
 /** Threads kernels are split over (at most the pool's; see {@link setThreads}). */
 let active = pool.size;
 
+/** The threads in effect: the pool drops to its caller alone if a worker stops answering. */
+const threadsNow = (): number => Math.min(active, pool.size);
+
 /**
  * Sets how many threads kernels are split over, from 1 to the pool's size (which
  * `TYPEGRAD_THREADS` fixes at startup, default the number of cores); returns the count in effect.
@@ -94,7 +97,7 @@ let forcedParts: number | null = null;
 /** How many parts to split `macs` multiply-adds of work into, with at most `most` parts. */
 export function partsFor(macs: number, most: number): number {
   if (forcedParts !== null) return forcedParts;
-  const threads = Math.min(active, pool.size); // the pool drops to 1 if a worker stops answering
+  const threads = threadsNow();
   if (macs < PARALLEL_MACS || threads === 1) return 1;
   // large kernels get two parts per thread: on a busy machine a descheduled worker then holds
   // up at most a quarter of the work, not half
@@ -132,7 +135,7 @@ const PARALLEL_ELEMENTS = 1 << 17;
 /** How many parts to split an elementwise kernel over `n` elements (outer axis `outer`) into. */
 export function elementParts(n: number, outer: number): number {
   if (forcedParts !== null) return Math.min(forcedParts, Math.max(1, outer));
-  return n >= PARALLEL_ELEMENTS ? Math.max(1, Math.min(active, pool.size, outer)) : 1;
+  return n >= PARALLEL_ELEMENTS ? Math.max(1, Math.min(threadsNow(), outer)) : 1;
 }
 
 /**
@@ -154,7 +157,7 @@ export function backendInfo(): {
   relaxedSimd: boolean;
 } {
   return {
-    threads: Math.min(active, pool.size),
+    threads: threadsNow(),
     poolThreads: pool.size,
     build: loaded.module === null ? "single-threaded" : "threaded",
     fallback: pool.fallback,
