@@ -225,6 +225,20 @@ const FUSED_CODE: Record<FusedOpName, number> = {
 };
 const fusedCode = new WeakMap<readonly FusedOp[], Int32Array>();
 
+/** Transcendental ops of a fused chain: about ten times the time of an add per element. */
+const FUSED_HEAVY = new Set<FusedOpName>(["exp", "log", "tanh", "logistic"]);
+
+/**
+ * The work per element of the first `nOps` ops of a fused chain, in units of one memory-bound
+ * element (a plain elementwise kernel): an op inside the chain reads and writes registers, not
+ * memory, so a chain pays off splitting across threads from fewer elements than a single op.
+ */
+function fusedWork(ops: readonly FusedOp[], nOps: number): number {
+  let w = 0;
+  for (let j = 0; j < nOps; j++) w += FUSED_HEAVY.has(ops[j].op) ? 20 : 2;
+  return w;
+}
+
 function geometry(g: Conv2dGeometry): Ptr {
   const v = [g.batch, g.inH, g.inW, g.inC, g.outH, g.outW, g.outC, g.kH, g.kW];
   return meta([[...v, g.strideH, g.strideW, g.padTop, g.padLeft]], 0);
@@ -412,7 +426,8 @@ export const wasmBackend: Backend = {
       x++;
     }
     const po = ptr(outs[top]);
-    const parts = align <= n / 2 ? elementParts(n, Math.floor(n / align)) : 1;
+    const parts =
+      align <= n / 2 ? elementParts(n, Math.floor(n / align), n * fusedWork(ops, nOps)) : 1;
     if (parts === 1) {
       k.tg_fused_f32(metaPtr, po, n, scratch(regs));
       return;
