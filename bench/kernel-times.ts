@@ -29,8 +29,9 @@ function callKey(name: string, args: unknown[]): string {
     return `matmul ${batch > 1 ? `${batch}×` : ""}${m}×${k}×${n}`;
   }
   if (name === "fused") {
-    const [ops, , out] = args as [FusedOp[], Buf[], Buf];
-    return `fused[${out.size}] ${ops.map((o) => o.op).join(",")}`;
+    const [ops, , outs] = args as [FusedOp[], Buf[], Buf[]];
+    const n = outs.length > 1 ? `${outs[0].size}→${outs.length}` : `${outs[0]?.size}`;
+    return `fused[${n}] ${ops.map((o) => o.op).join(",")}`;
   }
   if (name === "unary" || name === "binary") {
     const out = args[name === "unary" ? 2 : 3] as Buf;

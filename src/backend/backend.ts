@@ -150,15 +150,22 @@ export interface Backend {
     bStrides: readonly number[],
   ): void;
   /**
-   * A fused elementwise chain with an f32 result (inputs f32 or bool, a bool read as 0/1): value
-   * `i` of the chain is input `i` for `i < ins.length`,
-   * then `ops[j]` applied to earlier values; `out[e]` = the last value at element `e`, where input
-   * `i` contributes `ins[i][e mod ins[i].size]` (full size, a scalar, or a row repeated along the
-   * leading axes). Reads each input and writes `out` once. Each op's results below the smallest
-   * normal f32 become 0 (flush to zero: subnormal arithmetic is slow on x86, and optimizer states
-   * would otherwise decay into it).
+   * A fused elementwise chain with f32 results (inputs f32 or bool, a bool read as 0/1): value
+   * `i` of the chain is input `i` for `i < ins.length`, then `ops[j]` applied to earlier values;
+   * `outs[k][e]` = value `results[k]` at element `e`, where input `i` contributes
+   * `ins[i][e mod ins[i].size]` (full size, a scalar, or a row repeated along the leading axes).
+   * `results` are distinct values of ops (`≥ ins.length`); ops after the last of them are not run.
+   * All outputs have one size; an output may share memory with a full-size input. Reads each
+   * input and writes each output once. Each op's results below the smallest normal f32 become 0
+   * (flush to zero: subnormal arithmetic is slow on x86, and optimizer states would otherwise
+   * decay into it).
    */
-  fused(ops: readonly FusedOp[], ins: readonly Buf[], out: Buf): void;
+  fused(
+    ops: readonly FusedOp[],
+    ins: readonly Buf[],
+    outs: readonly Buf[],
+    results: readonly number[],
+  ): void;
   /** Converts dtype: float → i32 truncates toward zero; anything → bool is `!= 0`; bool → number is 0/1. */
   cast(x: Buf, out: Buf): void;
   /** Reduces the middle axis of `x` viewed as `[outer, mid, inner]` into `out` `[outer, inner]`. `mid` ≥ 1 for max/min/arg*. */

@@ -85,13 +85,15 @@ export interface ParamsMap {
 
 /**
  * Parameters of `fused` (made by the lowering pass `fuse-elementwise`, never by users): an f32 op
- * list over the inputs, and the sub-program it replaces (the derivative and batching rules defer
- * to it).
+ * list over the inputs, the values it returns, and the sub-program it replaces (the derivative
+ * and batching rules defer to it).
  */
 export interface FusedParams {
-  /** Value `i < inputs` is input `i`; value `inputs + j` is the result of `ops[j]`; the last is the output. */
+  /** Value `i < inputs` is input `i`; value `inputs + j` is the result of `ops[j]`. */
   ops: readonly FusedOp[];
-  /** body(inputs…) → output: the equations the op list stands for. */
+  /** The values returned, one per output (distinct op values, the last op's value last). */
+  results: readonly number[];
+  /** body(inputs…) → outputs: the equations the op list stands for. */
   body: Program;
 }
 

@@ -35,6 +35,9 @@ const FUSABLE = new Set<string>([
   "cast",
 ]);
 
+/** Equations a fused chain may move up before itself to make an operand ready (cheap copies). */
+const HOISTABLE = new Set<string>(["slice"]);
+
 const COMPARES = new Set<string>(["lt", "le", "gt", "ge", "eq", "ne"]);
 
 /** Cheap elementwise ops a recomputed mask may also recompute (one level up). */
@@ -129,11 +132,14 @@ function feeds(s: readonly number[], out: readonly number[]): boolean {
 }
 
 /**
- * Fusion of elementwise chains: a run of consecutive elementwise equations of one output shape
- * (f32 arithmetic, comparisons of f32 values, `where`, casts to f32), each reading a value of the
- * run, whose intermediates nothing outside the run reads and whose result is f32, becomes one
- * `fused` equation (one kernel call that reads and writes memory once). Operands must
- * be full size, scalars, or rows repeated along leading axes. Scan bodies are fused too.
+ * Fusion of elementwise chains: a run of nearby elementwise equations of one output shape (f32
+ * arithmetic, comparisons of f32 values, `where`, casts to f32), each reading a value of the run
+ * (with the other branches of a tree it reads, pulled in from later equations), becomes one
+ * `fused` equation (one kernel call that reads its inputs once). Its outputs are the run's values
+ * that equations outside it read, and its last value: the run is cut so that these are all f32
+ * (a comparison read outside stays a separate equation). Operands must be full size, scalars, or
+ * rows repeated along leading axes; a `slice` that makes an operand (an LSTM's gate) moves up
+ * before the run when its own operand is ready there. Scan bodies are fused too.
  */
 export function fuseElementwise(program: Program): Program {
   const p = sinkSingleUse(rematerializeMasks(program));
@@ -167,6 +173,9 @@ export function fuseElementwise(program: Program): Program {
     const run: Eqn[] = [e];
     const at: number[] = [i];
     const made = new Set<Var>([e.outputs[0]]);
+    // slices moved up to just before the chain, to make an operand ready
+    const lifted: number[] = [];
+    const early = new Set<Var>();
     let j = i + 1;
     while (j < p.eqns.length && j - at[at.length - 1] <= FUSE_WINDOW) {
       const q = p.eqns[j];
@@ -175,31 +184,35 @@ export function fuseElementwise(program: Program): Program {
         continue;
       }
       if (!ok(q) || !sameShape(q.outputs[0].aval.shape, shape)) break;
-      // an operand computed after the chain's start by a fusable equation that only q reads
-      // (the other branch of a tree) joins the chain first, if its own operands are ready
-      const ready = (v: Var) =>
-        made.has(v) || (feeds(v.aval.shape, shape) && (pos.get(v) ?? -1) < i);
+      // an operand computed after the chain's start joins the chain first when it is a fusable
+      // f32 equation whose own operands can be made ready (the other branches of a tree), or
+      // moves up before the chain when it is a slice of a value ready at the start
       const branches: number[] = [];
-      for (const v of q.inputs) {
-        if (ready(v)) continue;
+      const lifts: number[] = [];
+      const pending = new Set<Var>();
+      const before = (v: Var) => early.has(v) || (pos.get(v) ?? -1) < i;
+      const pull = (v: Var): boolean => {
+        if (made.has(v) || pending.has(v)) return true;
+        if (before(v)) return feeds(v.aval.shape, shape);
         const b = pos.get(v) ?? -1;
         const pe = p.eqns[b];
-        if (
-          b <= i ||
-          b >= j ||
-          taken.has(b) ||
-          pe === undefined ||
-          !ok(pe) ||
-          pe.outputs[0].aval.dtype !== "f32" ||
-          uses.get(v) !== 1 ||
-          !sameShape(v.aval.shape, shape) ||
-          !pe.inputs.every(ready)
-        )
-          break;
-        branches.push(b);
+        if (b <= i || b >= j || taken.has(b) || pe === undefined) return false;
+        if (HOISTABLE.has(pe.prim)) {
+          if (!feeds(v.aval.shape, shape) || !pe.inputs.every(before)) return false;
+          lifts.push(b);
+        } else {
+          if (!ok(pe) || !isF32(v) || !sameShape(v.aval.shape, shape)) return false;
+          if (!pe.inputs.every(pull)) return false;
+          branches.push(b);
+        }
+        pending.add(v);
+        return true;
+      };
+      if (!q.inputs.every(pull)) break;
+      for (const b of lifts) {
+        lifted.push(b);
+        early.add(p.eqns[b].outputs[0]);
       }
-      if (!q.inputs.every((v) => ready(v) || branches.some((b) => p.eqns[b].outputs[0] === v)))
-        break;
       for (const b of branches) {
         run.push(p.eqns[b]);
         at.push(b);
@@ -210,29 +223,40 @@ export function fuseElementwise(program: Program): Program {
       made.add(q.outputs[0]);
       j++;
     }
-    // cut the run so that only its last value is used outside it, and that value is f32
+    // cut the run so that it ends with an f32 value and every value read outside it is f32:
+    // those values and the last are the fused equation's outputs
     let end = run.length;
-    while (end > 1) {
-      if (run[end - 1].outputs[0].aval.dtype !== "f32") {
-        end--;
-        continue;
-      }
+    let results: Var[] = [];
+    for (; end > 1; end--) {
+      const last = run[end - 1].outputs[0];
+      if (!isF32(last)) continue;
       const inside = new Map<Var, number>();
       for (let k = 0; k < end; k++)
         for (const v of run[k].inputs) inside.set(v, (inside.get(v) ?? 0) + 1);
-      const escapes = run
+      const escaping = run
         .slice(0, end - 1)
-        .some((q) => (uses.get(q.outputs[0]) ?? 0) !== (inside.get(q.outputs[0]) ?? 0));
-      if (!escapes) break;
-      end--;
+        .map((q) => q.outputs[0])
+        .filter((v) => (uses.get(v) ?? 0) !== (inside.get(v) ?? 0));
+      if (escaping.every(isF32)) {
+        results = [...escaping, last];
+        break;
+      }
     }
     if (end < 2) {
       eqns.push(e);
       continue;
     }
+    // the slices the kept part of the run reads move up before it (in their order)
+    const reads = new Set<Var>(run.slice(0, end).flatMap((q) => q.inputs));
+    for (const b of lifted.sort((x, y) => x - y))
+      if (reads.has(p.eqns[b].outputs[0])) {
+        taken.add(b);
+        eqns.push(p.eqns[b]);
+        pos.set(p.eqns[b].outputs[0], i);
+      }
     for (let k = 1; k < end; k++) taken.add(at[k]);
-    pos.set(run[end - 1].outputs[0], i);
-    eqns.push(fuseRun(run.slice(0, end)));
+    for (const v of results) pos.set(v, i);
+    eqns.push(fuseRun(run.slice(0, end), results));
   }
   return new Program(p.inputs, p.constVars, p.consts, eqns, p.outputs);
 }
@@ -272,8 +296,8 @@ function sinkSingleUse(p: Program): Program {
 /** How far apart (in equations) two neighbours of a fused chain may be. */
 const FUSE_WINDOW = 32;
 
-/** One `fused` equation for a run of elementwise equations. */
-function fuseRun(run: Eqn[]): Eqn {
+/** One `fused` equation for a run of elementwise equations, returning `results` (values of the run). */
+function fuseRun(run: Eqn[], results: readonly Var[]): Eqn {
   const index = new Map<Var, number>();
   const inputs: Var[] = [];
   for (const q of run)
@@ -300,7 +324,17 @@ function fuseRun(run: Eqn[]): Eqn {
     local.set(q.outputs[0], out);
     return ne;
   });
-  const last = run[run.length - 1].outputs[0];
-  const body = new Program(bodyIns, [], [], bodyEqns, [local.get(last)!]);
-  return { prim: "fused", inputs, params: { ops, body }, outputs: [last] };
+  const body = new Program(
+    bodyIns,
+    [],
+    [],
+    bodyEqns,
+    results.map((v) => local.get(v)!),
+  );
+  return {
+    prim: "fused",
+    inputs,
+    params: { ops, results: results.map((v) => index.get(v)!), body },
+    outputs: [...results],
+  };
 }

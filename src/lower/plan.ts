@@ -41,6 +41,8 @@ const ELEMENTWISE = new Set([
   "where",
   "cast",
   "stop_gradient",
+  // any output of a fused chain may overwrite a full-size operand: the kernel reads a chunk of
+  // every input before it stores that chunk of any output
   "fused",
 ]);
 

@@ -1,6 +1,7 @@
 /**
- * `fused`: a chain of elementwise equations run as one kernel call over a small op list (the
- * lowering pass `fuse-elementwise` makes it; users never bind it). Its params keep the
+ * `fused`: a chain of elementwise equations run as one kernel call over a small op list, with one
+ * output per value of the chain read outside it (the lowering pass `fuse-elementwise` makes it;
+ * users never bind it). Its params keep the
  * sub-program it replaces, and its derivative and batching rules defer to that program.
  * @module
  */
@@ -14,7 +15,7 @@ import { vmapProgram } from "../transforms/vmap.js";
 /** The fused-chain rule. */
 export const fusedRules: { fused: PrimRule<"fused"> } = {
   fused: {
-    abstractEval: (avals, { body }) => {
+    abstractEval: (avals, { body, results }) => {
       if (
         avals.length !== body.inputs.length ||
         avals.some((a, i) => !sameAval(a, body.inputs[i].aval))
@@ -23,13 +24,18 @@ export const fusedRules: { fused: PrimRule<"fused"> } = {
           "fused",
           `operands ${avals.map(fmtAval).join(", ")} do not match the body's inputs ${body.inputs.map((v) => fmtAval(v.aval)).join(", ")}`,
         );
+      if (results.length !== body.outputs.length)
+        throw new ShapeError(
+          "fused",
+          `${results.length} results for a body with ${body.outputs.length} outputs`,
+        );
       return body.outputs.map((v) => v.aval);
     },
-    impl: (be, ins, [y], _avals, { ops }) => be.fused(ops, ins, y),
+    impl: (be, ins, outs, _avals, { ops, results }) => be.fused(ops, ins, outs, results),
     prepare:
-      (_avals, { ops }) =>
-      (be, ins, [y]) =>
-        be.fused(ops, ins, y),
+      (_avals, { ops, results }) =>
+      (be, ins, outs) =>
+        be.fused(ops, ins, outs, results),
     overwrites: true,
     jvp: (primals, tangents, { body }) => jvpProgram(body, primals, tangents)[1],
     vjp: (cts, primals, _outs, { body }) => vjpProgram(body, primals).backward(cts),

@@ -23,6 +23,7 @@ import type {
   ReduceOp,
   UnaryOp,
 } from "../../src/backend/backend.js";
+import { forceParts } from "../../src/backend/wasm/threads.js";
 import type { DType } from "../../src/shape/dtype.js";
 
 import {
@@ -207,7 +208,43 @@ const fusedRow = row({
     return {
       inputs: f32In(...data.map((d) => [...d])),
       outputs: [{ dtype: "f32", size: rows * cols }],
-      call: (be, ins, [out]) => be.fused(ops, ins, out),
+      call: (be, ins, outs) => be.fused(ops, ins, outs, [ins.length + ops.length - 1]),
+      tol: close(1e-4, 1e-5),
+    };
+  },
+});
+
+// fused chains with several outputs (an op value read outside the chain is one more output),
+// whole or split into parts for the thread pool: every output advances with its part
+const fusedMultiRow = row({
+  name: "fused chain f32 with several outputs",
+  arb: fc.tuple(
+    fusedArb,
+    fc.array(fc.boolean(), { minLength: 6, maxLength: 6 }),
+    fc.boolean(),
+    fc.constantFrom(1, 2, 3, 5),
+  ),
+  setup: ([{ rows, cols, kinds, steps, data }, keep, reverse, parts]) => {
+    const nIn = kinds.length;
+    const ops: FusedOp[] = steps.map((st, j) => {
+      const prev = j === 0 ? st.a0 % nIn : nIn + j - 1;
+      const other = st.a1 % (nIn + j);
+      return st.unary ? { op: st.u, args: [prev] } : { op: st.b, args: [prev, other] };
+    });
+    // the chosen op values in any order, and the last op's value
+    const results = ops.map((_, j) => nIn + j).filter((_, j) => j === ops.length - 1 || keep[j]);
+    if (reverse) results.reverse();
+    return {
+      inputs: f32In(...data.map((d) => [...d])),
+      outputs: results.map(() => ({ dtype: "f32" as DType, size: rows * cols })),
+      call: (be, ins, outs) => {
+        forceParts(parts);
+        try {
+          be.fused(ops, ins, outs, results);
+        } finally {
+          forceParts(null);
+        }
+      },
       tol: close(1e-4, 1e-5),
     };
   },
@@ -247,7 +284,7 @@ const fusedMaskRow = row({
     return {
       inputs: [...f32In([...x], [...y]), { dtype: "bool" as DType, data: [...m] }],
       outputs: [{ dtype: "f32", size: rows * cols }],
-      call: (be, ins, [out]) => be.fused(ops, ins, out),
+      call: (be, ins, outs) => be.fused(ops, ins, outs, [ins.length + ops.length - 1]),
       tol: exact,
     };
   },
@@ -255,6 +292,7 @@ const fusedMaskRow = row({
 
 const table: Row<unknown>[] = [
   fusedRow,
+  fusedMultiRow,
   fusedMaskRow,
   ...unaryRows.map(([op, dtype, v, tol]) =>
     row({

@@ -159,13 +159,48 @@ describe("thread pool", () => {
           const kernels: ((out: Buf) => void)[] = [
             (out) => B.binary("sub", x, b, out, [rows, cols], [cols, 1], bStrides),
             (out) => B.unary("exp", x, out),
-            (out) => B.fused(ops, [x, b, c], out),
+            (out) => B.fused(ops, [x, b, c], [out], [5]),
           ];
           for (const f of kernels) expect(run(parts, f)).toEqual(run(1, f));
           for (const t of [x, b, c]) B.free(t);
         },
       ),
       { numRuns: 60 },
+    );
+  });
+
+  it("a fused chain with several outputs may overwrite its full-size inputs, whole or in parts", () => {
+    fc.assert(
+      fc.property(
+        fc.record({
+          rows: fc.integer({ min: 1, max: 40 }),
+          cols: fc.integer({ min: 1, max: 50 }),
+          parts: fc.constantFrom(1, ...PARTS),
+          seed: fc.integer({ min: 1, max: 1e6 }),
+        }),
+        ({ rows, cols, parts, seed }) => {
+          const n = rows * cols;
+          // values: 0 x, 1 y, 2 b (a row); 3 tanh(x), 4 3·y, 5 4 + b, 6 5·x
+          const ops = [
+            { op: "tanh" as const, args: [0] },
+            { op: "mul" as const, args: [3, 1] },
+            { op: "add" as const, args: [4, 2] },
+            { op: "mul" as const, args: [5, 0] },
+          ];
+          const [xs, ys, bs] = [rand(n, seed), rand(n, seed + 1), rand(cols, seed + 2)];
+          const run = (inPlace: boolean): number[][] =>
+            withParts(parts, () => {
+              const [x, y, b] = [buf("f32", xs), buf("f32", ys), buf("f32", bs)];
+              const outs = inPlace ? [y, x] : [B.alloc("f32", n), B.alloc("f32", n)];
+              B.fused(ops, [x, y, b], outs, [3, 6]);
+              const r = outs.map(read);
+              for (const t of new Set([x, y, b, ...outs])) B.free(t);
+              return r;
+            });
+          expect(run(true)).toEqual(run(false));
+        },
+      ),
+      { numRuns: 40 },
     );
   });
 

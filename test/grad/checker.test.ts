@@ -81,6 +81,29 @@ test.each(PROGRAMS)(
   },
 );
 
+test("a chain whose intermediate is also a result fuses into one equation with two outputs", () => {
+  let p = checkProgram(
+    tg.makeProgram((v: T) => {
+      const t = E.tanh(v);
+      return [t, E.add(E.mul(t, t), v)];
+    })(x),
+  );
+  for (const pass of PASSES) p = checkProgram(pass.run(p));
+  expect(p.eqns.map((e) => e.prim)).toEqual(["fused"]);
+  expect(p.eqns[0].outputs).toEqual(p.outputs);
+  const [t, u] = tg.jit((v: T) => {
+    const t = E.tanh(v);
+    return [t, E.add(E.mul(t, t), v)];
+  })(x) as T[];
+  const xs = Array.from(x.dataSync() as Float32Array);
+  Array.from(t.dataSync() as Float32Array).forEach((y, i) =>
+    expect(y).toBeCloseTo(Math.tanh(xs[i]), 6),
+  );
+  Array.from(u.dataSync() as Float32Array).forEach((y, i) =>
+    expect(y).toBeCloseTo(Math.tanh(xs[i]) ** 2 + xs[i], 6),
+  );
+});
+
 test("the checker rejects a use before definition and a wrong aval", () => {
   const a = new Var(900001, { shape: [2], dtype: "f32" });
   const b = new Var(900002, { shape: [2], dtype: "f32" });

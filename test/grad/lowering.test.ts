@@ -5,6 +5,7 @@
  */
 import { describe, expect, test } from "vitest";
 import * as tg from "../../src/index.js";
+import { checkProgram } from "../../src/ir/check.js";
 import type { FusedParams, ScanParams } from "../../src/ir/primitive.js";
 import type { Program } from "../../src/ir/program.js";
 import { fromArray } from "../../src/tensor/create.js";
@@ -96,6 +97,50 @@ describe("lowering of gradient steps", () => {
     expect(bwd.eqns.some((e) => e.prim === "pad")).toBe(false);
     const a = flat(g(params));
     const b = flat(tg.grad(loss)(params));
+    expect(a.length).toBe(b.length);
+    a.forEach((t, i) => expectClose(t, b[i]));
+  });
+
+  test("an LSTM cell is one fused kernel with an output per value the backward loop keeps", () => {
+    const model = tg.nn.sequential([5, 3], tg.nn.lstm(4), tg.nn.dense(2)) as unknown as {
+      init(k: tg.random.Key): unknown;
+      apply(p: unknown, x: T): T;
+    };
+    const params = model.init(tg.random.key(3));
+    const x = floats([2, 5, 3], 4);
+    const loss = (p: unknown) => tg.sum(tg.square(model.apply(p, x))) as T;
+    const vg = tg.jit(tg.valueAndGrad(loss));
+    const prog: Program = vg.lower(params);
+    const [fwd, bwd] = prog.eqns
+      .filter((e) => e.prim === "scan")
+      .map((e) => (e.params as ScanParams).body);
+    for (const body of [fwd, bwd]) checkProgram(body);
+    // forward: z = xw + h·U, four gate slices (moved up before the chain), one fused kernel for
+    // the gates, the new cell state and the new hidden state (13 equations before)
+    expect(fwd.eqns.map((e) => e.prim)).toEqual([
+      "matmul",
+      "add",
+      "slice",
+      "slice",
+      "slice",
+      "slice",
+      "fused",
+    ]);
+    const cell = fwd.eqns[6];
+    // the four gates, tanh(c'), c' and h' are read outside the chain (residuals and carries)
+    expect(cell.outputs.length).toBe(7);
+    expect((cell.params as FusedParams).results.length).toBe(7);
+    for (const v of fwd.outputs)
+      if (v.aval.shape.join() === "2,4" && !fwd.inputs.includes(v))
+        expect(cell.outputs).toContain(v);
+    // backward: the gates' gradients are one fused kernel with four outputs and the carry's
+    expect(bwd.eqns.filter((e) => e.prim === "fused").length).toBe(1);
+    expect(bwd.eqns.filter((e) => e.prim === "mul" || e.prim === "add").length).toBe(0);
+    const [va, ga] = vg(params) as [T, unknown];
+    const [vb, gb] = tg.valueAndGrad(loss)(params) as [T, unknown];
+    expectClose(va, vb);
+    const a = flat(ga);
+    const b = flat(gb);
     expect(a.length).toBe(b.length);
     a.forEach((t, i) => expectClose(t, b[i]));
   });

@@ -2,8 +2,10 @@
 //! such as `x·w + b → relu` reads its inputs and writes its result once.
 //!
 //! `meta` (i32): `[n_in, n_ops, in_ptr × n_in, in_size × n_in, in_kind × n_in, (op, a, b, c) ×
-//! n_ops]`. Registers `0..n_in` hold the inputs, register `n_in + j` the result of op `j`; the
-//! last op's register is the output. Input `j` gives element `i` the value `in[i % in_size]` (full
+//! n_ops, n_extra, (reg, out_ptr) × n_extra]`. Registers `0..n_in` hold the inputs, register
+//! `n_in + j` the result of op `j`; the last op's register is the output `out`, and each extra
+//! pair names a further register stored to its own output (a chain with several results, such as
+//! an LSTM cell whose gates are kept for the backward pass). Input `j` gives element `i` the value `in[i % in_size]` (full
 //! size, a scalar, or a row repeated along the leading axes); kind 0 is f32, kind 1 bool (u8 0/1,
 //! loaded as 0.0/1.0). Op codes: unary 0 neg, 1 exp, 2 log, 5 tanh, 6 logistic, 7 sqrt, 8 abs,
 //! 9 copy (a cast of bool to f32); binary 16 add, 17 sub, 18 mul, 19 div, 20 max, 21 min;
@@ -73,7 +75,9 @@ unsafe fn fill_wrapped<T: Copy>(
 /// Ops read an input in place where they can: a full-size f32 input at the chunk's position, and
 /// a row input whose chunk does not wrap around the row. Only bool inputs, scalars (splatted once),
 /// wrapping rows and the last partial chunk are copied into registers. The last op of a full
-/// chunk writes straight into `out`.
+/// chunk writes straight into `out`; the extra outputs are stored from their registers after the
+/// chunk's last op, so an output may share memory with a full-size input (every input of the
+/// chunk has been read by then).
 #[no_mangle]
 pub unsafe extern "C" fn tg_fused_f32(meta: *const i32, out: *mut f32, n: usize, regs: *mut f32) {
     let n_in = *meta as usize;
@@ -85,6 +89,8 @@ pub unsafe extern "C" fn tg_fused_f32(meta: *const i32, out: *mut f32, n: usize,
     let sizes = meta.add(2 + n_in);
     let kinds = meta.add(2 + 2 * n_in);
     let code = meta.add(2 + 3 * n_in);
+    let n_extra = *code.add(4 * n_ops) as usize;
+    let extra = code.add(4 * n_ops + 1);
     let rp = regs.add((n_in + n_ops) * CHUNK) as *mut *const f32;
     let one = splat(1.0);
     // scalars: one register filled once
@@ -178,6 +184,21 @@ pub unsafe extern "C" fn tg_fused_f32(meta: *const i32, out: *mut f32, n: usize,
             let last = regs.add((n_in + n_ops - 1) * CHUNK);
             for q in 0..len {
                 *out.add(base + q) = *last.add(q);
+            }
+        }
+        for x in 0..n_extra {
+            let src = reg(*extra.add(2 * x) as usize);
+            let dst = (*extra.add(2 * x + 1) as usize as *mut f32).add(base);
+            if len == CHUNK {
+                let mut q = 0;
+                while q < CHUNK {
+                    st(dst.add(q), ld(src.add(q)));
+                    q += W;
+                }
+            } else {
+                for q in 0..len {
+                    *dst.add(q) = *src.add(q);
+                }
             }
         }
         base += CHUNK;

@@ -288,9 +288,16 @@ export function cast(x: Buf, out: Buf): void {
  * output dtype, as the unfused kernels would store it; f32 results below the smallest normal
  * flush to 0 after every op, as in the wasm kernel.
  */
-export function fused(ops: readonly FusedOp[], ins: readonly Buf[], out: Buf): void {
+export function fused(
+  ops: readonly FusedOp[],
+  ins: readonly Buf[],
+  outs: readonly Buf[],
+  results: readonly number[],
+): void {
+  if (outs.length === 0) return;
+  const dtype = outs[0].dtype;
   const xs = ins.map(dataOf);
-  const os = dataOf(out);
+  const os = outs.map(dataOf);
   const fns = ops.map(({ op }): ((a: number, b: number, c: number) => number) => {
     switch (op) {
       case "add":
@@ -299,7 +306,7 @@ export function fused(ops: readonly FusedOp[], ins: readonly Buf[], out: Buf): v
       case "div":
       case "max":
       case "min":
-        return (a, b) => arith(op, out.dtype, a, b);
+        return (a, b) => arith(op, dtype, a, b);
       case "lt":
       case "le":
       case "gt":
@@ -316,15 +323,15 @@ export function fused(ops: readonly FusedOp[], ins: readonly Buf[], out: Buf): v
     }
   });
   const vals = new Array<number>(ins.length + ops.length);
-  const flush = out.dtype === "f32";
-  for (let e = 0; e < out.size; e++) {
+  const flush = dtype === "f32";
+  for (let e = 0; e < outs[0].size; e++) {
     for (let i = 0; i < ins.length; i++) vals[i] = xs[i][e % ins[i].size];
     for (let j = 0; j < ops.length; j++) {
       const a = ops[j].args;
-      const v = toDType(out.dtype, fns[j](vals[a[0]], vals[a[1] ?? a[0]], vals[a[2] ?? a[0]]));
+      const v = toDType(dtype, fns[j](vals[a[0]], vals[a[1] ?? a[0]], vals[a[2] ?? a[0]]));
       vals[ins.length + j] = flush && Math.abs(v) < FLT_MIN ? 0 : v;
     }
-    os[e] = vals[vals.length - 1];
+    for (let k = 0; k < outs.length; k++) os[k][e] = vals[results[k]];
   }
 }
 

@@ -225,6 +225,20 @@ const FUSED_CODE: Record<FusedOpName, number> = {
 };
 const fusedCode = new WeakMap<readonly FusedOp[], Int32Array>();
 
+/** Transcendental ops of a fused chain: about ten times the time of an add per element. */
+const FUSED_HEAVY = new Set<FusedOpName>(["exp", "log", "tanh", "logistic"]);
+
+/**
+ * The work per element of the first `nOps` ops of a fused chain, in units of one memory-bound
+ * element (a plain elementwise kernel): an op inside the chain reads and writes registers, not
+ * memory, so a chain pays off splitting across threads from fewer elements than a single op.
+ */
+function fusedWork(ops: readonly FusedOp[], nOps: number): number {
+  let w = 0;
+  for (let j = 0; j < nOps; j++) w += FUSED_HEAVY.has(ops[j].op) ? 20 : 2;
+  return w;
+}
+
 function geometry(g: Conv2dGeometry): Ptr {
   const v = [g.batch, g.inH, g.inW, g.inC, g.outH, g.outW, g.outC, g.kH, g.kW];
   return meta([[...v, g.strideH, g.strideW, g.padTop, g.padLeft]], 0);
@@ -350,8 +364,19 @@ export const wasmBackend: Backend = {
     else throw dtypeError("where", a.dtype);
   },
 
-  fused(ops, ins, out) {
-    if (out.dtype !== "f32") throw dtypeError("fused", out.dtype);
+  fused(ops, ins, outs, results) {
+    const nIn = ins.length;
+    // the last result's op writes straight into its output; ops after it are not run
+    let top = 0;
+    for (let k = 0; k < results.length; k++) {
+      const r = results[k];
+      if (!(r >= nIn && r < nIn + ops.length) || results.indexOf(r) !== k)
+        throw new Error(`fused: result ${r} is not a distinct op value (${nIn} inputs)`);
+      if (outs[k].dtype !== "f32") throw dtypeError("fused", outs[k].dtype);
+      if (r > results[top]) top = k;
+    }
+    if (results.length === 0) return;
+    const nOps = results[top] - nIn + 1;
     let code = fusedCode.get(ops);
     if (code === undefined) {
       code = Int32Array.from(
@@ -364,20 +389,22 @@ export const wasmBackend: Backend = {
       );
       fusedCode.set(ops, code);
     }
-    const nIn = ins.length;
-    const ints = 2 + 3 * nIn + code.length;
+    const nExtra = results.length - 1;
+    const codeAt = 2 + 3 * nIn;
+    const extraAt = codeAt + 4 * nOps + 1;
+    const ints = extraAt + 2 * nExtra;
     if (ints > metaInts) {
       arena.free(metaPtr);
       metaInts = Math.max(ints, 2 * metaInts);
       metaPtr = arena.alloc(metaInts * 4);
     }
     // registers of 64 floats, then one pointer per input (see wasm/src/fused.rs)
-    const regs = (nIn + ops.length) * 64 + nIn;
+    const regs = (nIn + nOps) * 64 + nIn;
     const i32 = arena.i32;
     const at = metaPtr >> 2;
     i32[at] = nIn;
-    i32[at + 1] = ops.length;
-    const n = out.size;
+    i32[at + 1] = nOps;
+    const n = outs[top].size;
     let align = 16;
     for (let i = 0; i < nIn; i++) {
       const dt = ins[i].dtype;
@@ -389,9 +416,18 @@ export const wasmBackend: Backend = {
       // a row repeated along the leading axes: parts must start at a row boundary
       if (size !== 1 && size !== n) align = lcm(align, size);
     }
-    i32.set(code, at + 2 + 3 * nIn);
-    const po = ptr(out);
-    const parts = align <= n / 2 ? elementParts(n, Math.floor(n / align)) : 1;
+    i32.set(nOps === ops.length ? code : code.subarray(0, 4 * nOps), at + codeAt);
+    i32[at + extraAt - 1] = nExtra;
+    for (let k = 0, x = 0; k < results.length; k++) {
+      if (k === top) continue;
+      if (outs[k].size !== n) throw new Error("fused: outputs of different sizes");
+      i32[at + extraAt + 2 * x] = results[k];
+      i32[at + extraAt + 2 * x + 1] = ptr(outs[k]);
+      x++;
+    }
+    const po = ptr(outs[top]);
+    const parts =
+      align <= n / 2 ? elementParts(n, Math.floor(n / align), n * fusedWork(ops, nOps)) : 1;
     if (parts === 1) {
       k.tg_fused_f32(metaPtr, po, n, scratch(regs));
       return;
@@ -410,6 +446,9 @@ export const wasmBackend: Backend = {
           v[(m >> 2) + 2 + nIn + i] = hi - lo;
         }
       }
+      // each extra output advances with the part
+      for (let x = 0; x < nExtra; x++)
+        v[(m >> 2) + extraAt + 2 * x + 1] = whole[extraAt + 2 * x + 1] + 4 * lo;
       return [m, po + 4 * lo, hi - lo, scratchOf(p, regs)];
     });
   },

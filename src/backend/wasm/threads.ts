@@ -132,10 +132,14 @@ export function workerParts(): number {
 /** Elements below which an elementwise kernel runs on one thread. */
 const PARALLEL_ELEMENTS = 1 << 17;
 
-/** How many parts to split an elementwise kernel over `n` elements (outer axis `outer`) into. */
-export function elementParts(n: number, outer: number): number {
+/**
+ * How many parts to split an elementwise kernel over `n` elements (outer axis `outer`) into;
+ * `work` (in units of one memory-bound element, `n` by default) lets a kernel that computes more
+ * per element, such as a long fused chain, split from fewer elements.
+ */
+export function elementParts(n: number, outer: number, work = n): number {
   if (forcedParts !== null) return Math.min(forcedParts, Math.max(1, outer));
-  return n >= PARALLEL_ELEMENTS ? Math.max(1, Math.min(threadsNow(), outer)) : 1;
+  return work >= PARALLEL_ELEMENTS ? Math.max(1, Math.min(threadsNow(), outer)) : 1;
 }
 
 /**
