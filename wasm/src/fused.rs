@@ -93,17 +93,16 @@ pub unsafe extern "C" fn tg_fused_f32(meta: *const i32, out: *mut f32, n: usize,
     let extra = code.add(4 * n_ops + 1);
     let rp = regs.add((n_in + n_ops) * CHUNK) as *mut *const f32;
     let one = splat(1.0);
-    // scalars: one register filled once
+    // f32 inputs whose register is the same in every chunk, filled once: scalars, and rows whose
+    // size divides the chunk (a chunk then always starts at the row's start: chunks, and parts,
+    // start at multiples of the row size), such as a bias over 32 channels
+    let constant = |j: usize| *kinds.add(j) == 0 && CHUNK % *sizes.add(j) as usize == 0;
     for j in 0..n_in {
         let r = regs.add(j * CHUNK);
         *rp.add(j) = r;
-        if *kinds.add(j) == 0 && *sizes.add(j) == 1 {
-            let v = splat(*(*ptrs.add(j) as usize as *const f32));
-            let mut q = 0;
-            while q < CHUNK {
-                st(r.add(q), v);
-                q += W;
-            }
+        if constant(j) {
+            let size = *sizes.add(j) as usize;
+            fill_wrapped(r, *ptrs.add(j) as usize as *const f32, size, 0, CHUNK, |v| v);
         }
     }
     let mut base = 0;
@@ -118,7 +117,7 @@ pub unsafe extern "C" fn tg_fused_f32(meta: *const i32, out: *mut f32, n: usize,
                 fill_wrapped(r, src, size, base % size, len, |v| v as f32);
                 continue;
             }
-            if size == 1 {
+            if constant(j) {
                 continue;
             }
             let src = *ptrs.add(j) as usize as *const f32;
