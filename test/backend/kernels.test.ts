@@ -172,7 +172,7 @@ const FUSED_BINARY = ["add", "sub", "mul", "max", "min"] as const;
 const fusedArb = fc
   .record({
     rows: fc.oneof(dim(6), fc.constantFrom(17, 33)),
-    cols: fc.oneof(dim(20), fc.constantFrom(32, 64, 67, 130, 256)),
+    cols: fc.oneof(dim(20), fc.constantFrom(32, 64, 67, 130, 256, 512)),
     kinds: fc.array(fc.constantFrom("full", "scalar", "row"), { minLength: 1, maxLength: 3 }),
     steps: fc.array(
       fc.record({
@@ -255,7 +255,7 @@ const fusedMultiRow = row({
 const fusedMaskArb = fc
   .record({
     rows: fc.oneof(dim(6), fc.constantFrom(17, 33)),
-    cols: fc.oneof(dim(20), fc.constantFrom(32, 64, 67, 130, 256)),
+    cols: fc.oneof(dim(20), fc.constantFrom(32, 64, 67, 130, 256, 512)),
     yKind: fc.constantFrom("full", "scalar", "row"),
     mRow: fc.boolean(),
     cmp: fc.constantFrom(...COMPARES),

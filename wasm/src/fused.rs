@@ -1,4 +1,4 @@
-//! A fused elementwise chain: a small op list interpreted over chunks of 64 floats, so a chain
+//! A fused elementwise chain: a small op list interpreted over chunks of 256 floats, so a chain
 //! such as `x·w + b → relu` reads its inputs and writes its result once.
 //!
 //! `meta` (i32): `[n_in, n_ops, in_ptr × n_in, in_size × n_in, in_kind × n_in, (op, a, b, c) ×
@@ -18,8 +18,9 @@ use crate::math;
 use crate::simd::*;
 use core::arch::wasm32::*;
 
-/// Floats per register.
-pub const CHUNK: usize = 64;
+/// Floats per register: a chunk of the chain. Larger chunks spread the per-chunk dispatch over more
+/// elements; a row whose size divides the chunk is filled once (see below).
+pub const CHUNK: usize = 256;
 
 /// `v` with lanes below the smallest normal f32 in magnitude set to 0 (NaN and ±inf kept).
 #[inline(always)]

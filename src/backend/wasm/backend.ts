@@ -398,8 +398,8 @@ export const wasmBackend: Backend = {
       metaInts = Math.max(ints, 2 * metaInts);
       metaPtr = arena.alloc(metaInts * 4);
     }
-    // registers of 64 floats, then one pointer per input (see wasm/src/fused.rs)
-    const regs = (nIn + nOps) * 64 + nIn;
+    // registers of 256 floats (CHUNK in wasm/src/fused.rs), then one pointer per input
+    const regs = (nIn + nOps) * 256 + nIn;
     const i32 = arena.i32;
     const at = metaPtr >> 2;
     i32[at] = nIn;
