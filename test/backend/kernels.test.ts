@@ -704,6 +704,17 @@ table.push(
     }),
   ),
   row({
+    name: "cast f32 → bool special values (NaN and ±∞ are true, ±0 false)",
+    arb: len.chain((n) => vals(n, withSpecial(val(-1, 1)))),
+    runs: 20,
+    setup: (data) => ({
+      inputs: [{ dtype: "f32", data }],
+      outputs: [{ dtype: "bool", size: data.length }],
+      call: (be, [x], [out]) => be.cast(x, out),
+      tol: exact,
+    }),
+  }),
+  row({
     name: "cast f32 → i32 out of range and special (saturates, NaN → 0)",
     arb: len.chain((n) => vals(n, withSpecial(val(-1e12, 1e12)))),
     runs: 20,

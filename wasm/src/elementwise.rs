@@ -447,10 +447,41 @@ pub unsafe extern "C" fn tg_cast(from: i32, to: i32, x: *const u8, y: *mut u8, n
     }
     match (from, to) {
         (0, 1) => conv!(f32, i32, |v: f32| v as i32),
-        (0, 2) => conv!(f32, u8, |v: f32| (v != 0.0) as u8),
+        (0, 2) => {
+            // 16 floats at a time: four `≠ 0` masks narrowed to bytes
+            let one = u8x16_splat(1);
+            let z = f32x4_splat(0.0);
+            let (xf, mut i) = (x as *const f32, 0);
+            while i + 16 <= n {
+                let m = |q: usize| f32x4_ne(ld(xf.add(i + q)), z);
+                let lo = i16x8_narrow_i32x4(m(0), m(4));
+                let hi = i16x8_narrow_i32x4(m(8), m(12));
+                v128_store(y.add(i) as *mut v128, v128_and(i8x16_narrow_i16x8(lo, hi), one));
+                i += 16;
+            }
+            for k in i..n {
+                *y.add(k) = (*xf.add(k) != 0.0) as u8;
+            }
+        }
+        (2, 0) => {
+            // 16 bytes at a time: the `≠ 0` byte mask widened to four lanes of 1.0 or 0.0
+            let one = f32x4_splat(1.0);
+            let (yf, mut i) = (y as *mut f32, 0);
+            while i + 16 <= n {
+                let m = i8x16_ne(v128_load(x.add(i) as *const v128), i8x16_splat(0));
+                let (lo, hi) = (i16x8_extend_low_i8x16(m), i16x8_extend_high_i8x16(m));
+                st(yf.add(i), v128_and(i32x4_extend_low_i16x8(lo), one));
+                st(yf.add(i + 4), v128_and(i32x4_extend_high_i16x8(lo), one));
+                st(yf.add(i + 8), v128_and(i32x4_extend_low_i16x8(hi), one));
+                st(yf.add(i + 12), v128_and(i32x4_extend_high_i16x8(hi), one));
+                i += 16;
+            }
+            for k in i..n {
+                *yf.add(k) = (*x.add(k) != 0) as u8 as f32;
+            }
+        }
         (1, 0) => conv!(i32, f32, |v: i32| v as f32),
         (1, 2) => conv!(i32, u8, |v: i32| (v != 0) as u8),
-        (2, 0) => conv!(u8, f32, |v: u8| (v != 0) as u8 as f32),
         (2, 1) => conv!(u8, i32, |v: u8| (v != 0) as i32),
         (2, 2) => conv!(u8, u8, |v: u8| (v != 0) as u8),
         _ => core::ptr::copy(x, y, n * 4),
