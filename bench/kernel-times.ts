@@ -38,6 +38,10 @@ function callKey(name: string, args: unknown[]): string {
     return `${name} ${String(args[0])}[${out.size}]`;
   }
   if (name === "copy") return `copy[${(args[6] as number[]).join("×")}]`;
+  if (name === "reduce") {
+    const [op, , , outer, mid, inner] = args as [string, Buf, Buf, number, number, number];
+    return `reduce ${op} [${outer}, ${mid}, ${inner}]`;
+  }
   return name;
 }
 

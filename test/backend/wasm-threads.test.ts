@@ -162,6 +162,26 @@ describe("thread pool", () => {
             (out) => B.fused(ops, [x, b, c], [out], [5]),
           ];
           for (const f of kernels) expect(run(parts, f)).toEqual(run(1, f));
+          // reductions split by ranges of the outer axis: [rows, cols, 1] and [rows, 2, cols / 2]
+          const geoms =
+            cols % 2 === 0
+              ? [
+                  [rows, cols, 1],
+                  [rows, 2, cols / 2],
+                ]
+              : [[rows, cols, 1]];
+          for (const [outer, mid, inner] of geoms)
+            for (const op of ["sum", "max", "argmax"] as const) {
+              const reduce = (p: number): number[] =>
+                withParts(p, () => {
+                  const out = B.alloc(op === "argmax" ? "i32" : "f32", outer * inner);
+                  B.reduce(op, x, out, outer, mid, inner);
+                  const r = read(out);
+                  B.free(out);
+                  return r;
+                });
+              expect(reduce(parts)).toEqual(reduce(1));
+            }
           for (const t of [x, b, c]) B.free(t);
         },
       ),

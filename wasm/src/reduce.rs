@@ -90,19 +90,53 @@ unsafe fn reduce_f32<const OP: i32>(
             core::ptr::write_bytes(y, 0, inner);
             continue;
         }
-        core::ptr::copy(xo, y, inner);
-        for j in 1..mid {
-            let r = xo.add(j * inner);
-            let mut i = 0;
-            while i + 4 <= inner {
-                st(y.add(i), f(ld(y.add(i)), ld(r.add(i))));
-                i += 4;
-            }
-            while i < inner {
-                *y.add(i) = f32x4_extract_lane::<0>(f(splat(*y.add(i)), splat(*r.add(i))));
-                i += 1;
-            }
+        // columns in blocks of up to 32, each reduced down the rows in registers
+        let mut i = 0;
+        while i + 32 <= inner {
+            columns::<8>(xo.add(i), y.add(i), mid, inner, f);
+            i += 32;
         }
+        if i + 16 <= inner {
+            columns::<4>(xo.add(i), y.add(i), mid, inner, f);
+            i += 16;
+        }
+        while i + 4 <= inner {
+            columns::<1>(xo.add(i), y.add(i), mid, inner, f);
+            i += 4;
+        }
+        for c in i..inner {
+            let mut acc = splat(*xo.add(c));
+            for j in 1..mid {
+                acc = f(acc, splat(*xo.add(j * inner + c)));
+            }
+            *y.add(c) = f32x4_extract_lane::<0>(acc);
+        }
+    }
+}
+
+/// `4·V` adjacent columns of a `[mid, stride]` block reduced by `f` down its `mid ≥ 1` rows into
+/// `y`, with one accumulator per vector (no copy of the first row, no read-back of `y`).
+#[inline(always)]
+unsafe fn columns<const V: usize>(
+    x: *const f32,
+    y: *mut f32,
+    mid: usize,
+    stride: usize,
+    f: impl Fn(v128, v128) -> v128,
+) {
+    let mut acc = [splat(0.0); V];
+    for (v, a) in acc.iter_mut().enumerate() {
+        *a = ld(x.add(4 * v));
+    }
+    let mut r = x;
+    for _ in 1..mid {
+        r = r.add(stride);
+        for (v, a) in acc.iter_mut().enumerate() {
+            *a = f(*a, ld(r.add(4 * v)));
+        }
+    }
+    for (v, a) in acc.iter().enumerate() {
+        st(y.add(4 * v), *a);
     }
 }
 

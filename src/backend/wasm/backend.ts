@@ -461,8 +461,20 @@ export const wasmBackend: Backend = {
 
   reduce(op: ReduceOp, x, out, outer, mid, inner) {
     const code = REDUCE_CODE[op];
-    if (x.dtype === "f32") k.tg_reduce_f32(code, ptr(x), ptr(out), outer, mid, inner);
-    else if (x.dtype === "i32") k.tg_reduce_i32(code, ptr(x), ptr(out), outer, mid, inner);
+    if (x.dtype === "f32") {
+      const [px, po, n] = [ptr(x), ptr(out), outer * mid * inner];
+      const parts = elementParts(n, outer);
+      if (parts === 1) k.tg_reduce_f32(code, px, po, outer, mid, inner);
+      else {
+        // by ranges of the outer axis: each part reads its own rows and writes its own outputs
+        // (4 bytes each: f32 values, or i32 indices for argmax/argmin)
+        pool.run("tg_reduce_f32", parts, (p) => {
+          const lo = Math.floor((outer * p) / parts);
+          const hi = Math.floor((outer * (p + 1)) / parts);
+          return [code, px + 4 * lo * mid * inner, po + 4 * lo * inner, hi - lo, mid, inner];
+        });
+      }
+    } else if (x.dtype === "i32") k.tg_reduce_i32(code, ptr(x), ptr(out), outer, mid, inner);
     else if (x.dtype === "bool") k.tg_reduce_u8(code, ptr(x), ptr(out), outer, mid, inner);
     else throw dtypeError(op, x.dtype);
   },

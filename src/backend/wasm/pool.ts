@@ -44,6 +44,7 @@ export const PART_KERNELS = [
   "tg_binary_f32",
   "tg_unary_f32",
   "tg_fused_f32",
+  "tg_reduce_f32",
 ] as const;
 
 /** A kernel the pool can split. */
