@@ -172,10 +172,9 @@ function extremumRule(prim: "reduce_max" | "reduce_min", op: "max" | "min"): Pri
     impl: (be, [x], [y], [ax], { axes }) => runReduce(be, op, x, y, ax.shape, axes),
     prepare: ([ax], { axes }) => prepareReduce(op, ax.shape, axes),
     jvp: ([x], [t], { axes }, [y]) => [t ? reduceSum(mul(t, share(x, y, axes)), [...axes]) : null],
+    // the kept-axes cotangent broadcasts in the product itself: no copy of it at x's size
     vjp: ([ct], [x], [y], { axes }) => [
-      ct
-        ? mul(broadcastTo(reshape(ct, keptShape(x.shape, axes)), x.shape), share(x, y, axes))
-        : null,
+      ct ? mul(reshape(ct, keptShape(x.shape, axes)), share(x, y, axes)) : null,
     ],
     batch: batchAxes(prim),
   };
