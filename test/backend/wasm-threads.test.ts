@@ -162,6 +162,19 @@ describe("thread pool", () => {
             (out) => B.fused(ops, [x, b, c], [out], [5]),
           ];
           for (const f of kernels) expect(run(parts, f)).toEqual(run(1, f));
+          // a comparison (bool output, one byte per element) and a `where` on its mask
+          const cmp = (p: number): number[] =>
+            withParts(p, () => {
+              const m = B.alloc("bool", n);
+              B.binary("gt", x, b, m, [rows, cols], [cols, 1], bStrides);
+              const out = B.alloc("f32", n);
+              B.where(m, x, b, out, [rows, cols], [cols, 1], [cols, 1], bStrides);
+              const r = [...read(m), ...read(out)];
+              B.free(m);
+              B.free(out);
+              return r;
+            });
+          expect(cmp(parts)).toEqual(cmp(1));
           // reductions split by ranges of the outer axis: [rows, cols, 1] and [rows, 2, cols / 2]
           const geoms =
             cols % 2 === 0

@@ -340,7 +340,7 @@ export const wasmBackend: Backend = {
     if (rank < 0) return;
     if (isCompare(op)) {
       const code = COMPARE_CODE[op];
-      if (a.dtype === "f32") k.tg_compare_f32(code, pa, pb, po, rank, metaPtr);
+      if (a.dtype === "f32") splitNd("tg_compare_f32", [code], [pa, pb, po], [4, 4, 1], rank);
       else if (a.dtype === "i32") k.tg_compare_i32(code, pa, pb, po, rank, metaPtr);
       else if (a.dtype === "bool") k.tg_compare_u8(code, pa, pb, po, rank, metaPtr);
       else throw dtypeError(op, a.dtype);
@@ -360,7 +360,8 @@ export const wasmBackend: Backend = {
     const rank = nd(shape, [condStrides, aStrides, bStrides], true);
     if (rank < 0) return;
     if (a.dtype === "bool") k.tg_where_8(pc, pa, pb, po, rank, metaPtr);
-    else if (a.dtype === "f32" || a.dtype === "i32") k.tg_where_32(pc, pa, pb, po, rank, metaPtr);
+    else if (a.dtype === "f32" || a.dtype === "i32")
+      splitNd("tg_where_32", [], [pc, pa, pb, po], [1, 4, 4, 4], rank);
     else throw dtypeError("where", a.dtype);
   },
 

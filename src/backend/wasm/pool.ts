@@ -42,6 +42,8 @@ export const PART_KERNELS = [
   "tg_conv2d_backprop_filter_part_f32",
   // elementwise kernels, split by the caller (JS ignores the two extra arguments)
   "tg_binary_f32",
+  "tg_compare_f32",
+  "tg_where_32",
   "tg_unary_f32",
   "tg_fused_f32",
   "tg_reduce_f32",
