@@ -46,6 +46,17 @@ unsafe fn map2(d: *mut f32, a: *const f32, b: *const f32, f: impl Fn(v128, v128)
     }
 }
 
+/// A comparison into 1.0 or 0.0 lanes (nothing to flush).
+#[inline(always)]
+unsafe fn compare(d: *mut f32, a: *const f32, b: *const f32, f: impl Fn(v128, v128) -> v128) {
+    let one = splat(1.0);
+    let mut q = 0;
+    while q < CHUNK {
+        st(d.add(q), v128_and(f(ld(a.add(q)), ld(b.add(q))), one));
+        q += W;
+    }
+}
+
 /// Fills a register with `len` elements of a row of `size` starting at `k` (wrapping around to
 /// the row's start), converted by `f`, and zeros after them.
 #[inline(always)]
@@ -93,7 +104,6 @@ pub unsafe extern "C" fn tg_fused_f32(meta: *const i32, out: *mut f32, n: usize,
     let n_extra = *code.add(4 * n_ops) as usize;
     let extra = code.add(4 * n_ops + 1);
     let rp = regs.add((n_in + n_ops) * CHUNK) as *mut *const f32;
-    let one = splat(1.0);
     // f32 inputs whose register is the same in every chunk, filled once: scalars, and rows whose
     // size divides the chunk (a chunk then always starts at the row's start: chunks, and parts,
     // start at multiples of the row size), such as a bias over 32 channels
@@ -161,12 +171,12 @@ pub unsafe extern "C" fn tg_fused_f32(meta: *const i32, out: *mut f32, n: usize,
                 19 => map2(d, a, b, |x, y| f32x4_div(x, y)),
                 20 => map2(d, a, b, |x, y| vmax(x, y)),
                 21 => map2(d, a, b, |x, y| vmin(x, y)),
-                24 => map2(d, a, b, |x, y| v128_and(f32x4_lt(x, y), one)),
-                25 => map2(d, a, b, |x, y| v128_and(f32x4_le(x, y), one)),
-                26 => map2(d, a, b, |x, y| v128_and(f32x4_gt(x, y), one)),
-                27 => map2(d, a, b, |x, y| v128_and(f32x4_ge(x, y), one)),
-                28 => map2(d, a, b, |x, y| v128_and(f32x4_eq(x, y), one)),
-                29 => map2(d, a, b, |x, y| v128_and(f32x4_ne(x, y), one)),
+                24 => compare(d, a, b, |x, y| f32x4_lt(x, y)),
+                25 => compare(d, a, b, |x, y| f32x4_le(x, y)),
+                26 => compare(d, a, b, |x, y| f32x4_gt(x, y)),
+                27 => compare(d, a, b, |x, y| f32x4_ge(x, y)),
+                28 => compare(d, a, b, |x, y| f32x4_eq(x, y)),
+                29 => compare(d, a, b, |x, y| f32x4_ne(x, y)),
                 _ => {
                     // where: a ≠ 0 ? b : c
                     let c = reg(*code.add(4 * o + 3) as usize);
