@@ -36,6 +36,20 @@ const expectClose = (a: T, b: T) => {
   x.forEach((v, i) => expect(v).toBeCloseTo(y[i], 5));
 };
 
+/** A small LSTM model's parameters and a scalar loss over fixed inputs (keys from the seeds). */
+function lstmLoss(
+  paramSeed: number,
+  inputSeed: number,
+): { params: unknown; loss: (p: unknown) => T } {
+  const model = tg.nn.sequential([5, 3], tg.nn.lstm(4), tg.nn.dense(2)) as unknown as {
+    init(k: tg.random.Key): unknown;
+    apply(p: unknown, x: T): T;
+  };
+  const x = floats([2, 5, 3], inputSeed);
+  const loss = (p: unknown) => tg.sum(tg.square(model.apply(p, x))) as T;
+  return { params: model.init(tg.random.key(paramSeed)), loss };
+}
+
 describe("lowering of gradient steps", () => {
   test("relu and its gradient are one fused kernel each", () => {
     const model = tg.nn.serial(tg.nn.dense(6, 5), tg.nn.relu, tg.nn.dense(5, 3)) as unknown as {
@@ -61,13 +75,7 @@ describe("lowering of gradient steps", () => {
   });
 
   test("the backward loop of an LSTM does not run the forward step again", () => {
-    const model = tg.nn.sequential([5, 3], tg.nn.lstm(4), tg.nn.dense(2)) as unknown as {
-      init(k: tg.random.Key): unknown;
-      apply(p: unknown, x: T): T;
-    };
-    const params = model.init(tg.random.key(1));
-    const x = floats([2, 5, 3], 2);
-    const loss = (p: unknown) => tg.sum(tg.square(model.apply(p, x))) as T;
+    const { params, loss } = lstmLoss(1, 2);
     const g = tg.jit(tg.grad(loss));
     const prog: Program = g.lower(params);
     const scans = prog.eqns.filter((e) => e.prim === "scan");
@@ -102,13 +110,7 @@ describe("lowering of gradient steps", () => {
   });
 
   test("an LSTM cell is one fused kernel with an output per value the backward loop keeps", () => {
-    const model = tg.nn.sequential([5, 3], tg.nn.lstm(4), tg.nn.dense(2)) as unknown as {
-      init(k: tg.random.Key): unknown;
-      apply(p: unknown, x: T): T;
-    };
-    const params = model.init(tg.random.key(3));
-    const x = floats([2, 5, 3], 4);
-    const loss = (p: unknown) => tg.sum(tg.square(model.apply(p, x))) as T;
+    const { params, loss } = lstmLoss(3, 4);
     const vg = tg.jit(tg.valueAndGrad(loss));
     const prog: Program = vg.lower(params);
     const [fwd, bwd] = prog.eqns
