@@ -31,7 +31,11 @@ export type LoadErrorKind =
   /** The input uses a feature this loader does not support (an IDX or safetensors dtype…). */
   | "unsupported"
   /** A package or runtime facility the loader needs is not available. */
-  | "unavailable";
+  | "unavailable"
+  /** An argument or option of the loader is invalid (not bytes or text, an unknown dtype…). */
+  | "bad-argument"
+  /** A value does not fit the dtype it is converted to (an integer beyond i32, a bool byte of 7…). */
+  | "out-of-range";
 
 /**
  * A loader's error: its kind, the file when there is one, and a message a person can act on.
