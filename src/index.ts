@@ -10,6 +10,7 @@
  * ```
  * @module
  */
+import "./globals.js";
 import "./backends.js";
 
 export * from "./ops/index.js";

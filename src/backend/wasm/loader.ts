@@ -288,7 +288,9 @@ async function relaxedSupported(): Promise<boolean> {
  * The imports of every build. The relaxed builds import a marker function that the build rewrote
  * into `f32x4.relaxed_madd` (see `scripts/relax-wasm.mjs`); it is never called.
  */
-export function kernelImports(memory?: WebAssembly.Memory): WebAssembly.Imports {
+export function kernelImports(
+  memory?: WebAssembly.Memory,
+): Record<string, Record<string, WebAssembly.Memory | (() => never)>> {
   const madd = (): never => {
     throw new Error("typegrad: tg_relaxed.madd was called; the relaxed build is corrupt");
   };
