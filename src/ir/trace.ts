@@ -10,6 +10,7 @@ import type { Backend, Buf } from "../backend/backend.js";
 import { backendFor } from "../backend/registry.js";
 import { rules } from "../prims/table.js";
 import { type AnyTensor, Storage, Tensor } from "../tensor/tensor.js";
+import { DTypeError } from "../shape/errors.js";
 import { type Kernel, type ParamsOf, type Prim, prepareKernel } from "./primitive.js";
 import { type Aval, type Eqn, Program, Var } from "./program.js";
 
@@ -129,6 +130,14 @@ export function bind<P extends Prim>(
   params: ParamsOf<P>,
 ): AnyTensor[] {
   const rule = rules()[prim];
+  for (let i = 0; i < inputs.length; i++) {
+    const t = inputs[i];
+    if (!(t instanceof Tensor)) {
+      const shown =
+        t === null ? "null" : typeof t === "object" ? "an object" : `${typeof t} ${String(t)}`;
+      throw new DTypeError(prim, `argument ${i + 1} is ${shown}, not a tensor or a number`);
+    }
+  }
   const b = stack[stack.length - 1];
   if (b === undefined && rule.eager === undefined) {
     const hit = findEager(prim, inputs, params);

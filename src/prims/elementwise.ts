@@ -8,7 +8,7 @@ import type { BinaryOp, UnaryOp } from "../backend/backend.js";
 import type { Maybe, PrimRule } from "../ir/primitive.js";
 import { bind1 } from "../ir/trace.js";
 import type { DType } from "../shape/dtype.js";
-import { isFloat } from "../shape/dtype.js";
+import { checkDType, isFloat } from "../shape/dtype.js";
 import { DTypeError } from "../shape/errors.js";
 import type { AnyTensor as T } from "../tensor/tensor.js";
 import { scalar } from "./constants.js";
@@ -56,8 +56,10 @@ export const ne = bin("ne");
 export const where = (cond: T, a: Operand, b: Operand): T =>
   bind1("where", [cond, lift(a, b), lift(b, a)], {});
 /** Converts to another dtype (a no-op when it already has it). */
-export const cast = (x: T, dtype: DType): T =>
-  x.dtype === dtype ? x : bind1("cast", [x], { dtype });
+export const cast = (x: T, dtype: DType): T => {
+  checkDType("cast", dtype);
+  return x.dtype === dtype ? x : bind1("cast", [x], { dtype });
+};
 /** The identity whose derivative is zero. */
 export const stopGradient = (x: T): T => bind1("stop_gradient", [x], {});
 export const square = (x: T): T => mul(x, x);

@@ -103,6 +103,10 @@ export function requireDtype(op: string, d: DType, allowed: readonly DType[]): v
 
 /** Checks that every dimension is a non-negative integer. */
 export function checkShape(op: string, shape: readonly number[]): void {
+  if (!Array.isArray(shape)) {
+    const shown = typeof shape === "string" ? `"${shape}"` : String(shape);
+    throw new ShapeError(op, `invalid shape ${shown}: a shape is an array of sizes`);
+  }
   for (const d of shape) {
     if (!Number.isInteger(d) || d < 0)
       throw new ShapeError(op, `invalid shape ${fmt(shape)}: sizes must be integers ≥ 0`);

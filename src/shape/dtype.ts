@@ -8,12 +8,40 @@
  * ```
  * @module
  */
+import { DTypeError } from "./errors.js";
 
 /** The element types a tensor may hold. `f64` runs on the reference backend. */
 export type DType = "f32" | "i32" | "bool" | "f64";
 
 /** All dtypes, in promotion order. */
 export const DTYPES: readonly DType[] = ["bool", "i32", "f32", "f64"];
+
+/**
+ * Whether `d` is one of the dtypes a tensor may hold (a runtime check for untyped callers).
+ * @example
+ * ```ts
+ * isDType("f32"); // true
+ * isDType("int8"); // false
+ * ```
+ */
+export function isDType(d: unknown): d is DType {
+  return d === "f32" || d === "i32" || d === "bool" || d === "f64";
+}
+
+/**
+ * Throws a `DTypeError` naming `op` and the valid dtypes unless `d` is a dtype. Every public entry
+ * that takes a dtype calls it before anything is allocated.
+ * @example
+ * ```ts
+ * checkDType("cast", "int8"); // DTypeError: cast: unknown dtype "int8" (valid: f32, i32, bool, f64)
+ * ```
+ */
+export function checkDType(op: string, d: unknown): asserts d is DType {
+  if (!isDType(d)) {
+    const shown = typeof d === "string" ? `"${d}"` : String(d);
+    throw new DTypeError(op, `unknown dtype ${shown} (valid: f32, i32, bool, f64)`);
+  }
+}
 
 /** The typed array that stores each dtype on the wasm backend. */
 export type StorageOf<D extends DType> = D extends "f32"

@@ -11,7 +11,7 @@
  */
 import { constant, filled } from "../prims/constants.js";
 import { checkShape } from "../prims/shapes.js";
-import type { DType, TypedArray } from "../shape/dtype.js";
+import { BYTES, checkDType, type DType, type TypedArray } from "../shape/dtype.js";
 import { DTypeError, fmt, ShapeError } from "../shape/errors.js";
 import type { Add, FloorDiv, Sub } from "../shape/arith.js";
 import type { Nested, NestedShape } from "../shape/nested.js";
@@ -20,20 +20,35 @@ import type { Shape, Tensor } from "./tensor.js";
 /** A readonly tuple type made mutable: `readonly [2, 3]` → `[2, 3]`. */
 export type Mut<S extends readonly number[]> = { -readonly [K in keyof S]: S[K] };
 
-const DTYPE_NAMES = ["f32", "i32", "bool", "f64"];
-function checkDtype(op: string, d: DType): void {
-  if (!DTYPE_NAMES.includes(d))
-    throw new DTypeError(op, `unknown dtype ${String(d)} (expected f32, i32, bool or f64)`);
+/**
+ * A RangeError naming `op` when `n` elements of `d` cannot fit the 4 GiB a wasm memory holds, so
+ * that nothing is built in JavaScript memory for a tensor that can never be allocated.
+ */
+function checkFits(op: string, n: number, d: DType): void {
+  const bytes = n * BYTES[d];
+  if (bytes > 2 ** 32) {
+    throw new RangeError(
+      `${op}: ${n} ${d} elements (${bytes} bytes) exceed the 4 GiB a wasm memory can hold`,
+    );
+  }
 }
 
+/**
+ * Values must fit their dtype exactly: an i32 is an integer in [-2^31, 2^31 - 1] (never wrapped), a
+ * bool is 0 or 1 (or a boolean). Floats take any number.
+ */
 function checkValues(op: string, data: ArrayLike<number>, dtype: DType): void {
   if (dtype !== "i32" && dtype !== "bool") return;
   for (let i = 0; i < data.length; i++) {
     const v = data[i];
-    if (!Number.isFinite(v) || (dtype === "i32" && !Number.isInteger(v))) {
+    const ok =
+      dtype === "i32"
+        ? Number.isInteger(v) && v >= -2147483648 && v <= 2147483647
+        : v === 0 || v === 1 || (v as unknown) === true || (v as unknown) === false;
+    if (!ok) {
       throw new DTypeError(
         op,
-        `value ${v} at flat index ${i} is not ${dtype === "i32" ? "an integer" : "0 or 1"} (dtype ${dtype})`,
+        `value ${v} at flat index ${i} is not ${dtype === "i32" ? "an integer in [-2147483648, 2147483647]" : "0 or 1"} (dtype ${dtype})`,
       );
     }
   }
@@ -95,7 +110,7 @@ export function tensor<
   D extends DType = A extends boolean | readonly boolean[] ? "bool" : "f32",
 >(data: A, dtype?: D): Tensor<NestedShape<A>, NoInfer<D>> {
   const d = (dtype ?? (booleanData(data) ? "bool" : "f32")) as DType;
-  checkDtype("tensor", d);
+  checkDType("tensor", d);
   const { flat, shape } = flattenNested("tensor", data);
   checkValues("tensor", flat, d);
   return constant(flat, shape, d);
@@ -110,7 +125,7 @@ export function tensor<
  */
 export function scalar<D extends DType = "f32">(value: number, dtype?: D): Tensor<[], NoInfer<D>> {
   const d = (dtype ?? "f32") as DType;
-  checkDtype("scalar", d);
+  checkDType("scalar", d);
   checkValues("scalar", [value], d);
   return constant([value], [], d);
 }
@@ -128,8 +143,13 @@ export function full<const S extends Shape, D extends DType = "f32">(
   dtype?: D,
 ): Tensor<Mut<S>, NoInfer<D>> {
   const d = (dtype ?? "f32") as DType;
-  checkDtype("full", d);
+  checkDType("full", d);
   checkShape("full", shape);
+  checkFits(
+    "full",
+    shape.reduce((a, b) => a * b, 1),
+    d,
+  );
   checkValues("full", [value], d);
   return filled(shape, value, d);
 }
@@ -203,10 +223,11 @@ export function eye<N extends number, M extends number = N, D extends DType = "f
 ): Tensor<[N, M], NoInfer<D>> {
   const cols = m ?? n;
   checkShape("eye", [n, cols]);
+  const d = (dtype ?? "f32") as DType;
+  checkDType("eye", d);
+  checkFits("eye", n * cols, d);
   const data = new Float64Array(n * cols);
   for (let i = 0; i < Math.min(n, cols); i++) data[i * cols + i] = 1;
-  const d = (dtype ?? "f32") as DType;
-  checkDtype("eye", d);
   return constant(data, [n, cols], d);
 }
 
@@ -239,7 +260,7 @@ export function arange<
 export function arange(a: number, b?: number | DType, c?: number, d?: DType): Tensor<any, any> {
   const [start, stop, step, dtype] =
     typeof b === "number" ? [a, b, c ?? 1, d ?? "f32"] : [0, a, 1, b ?? "f32"];
-  checkDtype("arange", dtype);
+  checkDType("arange", dtype);
   if (!(Number.isFinite(start) && Number.isFinite(stop) && Number.isFinite(step)) || step === 0) {
     throw new ShapeError(
       "arange",
@@ -247,7 +268,9 @@ export function arange(a: number, b?: number | DType, c?: number, d?: DType): Te
     );
   }
   const n = Math.max(0, Math.ceil((stop - start) / step));
-  const data = Array.from({ length: n }, (_, i) => start + i * step);
+  checkFits("arange", n, dtype);
+  const data = new Float64Array(n);
+  for (let i = 0; i < n; i++) data[i] = start + i * step;
   checkValues("arange", data, dtype);
   return constant(data, [n], dtype);
 }
@@ -267,7 +290,8 @@ export function linspace<N extends number, D extends DType = "f32">(
 ): Tensor<[N], NoInfer<D>> {
   checkShape("linspace", [num]);
   const d = (dtype ?? "f32") as DType;
-  checkDtype("linspace", d);
+  checkDType("linspace", d);
+  checkFits("linspace", num, d);
   const data = Array.from({ length: num }, (_, i) =>
     num === 1 ? start : start + ((stop - start) * i) / (num - 1),
   );
@@ -305,7 +329,7 @@ export function fromArray<
         : data instanceof Float64Array
           ? "f64"
           : "f32")) as DType;
-  checkDtype("fromArray", d);
+  checkDType("fromArray", d);
   checkShape("fromArray", shape);
   const n = shape.reduce((a, b) => a * b, 1);
   if (data.length !== n) {

@@ -13,6 +13,8 @@ import type { Ptr } from "./loader.js";
 /** Alignment and size granule of every block, in bytes. */
 export const ALIGN = 64;
 const PAGE = 65536;
+/** Bytes a 32-bit wasm memory can address. */
+const MAX_BYTES = 2 ** 32;
 
 /** A best-fit, coalescing allocator over one `WebAssembly.Memory`. */
 export class Arena {
@@ -56,6 +58,9 @@ export class Arena {
 
   /** A block of at least `bytes` bytes (contents undefined). Zero bytes still get a distinct block. */
   alloc(bytes: number): Ptr {
+    if (!Number.isSafeInteger(bytes) || bytes < 0) {
+      throw new TypeError(`wasm arena: cannot allocate ${bytes} bytes: not an integer ≥ 0`);
+    }
     const size = Math.max(ALIGN, Math.ceil(bytes / ALIGN) * ALIGN);
     let ptr = this.takeFree(size);
     if (ptr < 0) {
@@ -115,6 +120,76 @@ export class Arena {
     return this.top - this.base;
   }
 
+  /**
+   * Checks the arena's invariants and throws an `Error` naming the first one broken: every block
+   * (live or free) is aligned, inside `[base, top)` and overlaps no other; live and free blocks
+   * tile `[base, top)` exactly; the live bytes add up to {@link bytesInUse}; no two free blocks
+   * are neighbours (they would have coalesced); the size buckets and the sorted size list agree.
+   * It walks every block, so it is for tests and debugging, not for hot paths.
+   * @example
+   * ```ts
+   * arena.check(); // throws if an allocation or a release ever went wrong
+   * ```
+   */
+  check(): void {
+    const fail = (what: string): never => {
+      throw new Error(`wasm arena: invariant broken: ${what}`);
+    };
+    const blocks: [Ptr, number, boolean][] = [];
+    let live = 0;
+    for (const [p, size] of this.used) {
+      if (size > 0) {
+        blocks.push([p, size, true]);
+        live += size;
+      }
+    }
+    let freeBytes = 0;
+    let freeCount = 0;
+    for (const [p, size] of this.freeAt) {
+      if (size > 0) {
+        blocks.push([p, size, false]);
+        freeBytes += size;
+        freeCount++;
+        if (this.freeEnd.get(p + size) !== p) fail(`free block at ${p} has no end marker`);
+        const bin = this.bins.get(size);
+        const at = this.slot.get(p);
+        if (bin === undefined || at === undefined || bin[at] !== p) {
+          fail(`free block at ${p} (${size} bytes) is not in its size bucket`);
+        }
+      }
+    }
+    if (live !== this.inUse) fail(`live blocks hold ${live} bytes but ${this.inUse} are counted`);
+    blocks.sort((a, b) => a[0] - b[0]);
+    let at = this.base;
+    let prevFree = false;
+    for (const [p, size, isLive] of blocks) {
+      if (p % ALIGN !== 0 || size % ALIGN !== 0)
+        fail(`block at ${p} of ${size} bytes is unaligned`);
+      if (p < at) fail(`block at ${p} overlaps the block before it (which ends at ${at})`);
+      if (p > at) fail(`bytes ${at}..${p} belong to no block`);
+      if (!isLive && prevFree) fail(`free blocks end and start at ${p} without coalescing`);
+      prevFree = !isLive;
+      at = p + size;
+    }
+    if (at !== this.top) fail(`blocks end at ${at} but the top is ${this.top}`);
+    if (this.top > this.capacity)
+      fail(`top ${this.top} is past the memory's ${this.capacity} bytes`);
+    if (prevFree) fail(`a free block ends at the top ${this.top} (the top should have come down)`);
+    let binned = 0;
+    for (const [size, bin] of this.bins) {
+      binned += bin.length;
+      const listed = this.sizes.includes(size);
+      if (listed !== bin.length > 0)
+        fail(`size ${size} listed ${listed} with ${bin.length} free blocks`);
+    }
+    if (binned !== freeCount) fail(`${binned} blocks in buckets but ${freeCount} free blocks`);
+    for (let i = 1; i < this.sizes.length; i++) {
+      if (this.sizes[i - 1] >= this.sizes[i]) fail(`free sizes out of order at ${i}`);
+    }
+    if (freeBytes + live !== this.top - this.base)
+      fail("live and free bytes do not add up to the heap");
+  }
+
   /** A byte view of all of memory, valid until the next growth. */
   get u8(): Uint8Array {
     if (this.stale) this.refresh();
@@ -155,6 +230,7 @@ export class Arena {
   /** Grows memory so that byte `end` is addressable (by at least half, and 1 MiB, to amortize). */
   private ensure(end: number): void {
     if (end <= this.capacity) return;
+    if (end > MAX_BYTES) throw this.outOfMemory(end);
     const have = this.memory.buffer.byteLength;
     const need = Math.ceil((end - have) / PAGE);
     const pages = Math.max(
@@ -167,14 +243,19 @@ export class Arena {
       try {
         this.memory.grow(need);
       } catch {
-        const mib = (b: number) => `${(b / 2 ** 20).toFixed(1)} MiB`;
-        throw new RangeError(
-          `wasm arena: out of memory: the wasm memory would have to grow from ${mib(have)} to ${mib(end)} (${mib(this.inUse)} in use); a wasm memory holds at most 4 GiB, and the engine may allow less`,
-        );
+        throw this.outOfMemory(end);
       }
     }
     this.buffer = null;
     this.capacity = this.memory.buffer.byteLength;
+  }
+
+  /** The error for a heap that would have to end at byte `end`, with the sizes involved. */
+  private outOfMemory(end: number): RangeError {
+    const mib = (b: number) => `${(b / 2 ** 20).toFixed(1)} MiB`;
+    return new RangeError(
+      `wasm arena: out of memory: the wasm memory would have to grow from ${mib(this.capacity)} to ${mib(end)} (${mib(this.inUse)} in use); a wasm memory holds at most 4 GiB, and the engine may allow less`,
+    );
   }
 
   /** Takes a free block of at least `size` bytes (best fit, splitting the rest), or -1. */

@@ -61,7 +61,7 @@ function meta(arrays: readonly (readonly number[])[], spare: number): Ptr {
     metaPtr = arena.alloc(metaInts * 4);
   }
   const i32 = arena.i32;
-  let at = metaPtr >> 2;
+  let at = metaPtr >>> 2;
   for (const a of arrays) {
     for (let i = 0; i < a.length; i++) i32[at++] = a[i];
   }
@@ -94,11 +94,11 @@ function splitNd(
     const hi = Math.floor((outer * (p + 1)) / parts);
     const ptrs = operands.map((q, j) => q + lo * ints[rank * (1 + j)] * bytes[j]);
     if (p === 0) {
-      arena.i32[metaPtr >> 2] = hi - lo;
+      arena.i32[metaPtr >>> 2] = hi - lo;
       return [...lead, ...ptrs, rank, metaPtr];
     }
     const m = metaOf(p, ints, rank);
-    arena.i32[m >> 2] = hi - lo;
+    arena.i32[m >>> 2] = hi - lo;
     return [...lead, ...ptrs, rank, m];
   });
 }
@@ -194,7 +194,7 @@ function writeMeta(ints: Int32Array, spare: number): void {
     metaInts = Math.max(n, 2 * metaInts);
     metaPtr = arena.alloc(metaInts * 4);
   }
-  arena.i32.set(ints, metaPtr >> 2);
+  arena.i32.set(ints, metaPtr >>> 2);
 }
 
 const isCompare = (op: BinaryOp): op is CompareOp => op in COMPARE_CODE;
@@ -402,7 +402,7 @@ export const wasmBackend: Backend = {
     // registers of 256 floats (CHUNK in wasm/src/fused.rs), then one pointer per input
     const regs = (nIn + nOps) * 256 + nIn;
     const i32 = arena.i32;
-    const at = metaPtr >> 2;
+    const at = metaPtr >>> 2;
     i32[at] = nIn;
     i32[at + 1] = nOps;
     const n = outs[top].size;
@@ -443,13 +443,13 @@ export const wasmBackend: Backend = {
       for (let i = 0; i < nIn; i++) {
         if (whole[2 + nIn + i] === n) {
           // f32 inputs advance 4 bytes per element, bool (u8) inputs 1
-          v[(m >> 2) + 2 + i] = whole[2 + i] + (whole[2 + 2 * nIn + i] === 1 ? 1 : 4) * lo;
-          v[(m >> 2) + 2 + nIn + i] = hi - lo;
+          v[(m >>> 2) + 2 + i] = whole[2 + i] + (whole[2 + 2 * nIn + i] === 1 ? 1 : 4) * lo;
+          v[(m >>> 2) + 2 + nIn + i] = hi - lo;
         }
       }
       // each extra output advances with the part
       for (let x = 0; x < nExtra; x++)
-        v[(m >> 2) + extraAt + 2 * x + 1] = whole[extraAt + 2 * x + 1] + 4 * lo;
+        v[(m >>> 2) + extraAt + 2 * x + 1] = whole[extraAt + 2 * x + 1] + 4 * lo;
       return [m, po + 4 * lo, hi - lo, scratchOf(p, regs)];
     });
   },

@@ -57,8 +57,16 @@ const finalizer = new FinalizationRegistry<Cell>((c) => {
  * ```
  */
 export function newBuf(dtype: DType, size: number, zero: boolean): WasmBuf {
-  if (dtype === "f64") {
-    throw new DTypeError("wasm", "f64 is not stored in wasm memory; use the reference backend");
+  if (dtype !== "f32" && dtype !== "i32" && dtype !== "bool") {
+    throw new DTypeError(
+      "wasm",
+      dtype === "f64"
+        ? "f64 is not stored in wasm memory; use the reference backend"
+        : `unknown dtype ${String(dtype)} (valid: f32, i32, bool)`,
+    );
+  }
+  if (!Number.isSafeInteger(size) || size < 0) {
+    throw new RangeError(`wasm: cannot allocate ${size} ${dtype} elements: not an integer ≥ 0`);
   }
   const bytes = size * BYTES[dtype];
   let p: Ptr;
@@ -140,9 +148,9 @@ export function dtypeError(op: string, d: DType): DTypeError {
 export function viewAt(d: DType, p: Ptr, size: number): TypedArray {
   switch (d) {
     case "f32":
-      return arena.f32.subarray(p >> 2, (p >> 2) + size);
+      return arena.f32.subarray(p >>> 2, (p >>> 2) + size);
     case "i32":
-      return arena.i32.subarray(p >> 2, (p >> 2) + size);
+      return arena.i32.subarray(p >>> 2, (p >>> 2) + size);
     case "bool":
       return arena.u8.subarray(p, p + size);
     default:

@@ -54,7 +54,7 @@ export function scratchOf(p: number, floats: number): Ptr {
 /** Part `p`'s metadata region (p ≥ 1), holding `ints` (copied) plus `spare` free ints. */
 export function metaOf(p: number, ints: ArrayLike<number>, spare: number): Ptr {
   const m = blockOf(partMeta, p, ints.length + spare);
-  arena.i32.set(ints, m >> 2);
+  arena.i32.set(ints, m >>> 2);
   return m;
 }
 
