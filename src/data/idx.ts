@@ -9,7 +9,7 @@ import { type LoadError, loadError } from "../io/load-error.js";
 import type { DType, TypedArray } from "../shape/dtype.js";
 import type { AnyTensor } from "../tensor/tensor.js";
 import { allocFilled } from "./host.js";
-import { gunzip, isGzip, readBytes } from "./node.js";
+import { gunzip, gunzipHead, isGzip, readBytes } from "./node.js";
 
 /** The element types of IDX files, by their names. */
 export type IdxType = "u8" | "i8" | "i16" | "i32" | "f32" | "f64";
@@ -35,15 +35,22 @@ export interface IdxHeader {
   readonly dtype: DType;
 }
 
+/** The longest IDX header: the magic number and 255 sizes. */
+const MAX_HEADER = 4 + 4 * 255;
+
+/** The largest data an IDX file may declare: what fits in 4 GiB of memory. */
+const MAX_DATA = 2 ** 32;
+
 /**
- * Parses and checks the header of (uncompressed) IDX bytes: magic number, type code, sizes, and
- * that the length is exactly header + data.
+ * Parses and checks an IDX header from the first bytes of a file: magic number, type code and
+ * sizes (their product must fit in 4 GiB). `bytes` may stop after the header; the total length is
+ * not checked (see `parseIdxHeader`).
  * @example
  * ```ts
- * parseIdxHeader(bytes); // Right({ type: "u8", shape: [60000, 28, 28], offset: 16, … })
+ * parseIdxLayout(bytes.subarray(0, 16)); // Right({ type: "u8", shape: [60000, 28, 28], offset: 16, … })
  * ```
  */
-export function parseIdxHeader(bytes: Uint8Array, path?: string): E.Either<LoadError, IdxHeader> {
+export function parseIdxLayout(bytes: Uint8Array, path?: string): E.Either<LoadError, IdxHeader> {
   if (bytes.length < 4) {
     return E.left(
       loadError(
@@ -68,7 +75,7 @@ export function parseIdxHeader(bytes: Uint8Array, path?: string): E.Either<LoadE
     return E.left(
       loadError(
         "bad-header",
-        `unknown IDX type code 0x${bytes[2].toString(16).padStart(2, "0")}`,
+        `unknown IDX type code 0x${bytes[2].toString(16).padStart(2, "0")} (known: 08 u8, 09 i8, 0b i16, 0c i32, 0d f32, 0e f64)`,
         path,
       ),
     );
@@ -86,23 +93,46 @@ export function parseIdxHeader(bytes: Uint8Array, path?: string): E.Either<LoadE
   }
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const shape: number[] = [];
+  for (let i = 0; i < rank; i++) shape.push(dv.getUint32(4 + 4 * i, false));
+  // The product of up to 255 uint32 sizes is exact while it stays under 2^53 (it stops above 2^32).
   let count = 1;
-  for (let i = 0; i < rank; i++) {
-    const d = dv.getUint32(4 + 4 * i, false);
-    shape.push(d);
-    count *= d;
-  }
-  if (!Number.isSafeInteger(count * code.bytes) || count * code.bytes > 2 ** 32) {
+  for (const d of shape) count = count > MAX_DATA ? count : count * d;
+  if (shape.includes(0)) count = 0;
+  if (count * code.bytes > MAX_DATA) {
     return E.left(
-      loadError("bad-header", `sizes [${shape.join(", ")}] are implausibly large`, path),
+      loadError(
+        "bad-header",
+        `sizes [${shape.join(", ")}] of ${code.type} need more than 4 GiB`,
+        path,
+      ),
     );
   }
-  const expected = offset + count * code.bytes;
+  return E.right({ type: code.type, shape, offset, bytes: code.bytes, dtype: code.dtype });
+}
+
+/** The bytes an IDX file of this header has: the header, then every value. */
+export function idxLength(h: IdxHeader): number {
+  return h.offset + h.shape.reduce((a, b) => a * b, 1) * h.bytes;
+}
+
+/**
+ * Parses and checks the header of (uncompressed) IDX bytes: magic number, type code, sizes, and
+ * that the length is exactly header + data (`"truncated"` if shorter, `"bad-header"` if longer).
+ * @example
+ * ```ts
+ * parseIdxHeader(bytes); // Right({ type: "u8", shape: [60000, 28, 28], offset: 16, … })
+ * ```
+ */
+export function parseIdxHeader(bytes: Uint8Array, path?: string): E.Either<LoadError, IdxHeader> {
+  const parsed = parseIdxLayout(bytes, path);
+  if (E.isLeft(parsed)) return parsed;
+  const h = parsed.right;
+  const expected = idxLength(h);
   if (bytes.length < expected) {
     return E.left(
       loadError(
         "truncated",
-        `${bytes.length} bytes, but the header [${shape.join(", ")}] of ${code.type} needs ${expected}`,
+        `${bytes.length} bytes, but the header [${h.shape.join(", ")}] of ${h.type} needs ${expected}`,
         path,
       ),
     );
@@ -111,17 +141,98 @@ export function parseIdxHeader(bytes: Uint8Array, path?: string): E.Either<LoadE
     return E.left(
       loadError(
         "bad-header",
-        `${bytes.length - expected} bytes after the data that the header [${shape.join(", ")}] announces`,
+        `${bytes.length - expected} bytes after the data that the header [${h.shape.join(", ")}] announces`,
         path,
       ),
     );
   }
-  return E.right({ type: code.type, shape, offset, bytes: code.bytes, dtype: code.dtype });
+  return parsed;
+}
+
+/** A reader of the value at a byte offset, for each IDX type (big-endian). */
+function reader(bytes: Uint8Array, type: IdxType): (at: number) => number {
+  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  switch (type) {
+    case "u8":
+      return (at) => bytes[at];
+    case "i8":
+      return (at) => dv.getInt8(at);
+    case "i16":
+      return (at) => dv.getInt16(at, false);
+    case "i32":
+      return (at) => dv.getInt32(at, false);
+    case "f32":
+      return (at) => dv.getFloat32(at, false);
+    case "f64":
+      return (at) => dv.getFloat64(at, false);
+  }
+}
+
+/** The largest magnitude of each IDX type's values (infinite for floats). */
+const BOUND: Record<IdxType, number> = {
+  u8: 255,
+  i8: 128,
+  i16: 32768,
+  i32: 2 ** 31,
+  f32: Infinity,
+  f64: Infinity,
+};
+
+/**
+ * The first of the first `n` values that `dtype` cannot hold exactly, as a `"out-of-range"` error
+ * naming its byte offset and element index, or null: a bool must be 0 or 1, an i32 an integer in
+ * range, and a float `value * scale` must not overflow (an f64 value beyond f32 loaded as f32).
+ * @example
+ * ```ts
+ * checkIdxValues(bytes, header, "bool", 1, n); // null, or LoadError "value 5 at byte 17 (element 1) …"
+ * ```
+ */
+export function checkIdxValues(
+  bytes: Uint8Array,
+  h: IdxHeader,
+  dtype: DType,
+  scale: number,
+  n: number,
+  path?: string,
+): LoadError | null {
+  const ok: ((v: number) => boolean) | null =
+    dtype === "bool"
+      ? (v) => v === 0 || v === 1
+      : dtype === "i32"
+        ? h.type === "f32" || h.type === "f64"
+          ? (v) => Number.isInteger(v) && v >= -(2 ** 31) && v < 2 ** 31
+          : null
+        : (h.type === "f32" && scale === 1) ||
+            BOUND[h.type] * Math.abs(scale) < (dtype === "f32" ? 3.4e38 : Number.MAX_VALUE)
+          ? null
+          : dtype === "f32"
+            ? (v) => !Number.isFinite(v) || Number.isFinite(Math.fround(v * scale))
+            : (v) => !Number.isFinite(v) || Number.isFinite(v * scale);
+  if (!ok) return null;
+  const get = reader(bytes, h.type);
+  for (let i = 0; i < n; i++) {
+    const at = h.offset + i * h.bytes;
+    const v = get(at);
+    if (!ok(v)) {
+      const need =
+        dtype === "bool"
+          ? "a bool must be 0 or 1"
+          : dtype === "i32"
+            ? "an i32 must be an integer in [-2147483648, 2147483647]"
+            : `times scale ${scale} it overflows ${dtype}`;
+      return loadError(
+        "out-of-range",
+        `${h.type} value ${v} at byte ${at} (element ${i}) does not fit ${dtype}: ${need}`,
+        path,
+      );
+    }
+  }
+  return null;
 }
 
 /**
  * Reads the values of IDX bytes into `out` (any typed array of the right length), as
- * `value * scale`.
+ * `value * scale`. The values must fit `out` (see `checkIdxValues`).
  * @example
  * ```ts
  * readIdxValues(bytes, header, new Float32Array(n), 1 / 255);
@@ -139,46 +250,90 @@ export function readIdxValues(bytes: Uint8Array, h: IdxHeader, out: TypedArray, 
     }
     return;
   }
-  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const get: (at: number) => number =
-    h.type === "i8"
-      ? (at) => dv.getInt8(at)
-      : h.type === "i16"
-        ? (at) => dv.getInt16(at, false)
-        : h.type === "i32"
-          ? (at) => dv.getInt32(at, false)
-          : h.type === "f32"
-            ? (at) => dv.getFloat32(at, false)
-            : (at) => dv.getFloat64(at, false);
+  const get = reader(bytes, h.type);
   for (let i = 0; i < n; i++) out[i] = get(o + i * h.bytes) * scale;
 }
 
-/** Options of `loadIdx`. */
+/** Options of `loadIdx`; each is checked (a bad one is a `"bad-argument"` error). */
 export interface LoadIdxOptions {
-  /** The dtype of the tensor; by default i32 for integer files, f32 or f64 for float files. */
+  /**
+   * The dtype of the tensor (`"f32"`, `"i32"`, `"bool"` or `"f64"`); by default i32 for integer
+   * files, f32 or f64 for float files. Values must fit it: `"out-of-range"` otherwise.
+   */
   dtype?: DType;
-  /** A factor applied to every value (`1 / 255` scales pixels to [0, 1]). Default 1. */
+  /** A finite factor applied to every value (`1 / 255` scales pixels to [0, 1]); only for float dtypes. Default 1. */
   scale?: number;
-  /** Keep only the first `limit` entries along the first axis. */
+  /** Keep only the first `limit` entries along the first axis (a non-negative integer). */
   limit?: number;
 }
 
 /**
- * Bytes of a file or in memory, gunzipped when they start with the gzip magic.
+ * Bytes of a file or in memory, gunzipped when they start with the gzip magic. A gzip stream is
+ * never inflated past what its IDX header needs: the header is read from the first bytes, then
+ * decompression stops at header + data size (`"bad-header"` for a stream that goes on).
  * @example
  * ```ts
  * idxBytes("t10k-labels-idx1-ubyte.gz"); // Right(Uint8Array)
  * ```
  */
 export function idxBytes(pathOrBytes: string | Uint8Array): E.Either<LoadError, Uint8Array> {
+  if (typeof pathOrBytes !== "string" && !(pathOrBytes instanceof Uint8Array)) {
+    const what = pathOrBytes === null ? "null" : typeof pathOrBytes;
+    return E.left(
+      loadError("bad-argument", `loadIdx: the input is ${what}, not a path or a Uint8Array`),
+    );
+  }
   const path = typeof pathOrBytes === "string" ? pathOrBytes : undefined;
   const raw = typeof pathOrBytes === "string" ? readBytes(pathOrBytes) : E.right(pathOrBytes);
-  return E.chain((b: Uint8Array) => (isGzip(b) ? gunzip(b, path) : E.right(b)))(raw);
+  if (E.isLeft(raw) || !isGzip(raw.right)) return raw;
+  const gz = raw.right;
+  const head = gunzipHead(gz, MAX_HEADER, path);
+  if (E.isLeft(head)) return head;
+  const h = parseIdxLayout(head.right.subarray(0, Math.min(head.right.length, MAX_HEADER)), path);
+  if (E.isLeft(h)) {
+    // A header cut short inside a longer stream cannot happen: the head holds MAX_HEADER bytes.
+    return h;
+  }
+  const size = idxLength(h.right);
+  return gunzip(
+    gz,
+    path,
+    size,
+    `the header [${h.right.shape.join(", ")}] of ${h.right.type} needs ${size}`,
+  );
+}
+
+const DTYPE_NAMES: readonly DType[] = ["f32", "i32", "bool", "f64"];
+
+function checkIdxOptions(o: unknown): string | null {
+  if (o === null || typeof o !== "object" || Array.isArray(o))
+    return "the options are not an object";
+  const { dtype, scale, limit, ...rest } = o as LoadIdxOptions & Record<string, unknown>;
+  const extra = Object.keys(rest);
+  if (extra.length)
+    return `unknown option ${JSON.stringify(extra[0])} (the options are dtype, scale, limit)`;
+  if (dtype !== undefined && !DTYPE_NAMES.includes(dtype))
+    return `dtype ${JSON.stringify(dtype)} is not one of ${DTYPE_NAMES.map((d) => `"${d}"`).join(", ")}`;
+  if (scale !== undefined) {
+    if (typeof scale !== "number" || !Number.isFinite(scale))
+      return `scale ${String(scale)} must be a finite number`;
+    if (scale !== 1 && dtype !== undefined && dtype !== "f32" && dtype !== "f64")
+      return `scale ${scale} needs a float dtype, not ${dtype} (the scaled values would be rounded)`;
+  }
+  if (
+    limit !== undefined &&
+    (typeof limit !== "number" || !Number.isSafeInteger(limit) || limit < 0)
+  )
+    return `limit ${String(limit)} must be a non-negative integer`;
+  return null;
 }
 
 /**
  * Loads an IDX file (a path, or its bytes), gzipped or not, as a tensor. Errors, never exceptions:
- * `"missing-file"`, `"bad-header"` (magic number, type code, trailing bytes), `"truncated"`.
+ * `"bad-argument"` (input that is not a path or bytes, a bad option), `"missing-file"`,
+ * `"bad-header"` (magic number, type code, trailing bytes, a gzip stream longer than its header
+ * says), `"truncated"`, `"out-of-range"` (a value the dtype cannot hold: a fractional or too large
+ * i32, a bool byte other than 0 or 1, with its byte offset).
  * @example
  * ```ts
  * import * as E from "fp-ts/lib/Either.js";
@@ -192,15 +347,27 @@ export function loadIdx(
   options: LoadIdxOptions = {},
 ): E.Either<LoadError, AnyTensor> {
   const path = typeof pathOrBytes === "string" ? pathOrBytes : undefined;
-  return E.chain((bytes: Uint8Array) =>
-    E.map((h: IdxHeader) => {
-      const shape = [...h.shape];
-      if (options.limit !== undefined && shape.length > 0)
-        shape[0] = Math.max(0, Math.min(shape[0], Math.floor(options.limit)));
-      const dtype = options.dtype ?? h.dtype;
-      return allocFilled(shape, dtype, (v) => readIdxValues(bytes, h, v, options.scale ?? 1));
-    })(parseIdxHeader(bytes, path)),
-  )(idxBytes(pathOrBytes));
+  const bad = checkIdxOptions(options);
+  if (bad) return E.left(loadError("bad-argument", `loadIdx: ${bad}`, path));
+  const raw = idxBytes(pathOrBytes);
+  if (E.isLeft(raw)) return raw;
+  const bytes = raw.right;
+  const parsed = parseIdxHeader(bytes, path);
+  if (E.isLeft(parsed)) return parsed;
+  const h = parsed.right;
+  const shape = [...h.shape];
+  if (options.limit !== undefined && shape.length > 0) shape[0] = Math.min(shape[0], options.limit);
+  const dtype = options.dtype ?? h.dtype;
+  const scale = options.scale ?? 1;
+  if (scale !== 1 && dtype !== "f32" && dtype !== "f64") {
+    return E.left(
+      loadError("bad-argument", `loadIdx: scale ${scale} needs a float dtype, not ${dtype}`, path),
+    );
+  }
+  const n = shape.reduce((a, b) => a * b, 1);
+  const range = checkIdxValues(bytes, h, dtype, scale, n, path);
+  if (range) return E.left(range);
+  return E.right(allocFilled(shape, dtype, (v) => readIdxValues(bytes, h, v, scale)));
 }
 
 const TYPE_CODE: Record<IdxType, number> = {

@@ -71,23 +71,93 @@ export function isGzip(bytes: Uint8Array): boolean {
   return bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b;
 }
 
+/** Output bytes one decompression step may produce while looking for a header. */
+const STEP_OUTPUT = 1 << 20;
+
+function gzipFailure(err: unknown, path?: string): LoadError {
+  const msg = String((err as Error).message ?? err);
+  const kind = /unexpected end/i.test(msg) ? "truncated" : "parse";
+  return loadError(kind, `bad gzip stream: ${msg}`, path);
+}
+
 /**
- * Decompresses gzip bytes, or a `"truncated"`/`"parse"` error for a damaged stream.
+ * Decompresses gzip bytes, or a `"truncated"`/`"parse"` error for a damaged stream (trailing
+ * bytes that are not another gzip member are damage too). With `maxBytes`, a stream that expands
+ * past it stops there and is a `"bad-header"` error: `why` says what the limit is.
  * @example
  * ```ts
  * gunzip(gzipped, "x.idx.gz"); // Right(Uint8Array)
+ * gunzip(bomb, "x.idx.gz", 16, "the header needs 16 bytes"); // Left(bad-header)
  * ```
  */
-export function gunzip(bytes: Uint8Array, path?: string): E.Either<LoadError, Uint8Array> {
+export function gunzip(
+  bytes: Uint8Array,
+  path?: string,
+  maxBytes?: number,
+  why = "the limit",
+): E.Either<LoadError, Uint8Array> {
   const zlib = builtin<Zlib>("node:zlib");
   if (!zlib) return E.left(loadError("unavailable", "gunzip needs Node (node:zlib)", path));
+  const buffer = builtin<typeof import("node:buffer")>("node:buffer");
+  const most = buffer?.constants.MAX_LENGTH ?? 2 ** 31 - 1;
   try {
-    const b = zlib.gunzipSync(bytes);
+    const b =
+      maxBytes === undefined
+        ? zlib.gunzipSync(bytes)
+        : zlib.gunzipSync(bytes, { maxOutputLength: Math.max(1, Math.min(maxBytes, most)) });
     return E.right(new Uint8Array(b.buffer, b.byteOffset, b.byteLength));
   } catch (err) {
-    const msg = String((err as Error).message ?? err);
-    const kind = /unexpected end/i.test(msg) ? "truncated" : "parse";
-    return E.left(loadError(kind, `bad gzip stream: ${msg}`, path));
+    if ((err as { code?: string }).code === "ERR_BUFFER_TOO_LARGE") {
+      return E.left(
+        loadError(
+          "bad-header",
+          `the gzip stream expands past ${maxBytes} bytes (${why}); decompression stopped there`,
+          path,
+        ),
+      );
+    }
+    return E.left(gzipFailure(err, path));
+  }
+}
+
+/**
+ * The first bytes of a gzip stream's content, at least `need` of them when the stream has that
+ * many, without decompressing the rest: prefixes of the compressed bytes are inflated, each step
+ * producing at most 1 MiB, so a stream that expands enormously costs no more than that.
+ * @example
+ * ```ts
+ * gunzipHead(gzipped, 1024); // Right(the first ≥1024 bytes, or all of a shorter stream)
+ * ```
+ */
+export function gunzipHead(
+  bytes: Uint8Array,
+  need: number,
+  path?: string,
+): E.Either<LoadError, Uint8Array> {
+  const zlib = builtin<Zlib>("node:zlib");
+  if (!zlib) return E.left(loadError("unavailable", "gunzip needs Node (node:zlib)", path));
+  const opts = { finishFlush: zlib.constants.Z_SYNC_FLUSH, maxOutputLength: STEP_OUTPUT };
+  let lo = 0; // a prefix length known to give fewer than `need` bytes
+  let hi = bytes.length + 1; // a prefix length known to give more than STEP_OUTPUT bytes
+  let k = Math.min(bytes.length, 4096);
+  for (;;) {
+    try {
+      const b = zlib.gunzipSync(bytes.subarray(0, k), opts);
+      if (b.length >= need || k === bytes.length)
+        return E.right(new Uint8Array(b.buffer, b.byteOffset, b.byteLength));
+      lo = k;
+      k = Math.min(bytes.length, 2 * k, hi - 1);
+    } catch (err) {
+      if ((err as { code?: string }).code !== "ERR_BUFFER_TOO_LARGE")
+        return E.left(gzipFailure(err, path));
+      hi = k;
+      k = lo + ((hi - lo) >> 1);
+    }
+    if (k <= lo) {
+      return E.left(
+        loadError("parse", "bad gzip stream: no header found in its first bytes", path),
+      );
+    }
   }
 }
 

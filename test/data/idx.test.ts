@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
-import { encodeIdx, type IdxType, loadIdx } from "../../src/data/idx.js";
+import { encodeIdx, type IdxType, type LoadIdxOptions, loadIdx } from "../../src/data/idx.js";
 import type { LoadError } from "../../src/io/load-error.js";
 
 const left = <A>(r: E.Either<LoadError, A>): LoadError => {
@@ -118,5 +118,93 @@ describe("loadIdx", () => {
     const gz = gzipSync(encodeIdx([1, 2, 3], [3], "u8"));
     const e = left(loadIdx(gz.subarray(0, gz.length - 6)));
     expect(["truncated", "parse"]).toContain(e.kind);
+  });
+});
+
+describe("loadIdx: every bad input is a typed error", () => {
+  const u8 = encodeIdx([0, 1, 1, 0], [4], "u8");
+  // [why, input, options, kind, a piece of the message]
+  const bad: [string, unknown, unknown, LoadError["kind"], string][] = [
+    ["null input", null, {}, "bad-argument", "null, not a path or a Uint8Array"],
+    ["a number as input", 7, {}, "bad-argument", "number, not a path"],
+    ["an array of numbers as input", [0, 0, 8, 1], {}, "bad-argument", "not a path"],
+    [
+      "an unknown dtype (reached alloc(NaN))",
+      u8,
+      { dtype: "int8" },
+      "bad-argument",
+      '"f32", "i32", "bool", "f64"',
+    ],
+    ["a negative limit", u8, { limit: -1 }, "bad-argument", "limit -1"],
+    ["a fractional limit", u8, { limit: 1.5 }, "bad-argument", "limit 1.5"],
+    ["a string limit", u8, { limit: "2" }, "bad-argument", "limit 2"],
+    ["a NaN scale", u8, { dtype: "f32", scale: Number.NaN }, "bad-argument", "scale NaN"],
+    ["a scale on an i32 tensor", u8, { scale: 0.5 }, "bad-argument", "needs a float dtype"],
+    ["an unknown option", u8, { dtypes: "f32" }, "bad-argument", '"dtypes"'],
+    ["options that are not an object", u8, "f32", "bad-argument", "not an object"],
+  ];
+  it.each(bad)("%s", (_, input, options, kind, piece) => {
+    const e = left(loadIdx(input as Uint8Array, options as LoadIdxOptions));
+    expect(e.kind).toBe(kind);
+    expect(e.message).toContain(piece);
+  });
+
+  // Values that the old loader wrapped, truncated or kept as raw bytes.
+  const range: [string, number[], IdxType, LoadIdxOptions, string][] = [
+    ["a u8 of 5 as bool", [1, 0, 5], "u8", { dtype: "bool" }, "u8 value 5 at byte 10 (element 2)"],
+    ["a u8 of 253 as bool", [253], "u8", { dtype: "bool" }, "u8 value 253 at byte 8 (element 0)"],
+    ["an i8 of -1 as bool", [0, -1], "i8", { dtype: "bool" }, "i8 value -1 at byte 9 (element 1)"],
+    [
+      "an f32 of 1.5 as i32",
+      [1, 1.5],
+      "f32",
+      { dtype: "i32" },
+      "f32 value 1.5 at byte 12 (element 1)",
+    ],
+    ["an f64 of 3e9 as i32", [3e9], "f64", { dtype: "i32" }, "f64 value 3000000000 at byte 8"],
+    ["an f64 NaN as i32", [Number.NaN], "f64", { dtype: "i32" }, "f64 value NaN at byte 8"],
+    ["an f64 of 1e300 as f32", [1, 1e300], "f64", { dtype: "f32" }, "f64 value 1e+300 at byte 16"],
+    [
+      "an f32 overflowing its scale",
+      [3e38],
+      "f32",
+      { scale: 10 },
+      "times scale 10 it overflows f32",
+    ],
+  ];
+  it.each(range)("rejects %s, naming the byte", (_, data, type, options, piece) => {
+    const e = left(loadIdx(encodeIdx(data, [data.length], type), options));
+    expect(e.kind).toBe("out-of-range");
+    expect(e.message).toContain(piece);
+  });
+
+  it("loads 0/1 bytes as bool, and integral floats as i32 exactly", () => {
+    expect(right(loadIdx(encodeIdx([1, 0, 1], [3], "u8"), { dtype: "bool" })).toArray()).toEqual([
+      true,
+      false,
+      true,
+    ]);
+    const ends = [-(2 ** 31), 2 ** 31 - 1, 0];
+    expect(right(loadIdx(encodeIdx(ends, [3], "f64"), { dtype: "i32" })).toArray()).toEqual(ends);
+  });
+
+  it("stops a gzip stream at the size its header needs (a bomb is not inflated)", () => {
+    // A valid 4-byte file followed by gzip members of 64 MiB of zeros each: 1 GiB in all.
+    const bomb = gzipSync(new Uint8Array(64 * 2 ** 20));
+    const parts = [gzipSync(encodeIdx([1, 2, 3, 4], [4], "u8")), ...new Array(16).fill(bomb)];
+    const e = left(loadIdx(Buffer.concat(parts)));
+    expect(e.kind).toBe("bad-header");
+    expect(e.message).toContain("expands past 12 bytes (the header [4] of u8 needs 12)");
+  });
+
+  it("checks a gzipped header before inflating the data", () => {
+    const head = new Uint8Array([0, 0, 8, 2, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff]);
+    const e = left(loadIdx(gzipSync(Buffer.concat([head, new Uint8Array(2 ** 20)]))));
+    expect(e.kind).toBe("bad-header");
+    expect(e.message).toContain("need more than 4 GiB");
+    const short = left(loadIdx(gzipSync(encodeIdx([1, 2, 3, 4], [4], "i32").subarray(0, 10))));
+    expect(short.kind).toBe("truncated");
+    const junk = left(loadIdx(Buffer.concat([gzipSync(u8), Buffer.from("junk")])));
+    expect(junk.kind).toBe("parse");
   });
 });
