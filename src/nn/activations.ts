@@ -11,6 +11,7 @@
  * ```
  * @module
  */
+import * as ops from "../ops/activation.js";
 import * as P from "../prims/elementwise.js";
 import type { DType } from "../shape/dtype.js";
 import type { AnyTensor, Shape, Tensor } from "../tensor/tensor.js";
@@ -46,16 +47,18 @@ export function activation(name: string, f: (x: any, ...args: any[]) => any): Ac
 const named = activation;
 
 /**
- * `max(x, 0)`; its derivative at 0 is 0 (it is `where(x > 0, x, 0)`).
+ * `max(x, 0)` (the same function as `tg.relu`): its derivative at 0 is 0, and NaN gives NaN with a
+ * NaN gradient. Edge cases: docs/numerics.md.
  * @example
  * ```ts
  * tg.nn.relu(tg.tensor([-1, 0, 2])); // [0, 0, 2]
  * ```
  */
-export const relu: Activation = named("relu", (x) => P.where(P.gt(x, 0), x, 0));
+export const relu: Activation = named("relu", (x) => ops.relu(x));
 
 /**
- * `x` for x > 0, `alpha·x` otherwise (alpha defaults to 0.3, as in Keras).
+ * `x` for x > 0, `alpha·x` otherwise (alpha defaults to 0.3, as in Keras; `tg.leakyRelu`'s is 0.2).
+ * Edge cases (NaN, the derivative at 0): docs/numerics.md.
  * @example
  * ```ts
  * tg.nn.leakyRelu(tg.tensor([-1, 2])); // [-0.3, 2]
@@ -65,11 +68,12 @@ export const relu: Activation = named("relu", (x) => P.where(P.gt(x, 0), x, 0));
 export const leakyRelu: Activation &
   (<S extends Shape, D extends DType>(x: Tensor<S, D>, alpha?: number) => Tensor<S, D>) = named(
   "leakyRelu",
-  (x: AnyTensor, alpha = 0.3) => P.where(P.gt(x, 0), x, P.mul(x, alpha)),
+  (x: AnyTensor, alpha = 0.3) => ops.leakyRelu(x, alpha),
 ) as never;
 
 /**
- * `x` for x > 0, `alpha·(eˣ − 1)` otherwise (alpha defaults to 1).
+ * `x` for x > 0, `alpha·(eˣ − 1)` otherwise (alpha defaults to 1), the same function as `tg.elu`.
+ * Edge cases (NaN, the derivative at 0): docs/numerics.md.
  * @example
  * ```ts
  * tg.nn.elu(tg.tensor([-1, 2])); // [-0.632, 2]
@@ -77,11 +81,10 @@ export const leakyRelu: Activation &
  * ```
  */
 export const elu: Activation &
-  (<S extends Shape, D extends DType>(x: Tensor<S, D>, alpha?: number) => Tensor<S, D>) =
-  // exp of min(x, 0): the unused branch stays finite, so its zero cotangent stays zero (no inf·0)
-  named("elu", (x: AnyTensor, alpha = 1) =>
-    P.where(P.gt(x, 0), x, P.mul(P.sub(P.exp(P.minimum(x, 0)), 1), alpha)),
-  ) as never;
+  (<S extends Shape, D extends DType>(x: Tensor<S, D>, alpha?: number) => Tensor<S, D>) = named(
+  "elu",
+  (x: AnyTensor, alpha = 1) => ops.elu(x, alpha),
+) as never;
 
 /**
  * The Gaussian error linear unit, exact form `x·Φ(x) = ½x(1 + erf(x/√2))`.
@@ -90,9 +93,7 @@ export const elu: Activation &
  * tg.nn.gelu(tg.tensor([1])); // [0.8413]
  * ```
  */
-export const gelu: Activation = named("gelu", (x) =>
-  P.mul(P.mul(x, 0.5), P.add(P.erf(P.mul(x, Math.SQRT1_2)), 1)),
-);
+export const gelu: Activation = named("gelu", (x) => ops.gelu(x));
 
 /**
  * The logistic function `1 / (1 + e⁻ˣ)`.
@@ -101,7 +102,7 @@ export const gelu: Activation = named("gelu", (x) =>
  * tg.nn.sigmoid(tg.tensor([0])); // [0.5]
  * ```
  */
-export const sigmoid: Activation = named("sigmoid", (x) => P.logistic(x));
+export const sigmoid: Activation = named("sigmoid", (x) => ops.sigmoid(x));
 
 /**
  * The hyperbolic tangent.

@@ -17,22 +17,32 @@ import { normAxes, normAxis } from "../prims/shapes.js";
 import type { Axes } from "../shape/axes.js";
 import type { DType } from "../shape/dtype.js";
 import type { AnyTensor, Shape, Tensor } from "../tensor/tensor.js";
-import type { AxisArg, Reduced } from "./reduce.js";
+import { named } from "./named.js";
+import { type AxisArg, type FloatOf, type Reduced, toFloat } from "./reduce.js";
 
 /**
- * `max(x, 0)`, written as `where(x > 0, x, 0)`: the derivative is 1 where `x > 0` and 0
- * elsewhere, including at 0 (the convention of every framework).
+ * `x` times a NaN carrier: `x·sign(x)`, which is `x` for every `x > 0` (and +∞), and NaN with a NaN
+ * derivative at NaN (sign's own derivative is zero, so only the `x` factor is differentiated).
+ * Used as the positive branch of the ReLU family, which never sends 0 there.
+ */
+const positive = (x: AnyTensor): AnyTensor => P.mul(x, P.sign(x));
+
+/**
+ * `max(x, 0)`, written as `where(x ≤ 0, 0, x·sign(x))`: NaN fails the comparison, so it reaches
+ * the `x` branch and comes out as NaN with a NaN gradient. The derivative is 1 where `x > 0` and 0
+ * where `x ≤ 0`, including at 0 (as in PyTorch). Edge cases: docs/numerics.md.
  * @example
  * ```ts
- * tg.relu(tg.tensor([-1, 0, 2])); // [0, 0, 2]
+ * tg.relu(tg.tensor([Number.NaN, -1, 0, 2])); // [NaN, 0, 0, 2]
  * ```
  */
 export function relu<S extends Shape, D extends DType>(x: Tensor<S, D>): Tensor<S, D> {
-  return P.where(P.gt(x, 0), x, 0);
+  return named("relu", () => P.where(P.le(x, 0), 0, positive(x)));
 }
 
 /**
- * `x` where positive, `alpha · x` elsewhere.
+ * `x` where positive, `alpha · x` elsewhere (the derivative at 0 is `alpha`, as in PyTorch). NaN
+ * gives NaN with a NaN gradient. Edge cases: docs/numerics.md.
  * @example
  * ```ts
  * tg.leakyRelu(tg.tensor([-1, 2]), 0.1); // [-0.1, 2]
@@ -42,20 +52,24 @@ export function leakyRelu<S extends Shape, D extends DType>(
   x: Tensor<S, D>,
   alpha = 0.2,
 ): Tensor<S, D> {
-  return P.where(P.gt(x, 0), x, P.mul(x, alpha));
+  return named("leakyRelu", () => P.where(P.le(x, 0), P.mul(x, alpha), positive(x)));
 }
 
 /**
- * `x` where positive, `alpha · (eˣ − 1)` elsewhere. The exponential only sees `min(x, 0)`, so large
- * inputs cannot overflow the unused branch.
+ * `x` where positive, `alpha · (eˣ − 1)` elsewhere. The exponential only sees `x` where `x ≤ 0` (0
+ * elsewhere), so large inputs cannot overflow the unused branch; the derivative at 0 is `alpha`
+ * (as in PyTorch), and NaN gives NaN with a NaN gradient. Edge cases: docs/numerics.md.
  * @example
  * ```ts
  * tg.elu(tg.tensor([-1, 2])); // [-0.632…, 2]
  * ```
  */
 export function elu<S extends Shape, D extends DType>(x: Tensor<S, D>, alpha = 1): Tensor<S, D> {
-  const neg = P.mul(P.sub(P.exp(P.minimum(x, 0)), 1), alpha);
-  return P.where(P.gt(x, 0), x, neg);
+  return named("elu", () => {
+    const down = P.le(x, 0);
+    const neg = P.mul(P.sub(P.exp(P.where(down, x, 0)), 1), alpha);
+    return P.where(down, neg, positive(x));
+  });
 }
 
 /**
@@ -69,11 +83,13 @@ export function gelu<S extends Shape, D extends DType>(
   x: Tensor<S, D>,
   approximate = false,
 ): Tensor<S, D> {
-  if (approximate) {
-    const inner = P.mul(Math.sqrt(2 / Math.PI), P.add(x, P.mul(0.044715, P.mul(x, P.square(x)))));
-    return P.mul(P.mul(x, 0.5), P.add(P.tanh(inner), 1));
-  }
-  return P.mul(P.mul(x, 0.5), P.add(P.erf(P.mul(x, Math.SQRT1_2)), 1));
+  return named("gelu", () => {
+    if (approximate) {
+      const inner = P.mul(Math.sqrt(2 / Math.PI), P.add(x, P.mul(0.044715, P.mul(x, P.square(x)))));
+      return P.mul(P.mul(x, 0.5), P.add(P.tanh(inner), 1));
+    }
+    return P.mul(P.mul(x, 0.5), P.add(P.erf(P.mul(x, Math.SQRT1_2)), 1));
+  });
 }
 
 /**
@@ -84,7 +100,7 @@ export function gelu<S extends Shape, D extends DType>(
  * ```
  */
 export function sigmoid<S extends Shape, D extends DType>(x: Tensor<S, D>): Tensor<S, D> {
-  return P.logistic(x);
+  return named("sigmoid", () => P.logistic(x));
 }
 
 /**
@@ -115,9 +131,11 @@ export function softmax<S extends Shape, D extends DType>(
   x: Tensor<S, D>,
   axis = -1,
 ): Tensor<S, D> {
-  const a = [normAxis("softmax", axis, x.rank)];
-  const e = P.exp(P.sub(x, stableMax(x, a)));
-  return P.div(e, reshape(reduceSum(e, a), keptShape(x.shape, a)));
+  return named("softmax", () => {
+    const a = [normAxis("softmax", axis, x.rank)];
+    const e = P.exp(P.sub(x, stableMax(x, a)));
+    return P.div(e, reshape(reduceSum(e, a), keptShape(x.shape, a)));
+  });
 }
 
 /**
@@ -131,13 +149,16 @@ export function logSoftmax<S extends Shape, D extends DType>(
   x: Tensor<S, D>,
   axis = -1,
 ): Tensor<S, D> {
-  const a = [normAxis("logSoftmax", axis, x.rank)];
-  const shifted = P.sub(x, stableMax(x, a));
-  return P.sub(shifted, P.log(reshape(reduceSum(P.exp(shifted), a), keptShape(x.shape, a))));
+  return named("logSoftmax", () => {
+    const a = [normAxis("logSoftmax", axis, x.rank)];
+    const shifted = P.sub(x, stableMax(x, a));
+    return P.sub(shifted, P.log(reshape(reduceSum(P.exp(shifted), a), keptShape(x.shape, a))));
+  });
 }
 
 /**
- * `log(sum(exp(x)))` over `axis` (all axes when omitted), without overflow.
+ * `log(sum(exp(x)))` over `axis` (all axes when omitted), without overflow. An i32 or bool input
+ * gives an f32 result (as NumPy and JAX; never truncated). Edge cases: docs/numerics.md.
  * @example
  * ```ts
  * tg.logsumexp(tg.tensor([[0, 0], [1000, 1000]]), 1); // Tensor<[2]>: [0.693…, 1000.693…]
@@ -148,14 +169,22 @@ export function logsumexp<
   D extends DType,
   const A extends Axes = undefined,
   K extends boolean = false,
->(x: Tensor<S, D>, axis?: AxisArg<"logsumexp", S, A, K>, keepDims?: K): Reduced<S, A, K, D> {
-  const axes = normAxes("logsumexp", axis, x.rank);
-  const m = stableMax(x, axes);
-  const s = P.add(P.log(reshape(reduceSum(P.exp(P.sub(x, m)), axes), keptShape(x.shape, axes))), m);
-  return keepDims
-    ? s
-    : reshape(
-        s,
-        x.shape.filter((_: number, i: number) => !axes.includes(i)),
-      );
+>(
+  x: Tensor<S, D>,
+  axis?: AxisArg<"logsumexp", S, A, K>,
+  keepDims?: K,
+): Reduced<S, A, K, FloatOf<D>> {
+  return named("logsumexp", () => {
+    const axes = normAxes("logsumexp", axis, x.rank);
+    const xf = toFloat(x);
+    const m = stableMax(xf, axes);
+    const lse = P.log(reshape(reduceSum(P.exp(P.sub(xf, m)), axes), keptShape(x.shape, axes)));
+    const s = P.add(lse, m);
+    return keepDims
+      ? s
+      : reshape(
+          s,
+          x.shape.filter((_: number, i: number) => !axes.includes(i)),
+        );
+  });
 }

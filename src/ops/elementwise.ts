@@ -15,6 +15,7 @@ import * as P from "../prims/elementwise.js";
 import type { DType } from "../shape/dtype.js";
 import type { Broadcast, Check, Named, Ok, Same, ShapeMismatch } from "../shape/dims.js";
 import type { AnyTensor, Shape, Tensor } from "../tensor/tensor.js";
+import { named } from "./named.js";
 
 // ─── operand types ───────────────────────────────────────────────────────────────────────
 
@@ -50,11 +51,17 @@ export type CompareOp<Op extends string> = <X extends Operand, Y extends Operand
 /** A one-argument elementwise op: the shape and dtype are kept. */
 export type UnaryOp = <S extends Shape, D extends DType>(x: Tensor<S, D>) => Tensor<S, D>;
 
-const binary = <Op extends string>(f: (a: P.Operand, b: P.Operand) => AnyTensor): BinaryOp<Op> =>
-  f as BinaryOp<Op>;
-const compare = <Op extends string>(f: (a: P.Operand, b: P.Operand) => AnyTensor): CompareOp<Op> =>
-  f as CompareOp<Op>;
-const unary = (f: (x: AnyTensor) => AnyTensor): UnaryOp => f as UnaryOp;
+// Each op reports its own name in errors (`maximum`, not the primitive `max`): see named.ts.
+type Bin = (a: P.Operand, b: P.Operand) => AnyTensor;
+const renamed =
+  (op: string, f: Bin): Bin =>
+  (a, b) =>
+    named(op, () => f(a, b));
+const binary = <Op extends string>(op: Op, f: Bin): BinaryOp<Op> => renamed(op, f) as BinaryOp<Op>;
+const compare = <Op extends string>(op: Op, f: Bin): CompareOp<Op> =>
+  renamed(op, f) as CompareOp<Op>;
+const unary = (op: string, f: (x: AnyTensor) => AnyTensor): UnaryOp =>
+  ((x: AnyTensor) => named(op, () => f(x))) as UnaryOp;
 
 // ─── arithmetic ──────────────────────────────────────────────────────────────────────────
 
@@ -65,7 +72,7 @@ const unary = (f: (x: AnyTensor) => AnyTensor): UnaryOp => f as UnaryOp;
  * tg.add(tg.tensor([[1, 2, 3], [4, 5, 6]]), tg.tensor([1, 1, 1])); // [[2, 3, 4], [5, 6, 7]]
  * ```
  */
-export const add: BinaryOp<"add"> = binary(P.add);
+export const add: BinaryOp<"add"> = binary("add", P.add);
 /**
  * `a − b`, elementwise with broadcasting.
  * @example
@@ -73,7 +80,7 @@ export const add: BinaryOp<"add"> = binary(P.add);
  * tg.sub(tg.tensor([3, 4]), 1); // [2, 3]
  * ```
  */
-export const sub: BinaryOp<"sub"> = binary(P.sub);
+export const sub: BinaryOp<"sub"> = binary("sub", P.sub);
 /**
  * `a · b`, elementwise with broadcasting.
  * @example
@@ -81,7 +88,7 @@ export const sub: BinaryOp<"sub"> = binary(P.sub);
  * tg.mul(tg.tensor([1, 2]), tg.tensor([[1], [10]])); // [[1, 2], [10, 20]]
  * ```
  */
-export const mul: BinaryOp<"mul"> = binary(P.mul);
+export const mul: BinaryOp<"mul"> = binary("mul", P.mul);
 /**
  * `a / b`, elementwise with broadcasting.
  * @example
@@ -89,7 +96,7 @@ export const mul: BinaryOp<"mul"> = binary(P.mul);
  * tg.div(tg.tensor([1, 2]), 2); // [0.5, 1]
  * ```
  */
-export const div: BinaryOp<"div"> = binary(P.div);
+export const div: BinaryOp<"div"> = binary("div", P.div);
 /**
  * `a ** b`, elementwise with broadcasting.
  * @example
@@ -97,7 +104,7 @@ export const div: BinaryOp<"div"> = binary(P.div);
  * tg.pow(tg.tensor([2, 3]), 2); // [4, 9]
  * ```
  */
-export const pow: BinaryOp<"pow"> = binary(P.pow);
+export const pow: BinaryOp<"pow"> = binary("pow", P.pow);
 /**
  * The larger of `a` and `b`, elementwise.
  * @example
@@ -105,7 +112,7 @@ export const pow: BinaryOp<"pow"> = binary(P.pow);
  * tg.maximum(tg.tensor([1, 5]), 3); // [3, 5]
  * ```
  */
-export const maximum: BinaryOp<"maximum"> = binary(P.maximum);
+export const maximum: BinaryOp<"maximum"> = binary("maximum", P.maximum);
 /**
  * The smaller of `a` and `b`, elementwise.
  * @example
@@ -113,7 +120,7 @@ export const maximum: BinaryOp<"maximum"> = binary(P.maximum);
  * tg.minimum(tg.tensor([1, 5]), 3); // [1, 3]
  * ```
  */
-export const minimum: BinaryOp<"minimum"> = binary(P.minimum);
+export const minimum: BinaryOp<"minimum"> = binary("minimum", P.minimum);
 
 // ─── comparisons ─────────────────────────────────────────────────────────────────────────
 
@@ -124,7 +131,7 @@ export const minimum: BinaryOp<"minimum"> = binary(P.minimum);
  * tg.less(tg.tensor([1, 5]), 3); // [true, false]
  * ```
  */
-export const less: CompareOp<"less"> = compare(P.lt);
+export const less: CompareOp<"less"> = compare("less", P.lt);
 /**
  * `a ≤ b` as a bool tensor.
  * @example
@@ -132,7 +139,7 @@ export const less: CompareOp<"less"> = compare(P.lt);
  * tg.lessEqual(tg.tensor([1, 3]), 3); // [true, true]
  * ```
  */
-export const lessEqual: CompareOp<"lessEqual"> = compare(P.le);
+export const lessEqual: CompareOp<"lessEqual"> = compare("lessEqual", P.le);
 /**
  * `a > b` as a bool tensor.
  * @example
@@ -140,7 +147,7 @@ export const lessEqual: CompareOp<"lessEqual"> = compare(P.le);
  * tg.greater(tg.tensor([1, 5]), 3); // [false, true]
  * ```
  */
-export const greater: CompareOp<"greater"> = compare(P.gt);
+export const greater: CompareOp<"greater"> = compare("greater", P.gt);
 /**
  * `a ≥ b` as a bool tensor.
  * @example
@@ -148,7 +155,7 @@ export const greater: CompareOp<"greater"> = compare(P.gt);
  * tg.greaterEqual(tg.tensor([1, 3]), 3); // [false, true]
  * ```
  */
-export const greaterEqual: CompareOp<"greaterEqual"> = compare(P.ge);
+export const greaterEqual: CompareOp<"greaterEqual"> = compare("greaterEqual", P.ge);
 /**
  * `a == b` as a bool tensor.
  * @example
@@ -156,7 +163,7 @@ export const greaterEqual: CompareOp<"greaterEqual"> = compare(P.ge);
  * tg.equal(tg.tensor([1, 3]), 3); // [false, true]
  * ```
  */
-export const equal: CompareOp<"equal"> = compare(P.eq);
+export const equal: CompareOp<"equal"> = compare("equal", P.eq);
 /**
  * `a != b` as a bool tensor.
  * @example
@@ -164,7 +171,7 @@ export const equal: CompareOp<"equal"> = compare(P.eq);
  * tg.notEqual(tg.tensor([1, 3]), 3); // [true, false]
  * ```
  */
-export const notEqual: CompareOp<"notEqual"> = compare(P.ne);
+export const notEqual: CompareOp<"notEqual"> = compare("notEqual", P.ne);
 
 /**
  * `cond ? a : b`, elementwise with broadcasting over all three.
@@ -191,7 +198,7 @@ export function where<C extends Shape, X extends Operand, Y extends Operand>(
  * tg.neg(tg.tensor([1, -2])); // [-1, 2]
  * ```
  */
-export const neg: UnaryOp = unary(P.neg);
+export const neg: UnaryOp = unary("neg", P.neg);
 /**
  * `eˣ`.
  * @example
@@ -199,7 +206,7 @@ export const neg: UnaryOp = unary(P.neg);
  * tg.exp(tg.tensor([0, 1])); // [1, 2.718…]
  * ```
  */
-export const exp: UnaryOp = unary(P.exp);
+export const exp: UnaryOp = unary("exp", P.exp);
 /**
  * The natural logarithm.
  * @example
@@ -207,7 +214,7 @@ export const exp: UnaryOp = unary(P.exp);
  * tg.log(tg.tensor([1, Math.E])); // [0, 1]
  * ```
  */
-export const log: UnaryOp = unary(P.log);
+export const log: UnaryOp = unary("log", P.log);
 /**
  * The square root.
  * @example
@@ -215,7 +222,7 @@ export const log: UnaryOp = unary(P.log);
  * tg.sqrt(tg.tensor([4, 9])); // [2, 3]
  * ```
  */
-export const sqrt: UnaryOp = unary(P.sqrt);
+export const sqrt: UnaryOp = unary("sqrt", P.sqrt);
 /**
  * `1 / √x`.
  * @example
@@ -223,7 +230,7 @@ export const sqrt: UnaryOp = unary(P.sqrt);
  * tg.rsqrt(tg.tensor([4])); // [0.5]
  * ```
  */
-export const rsqrt: UnaryOp = unary((x) => P.reciprocal(P.sqrt(x)));
+export const rsqrt: UnaryOp = unary("rsqrt", (x) => P.reciprocal(P.sqrt(x)));
 /**
  * `1 / x`.
  * @example
@@ -231,7 +238,7 @@ export const rsqrt: UnaryOp = unary((x) => P.reciprocal(P.sqrt(x)));
  * tg.reciprocal(tg.tensor([2])); // [0.5]
  * ```
  */
-export const reciprocal: UnaryOp = unary(P.reciprocal);
+export const reciprocal: UnaryOp = unary("reciprocal", P.reciprocal);
 /**
  * `|x|`.
  * @example
@@ -239,7 +246,7 @@ export const reciprocal: UnaryOp = unary(P.reciprocal);
  * tg.abs(tg.tensor([-1, 2])); // [1, 2]
  * ```
  */
-export const abs: UnaryOp = unary(P.abs);
+export const abs: UnaryOp = unary("abs", P.abs);
 /**
  * −1, 0 or 1 by the sign of `x`.
  * @example
@@ -247,7 +254,7 @@ export const abs: UnaryOp = unary(P.abs);
  * tg.sign(tg.tensor([-3, 0, 2])); // [-1, 0, 1]
  * ```
  */
-export const sign: UnaryOp = unary(P.sign);
+export const sign: UnaryOp = unary("sign", P.sign);
 /**
  * `x²`.
  * @example
@@ -255,7 +262,7 @@ export const sign: UnaryOp = unary(P.sign);
  * tg.square(tg.tensor([3])); // [9]
  * ```
  */
-export const square: UnaryOp = unary(P.square);
+export const square: UnaryOp = unary("square", P.square);
 /**
  * The sine.
  * @example
@@ -263,7 +270,7 @@ export const square: UnaryOp = unary(P.square);
  * tg.sin(tg.tensor([0])); // [0]
  * ```
  */
-export const sin: UnaryOp = unary(P.sin);
+export const sin: UnaryOp = unary("sin", P.sin);
 /**
  * The cosine.
  * @example
@@ -271,7 +278,7 @@ export const sin: UnaryOp = unary(P.sin);
  * tg.cos(tg.tensor([0])); // [1]
  * ```
  */
-export const cos: UnaryOp = unary(P.cos);
+export const cos: UnaryOp = unary("cos", P.cos);
 /**
  * Rounds down.
  * @example
@@ -279,7 +286,7 @@ export const cos: UnaryOp = unary(P.cos);
  * tg.floor(tg.tensor([1.5, -1.5])); // [1, -2]
  * ```
  */
-export const floor: UnaryOp = unary(P.floor);
+export const floor: UnaryOp = unary("floor", P.floor);
 /**
  * The error function.
  * @example
@@ -287,10 +294,12 @@ export const floor: UnaryOp = unary(P.floor);
  * tg.erf(tg.tensor([0])); // [0]
  * ```
  */
-export const erf: UnaryOp = unary(P.erf);
+export const erf: UnaryOp = unary("erf", P.erf);
 
 /**
- * Limits `x` to `[lo, hi]`.
+ * Limits `x` to `[lo, hi]` (to `hi` everywhere when `lo > hi`, as PyTorch). The derivative is 1 on
+ * the closed interval, bounds included (clip is the identity there, as in PyTorch and TensorFlow.js),
+ * and 0 outside; NaN stays NaN, with a NaN derivative. Edge cases: docs/numerics.md.
  * @example
  * ```ts
  * tg.clip(tg.tensor([-2, 0.5, 3]), 0, 1); // [0, 0.5, 1]
@@ -301,7 +310,10 @@ export function clip<S extends Shape, D extends DType>(
   lo: number,
   hi: number,
 ): Tensor<S, D> {
-  return P.minimum(P.maximum(x, lo), hi);
+  // `x < lo` → lo; else `x ≤ hi` → x; else (x > hi or NaN) → min(x, hi), which is hi with a zero
+  // derivative above hi and NaN with a NaN derivative at NaN.
+  const l = Math.min(lo, hi);
+  return named("clip", () => P.where(P.lt(x, l), l, P.where(P.le(x, hi), x, P.minimum(x, hi))));
 }
 
 /**

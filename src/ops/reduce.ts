@@ -11,7 +11,7 @@
  * ```
  * @module
  */
-import { div } from "../prims/elementwise.js";
+import { cast, div } from "../prims/elementwise.js";
 import {
   argmax as argmaxP,
   argmin as argminP,
@@ -35,6 +35,14 @@ export type Reduced<S extends Shape, A extends Axes, K extends boolean, D extend
   Ok<Reduce<S, A, K>>,
   D
 >;
+
+/** The dtype of a float-valued reduction (mean, logsumexp) of a `D` tensor: f32 for i32 and bool. */
+export type FloatOf<D extends DType> = D extends "f32" | "f64" ? D : "f32";
+
+/** `x` itself when it is a float tensor, else `x` cast to f32. @internal */
+export function toFloat(x: AnyTensor): AnyTensor {
+  return x.dtype === "f32" || x.dtype === "f64" ? x : cast(x, "f32");
+}
 
 /** Runs `f` over the normalised axes and keeps them as size 1 when asked. @internal */
 export function reduceWith(
@@ -66,7 +74,8 @@ export function sum<
 }
 
 /**
- * The mean over `axis` (all axes when omitted).
+ * The mean over `axis` (all axes when omitted). An i32 or bool input gives an f32 mean (as NumPy
+ * and JAX; never truncated); the mean over an empty axis is NaN. Edge cases: docs/numerics.md.
  * @example
  * ```ts
  * tg.mean(tg.tensor([[1, 2], [3, 4]]), 1); // Tensor<[2]>: [1.5, 3.5]
@@ -77,10 +86,10 @@ export function mean<
   D extends DType,
   const A extends Axes = undefined,
   K extends boolean = false,
->(x: Tensor<S, D>, axis?: AxisArg<"mean", S, A, K>, keepDims?: K): Reduced<S, A, K, D> {
+>(x: Tensor<S, D>, axis?: AxisArg<"mean", S, A, K>, keepDims?: K): Reduced<S, A, K, FloatOf<D>> {
   const axes = normAxes("mean", axis, x.rank);
   const n = axes.reduce((p, a) => p * x.shape[a], 1);
-  return div(reduceWith("mean", reduceSum, x, axis, keepDims), n);
+  return div(reduceWith("mean", reduceSum, toFloat(x), axis, keepDims), n);
 }
 
 /**

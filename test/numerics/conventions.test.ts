@@ -1,0 +1,108 @@
+/**
+ * The numeric conventions of docs/numerics.md that the PyTorch edge table (edges.test.ts) does not
+ * state by itself: NaN through the ReLU family forward and backward on every backend and under
+ * `jit`, float results of float-valued reductions of integers (value and type), clip's derivative
+ * at its bounds, and the user-facing op name in error messages.
+ */
+import { describe, expect, expectTypeOf, it } from "vitest";
+import * as tg from "../../src/index.js";
+import { getBackend, setBackend } from "../../src/backend/registry.js";
+
+const NaN32 = Number.NaN;
+const backends = ["reference", "wasm"] as const;
+
+/** Runs `body` on each backend, restoring the one in effect. */
+function onEach(body: (backend: string) => void): void {
+  const before = getBackend();
+  try {
+    for (const b of backends) {
+      setBackend(b);
+      body(b);
+    }
+  } finally {
+    setBackend(before);
+  }
+}
+
+const gradOf = (f: (x: tg.Tensor<[number]>) => tg.Tensor<[number]>) =>
+  tg.grad((x: tg.Tensor<[number]>) => tg.sum(f(x)));
+
+describe("NaN through the ReLU family", () => {
+  const x = () => tg.tensor([NaN32, -1, 0, 2]) as tg.Tensor<[number]>;
+  const rows: [string, (x: tg.Tensor<[number]>) => tg.Tensor<[number]>, number[], number[]][] = [
+    ["relu", tg.relu, [NaN32, 0, 0, 2], [NaN32, 0, 0, 1]],
+    ["nn.relu", tg.nn.relu, [NaN32, 0, 0, 2], [NaN32, 0, 0, 1]],
+    ["leakyRelu", (v) => tg.leakyRelu(v, 0.25), [NaN32, -0.25, 0, 2], [NaN32, 0.25, 0.25, 1]],
+    ["nn.leakyRelu", (v) => tg.nn.leakyRelu(v, 0.25), [NaN32, -0.25, 0, 2], [NaN32, 0.25, 0.25, 1]],
+    [
+      "elu",
+      (v) => tg.elu(v, 2),
+      [NaN32, 2 * (Math.exp(-1) - 1), 0, 2],
+      [NaN32, 2 * Math.exp(-1), 2, 1],
+    ],
+    ["clip", (v) => tg.clip(v, -1, 0), [NaN32, -1, 0, 0], [NaN32, 1, 1, 0]],
+  ];
+  for (const [name, f, value, derivative] of rows) {
+    it(`${name}: value and derivative at NaN, below, at and above 0, eager and under jit`, () => {
+      onEach(() => {
+        const check = (got: number[], want: number[]) =>
+          want.forEach((w, i) =>
+            Number.isNaN(w) ? expect(got[i]).toBeNaN() : expect(got[i]).toBeCloseTo(w, 6),
+          );
+        check(f(x()).toArray() as number[], value);
+        check(gradOf(f)(x()).toArray() as number[], derivative);
+        check(tg.jit(f)(x()).toArray() as number[], value);
+        check(tg.jit(gradOf(f))(x()).toArray() as number[], derivative);
+      });
+    });
+  }
+});
+
+describe("float-valued reductions of integers", () => {
+  it("mean and logsumexp of i32 (and mean of bool) are f32, not truncated", () => {
+    onEach(() => {
+      const i = tg.tensor([1, 2], "i32");
+      const m = tg.mean(i);
+      expectTypeOf(m).toEqualTypeOf<tg.Tensor<[], "f32">>();
+      expect(m.dtype).toBe("f32");
+      expect(m.toArray()).toBe(1.5);
+      const l = tg.logsumexp(tg.tensor([[0, 0]], "i32"), 1);
+      expectTypeOf(l).toEqualTypeOf<tg.Tensor<[1], "f32">>();
+      expect((l.toArray() as number[])[0]).toBeCloseTo(Math.LN2, 6);
+      const b = tg.mean(tg.tensor([true, false, false, false]));
+      expectTypeOf(b).toEqualTypeOf<tg.Tensor<[], "f32">>();
+      expect(b.toArray()).toBe(0.25);
+      expectTypeOf(tg.mean(tg.tensor([1, 2]))).toEqualTypeOf<tg.Tensor<[], "f32">>();
+    });
+  });
+});
+
+describe("error messages name the user-facing op", () => {
+  const i = tg.tensor([1, 2], "i32");
+  const cases: [string, () => unknown][] = [
+    ["sigmoid", () => tg.sigmoid(i)],
+    ["nn.sigmoid", () => tg.nn.sigmoid(i)],
+    ["rsqrt", () => tg.rsqrt(i)],
+    ["gelu", () => tg.gelu(i)],
+    ["softmax", () => tg.softmax(i)],
+    ["logSoftmax", () => tg.logSoftmax(i)],
+    ["maximum", () => tg.maximum(i as never, tg.tensor([1, 2]) as never)],
+    ["less", () => tg.less(tg.zeros([2]) as never, tg.zeros([3]) as never)],
+  ];
+  for (const [name, f] of cases) {
+    it(name, () => {
+      let err: unknown;
+      try {
+        f();
+      } catch (e) {
+        err = e;
+      }
+      expect(err).toBeInstanceOf(Error);
+      const e = err as Error & { op: string; cause?: unknown };
+      const op = name.replace(/^nn\./, "");
+      expect(e.op).toBe(op);
+      expect(e.message.startsWith(`${op}: `)).toBe(true);
+      expect(e.cause).toBeInstanceOf(Error); // the primitive's own error is kept
+    });
+  }
+});
