@@ -49,7 +49,16 @@ export function mapTree<T>(like: T, leaf: (path: string, t: AnyTensor) => AnyTen
     if (Array.isArray(node)) return node.map((c, i) => walk(c, path ? `${path}.${i}` : String(i)));
     if (node !== null && typeof node === "object") {
       const o: Record<string, unknown> = {};
-      for (const [k, v] of Object.entries(node)) o[k] = walk(v, path ? `${path}.${k}` : k);
+      for (const [k, v] of Object.entries(node)) {
+        // defineProperty, not `o[k] =`: a key "__proto__" would set the prototype instead
+        const value = walk(v, path ? `${path}.${k}` : k);
+        Object.defineProperty(o, k, {
+          value,
+          enumerable: true,
+          writable: true,
+          configurable: true,
+        });
+      }
       return o;
     }
     return node;
