@@ -34,6 +34,8 @@ interface Compiled {
   argDefs: TreeDef[];
   /** The dtype and shape of each leaf it was traced with. */
   avals: Aval[];
+  /** The storage of every tensor the function captured (a donated argument must not be one). */
+  captured: ReadonlySet<unknown>;
 }
 
 /**
@@ -65,12 +67,24 @@ function matches(def: TreeDef, x: unknown, avals: readonly Aval[], leaves: T[]):
       return true;
     }
     case "static":
-      if (x instanceof Tensor || Array.isArray(x) || isRecord(x)) return false;
-      if (typeof def.value === "function") return typeof x === "function";
-      return (
-        x === def.value ||
-        (typeof x !== "function" && JSON.stringify(x) === JSON.stringify(def.value))
+      // static values are primitives or functions (see `staticKey`): the same by `Object.is`,
+      // so NaN matches NaN, 0 does not match -0, and a function only itself
+      return Object.is(x, def.value);
+  }
+}
+
+/**
+ * Throws before anything runs if a donated tensor is also a value the function captured: the
+ * program would overwrite the captured tensor, and every later call would read the new values.
+ */
+function checkDonation(c: Compiled, leaves: readonly T[]): void {
+  if (c.captured.size === 0) return;
+  for (const i of c.donated) {
+    if (c.captured.has(leaves[i]._storage)) {
+      throw new Error(
+        `jit: a donated argument (${leaves[i].describe()}) is also captured by the function; donating it would overwrite the captured value. Pass it only as an argument, or do not donate it`,
       );
+    }
   }
 }
 
@@ -111,13 +125,51 @@ function signature(args: readonly unknown[], leaves: T[], owner: number[]): stri
         key += ",";
       }
       key += "}";
-    } else key += typeof x === "function" ? "=fn" : `=${JSON.stringify(x) ?? "undefined"}`;
+    } else key += staticKey(x, arg);
   };
   for (let i = 0; i < args.length; i++) {
     walk(args[i], i);
     key += "|";
   }
   return key;
+}
+
+const functionIds = new WeakMap<object, number>();
+let functionCount = 0;
+
+/**
+ * The cache key of a static (non-tensor) argument: distinct whenever `Object.is` tells the values
+ * apart (NaN, ±Infinity, null, undefined, 0 and -0 each have their own), functions by identity.
+ * Anything else (a class instance, a typed array, a Map, a symbol) is a TypeError: it could not be
+ * compared reliably, and a wrong match would run the program of another call.
+ */
+function staticKey(x: unknown, arg: number): string {
+  switch (typeof x) {
+    case "number":
+      return Object.is(x, -0) ? "=-0" : `=${x}`;
+    case "string":
+      return `=s${JSON.stringify(x)}`;
+    case "boolean":
+    case "undefined":
+      return `=${x}`;
+    case "bigint":
+      return `=${x}n`;
+    case "function": {
+      let id = functionIds.get(x);
+      if (id === undefined) functionIds.set(x, (id = ++functionCount));
+      return `=fn${id}`;
+    }
+    default: {
+      if (x === null) return "=null";
+      const what =
+        typeof x === "object"
+          ? (Object.getPrototypeOf(x)?.constructor?.name ?? "object")
+          : typeof x;
+      throw new TypeError(
+        `jit: argument ${arg + 1} holds a ${what}; jitted functions take tensors, arrays and plain records of them, and numbers, strings, booleans, null, undefined or functions as static values`,
+      );
+    }
+  }
 }
 
 /** A jitted function, with access to its compiled programs for inspection. */
@@ -135,6 +187,10 @@ export type Jitted<F extends (...args: any[]) => any> = F & {
  * ```
  */
 export function jit<F extends (...args: any[]) => any>(f: F, opts: JitOptions = {}): Jitted<F> {
+  if (typeof f !== "function") {
+    const shown = typeof f === "string" ? `string "${f}"` : f === null ? "null" : typeof f;
+    throw new TypeError(`jit: expected a function to compile, got ${shown}`);
+  }
   const cache = new Map<string, Compiled>();
   const donate = opts.donate ?? [];
   const compile = (args: unknown[], key: string, leaves: T[], owner: number[]): Compiled => {
@@ -153,6 +209,7 @@ export function jit<F extends (...args: any[]) => any>(f: F, opts: JitOptions = 
         donated,
         argDefs: traced.argDefs,
         avals: traced.leaves.map(avalOf),
+        captured: new Set(traced.program.consts.map((t) => t._storage)),
       };
       cache.set(key, c);
     }
@@ -178,6 +235,7 @@ export function jit<F extends (...args: any[]) => any>(f: F, opts: JitOptions = 
       c = compile(args, key, leaves, owner);
       last = c;
     } else for (let i = 0; i < leaves.length; i++) if (!leaves[i].isConcrete) return f(...args);
+    if (c.donated.size > 0) checkDonation(c, leaves);
     const outs = c.plan ? c.plan.run(leaves, c.donated) : c.exe.run(leaves);
     if (c.donated.size > 0)
       for (const i of c.donated) if (!outs.includes(leaves[i])) leaves[i].dispose();

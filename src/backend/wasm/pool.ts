@@ -84,8 +84,10 @@ async function startNodeWorkers(
     (workerData) =>
       new Worker(NODE_WORKER_SOURCE, {
         eval: true,
-        // the source is CommonJS whatever the parent's `--input-type`
-        execArgv: process.execArgv.filter((a) => !a.startsWith("--input-type")),
+        // none of the parent's flags: the source is plain CommonJS (whatever `--input-type`), V8
+        // flags are process-wide already, and Node refuses process-wide flags such as
+        // `--expose-gc` or `--max-old-space-size` in a worker's execArgv (the pool would not start)
+        execArgv: [],
         workerData,
       }),
   );
