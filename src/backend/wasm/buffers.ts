@@ -7,17 +7,10 @@ import { BYTES, type DType, type TypedArray } from "../../shape/dtype.js";
 import { DTypeError } from "../../shape/errors.js";
 import type { Buf } from "../backend.js";
 import type { Ptr } from "./loader.js";
+import { afterBurst, allocating, type Cell, collect, watch } from "./reclaim.js";
 import { arena } from "./threads.js";
 
-/**
- * What the finalizer holds for a buffer: its address and whether it was freed already. Freeing
- * marks the cell instead of calling `FinalizationRegistry.unregister`, whose cost grows with the
- * number of live registrations in V8 (it dominated eager ops).
- */
-export interface Cell {
-  ptr: Ptr;
-  freed: boolean;
-}
+export type { Cell } from "./reclaim.js";
 
 /** A buffer in wasm memory: `ptr` is its byte address. */
 export class WasmBuf implements Buf {
@@ -41,12 +34,15 @@ export class WasmBuf implements Buf {
   }
 }
 
-const finalizer = new FinalizationRegistry<Cell>((c) => {
+/** Returns a cell's block to the arena, once. */
+function freeCell(c: Cell): void {
   if (!c.freed) {
     c.freed = true;
     arena.free(c.ptr);
   }
-});
+}
+
+const finalizer = new FinalizationRegistry<Cell>(freeCell);
 
 /**
  * A new buffer of `size` elements of `dtype` from the arena (zero-filled if `zero`), freed by the
@@ -69,17 +65,25 @@ export function newBuf(dtype: DType, size: number, zero: boolean): WasmBuf {
     throw new RangeError(`wasm: cannot allocate ${size} ${dtype} elements: not an integer ≥ 0`);
   }
   const bytes = size * BYTES[dtype];
+  allocating(bytes, arena.bytesInUse(), freeCell);
   let p: Ptr;
   try {
     p = arena.alloc(bytes);
   } catch (e) {
     if (!(e instanceof RangeError)) throw e;
+    // before giving up, free what dead handles hold, and try once more
+    if (collect(arena.bytesInUse(), freeCell) > 0) return newBuf(dtype, size, zero);
+    const held = pending.reduce((n, q) => n + (q.cell!.freed ? 0 : q.cell!.bytes), 0);
+    const hint =
+      held > 0
+        ? `; ${(held / 2 ** 20).toFixed(1)} MiB of it was made by the current synchronous job, whose dropped tensors can only be freed after it ends: use tg.tidy, \`using\` or dispose() in synchronous loops`
+        : "";
     throw new RangeError(
-      `cannot allocate ${size} ${dtype} elements (${bytes} bytes): ${e.message}`,
+      `cannot allocate ${size} ${dtype} elements (${bytes} bytes): ${e.message}${hint}`,
     );
   }
   if (zero) arena.u8.fill(0, p, p + bytes);
-  const cell: Cell = { ptr: p, freed: false };
+  const cell: Cell = { ptr: p, bytes: arena.sizeOf(p), freed: false };
   const b = new WasmBuf(dtype, size, p, null, cell);
   track(b);
   return b;
@@ -95,8 +99,49 @@ export function newBuf(dtype: DType, size: number, zero: boolean): WasmBuf {
 let pending: WasmBuf[] = [];
 let scheduled = false;
 
+/** Bytes of the buffers in `pending` when last counted plus those made since. */
+let pendingBytes = 0;
+let warnedAt = 0;
+/** `pendingBytes` at which the held bytes are counted again (amortizes the count). */
+let nextCount = 0;
+/** Bytes of eager tensors one synchronous job may hold before the one-time warning. */
+const WARN_BYTES = 256 * 2 ** 20;
+
+/**
+ * Turns the one-time warning about a synchronous job that holds more than 256 MiB of eager
+ * tensors on or off (also `TYPEGRAD_MEMORY_WARNING=0`).
+ * @example
+ * ```ts
+ * tg.debug.memoryWarning(false);
+ * ```
+ */
+export function memoryWarning(on: boolean): void {
+  warnedAt = on ? 0 : Number.POSITIVE_INFINITY;
+}
+{
+  const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process
+    ?.env;
+  if (env?.TYPEGRAD_MEMORY_WARNING === "0") memoryWarning(false);
+}
+
+function warnHeld(): void {
+  const held = pending.reduce((n, q) => n + (q.cell!.freed ? 0 : q.cell!.bytes), 0);
+  pendingBytes = held;
+  nextCount = Math.max(WARN_BYTES, held + 64 * 2 ** 20);
+  if (held <= WARN_BYTES || warnedAt !== 0) return;
+  warnedAt = held;
+  const msg = `typegrad: one synchronous job has made ${(held / 2 ** 20).toFixed(0)} MiB of tensors that are still held. Tensors you drop are freed once the job ends (when the event loop turns), not inside a synchronous loop: wrap each step in tg.tidy(() => ...), or free tensors with \`using\` or .dispose(). Silence this with tg.debug.memoryWarning(false) or TYPEGRAD_MEMORY_WARNING=0.`;
+  const proc = (globalThis as { process?: { emitWarning?: (m: string, o: object) => void } })
+    .process;
+  if (proc?.emitWarning)
+    proc.emitWarning(msg, { type: "TypegradMemoryWarning", code: "TYPEGRAD_SYNC_HELD" });
+  else console.warn(msg);
+}
+
 function track(b: WasmBuf): void {
   pending.push(b);
+  pendingBytes += b.cell!.bytes;
+  if (pendingBytes > Math.max(WARN_BYTES, nextCount) && warnedAt === 0) warnHeld();
   if (!scheduled) {
     scheduled = true;
     queueMicrotask(registerPending);
@@ -111,7 +156,15 @@ function registerPending(): void {
   scheduled = false;
   const list = pending;
   pending = [];
-  for (const b of list) if (!b.cell!.freed) finalizer.register(b, b.cell!);
+  pendingBytes = 0;
+  nextCount = 0;
+  for (const b of list) {
+    if (!b.cell!.freed) {
+      finalizer.register(b, b.cell!);
+      watch(b, b.cell!);
+    }
+  }
+  afterBurst(() => arena.bytesInUse(), freeCell);
 }
 
 /**
