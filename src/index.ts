@@ -18,19 +18,22 @@ export * from "./tensor/create.js";
 export type * from "./shape/types.js";
 
 export { getBackend, setBackend } from "./backend/registry.js";
-export type { Aval, Eqn } from "./ir/program.js";
+export type { Aval, Eqn, Var } from "./ir/program.js";
+export type { CustomVjpParams, ParamsOf, Prim } from "./ir/primitive.js";
 export { Program } from "./ir/program.js";
-export type { DType } from "./shape/dtype.js";
+export type { DType, StorageOf, TypedArray } from "./shape/dtype.js";
+export { isFloat } from "./shape/dtype.js";
 export { DTypeError, ShapeError } from "./shape/errors.js";
-export type { NestedArray, Shape } from "./tensor/tensor.js";
+export type { AnyTensor, NestedArray, NestedArrayOf, Shape } from "./tensor/tensor.js";
 export { Tensor } from "./tensor/tensor.js";
 export { scan, customVjp } from "./prims/control.js";
 export { grad, valueAndGrad, vjp } from "./transforms/grad.js";
-export type { GradOptions } from "./transforms/grad.js";
+export type { GradOf, GradOptions, ScalarFn } from "./transforms/grad.js";
 export { jit } from "./transforms/jit.js";
-export type { JitOptions } from "./transforms/jit.js";
+export type { JitOptions, Jitted } from "./transforms/jit.js";
 export { jvp } from "./transforms/jvp.js";
 export { makeProgram } from "./transforms/make-program.js";
+export type { TreeDef } from "./transforms/pytree.js";
 export {
   flatten as treeFlatten,
   treeMap,

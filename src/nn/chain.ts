@@ -143,7 +143,8 @@ export type ChainModel<I extends Shape, C> = C extends {
   ? Model<Tup<I>, Tup<O>, P, S>
   : Model<Tup<I>, number[], unknown[], unknown[]>;
 
-type FirstInput<L> = L extends readonly [infer H, ...unknown[]]
+/** The input shape of the first layer of a list (what `serial` starts from). */
+export type FirstInput<L> = L extends readonly [infer H, ...unknown[]]
   ? H extends { kind: "layer"; inputShape: infer I extends Shape }
     ? I
     : never

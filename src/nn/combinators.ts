@@ -47,13 +47,17 @@ type FirstIn<L> = L extends readonly [infer H, ...unknown[]]
     : null
   : null;
 
-/** A built model when the first layer fixes the input shape, otherwise a spec. */
-type Result<F extends ShapeFn, L> =
+/**
+ * What a combinator returns: a built model when its first layer fixes the input shape, otherwise
+ * a spec.
+ */
+export type CombinatorResult<F extends ShapeFn, L> =
   FirstIn<L> extends infer I extends Shape ? Call<F, I> : LayerSpec<F>;
 
 // ─── residual ─────────────────────────────────────────────────────────────────────────────
 
-type ResidualOf<I extends Shape, L extends readonly unknown[]> =
+/** The model `residual(...layers)` builds from input shape `I`, or the mismatch. */
+export type ResidualOf<I extends Shape, L extends readonly unknown[]> =
   Chain<"residual", I, L> extends infer C
     ? C extends { error: infer E extends string }
       ? ShapeMismatch<E>
@@ -69,7 +73,8 @@ export interface ResidualFn<L extends readonly unknown[]> extends ShapeFn {
   out: ResidualOf<In<this>, L>;
 }
 
-type ResidualCheck<L extends readonly unknown[]> =
+/** `unknown` when a residual branch keeps its input shape, the mismatch otherwise. */
+export type ResidualCheck<L extends readonly unknown[]> =
   FirstIn<L> extends infer I extends Shape
     ? Chain<"residual", I, L> extends infer C
       ? C extends { error: string }
@@ -97,7 +102,7 @@ type LastIndex<L extends readonly unknown[]> = L extends readonly [unknown, ...i
  */
 export function residual<L extends readonly [LayerLike, ...LayerLike[]]>(
   ...layers: ValidateChain<L, ResidualCheck<L>>
-): Result<ResidualFn<L>, L> {
+): CombinatorResult<ResidualFn<L>, L> {
   const ls = layers as unknown as LayerLike[];
   const make = (shape: Shape) => {
     const inner = chainModels("residual", shape, buildChain("residual", shape, ls));
@@ -166,7 +171,12 @@ type SumLasts<Os extends Shape[], Acc extends number[] = []> = Os extends [
   : Sum<Acc>;
 type InitsOf<Os extends Shape[]> = { [K in keyof Os]: Init<Os[K]> };
 
-type Merged<Op extends "parallel" | "concat", I extends Shape, L extends readonly unknown[]> =
+/** The model `parallel` or `concat` builds from input shape `I`, or the mismatch. */
+export type Merged<
+  Op extends "parallel" | "concat",
+  I extends Shape,
+  L extends readonly unknown[],
+> =
   Branches<I, L> extends infer B
     ? B extends ShapeMismatch<infer E>
       ? ShapeMismatch<`${Op}: ${E}`>
@@ -256,7 +266,7 @@ function fanOut(op: "parallel" | "concat", branches: LayerLike[], shape: Shape):
  */
 export function parallel<L extends readonly [LayerLike, ...LayerLike[]]>(
   ...branches: L
-): Result<ParallelFn<L>, L> {
+): CombinatorResult<ParallelFn<L>, L> {
   const bs = branches as unknown as LayerLike[];
   const s = spec<ParallelFn<L>>("parallel", (shape) => fanOut("parallel", bs, shape));
   return (bs[0].kind === "layer" ? fanOut("parallel", bs, bs[0].inputShape) : s) as never;
@@ -271,7 +281,7 @@ export function parallel<L extends readonly [LayerLike, ...LayerLike[]]>(
  */
 export function concat<L extends readonly [LayerLike, ...LayerLike[]]>(
   ...branches: L
-): Result<ConcatFn<L>, L> {
+): CombinatorResult<ConcatFn<L>, L> {
   const bs = branches as unknown as LayerLike[];
   const s = spec<ConcatFn<L>>("concat", (shape) => fanOut("concat", bs, shape));
   return (bs[0].kind === "layer" ? fanOut("concat", bs, bs[0].inputShape) : s) as never;

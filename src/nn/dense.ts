@@ -1,24 +1,22 @@
 /**
- * Fully connected layers: `dense`, `maxout`, and the `embedding` lookup table.
+ * Fully connected layers: `dense` and `maxout` (the `embedding` lookup table is in `embedding.ts`).
  *
  * @example
  * ```ts
  * const d = tg.nn.dense(784, 128);   // Model<[784], [128], { w: Tensor<[784, 128]>; b: Tensor<[128]> }>
  * const s = tg.nn.dense(10);         // a spec: the input size comes from the layer before it
- * const e = tg.nn.embedding(1000, 16);
  * ```
  * @module
  */
 import type { Mul } from "../shape/arith.js";
 import type { Fmt, ShapeMismatch } from "../shape/dims.js";
 import { ShapeError } from "../shape/errors.js";
-import { split, uniform } from "../random/index.js";
+import { split } from "../random/index.js";
 import { add } from "../prims/elementwise.js";
-import { gather } from "../prims/indexing.js";
 import { matmulPrim } from "../prims/linalg.js";
 import { reshape } from "../prims/movement.js";
 import { reduceMax } from "../prims/reduce.js";
-import type { Shape, Tensor } from "../tensor/tensor.js";
+import type { Tensor } from "../tensor/tensor.js";
 import { type ActivationLike, activationFn } from "./activations.js";
 import { glorotUniform, type InitializerLike, initializerFn, zeros } from "./initializers.js";
 import { type In, type LayerSpec, layer, type Model, type ShapeFn, spec } from "./model.js";
@@ -137,43 +135,4 @@ export function maxout<const U extends number, const K extends number>(
       },
     });
   });
-}
-
-/** The parameters of `embedding(vocab, dim)`: one row per token. */
-export type EmbeddingParams<V extends number, D extends number> = { table: Tensor<[V, D]> };
-
-/** What `embedding(vocab, dim)` builds: any shape of token ids `S` to `[...S, dim]`. */
-export interface EmbeddingFn<V extends number, D extends number> extends ShapeFn {
-  out: Model<In<this>, [...In<this>, D], EmbeddingParams<V, D>>;
-}
-
-/**
- * A lookup table: i32 token ids of any shape `S` give `[...S, dim]` vectors (row `id` of the
- * table). Initialized uniform in ±0.05, as Keras.
- * @example
- * ```ts
- * const model = tg.nn.sequential([20], tg.nn.embedding(1000, 16), tg.nn.lstm(32)); // ids [B, 20] → [B, 32]
- * ```
- */
-export function embedding<const V extends number, const D extends number>(
-  vocab: V,
-  dim: D,
-  opts: { initializer?: InitializerLike } = {},
-): LayerSpec<EmbeddingFn<V, D>> {
-  const name = `embedding(${vocab}, ${dim})`;
-  const init = initializerFn(opts.initializer, (k, s, dt) =>
-    uniform(k, s, { min: -0.05, max: 0.05, dtype: dt }),
-  );
-  return spec(name, (shape: Shape) =>
-    layer({
-      name,
-      inputShape: shape,
-      outputShape: [...shape, dim],
-      init: (key) => ({ table: init(key, [vocab, dim]) }),
-      forward: (p, x, { state }) => {
-        if (x.dtype !== "i32") throw new ShapeError(name, `token ids must be i32, got ${x.dtype}`);
-        return { y: gather(p.table, x, 0), state };
-      },
-    }),
-  );
 }

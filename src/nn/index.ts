@@ -27,7 +27,14 @@ export type {
   Tup,
 } from "./model.js";
 export { build, layer, spec } from "./model.js";
-export type { Chain, ChainModel, ModelParts, ShapeFits, ValidateChain } from "./chain.js";
+export type {
+  Chain,
+  ChainModel,
+  FirstInput,
+  ModelParts,
+  ShapeFits,
+  ValidateChain,
+} from "./chain.js";
 export { sequential, serial } from "./chain.js";
 export type { Activation, ActivationLike } from "./activations.js";
 export {
@@ -43,7 +50,7 @@ export {
   softmax,
   tanh,
 } from "./activations.js";
-export type { Initializer, InitializerLike } from "./initializers.js";
+export type { FanMode, Initializer, InitializerLike } from "./initializers.js";
 export {
   constantInit,
   fans,
@@ -59,15 +66,10 @@ export {
   varianceScaling,
   zeros,
 } from "./initializers.js";
-export type {
-  DenseFn,
-  DenseOptions,
-  DenseParams,
-  EmbeddingFn,
-  EmbeddingParams,
-  MaxoutFn,
-} from "./dense.js";
-export { dense, embedding, maxout } from "./dense.js";
+export type { DenseFn, DenseOptions, DenseParams, MaxoutFn } from "./dense.js";
+export { dense, maxout } from "./dense.js";
+export type { EmbeddingFn, EmbeddingParams, EmbeddingSpec } from "./embedding.js";
+export { embedding } from "./embedding.js";
 export { dropout, gaussianNoise } from "./noise.js";
 export { l1, l2 } from "./regularizers.js";
 export type {
@@ -92,5 +94,13 @@ export type {
 export { batchNorm, layerNorm } from "./norm.js";
 export type { GruParams, RecurrentFn, RecurrentOptions, RecurrentParams } from "./recurrent.js";
 export { gru, lstm, simpleRnn } from "./recurrent.js";
-export type { ConcatFn, ParallelFn, ResidualFn } from "./combinators.js";
+export type {
+  CombinatorResult,
+  ConcatFn,
+  Merged,
+  ParallelFn,
+  ResidualCheck,
+  ResidualFn,
+  ResidualOf,
+} from "./combinators.js";
 export { concat, parallel, residual } from "./combinators.js";

@@ -36,8 +36,9 @@ export function fans(shape: Shape): [number, number] {
   return [shape[shape.length - 2] * rf, shape[shape.length - 1] * rf];
 }
 
-type Mode = "fanIn" | "fanOut" | "fanAvg";
-function scaleOf(shape: Shape, mode: Mode, scale: number): number {
+/** Which fan `varianceScaling` divides by: fan-in, fan-out or their mean. */
+export type FanMode = "fanIn" | "fanOut" | "fanAvg";
+function scaleOf(shape: Shape, mode: FanMode, scale: number): number {
   const [fi, fo] = fans(shape);
   const n = mode === "fanIn" ? fi : mode === "fanOut" ? fo : (fi + fo) / 2;
   return scale / Math.max(1, n);
@@ -53,7 +54,7 @@ function scaleOf(shape: Shape, mode: Mode, scale: number): number {
  */
 export function varianceScaling(
   scale: number,
-  mode: Mode,
+  mode: FanMode,
   distribution: "uniform" | "normal",
 ): Initializer {
   return (key, shape, dtype = "f32") => {

@@ -49,13 +49,13 @@ export interface Layer<I extends Shape, O extends Shape, P = unknown, St = {}> {
     params: P,
     x: Tensor<readonly [B, ...I], any>,
     opts?: ForwardOptions<St>,
-  ): Tensor<readonly [B, ...O], "f32">;
+  ): Tensor<[B, ...O], "f32">;
   /** Outputs and the updated state: what a training step uses for stateful layers. */
   forward<B extends number>(
     params: P,
     x: Tensor<readonly [B, ...I], any>,
     opts?: ForwardOptions<St>,
-  ): { y: Tensor<readonly [B, ...O], "f32">; state: St };
+  ): { y: Tensor<[B, ...O], "f32">; state: St };
 }
 
 /** Any layer. */

@@ -41,12 +41,12 @@ export interface Model<I extends Shape, O extends Shape, P = {}, St = {}>
     params: P,
     x: Tensor<readonly [B, ...I], any>,
     opts?: ForwardOptions<St>,
-  ): Tensor<readonly [B, ...O], "f32">;
+  ): Tensor<[B, ...O], "f32">;
   /** The curried form, for `pipe(x, model.apply(params))`. */
   apply(
     params: P,
     opts?: ForwardOptions<St>,
-  ): <B extends number>(x: Tensor<readonly [B, ...I], any>) => Tensor<readonly [B, ...O], "f32">;
+  ): <B extends number>(x: Tensor<readonly [B, ...I], any>) => Tensor<[B, ...O], "f32">;
 }
 
 /** Any built model. */

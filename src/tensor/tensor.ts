@@ -121,17 +121,23 @@ export class Tensor<S extends Shape = Shape, D extends DType = "f32"> {
   }
 
   /**
-   * The data as nested JavaScript arrays (booleans for bool tensors); a number for rank 0.
+   * The data as nested JavaScript arrays (booleans for bool tensors); a number for rank 0. The
+   * type follows the shape and dtype: `number[][]` for a `Tensor<[2, 3]>`, `boolean[]` for a
+   * `Tensor<[4], "bool">`, `NestedArray` when the rank is unknown.
    * @example
    * ```ts
-   * tg.tensor([[1, 2], [3, 4]]).toArray(); // [[1, 2], [3, 4]]
+   * const a: number[][] = tg.tensor([[1, 2], [3, 4]]).toArray(); // [[1, 2], [3, 4]]
    * ```
    */
-  toArray(): NestedArray {
+  toArray<Self extends Tensor<Shape, DType>>(
+    this: Self,
+  ): NestedArrayOf<Self["shape"], Self["dtype"]> {
+    // Typed through `this`: a conditional type of `S` in a member would make the class invariant
+    // in its shape.
     const flat = Array.from(this.dataSync() as ArrayLike<number>, (v) =>
       this.dtype === "bool" ? v !== 0 : v,
     );
-    return nest(flat, this.shape, 0, 0) as NestedArray;
+    return nest(flat, this.shape, 0, 0) as NestedArrayOf<Self["shape"], Self["dtype"]>;
   }
 
   /**
@@ -186,6 +192,22 @@ export class Tensor<S extends Shape = Shape, D extends DType = "f32"> {
 
 /** Nested arrays of numbers or booleans, as `toArray` returns them. */
 export type NestedArray = number | boolean | NestedArray[];
+
+/**
+ * What `toArray` returns for shape `S` and dtype `D`: arrays nested `S.length` deep around a
+ * `number` (`boolean` for bool); `NestedArray` when the rank is not known at compile time.
+ * @example
+ * ```ts
+ * type A = tg.NestedArrayOf<[2, 3], "f32">; // number[][]
+ * type B = tg.NestedArrayOf<[], "bool">;    // boolean
+ * ```
+ */
+export type NestedArrayOf<S extends Shape, D extends DType> = number extends S["length"]
+  ? NestedArray
+  : NestDepth<S, D extends "bool" ? boolean : number>;
+type NestDepth<S extends Shape, E> = S extends readonly [unknown, ...infer R extends Shape]
+  ? NestDepth<R, E>[]
+  : E;
 
 function nest(flat: (number | boolean)[], shape: Shape, axis: number, offset: number): unknown {
   if (axis === shape.length) return flat[offset];

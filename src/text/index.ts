@@ -9,6 +9,7 @@
  */
 export { type BagOfWordsOptions, bagOfWords } from "./bag-of-words.js";
 export { cosineSimilarity } from "./similarity.js";
+export type { Vec } from "./similarity.js";
 export { type TokenizeOptions, tokenize } from "./tokenize.js";
 export { UNK, type Vocabulary, type VocabularyOptions, vocabulary } from "./vocabulary.js";
 export { type Word2Vec, type Word2VecOptions, word2vec } from "./word2vec.js";

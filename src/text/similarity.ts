@@ -6,7 +6,8 @@ import { allocFilled } from "../data/host.js";
 import { ShapeError } from "../shape/errors.js";
 import type { AnyTensor, Tensor } from "../tensor/tensor.js";
 
-type Vec = AnyTensor | ArrayLike<number>;
+/** A vector `cosineSimilarity` accepts: a tensor or an array of numbers. */
+export type Vec = AnyTensor | ArrayLike<number>;
 
 function values(x: Vec): { data: ArrayLike<number>; shape: readonly number[] } {
   if (typeof (x as AnyTensor).dataSync === "function")

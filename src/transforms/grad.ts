@@ -29,7 +29,8 @@ export type GradOf<A extends readonly unknown[], N> = N extends number
     ? { [K in keyof N]: A[N[K] & number] }
     : A[0];
 
-type ScalarFn = (...args: any[]) => Tensor<readonly [], any>;
+/** A function that `grad` accepts: any arguments, a scalar tensor out. */
+export type ScalarFn = (...args: any[]) => Tensor<readonly [], any>;
 
 /**
  * The gradient of a scalar function with respect to its first argument (or `argnums`). The
