@@ -54,3 +54,5 @@ export * as metrics from "./metrics/index.js";
 export * as io from "./io/index.js";
 export * as linalg from "./linalg/index.js";
 export * as text from "./text/index.js";
+export * as debug from "./debug/index.js";
+export { tidy } from "./tensor/tidy.js";
