@@ -10,7 +10,9 @@ import type { Backend, Buf } from "../backend/backend.js";
 import { backendFor } from "../backend/registry.js";
 import { rules } from "../prims/table.js";
 import { type AnyTensor, Storage, Tensor } from "../tensor/tensor.js";
+import { checkFinite, nanChecks } from "../debug/nans.js";
 import { DTypeError } from "../shape/errors.js";
+import { untracked } from "../tensor/scope.js";
 import { type Kernel, type ParamsOf, type Prim, prepareKernel } from "./primitive.js";
 import { type Aval, type Eqn, Program, Var } from "./program.js";
 
@@ -89,7 +91,8 @@ export function isTracing(): boolean {
 export function withBuilder<T>(b: Builder, fn: () => T): T {
   stack.push(b);
   try {
-    return fn();
+    // constants made while tracing are captured by the Program: no tidy scope may free them
+    return untracked(fn);
   } finally {
     stack.pop();
   }
@@ -141,7 +144,11 @@ export function bind<P extends Prim>(
   const b = stack[stack.length - 1];
   if (b === undefined && rule.eager === undefined) {
     const hit = findEager(prim, inputs, params);
-    if (hit !== undefined) return runEntry(prim, hit, inputs);
+    if (hit !== undefined) {
+      const outs = runEntry(prim, hit, inputs);
+      if (nanChecks.on) checkFinite(prim, inputs, outs);
+      return outs;
+    }
   }
   const avals = inputs.map(avalOf);
   const outAvals = rule.abstractEval(avals, params);
@@ -153,7 +160,9 @@ export function bind<P extends Prim>(
   }
   const eager = (rule as { eager?: (i: AnyTensor[], p: ParamsOf<P>) => AnyTensor[] }).eager;
   if (eager) return eager(inputs, params);
-  return runKernel(prim, inputs, avals, outAvals, params);
+  const outs = runKernel(prim, inputs, avals, outAvals, params);
+  if (nanChecks.on) checkFinite(prim, inputs, outs);
+  return outs;
 }
 
 // ─── the eager fast path: prepared kernels cached per signature ────────────────────────────

@@ -6,6 +6,7 @@
 import { backendFor } from "../backend/registry.js";
 import type { DType } from "../shape/dtype.js";
 import { fmt, ShapeError } from "../shape/errors.js";
+import { untracked } from "../tensor/scope.js";
 import { type AnyTensor, Storage, Tensor } from "../tensor/tensor.js";
 import { checkShape, prod } from "./shapes.js";
 
@@ -23,7 +24,7 @@ export function scalar(value: number, dtype: DType): AnyTensor {
   const key = `${be.name}:${dtype}:${Object.is(value, -0) ? "-0" : value}`;
   let t = scalars.get(key);
   if (!t) {
-    t = constant([value], [], dtype);
+    t = untracked(() => constant([value], [], dtype));
     if (scalars.size < 4096) scalars.set(key, t);
   }
   return t;

@@ -14,6 +14,7 @@ import type { Backend, Buf } from "../backend/backend.js";
 import type { Var } from "../ir/program.js";
 import type { DType, TypedArray } from "../shape/dtype.js";
 import { formatTensor } from "./format.js";
+import { trackTensor } from "./scope.js";
 
 /** A shape: a readonly tuple of dimension sizes. */
 export type Shape = readonly number[];
@@ -66,7 +67,10 @@ export class Tensor<S extends Shape = Shape, D extends DType = "f32"> {
     this.size = shape.reduce((a, b) => a * b, 1);
     this._storage = storage;
     this._tracer = tracer;
-    if (storage) storage.refs++;
+    if (storage) {
+      storage.refs++;
+      trackTensor(this);
+    }
   }
 
   /** The rank (number of dimensions). */

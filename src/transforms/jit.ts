@@ -10,6 +10,8 @@ import { type Executable, executable } from "../lower/execute.js";
 import { lower } from "../lower/lower.js";
 import { type Plan, planProgram } from "../lower/plan.js";
 import { backendFor } from "../backend/registry.js";
+import { nanChecks } from "../debug/nans.js";
+import { untracked } from "../tensor/scope.js";
 import { type AnyTensor as T, Tensor } from "../tensor/tensor.js";
 import { type TreeDef, unflatten } from "./pytree.js";
 import { traceTree } from "./trace-tree.js";
@@ -195,6 +197,11 @@ export function jit<F extends (...args: any[]) => any>(f: F, opts: JitOptions = 
   const donate = opts.donate ?? [];
   const compile = (args: unknown[], key: string, leaves: T[], owner: number[]): Compiled => {
     let c = cache.get(key);
+    if (!c) c = untracked(() => build(args, key, leaves, owner));
+    return c;
+  };
+  const build = (args: unknown[], key: string, leaves: T[], owner: number[]): Compiled => {
+    let c = cache.get(key);
     if (!c) {
       const traced = traceTree(f, args);
       const lowered = lower(traced.program);
@@ -224,7 +231,8 @@ export function jit<F extends (...args: any[]) => any>(f: F, opts: JitOptions = 
     return true;
   };
   const jitted = ((...args: unknown[]) => {
-    if (isTracing()) return f(...args);
+    // inside a trace, and op by op while NaN checks are on (so they find the op, not the call)
+    if (isTracing() || nanChecks.on) return f(...args);
     let leaves: T[] = [];
     let c = last;
     if (c === null || !sameAsLast(args, leaves)) {

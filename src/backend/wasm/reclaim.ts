@@ -85,6 +85,18 @@ export function reclaimStats(): {
 }
 
 /**
+ * Runs a full garbage collection where one can be forced (Node); returns whether it ran.
+ * @example
+ * ```ts
+ * fullCollection(); // true in Node
+ * ```
+ */
+export function fullCollection(): boolean {
+  forceGc?.();
+  return forceGc !== null;
+}
+
+/**
  * Starts watching `handle` (called a microtask after it was made); `free` returns its cell's
  * block when the handle is found dead.
  * @example
