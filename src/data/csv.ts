@@ -321,14 +321,15 @@ export function loadCsv<const O extends CsvOptions = CsvOptions>(
   const f = featureCols.length;
   const x = new Float32Array(n * f);
   const categories: Record<string, string[]> = Object.create(null);
-  const catIds = new Map<number, Map<string, number>>();
+  // By name, as `categories` is: columns that share a name share their ids.
+  const catIds = new Map<string, Map<string, number>>();
   for (let r = 0; r < n; r++) {
     for (let k = 0; k < f; k++) {
       const j = featureCols[k];
       const cell = body[r][j];
       if (typeOf(j) === "category") {
-        let ids = catIds.get(j);
-        if (!ids) catIds.set(j, (ids = new Map()));
+        let ids = catIds.get(names[j]);
+        if (!ids) catIds.set(names[j], (ids = new Map()));
         const key = cell.trim();
         if (!ids.has(key)) {
           ids.set(key, ids.size);

@@ -86,7 +86,7 @@ function reference(b: Uint8Array, o: Opts): Expected {
     const v = valueAt(b, 4 + 4 * rank + i * t.width, b[2]);
     if (dtype === "bool") {
       if (v !== 0 && v !== 1) return { kind: "out-of-range" };
-      values.push(v);
+      values.push(v + 0); // a bool has no -0
     } else if (dtype === "i32") {
       if (!Number.isInteger(v) || v < -(2 ** 31) || v > 2 ** 31 - 1)
         return { kind: "out-of-range" };
