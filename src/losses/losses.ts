@@ -250,6 +250,7 @@ export const sparseCategoricalCrossEntropy: Loss<CrossEntropyOptions> = (
     );
   }
   const c = pred.shape[pred.rank - 1];
+  checkClassIndices(name, target, c);
   const classes = constant(
     Array.from({ length: c }, (_, i) => i),
     [c],
@@ -259,6 +260,24 @@ export const sparseCategoricalCrossEntropy: Loss<CrossEntropyOptions> = (
   const per = perExampleOf(crossEntropyPer(pred, oneHot, opts.fromLogits ?? true));
   return reduce(per, opts.reduction, name, true) as never;
 };
+
+/**
+ * Eagerly (when the targets hold data, not while tracing), every class index must lie in
+ * `[0, classes)`: an index outside would match no class and add 0 to the loss without a word.
+ * Under `jit` the check runs when NaN checks are on (`tg.debug.nans(true)` runs jitted code op by op).
+ */
+function checkClassIndices(name: string, target: T, classes: number): void {
+  if (!target.isConcrete) return;
+  const d = target.dataSync();
+  for (let i = 0; i < d.length; i++) {
+    if (d[i] < 0 || d[i] >= classes) {
+      throw new ShapeError(
+        name,
+        `target ${d[i]} at flat index ${i} is not a class index in [0, ${classes}) (predictions have ${classes} classes)`,
+      );
+    }
+  }
+}
 
 /**
  * The hinge loss for targets −1/1: mean of `max(1 − t·pred, 0)`.

@@ -61,3 +61,26 @@ describe("jit cache keys", () => {
     expect(step(tg.tensor([0, 0, 0])).toArray()).toEqual([1, 2, 3]);
   });
 });
+
+describe("sparse cross-entropy targets", () => {
+  it("an index outside [0, classes) is an error eagerly and, with NaN checks on, under jit", () => {
+    const logits = tg.zeros([2, 3]);
+    for (const bad of [5, -1, 3]) {
+      expect(() =>
+        tg.losses.sparseCategoricalCrossEntropy(logits, tg.tensor([0, bad], "i32"), {
+          fromLogits: true,
+        }),
+      ).toThrow(new RegExp(`target ${bad} at flat index 1 is not a class index in \\[0, 3\\)`));
+    }
+    const f = tg.jit((p: tg.Tensor<[2, 3]>, t: tg.Tensor<[2], "i32">) =>
+      tg.losses.sparseCategoricalCrossEntropy(p, t, { fromLogits: true }),
+    );
+    expect(f(logits, tg.tensor([0, 2], "i32")).item()).toBeCloseTo(Math.log(3));
+    const was = tg.debug.nans(true);
+    try {
+      expect(() => f(logits, tg.tensor([0, 7], "i32"))).toThrow(/target 7/);
+    } finally {
+      tg.debug.nans(was);
+    }
+  });
+});
