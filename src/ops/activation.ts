@@ -18,7 +18,8 @@ import type { Axes } from "../shape/axes.js";
 import type { DType } from "../shape/dtype.js";
 import type { AnyTensor, Shape, Tensor } from "../tensor/tensor.js";
 import { named } from "./named.js";
-import { type AxisArg, type FloatOf, type Reduced, toFloat } from "./reduce.js";
+import { toFloat } from "./float.js";
+import type { AxisArg, FloatOf, Reduced } from "./reduce.js";
 
 /**
  * `x` times a NaN carrier: `x·sign(x)`, which is `x` for every `x > 0` (and +∞), and NaN with a NaN
@@ -114,10 +115,18 @@ export function tanh<S extends Shape, D extends DType>(x: Tensor<S, D>): Tensor<
   return P.tanh(x);
 }
 
-/** The maximum over `axes`, kept as size 1, finite (−∞ rows give 0) and held constant. */
+/** The maximum over `axes`, kept as size 1 and held constant. */
+function keptMax(x: AnyTensor, axes: number[]): AnyTensor {
+  return P.stopGradient(reshape(reduceMax(x, axes), keptShape(x.shape, axes)));
+}
+
+/**
+ * {@link keptMax} made finite (±∞ give 0), for logsumexp: a slice of −∞ then gives −∞ and one
+ * holding +∞ gives +∞ (as PyTorch), where the plain shift would give NaN.
+ */
 function stableMax(x: AnyTensor, axes: number[]): AnyTensor {
-  const m = reshape(reduceMax(x, axes), keptShape(x.shape, axes));
-  return P.stopGradient(P.where(P.eq(P.abs(m), Number.POSITIVE_INFINITY), 0, m));
+  const m = keptMax(x, axes);
+  return P.where(P.eq(P.abs(m), Number.POSITIVE_INFINITY), 0, m);
 }
 
 /**
@@ -133,7 +142,7 @@ export function softmax<S extends Shape, D extends DType>(
 ): Tensor<S, D> {
   return named("softmax", () => {
     const a = [normAxis("softmax", axis, x.rank)];
-    const e = P.exp(P.sub(x, stableMax(x, a)));
+    const e = P.exp(P.sub(x, keptMax(x, a)));
     return P.div(e, reshape(reduceSum(e, a), keptShape(x.shape, a)));
   });
 }
@@ -151,7 +160,7 @@ export function logSoftmax<S extends Shape, D extends DType>(
 ): Tensor<S, D> {
   return named("logSoftmax", () => {
     const a = [normAxis("logSoftmax", axis, x.rank)];
-    const shifted = P.sub(x, stableMax(x, a));
+    const shifted = P.sub(x, keptMax(x, a));
     return P.sub(shifted, P.log(reshape(reduceSum(P.exp(shifted), a), keptShape(x.shape, a))));
   });
 }
@@ -177,6 +186,11 @@ export function logsumexp<
   return named("logsumexp", () => {
     const axes = normAxes("logsumexp", axis, x.rank);
     const xf = toFloat(x);
+    // an empty slice sums no exponentials: log 0 = −∞ (as PyTorch), with a zero derivative
+    if (axes.some((a) => x.shape[a] === 0)) {
+      const none = P.add(reduceSum(xf, axes), Number.NEGATIVE_INFINITY);
+      return keepDims ? reshape(none, keptShape(x.shape, axes)) : none;
+    }
     const m = stableMax(xf, axes);
     const lse = P.log(reshape(reduceSum(P.exp(P.sub(xf, m)), axes), keptShape(x.shape, axes)));
     const s = P.add(lse, m);

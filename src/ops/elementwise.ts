@@ -12,8 +12,8 @@
  * @module
  */
 import * as P from "../prims/elementwise.js";
-import type { DType } from "../shape/dtype.js";
-import type { Broadcast, Check, Named, Ok, Same, ShapeMismatch } from "../shape/dims.js";
+import type { DType, DTypeCheck, FloatDType, NumericDType } from "../shape/dtype.js";
+import type { Broadcast, Check, Is, Kinds, Named, Ok, ShapeMismatch } from "../shape/dims.js";
 import type { AnyTensor, Shape, Tensor } from "../tensor/tensor.js";
 import { named } from "./named.js";
 
@@ -28,28 +28,49 @@ export type DTypeOf<X, Y> =
   X extends Tensor<any, infer D> ? D : Y extends Tensor<any, infer D> ? D : "f32";
 /** The broadcast shape of two operands. */
 export type BinaryShape<X, Y> = Ok<Broadcast<ShapeOf<X>, ShapeOf<Y>>>;
-/** `unknown` when `X op Y` fits; otherwise a mismatch naming `op`, the shapes or the dtypes. */
-export type BinaryCheck<Op extends string, X, Y> = [X, Y] extends [
-  Tensor<any, infer DA>,
-  Tensor<any, infer DB>,
-]
-  ? Same<DA, DB> extends true
-    ? Check<Named<Op, Broadcast<ShapeOf<X>, ShapeOf<Y>>>>
+/**
+ * `unknown` when `X op Y` fits; otherwise a mismatch naming `op`, the shapes or the dtypes. The
+ * common dtype must be one of `Allowed` (arithmetic refuses bool, as the runtime does).
+ */
+export type BinaryCheck<
+  Op extends string,
+  X,
+  Y,
+  Allowed extends DType = DType,
+  Kn extends Kinds = Kinds,
+> = [X, Y] extends [Tensor<any, infer DA>, Tensor<any, infer DB>]
+  ? Is<DA, DB> extends true
+    ? FitsBoth<Op, X, Y, DA, Allowed, Kn>
     : ShapeMismatch<`${Op}: dtypes ${DA & string} and ${DB & string} differ; cast one of them first`>
-  : Check<Named<Op, Broadcast<ShapeOf<X>, ShapeOf<Y>>>>;
+  : FitsBoth<Op, X, Y, DTypeOf<X, Y>, Allowed, Kn>;
+type FitsBoth<Op extends string, X, Y, D, Allowed extends DType, Kn extends Kinds> =
+  DTypeCheck<Op, D, Allowed, Kn> extends infer C
+    ? unknown extends C
+      ? Check<Named<Op, Broadcast<ShapeOf<X>, ShapeOf<Y>, Kn>>>
+      : C
+    : never;
 
-/** A two-argument elementwise op. */
+/** A two-argument elementwise op on numeric dtypes (not bool). */
 export type BinaryOp<Op extends string> = <X extends Operand, Y extends Operand>(
   a: X,
-  b: Y & NoInfer<BinaryCheck<Op, X, Y>>,
+  b: Y & NoInfer<BinaryCheck<Op, X, Y, NumericDType>>,
 ) => Tensor<BinaryShape<X, Y>, DTypeOf<X, Y>>;
-/** A comparison: as a binary op, with a bool result. */
+/** A comparison: as a binary op on any dtype, with a bool result. */
 export type CompareOp<Op extends string> = <X extends Operand, Y extends Operand>(
   a: X,
   b: Y & NoInfer<BinaryCheck<Op, X, Y>>,
 ) => Tensor<BinaryShape<X, Y>, "bool">;
-/** A one-argument elementwise op: the shape and dtype are kept. */
-export type UnaryOp = <S extends Shape, D extends DType>(x: Tensor<S, D>) => Tensor<S, D>;
+/**
+ * A one-argument elementwise op: the shape and dtype are kept; the dtype must be one of `Allowed`
+ * (`FloatDType` for exp, log, sqrt…; `NumericDType` for neg, abs…), as the runtime requires.
+ */
+export type UnaryOp<Op extends string = string, Allowed extends DType = DType> = <
+  S extends Shape,
+  D extends DType,
+  Kn extends Kinds = Kinds,
+>(
+  x: Tensor<S, D> & NoInfer<DTypeCheck<Op, D, Allowed, Kn>>,
+) => Tensor<S, D>;
 
 // Each op reports its own name in errors (`maximum`, not the primitive `max`): see named.ts.
 type Bin = (a: P.Operand, b: P.Operand) => AnyTensor;
@@ -60,8 +81,10 @@ const renamed =
 const binary = <Op extends string>(op: Op, f: Bin): BinaryOp<Op> => renamed(op, f) as BinaryOp<Op>;
 const compare = <Op extends string>(op: Op, f: Bin): CompareOp<Op> =>
   renamed(op, f) as CompareOp<Op>;
-const unary = (op: string, f: (x: AnyTensor) => AnyTensor): UnaryOp =>
-  ((x: AnyTensor) => named(op, () => f(x))) as UnaryOp;
+const unary = <Op extends string, A extends DType>(
+  op: Op,
+  f: (x: AnyTensor) => AnyTensor,
+): UnaryOp<Op, A> => ((x: AnyTensor) => named(op, () => f(x))) as UnaryOp<Op, A>;
 
 // ─── arithmetic ──────────────────────────────────────────────────────────────────────────
 
@@ -198,7 +221,7 @@ export function where<C extends Shape, X extends Operand, Y extends Operand>(
  * tg.neg(tg.tensor([1, -2])); // [-1, 2]
  * ```
  */
-export const neg: UnaryOp = unary("neg", P.neg);
+export const neg: UnaryOp<"neg", NumericDType> = unary("neg", P.neg);
 /**
  * `eˣ`.
  * @example
@@ -206,7 +229,7 @@ export const neg: UnaryOp = unary("neg", P.neg);
  * tg.exp(tg.tensor([0, 1])); // [1, 2.718…]
  * ```
  */
-export const exp: UnaryOp = unary("exp", P.exp);
+export const exp: UnaryOp<"exp", FloatDType> = unary("exp", P.exp);
 /**
  * The natural logarithm.
  * @example
@@ -214,7 +237,7 @@ export const exp: UnaryOp = unary("exp", P.exp);
  * tg.log(tg.tensor([1, Math.E])); // [0, 1]
  * ```
  */
-export const log: UnaryOp = unary("log", P.log);
+export const log: UnaryOp<"log", FloatDType> = unary("log", P.log);
 /**
  * The square root.
  * @example
@@ -222,7 +245,7 @@ export const log: UnaryOp = unary("log", P.log);
  * tg.sqrt(tg.tensor([4, 9])); // [2, 3]
  * ```
  */
-export const sqrt: UnaryOp = unary("sqrt", P.sqrt);
+export const sqrt: UnaryOp<"sqrt", FloatDType> = unary("sqrt", P.sqrt);
 /**
  * `1 / √x`.
  * @example
@@ -230,7 +253,7 @@ export const sqrt: UnaryOp = unary("sqrt", P.sqrt);
  * tg.rsqrt(tg.tensor([4])); // [0.5]
  * ```
  */
-export const rsqrt: UnaryOp = unary("rsqrt", (x) => P.reciprocal(P.sqrt(x)));
+export const rsqrt: UnaryOp<"rsqrt", FloatDType> = unary("rsqrt", (x) => P.reciprocal(P.sqrt(x)));
 /**
  * `1 / x`.
  * @example
@@ -238,7 +261,7 @@ export const rsqrt: UnaryOp = unary("rsqrt", (x) => P.reciprocal(P.sqrt(x)));
  * tg.reciprocal(tg.tensor([2])); // [0.5]
  * ```
  */
-export const reciprocal: UnaryOp = unary("reciprocal", P.reciprocal);
+export const reciprocal: UnaryOp<"reciprocal", NumericDType> = unary("reciprocal", P.reciprocal);
 /**
  * `|x|`.
  * @example
@@ -246,7 +269,7 @@ export const reciprocal: UnaryOp = unary("reciprocal", P.reciprocal);
  * tg.abs(tg.tensor([-1, 2])); // [1, 2]
  * ```
  */
-export const abs: UnaryOp = unary("abs", P.abs);
+export const abs: UnaryOp<"abs", NumericDType> = unary("abs", P.abs);
 /**
  * −1, 0 or 1 by the sign of `x`.
  * @example
@@ -254,7 +277,7 @@ export const abs: UnaryOp = unary("abs", P.abs);
  * tg.sign(tg.tensor([-3, 0, 2])); // [-1, 0, 1]
  * ```
  */
-export const sign: UnaryOp = unary("sign", P.sign);
+export const sign: UnaryOp<"sign", NumericDType> = unary("sign", P.sign);
 /**
  * `x²`.
  * @example
@@ -262,7 +285,7 @@ export const sign: UnaryOp = unary("sign", P.sign);
  * tg.square(tg.tensor([3])); // [9]
  * ```
  */
-export const square: UnaryOp = unary("square", P.square);
+export const square: UnaryOp<"square", NumericDType> = unary("square", P.square);
 /**
  * The sine.
  * @example
@@ -270,7 +293,7 @@ export const square: UnaryOp = unary("square", P.square);
  * tg.sin(tg.tensor([0])); // [0]
  * ```
  */
-export const sin: UnaryOp = unary("sin", P.sin);
+export const sin: UnaryOp<"sin", FloatDType> = unary("sin", P.sin);
 /**
  * The cosine.
  * @example
@@ -278,7 +301,7 @@ export const sin: UnaryOp = unary("sin", P.sin);
  * tg.cos(tg.tensor([0])); // [1]
  * ```
  */
-export const cos: UnaryOp = unary("cos", P.cos);
+export const cos: UnaryOp<"cos", FloatDType> = unary("cos", P.cos);
 /**
  * Rounds down.
  * @example
@@ -286,7 +309,7 @@ export const cos: UnaryOp = unary("cos", P.cos);
  * tg.floor(tg.tensor([1.5, -1.5])); // [1, -2]
  * ```
  */
-export const floor: UnaryOp = unary("floor", P.floor);
+export const floor: UnaryOp<"floor", FloatDType> = unary("floor", P.floor);
 /**
  * The error function.
  * @example
@@ -294,7 +317,7 @@ export const floor: UnaryOp = unary("floor", P.floor);
  * tg.erf(tg.tensor([0])); // [0]
  * ```
  */
-export const erf: UnaryOp = unary("erf", P.erf);
+export const erf: UnaryOp<"erf", FloatDType> = unary("erf", P.erf);
 
 /**
  * Limits `x` to `[lo, hi]` (to `hi` everywhere when `lo > hi`, as PyTorch). The derivative is 1 on
@@ -312,8 +335,11 @@ export function clip<S extends Shape, D extends DType>(
 ): Tensor<S, D> {
   // `x < lo` → lo; else `x ≤ hi` → x; else (x > hi or NaN) → min(x, hi), which is hi with a zero
   // derivative above hi and NaN with a NaN derivative at NaN.
-  const l = Math.min(lo, hi);
-  return named("clip", () => P.where(P.lt(x, l), l, P.where(P.le(x, hi), x, P.minimum(x, hi))));
+  return named("clip", () =>
+    lo > hi
+      ? P.where(P.le(x, hi), hi, P.minimum(x, hi)) // the constant hi (NaN stays NaN)
+      : P.where(P.lt(x, lo), lo, P.where(P.le(x, hi), x, P.minimum(x, hi))),
+  );
 }
 
 /**

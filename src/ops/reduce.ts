@@ -11,7 +11,7 @@
  * ```
  * @module
  */
-import { cast, div } from "../prims/elementwise.js";
+import { div } from "../prims/elementwise.js";
 import {
   argmax as argmaxP,
   argmin as argminP,
@@ -26,6 +26,7 @@ import type { Axes, Reduce } from "../shape/axes.js";
 import type { DType } from "../shape/dtype.js";
 import type { Check, Named, Ok } from "../shape/dims.js";
 import type { AnyTensor, Shape, Tensor } from "../tensor/tensor.js";
+import { toFloat } from "./float.js";
 
 /** The axis argument of a reduction over `S`, checked: a mismatch when an axis is out of range. */
 export type AxisArg<Op extends string, S extends Shape, A extends Axes, K extends boolean> = A &
@@ -38,11 +39,6 @@ export type Reduced<S extends Shape, A extends Axes, K extends boolean, D extend
 
 /** The dtype of a float-valued reduction (mean, logsumexp) of a `D` tensor: f32 for i32 and bool. */
 export type FloatOf<D extends DType> = D extends "f32" | "f64" ? D : "f32";
-
-/** `x` itself when it is a float tensor, else `x` cast to f32. @internal */
-export function toFloat(x: AnyTensor): AnyTensor {
-  return x.dtype === "f32" || x.dtype === "f64" ? x : cast(x, "f32");
-}
 
 /** Runs `f` over the normalised axes and keeps them as size 1 when asked. @internal */
 export function reduceWith(

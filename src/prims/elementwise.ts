@@ -302,8 +302,8 @@ export const elementwiseRules: { [P in ElementwisePrim]: PrimRule<P> } = {
   ),
   pow: arithRule(
     "pow",
-    // d/da a^b = b·a^(b−1); written as b·y/a where a ≠ 0 so that a = 0, b ≥ 1 stays finite
-    (a, b) => mul(b, pow(a, sub(b, 1))),
+    // d/da a^b = b·a^(b−1), and 0 where b = 0 (a^0 is the constant 1, even at a = 0 or NaN)
+    (a, b) => where(eq(b, 0), 0, mul(b, pow(a, sub(b, 1)))),
     // d/db a^b = y·log a (0 where a = 0)
     (a, _b, y) => where(eq(a, 0), 0, mul(y, log(where(eq(a, 0), 1, a)))),
   ),
