@@ -18,7 +18,7 @@ import type { Axes } from "../shape/axes.js";
 import type { DType } from "../shape/dtype.js";
 import type { AnyTensor, Shape, Tensor } from "../tensor/tensor.js";
 import { named } from "./named.js";
-import { toFloat } from "./float.js";
+import { requireFloat, toFloat } from "./float.js";
 import type { AxisArg, FloatOf, Reduced } from "./reduce.js";
 
 /**
@@ -53,6 +53,7 @@ export function leakyRelu<S extends Shape, D extends DType>(
   x: Tensor<S, D>,
   alpha = 0.2,
 ): Tensor<S, D> {
+  requireFloat("leakyRelu", x);
   return named("leakyRelu", () => P.where(P.le(x, 0), P.mul(x, alpha), positive(x)));
 }
 
@@ -66,6 +67,7 @@ export function leakyRelu<S extends Shape, D extends DType>(
  * ```
  */
 export function elu<S extends Shape, D extends DType>(x: Tensor<S, D>, alpha = 1): Tensor<S, D> {
+  requireFloat("elu", x);
   return named("elu", () => {
     const down = P.le(x, 0);
     const neg = P.mul(P.sub(P.exp(P.where(down, x, 0)), 1), alpha);
@@ -84,6 +86,7 @@ export function gelu<S extends Shape, D extends DType>(
   x: Tensor<S, D>,
   approximate = false,
 ): Tensor<S, D> {
+  requireFloat("gelu", x);
   return named("gelu", () => {
     if (approximate) {
       const inner = P.mul(Math.sqrt(2 / Math.PI), P.add(x, P.mul(0.044715, P.mul(x, P.square(x)))));
@@ -140,6 +143,7 @@ export function softmax<S extends Shape, D extends DType>(
   x: Tensor<S, D>,
   axis = -1,
 ): Tensor<S, D> {
+  requireFloat("softmax", x);
   return named("softmax", () => {
     const a = [normAxis("softmax", axis, x.rank)];
     const e = P.exp(P.sub(x, keptMax(x, a)));
@@ -158,6 +162,7 @@ export function logSoftmax<S extends Shape, D extends DType>(
   x: Tensor<S, D>,
   axis = -1,
 ): Tensor<S, D> {
+  requireFloat("logSoftmax", x);
   return named("logSoftmax", () => {
     const a = [normAxis("logSoftmax", axis, x.rank)];
     const shifted = P.sub(x, keptMax(x, a));

@@ -20,6 +20,8 @@ import type { Check, Ok } from "../shape/dims.js";
 import type { DType } from "../shape/dtype.js";
 import { fmt, ShapeError } from "../shape/errors.js";
 import type { AnyTensor, Shape, Tensor } from "../tensor/tensor.js";
+import { requireFloat } from "./float.js";
+import { named } from "./named.js";
 
 /** Options of `conv2d`: the stride (default 1) and padding (default "valid"). */
 export interface ConvOptions {
@@ -156,7 +158,9 @@ export function maxPool2d<
   size: Z & NoInfer<Check<Pool2d<X, Z, StrideOf<O, Z>, PaddingOf<O>, "maxPool2d">>>,
   options?: O,
 ): Tensor<Ok<Pool2d<X, Z, StrideOf<O, Z>, PaddingOf<O>, "maxPool2d">>, D> {
-  return pool("maxPool2d", x, size, options, Number.NEGATIVE_INFINITY, "max");
+  return named("maxPool2d", () =>
+    pool("maxPool2d", x, size, options, Number.NEGATIVE_INFINITY, "max"),
+  );
 }
 
 /**
@@ -176,6 +180,8 @@ export function avgPool2d<
   size: Z & NoInfer<Check<Pool2d<X, Z, StrideOf<O, Z>, PaddingOf<O>, "avgPool2d">>>,
   options?: O,
 ): Tensor<Ok<Pool2d<X, Z, StrideOf<O, Z>, PaddingOf<O>, "avgPool2d">>, D> {
+  // an integer mean would truncate: refused, as PyTorch does (cast to f32 first)
+  requireFloat("avgPool2d", x);
   const total = pool("avgPool2d", x, size, options, 0, "sum");
   if ((options?.padding ?? "valid") === "valid") {
     const [kh, kw] = pair("avgPool2d", size);

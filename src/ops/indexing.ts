@@ -18,6 +18,7 @@ import type { DType } from "../shape/dtype.js";
 import type { Check, Ok } from "../shape/dims.js";
 import { DTypeError, ShapeError } from "../shape/errors.js";
 import type { Shape, Tensor } from "../tensor/tensor.js";
+import { named } from "./named.js";
 
 /**
  * The slices of `x` along `axis` (0 by default) picked by `indices`: the shape is
@@ -59,8 +60,9 @@ export function take<
   indices: Tensor<I, "i32">,
   axis?: A & NoInfer<A extends number ? Check<Gather<S, I, A>> : unknown>,
 ): Tensor<A extends number ? Ok<Gather<S, I, A>> : I, D> {
-  if (axis === undefined) return gatherP(reshape(x, [-1]), indices, 0);
-  return gatherP(x, indices, axis);
+  return named("take", () =>
+    axis === undefined ? gatherP(reshape(x, [-1]), indices, 0) : gatherP(x, indices, axis),
+  );
 }
 
 /**

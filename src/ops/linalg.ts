@@ -19,6 +19,7 @@ import type { Check, Ok } from "../shape/dims.js";
 import type { MatMul } from "../shape/matmul.js";
 import { fmt, ShapeError } from "../shape/errors.js";
 import type { AnyTensor, Shape, Tensor } from "../tensor/tensor.js";
+import { named } from "./named.js";
 
 /**
  * The matrix product of `a` and `b`. Rank-1 operands are vectors (the added axis is removed from
@@ -90,7 +91,7 @@ export function dot<A extends Shape, B extends Shape, D extends DType>(
   a: Tensor<A, D>,
   b: Tensor<B, NoInfer<D>> & NoInfer<Check<MatMul<A, B>>>,
 ): Tensor<Ok<MatMul<A, B>>, D> {
-  return matmulAny(a, b);
+  return named("dot", () => matmulAny(a, b));
 }
 
 /**
