@@ -77,6 +77,7 @@ export function elu<S extends Shape, D extends DType>(x: Tensor<S, D>, alpha = 1
 
 /**
  * The Gaussian error linear unit `x · Φ(x)`; with `approximate`, the tanh form.
+ * NaN gives NaN, with a NaN gradient. Edge cases: docs/numerics.md.
  * @example
  * ```ts
  * tg.gelu(tg.tensor([0, 1])); // [0, 0.841…]
@@ -98,6 +99,8 @@ export function gelu<S extends Shape, D extends DType>(
 
 /**
  * The logistic function `1 / (1 + e⁻ˣ)`.
+ * NaN gives NaN; results below the smallest normal float32 flush to 0. Edge cases:
+ * docs/numerics.md.
  * @example
  * ```ts
  * tg.sigmoid(tg.tensor([0])); // [0.5]
@@ -134,6 +137,7 @@ function stableMax(x: AnyTensor, axes: number[]): AnyTensor {
 
 /**
  * `exp(x) / sum(exp(x))` along `axis` (the last by default).
+ * A slice holding +∞ or all −∞ gives NaN, as PyTorch. Edge cases: docs/numerics.md.
  * @example
  * ```ts
  * tg.softmax(tg.tensor([1, 1])); // [0.5, 0.5]
@@ -153,6 +157,7 @@ export function softmax<S extends Shape, D extends DType>(
 
 /**
  * `log(softmax(x))` along `axis`, computed stably as `x − logsumexp(x)`.
+ * A slice holding +∞ or all −∞ gives NaN, as PyTorch. Edge cases: docs/numerics.md.
  * @example
  * ```ts
  * tg.logSoftmax(tg.tensor([1, 1])); // [-0.693…, -0.693…]

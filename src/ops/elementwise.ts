@@ -114,6 +114,7 @@ export const sub: BinaryOp<"sub"> = binary("sub", P.sub);
 export const mul: BinaryOp<"mul"> = binary("mul", P.mul);
 /**
  * `a / b`, elementwise with broadcasting.
+ * Integer division truncates toward zero; x/0 is 0 for i32. Edge cases: docs/numerics.md.
  * @example
  * ```ts
  * tg.div(tg.tensor([1, 2]), 2); // [0.5, 1]
@@ -122,6 +123,8 @@ export const mul: BinaryOp<"mul"> = binary("mul", P.mul);
 export const div: BinaryOp<"div"> = binary("div", P.div);
 /**
  * `a ** b`, elementwise with broadcasting.
+ * pow(1, NaN) and pow(±1, ±∞) are NaN, as `Math.pow`; d/da is 0 where b = 0. Edge cases:
+ * docs/numerics.md.
  * @example
  * ```ts
  * tg.pow(tg.tensor([2, 3]), 2); // [4, 9]
@@ -130,6 +133,8 @@ export const div: BinaryOp<"div"> = binary("div", P.div);
 export const pow: BinaryOp<"pow"> = binary("pow", P.pow);
 /**
  * The larger of `a` and `b`, elementwise.
+ * NaN propagates (value and gradient); a tie splits the gradient evenly. Edge cases:
+ * docs/numerics.md.
  * @example
  * ```ts
  * tg.maximum(tg.tensor([1, 5]), 3); // [3, 5]
@@ -138,6 +143,8 @@ export const pow: BinaryOp<"pow"> = binary("pow", P.pow);
 export const maximum: BinaryOp<"maximum"> = binary("maximum", P.maximum);
 /**
  * The smaller of `a` and `b`, elementwise.
+ * NaN propagates (value and gradient); a tie splits the gradient evenly. Edge cases:
+ * docs/numerics.md.
  * @example
  * ```ts
  * tg.minimum(tg.tensor([1, 5]), 3); // [1, 3]
@@ -149,6 +156,7 @@ export const minimum: BinaryOp<"minimum"> = binary("minimum", P.minimum);
 
 /**
  * `a < b` as a bool tensor.
+ * Comparisons with NaN are false (`notEqual`: true). Edge cases: docs/numerics.md.
  * @example
  * ```ts
  * tg.less(tg.tensor([1, 5]), 3); // [true, false]
@@ -157,6 +165,7 @@ export const minimum: BinaryOp<"minimum"> = binary("minimum", P.minimum);
 export const less: CompareOp<"less"> = compare("less", P.lt);
 /**
  * `a ≤ b` as a bool tensor.
+ * Comparisons with NaN are false. Edge cases: docs/numerics.md.
  * @example
  * ```ts
  * tg.lessEqual(tg.tensor([1, 3]), 3); // [true, true]
@@ -165,6 +174,7 @@ export const less: CompareOp<"less"> = compare("less", P.lt);
 export const lessEqual: CompareOp<"lessEqual"> = compare("lessEqual", P.le);
 /**
  * `a > b` as a bool tensor.
+ * Comparisons with NaN are false. Edge cases: docs/numerics.md.
  * @example
  * ```ts
  * tg.greater(tg.tensor([1, 5]), 3); // [false, true]
@@ -173,6 +183,7 @@ export const lessEqual: CompareOp<"lessEqual"> = compare("lessEqual", P.le);
 export const greater: CompareOp<"greater"> = compare("greater", P.gt);
 /**
  * `a ≥ b` as a bool tensor.
+ * Comparisons with NaN are false. Edge cases: docs/numerics.md.
  * @example
  * ```ts
  * tg.greaterEqual(tg.tensor([1, 3]), 3); // [false, true]
@@ -181,6 +192,7 @@ export const greater: CompareOp<"greater"> = compare("greater", P.gt);
 export const greaterEqual: CompareOp<"greaterEqual"> = compare("greaterEqual", P.ge);
 /**
  * `a == b` as a bool tensor.
+ * NaN equals nothing, itself included. Edge cases: docs/numerics.md.
  * @example
  * ```ts
  * tg.equal(tg.tensor([1, 3]), 3); // [false, true]
@@ -189,6 +201,7 @@ export const greaterEqual: CompareOp<"greaterEqual"> = compare("greaterEqual", P
 export const equal: CompareOp<"equal"> = compare("equal", P.eq);
 /**
  * `a != b` as a bool tensor.
+ * True wherever either side is NaN. Edge cases: docs/numerics.md.
  * @example
  * ```ts
  * tg.notEqual(tg.tensor([1, 3]), 3); // [true, false]
@@ -224,6 +237,7 @@ export function where<C extends Shape, X extends Operand, Y extends Operand>(
 export const neg: UnaryOp<"neg", NumericDType> = unary("neg", P.neg);
 /**
  * `eˣ`.
+ * Results below the smallest normal float32 flush to 0. Edge cases: docs/numerics.md.
  * @example
  * ```ts
  * tg.exp(tg.tensor([0, 1])); // [1, 2.718…]
@@ -240,6 +254,7 @@ export const exp: UnaryOp<"exp", FloatDType> = unary("exp", P.exp);
 export const log: UnaryOp<"log", FloatDType> = unary("log", P.log);
 /**
  * The square root.
+ * sqrt(−0) is −0, negative inputs give NaN. Edge cases: docs/numerics.md.
  * @example
  * ```ts
  * tg.sqrt(tg.tensor([4, 9])); // [2, 3]
@@ -256,6 +271,7 @@ export const sqrt: UnaryOp<"sqrt", FloatDType> = unary("sqrt", P.sqrt);
 export const rsqrt: UnaryOp<"rsqrt", FloatDType> = unary("rsqrt", (x) => P.reciprocal(P.sqrt(x)));
 /**
  * `1 / x`.
+ * On i32 this is integer division 1/x (0 for x = 0). Edge cases: docs/numerics.md.
  * @example
  * ```ts
  * tg.reciprocal(tg.tensor([2])); // [0.5]
@@ -264,6 +280,7 @@ export const rsqrt: UnaryOp<"rsqrt", FloatDType> = unary("rsqrt", (x) => P.recip
 export const reciprocal: UnaryOp<"reciprocal", NumericDType> = unary("reciprocal", P.reciprocal);
 /**
  * `|x|`.
+ * NaN gives NaN with a NaN derivative. Edge cases: docs/numerics.md.
  * @example
  * ```ts
  * tg.abs(tg.tensor([-1, 2])); // [1, 2]
@@ -272,6 +289,7 @@ export const reciprocal: UnaryOp<"reciprocal", NumericDType> = unary("reciprocal
 export const abs: UnaryOp<"abs", NumericDType> = unary("abs", P.abs);
 /**
  * −1, 0 or 1 by the sign of `x`.
+ * sign(NaN) is NaN and sign(−0) is −0 (as NumPy). Edge cases: docs/numerics.md.
  * @example
  * ```ts
  * tg.sign(tg.tensor([-3, 0, 2])); // [-1, 0, 1]
@@ -280,6 +298,7 @@ export const abs: UnaryOp<"abs", NumericDType> = unary("abs", P.abs);
 export const sign: UnaryOp<"sign", NumericDType> = unary("sign", P.sign);
 /**
  * `x²`.
+ * Its derivative is g·x + g·x, finite where 2x would overflow. Edge cases: docs/numerics.md.
  * @example
  * ```ts
  * tg.square(tg.tensor([3])); // [9]
@@ -344,6 +363,7 @@ export function clip<S extends Shape, D extends DType>(
 
 /**
  * Converts to another dtype.
+ * f32 → i32 truncates and saturates (NaN → 0); to bool is x ≠ 0. Edge cases: docs/numerics.md.
  * @example
  * ```ts
  * tg.cast(tg.tensor([1.7, 2.2]), "i32"); // Tensor<[2], "i32">: [1, 2]

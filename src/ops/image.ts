@@ -143,6 +143,7 @@ function pool(
 
 /**
  * The maximum over each `size × size` window (or `[h, w]`); the stride defaults to the size.
+ * Ties in a window split its gradient evenly; a NaN window gives NaN. Edge cases: docs/numerics.md.
  * @example
  * ```ts
  * tg.maxPool2d(tg.zeros([8, 26, 26, 32]), 2); // Tensor<[8, 13, 13, 32]>
@@ -165,6 +166,7 @@ export function maxPool2d<
 
 /**
  * The mean over each window; with "same" padding, padded positions are not counted.
+ * Float input only (an integer mean would truncate). Edge cases: docs/numerics.md.
  * @example
  * ```ts
  * tg.avgPool2d(tg.ones([1, 4, 4, 1]), 2); // Tensor<[1, 2, 2, 1]> of ones

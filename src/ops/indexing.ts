@@ -68,6 +68,7 @@ export function take<
 /**
  * One-hot vectors of length `depth` for i32 class indices (a new last axis). Indices outside
  * `[0, depth)` give all-zero rows.
+ * (PyTorch raises on such indices.) Edge cases: docs/numerics.md.
  * @example
  * ```ts
  * tg.oneHot(tg.tensor([0, 2], "i32"), 3); // Tensor<[2, 3]>: [[1, 0, 0], [0, 0, 1]]

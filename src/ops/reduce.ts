@@ -55,6 +55,7 @@ export function reduceWith(
 
 /**
  * The sum over `axis` (all axes when omitted).
+ * The sum over an empty axis is 0; i32 sums wrap. Edge cases: docs/numerics.md.
  * @example
  * ```ts
  * tg.sum(tg.tensor([[1, 2], [3, 4]]), 0); // Tensor<[2]>: [4, 6]
@@ -90,6 +91,8 @@ export function mean<
 
 /**
  * The maximum over `axis` (all axes when omitted).
+ * NaN propagates; ties split the gradient evenly (as torch.amax); an empty axis is a ShapeError.
+ * Edge cases: docs/numerics.md.
  * @example
  * ```ts
  * tg.max(tg.tensor([[1, 5], [3, 4]]), 1); // Tensor<[2]>: [5, 4]
@@ -106,6 +109,8 @@ export function max<
 
 /**
  * The minimum over `axis` (all axes when omitted).
+ * NaN propagates; ties split the gradient evenly (as torch.amin); an empty axis is a ShapeError.
+ * Edge cases: docs/numerics.md.
  * @example
  * ```ts
  * tg.min(tg.tensor([[1, 5], [3, 4]]), 1); // Tensor<[2]>: [1, 3]
@@ -141,6 +146,8 @@ function argReduce(
 
 /**
  * The index (i32) of the largest value along `axis`; over the flattened tensor when omitted.
+ * Ties give the first index; NaN counts as the largest (its first index). Edge cases:
+ * docs/numerics.md.
  * @example
  * ```ts
  * tg.argmax(tg.tensor([[1, 5], [3, 4]]), 1); // Tensor<[2], "i32">: [1, 1]
@@ -157,6 +164,8 @@ export function argmax<
 
 /**
  * The index (i32) of the smallest value along `axis`; over the flattened tensor when omitted.
+ * Ties give the first index; NaN counts as the smallest (its first index). Edge cases:
+ * docs/numerics.md.
  * @example
  * ```ts
  * tg.argmin(tg.tensor([[1, 5], [3, 4]]), 1); // Tensor<[2], "i32">: [0, 0]
