@@ -17,6 +17,8 @@ import * as P from "../prims/elementwise.js";
 import { reshape } from "../prims/movement.js";
 import { reduceSum } from "../prims/reduce.js";
 import { DTypeError, ShapeError } from "../shape/errors.js";
+import type { Fmt, Kinds, KnownRank, ShapeMismatch, ShapesFit } from "../shape/dims.js";
+import type { DType, DTypeCheck } from "../shape/dtype.js";
 import type { AnyTensor as T, Shape, Tensor } from "../tensor/tensor.js";
 import { logSoftmaxAxis, meanAxes, sumKeep } from "../nn/numeric.js";
 
@@ -42,16 +44,78 @@ export interface CrossEntropyOptions<R extends Reduction = Reduction> extends Lo
 
 /** A loss's result: a scalar, or `[batch]` with `reduction: "none"`. */
 export type LossValue<S extends Shape, R extends Reduction> = [R] extends ["none"]
-  ? Tensor<readonly [S extends readonly [infer B extends number, ...unknown[]] ? B : number], "f32">
-  : Tensor<readonly [], "f32">;
+  ? Tensor<[S extends readonly [infer B extends number, ...unknown[]] ? B : number], "f32">
+  : Tensor<[], "f32">;
 
-/** A loss function of predictions and targets. */
-export type Loss<O extends LossOptions = LossOptions> = <
+/**
+ * How a loss's targets must relate to its predictions: `"same"` (the same shape), `"classes"`
+ * (the same shape, `[batch, ..., classes]`), `"sparse"` (i32 class indices shaped as the
+ * predictions without their last axis).
+ */
+export type TargetRule = "same" | "classes" | "sparse";
+
+type Init<S extends readonly number[]> = S extends readonly [...infer I extends number[], number]
+  ? I
+  : [];
+
+/**
+ * `unknown` when targets of shape `T` and dtype `DT` fit predictions of shape `S` under `Rule`;
+ * otherwise a mismatch naming the loss and both shapes, as the runtime's ShapeError does. Shapes
+ * of unknown rank are left to the runtime.
+ * @example
+ * ```ts
+ * type E = TargetCheck<"sparseCategoricalCrossEntropy", "sparse", [32, 10], [16], "i32", Kinds>;
+ * // { error: "sparseCategoricalCrossEntropy: predictions [32, 10] need targets [32], got [16]" }
+ * ```
+ */
+export type TargetCheck<
+  Op extends string,
+  Rule extends TargetRule,
   S extends Shape,
+  T extends Shape,
+  DT,
+  K extends Kinds,
+> = K extends Kinds
+  ? [KnownRank<S>, KnownRank<T>] extends [true, true]
+    ? S extends readonly []
+      ? ShapeMismatch<`${Op}: predictions need a leading batch dimension, got []`>
+      : Rule extends "sparse"
+        ? DTypeCheck<Op, DT, "i32", K> extends infer C
+          ? unknown extends C
+            ? S extends readonly [number]
+              ? ShapeMismatch<`${Op}: predictions must be [batch, ..., classes], got ${Fmt<S>}`>
+              : ShapesFit<Init<S>, T, K> extends true
+                ? unknown
+                : ShapeMismatch<`${Op}: predictions ${Fmt<S>} need targets ${Fmt<Init<S>>}, got ${Fmt<T>}`>
+            : C
+          : never
+        : ShapesFit<S, T, K> extends true
+          ? Rule extends "classes"
+            ? S extends readonly [number]
+              ? ShapeMismatch<`${Op}: predictions must be [batch, ..., classes], got ${Fmt<S>}`>
+              : unknown
+            : unknown
+          : ShapeMismatch<`${Op}: predictions ${Fmt<S>} and targets ${Fmt<T>} differ in shape`>
+    : unknown
+  : never;
+
+/**
+ * A loss function of predictions and targets. The targets are checked against the predictions at
+ * compile time by `Rule` (see `TargetCheck`); `Op` names the loss in the message.
+ */
+export type Loss<
+  O extends LossOptions = LossOptions,
+  Rule extends TargetRule = "same",
+  Op extends string = string,
+> = <
+  S extends Shape,
+  T extends Shape,
+  DT extends DType,
   R extends Reduction = "mean",
+  Kn extends Kinds = Kinds,
 >(
   pred: Tensor<S, any>,
-  target: Tensor<any, any>,
+  target: Tensor<T, DT> & NoInfer<TargetCheck<Op, Rule, S, T, DT, Kn>>,
   opts?: O & LossOptions<R>,
 ) => LossValue<S, R>;
 
@@ -114,7 +178,9 @@ const clip = (x: T, lo: number, hi: number) => P.minimum(P.maximum(x, lo), hi);
  * tg.losses.mse(tg.tensor([[1, 2]]), tg.tensor([[1, 4]])).item(); // 2
  * ```
  */
-export const mse: Loss = elementwiseLoss("mse", (p, t) => P.square(P.sub(p, t)));
+export const mse: Loss<LossOptions, "same", "mse"> = elementwiseLoss("mse", (p, t) =>
+  P.square(P.sub(p, t)),
+);
 
 /**
  * Mean absolute error: mean of `|pred − target|`.
@@ -123,7 +189,9 @@ export const mse: Loss = elementwiseLoss("mse", (p, t) => P.square(P.sub(p, t)))
  * tg.losses.mae(tg.tensor([[1, 2]]), tg.tensor([[1, 4]])).item(); // 1
  * ```
  */
-export const mae: Loss = elementwiseLoss("mae", (p, t) => P.abs(P.sub(p, t)));
+export const mae: Loss<LossOptions, "same", "mae"> = elementwiseLoss("mae", (p, t) =>
+  P.abs(P.sub(p, t)),
+);
 
 /**
  * Mean squared logarithmic error: mean of `(log(1 + pred) − log(1 + target))²`, with both
@@ -133,7 +201,7 @@ export const mae: Loss = elementwiseLoss("mae", (p, t) => P.abs(P.sub(p, t)));
  * tg.losses.msle(tg.tensor([[3]]), tg.tensor([[1]])).item(); // (log 4 − log 2)² ≈ 0.48
  * ```
  */
-export const msle: Loss = elementwiseLoss("msle", (p, t) =>
+export const msle: Loss<LossOptions, "same", "msle"> = elementwiseLoss("msle", (p, t) =>
   P.square(P.sub(P.log(P.add(P.maximum(p, EPS), 1)), P.log(P.add(P.maximum(t, EPS), 1)))),
 );
 
@@ -144,7 +212,7 @@ export const msle: Loss = elementwiseLoss("msle", (p, t) =>
  * tg.losses.huber(tg.tensor([[0, 3]]), tg.tensor([[0.5, 0]])).item(); // (0.125 + 2.5) / 2
  * ```
  */
-export const huber: Loss<LossOptions & { delta?: number }> = ((
+export const huber: Loss<LossOptions & { delta?: number }, "same", "huber"> = ((
   pred: T,
   target: T,
   opts: LossOptions & { delta?: number } = {},
@@ -154,7 +222,7 @@ export const huber: Loss<LossOptions & { delta?: number }> = ((
     const e = P.abs(P.sub(p, t));
     return P.where(P.le(e, delta), P.mul(P.square(e), 0.5), P.mul(P.sub(e, 0.5 * delta), delta));
   })(pred, target, opts);
-}) as unknown as Loss<LossOptions & { delta?: number }>;
+}) as unknown as Loss<LossOptions & { delta?: number }, "same", "huber">;
 
 /**
  * Binary cross-entropy of probabilities (clipped to [1e-7, 1 − 1e-7]) or, with `fromLogits`, of
@@ -164,7 +232,7 @@ export const huber: Loss<LossOptions & { delta?: number }> = ((
  * tg.losses.binaryCrossEntropy(tg.tensor([[1000, -1000]]), tg.tensor([[1, 0]]), { fromLogits: true }).item(); // 0
  * ```
  */
-export const binaryCrossEntropy: Loss<CrossEntropyOptions> = (
+export const binaryCrossEntropy: Loss<CrossEntropyOptions, "same", "binaryCrossEntropy"> = (
   pred: T,
   target: T,
   opts: CrossEntropyOptions = {},
@@ -205,11 +273,11 @@ function perExampleOf(per: T): T {
  * tg.losses.categoricalCrossEntropy(logits, oneHotLabels, { fromLogits: true });
  * ```
  */
-export const categoricalCrossEntropy: Loss<CrossEntropyOptions> = (
-  pred: T,
-  target: T,
-  opts: CrossEntropyOptions = {},
-) => {
+export const categoricalCrossEntropy: Loss<
+  CrossEntropyOptions,
+  "classes",
+  "categoricalCrossEntropy"
+> = (pred: T, target: T, opts: CrossEntropyOptions = {}) => {
   const name = "categoricalCrossEntropy";
   sameShape(name, pred, target);
   if (pred.rank < 2)
@@ -230,11 +298,11 @@ export const categoricalCrossEntropy: Loss<CrossEntropyOptions> = (
  * tg.losses.sparseCategoricalCrossEntropy(logits, tg.tensor([3, 1], "i32"), { fromLogits: true });
  * ```
  */
-export const sparseCategoricalCrossEntropy: Loss<CrossEntropyOptions> = (
-  pred: T,
-  target: T,
-  opts: CrossEntropyOptions = {},
-) => {
+export const sparseCategoricalCrossEntropy: Loss<
+  CrossEntropyOptions,
+  "sparse",
+  "sparseCategoricalCrossEntropy"
+> = (pred: T, target: T, opts: CrossEntropyOptions = {}) => {
   const name = "sparseCategoricalCrossEntropy";
   if (target.dtype !== "i32")
     throw new DTypeError(name, `targets must be i32 class indices, got ${target.dtype}`);
@@ -286,7 +354,9 @@ function checkClassIndices(name: string, target: T, classes: number): void {
  * tg.losses.hinge(tg.tensor([[0.5, -2]]), tg.tensor([[1, -1]])).item(); // 0.25
  * ```
  */
-export const hinge: Loss = elementwiseLoss("hinge", (p, t) => P.maximum(P.sub(1, P.mul(t, p)), 0));
+export const hinge: Loss<LossOptions, "same", "hinge"> = elementwiseLoss("hinge", (p, t) =>
+  P.maximum(P.sub(1, P.mul(t, p)), 0),
+);
 
 /**
  * The squared hinge loss for targets −1/1: mean of `max(1 − t·pred, 0)²`.
@@ -295,8 +365,9 @@ export const hinge: Loss = elementwiseLoss("hinge", (p, t) => P.maximum(P.sub(1,
  * tg.losses.squaredHinge(tg.tensor([[0.5, -2]]), tg.tensor([[1, -1]])).item(); // 0.125
  * ```
  */
-export const squaredHinge: Loss = elementwiseLoss("squaredHinge", (p, t) =>
-  P.square(P.maximum(P.sub(1, P.mul(t, p)), 0)),
+export const squaredHinge: Loss<LossOptions, "same", "squaredHinge"> = elementwiseLoss(
+  "squaredHinge",
+  (p, t) => P.square(P.maximum(P.sub(1, P.mul(t, p)), 0)),
 );
 
 /**
@@ -306,7 +377,11 @@ export const squaredHinge: Loss = elementwiseLoss("squaredHinge", (p, t) =>
  * tg.losses.klDivergence(tg.tensor([[0.5, 0.5]]), tg.tensor([[0.5, 0.5]])).item(); // 0
  * ```
  */
-export const klDivergence: Loss = (pred: T, target: T, opts: LossOptions = {}) => {
+export const klDivergence: Loss<LossOptions, "classes", "klDivergence"> = (
+  pred: T,
+  target: T,
+  opts: LossOptions = {},
+) => {
   const name = "klDivergence";
   sameShape(name, pred, target);
   if (pred.rank < 2)

@@ -16,8 +16,8 @@ import { conv2dPrim, convPads } from "../prims/conv.js";
 import { concat, pad, reshape, slice } from "../prims/movement.js";
 import { reduceMax, reduceSum } from "../prims/reduce.js";
 import type { Conv2d, Padding, Pool2d, Stride2d } from "../shape/conv.js";
-import type { Check, Ok } from "../shape/dims.js";
-import type { DType } from "../shape/dtype.js";
+import type { Check, Kinds, Ok } from "../shape/dims.js";
+import type { DType, DTypeCheck, FloatDType } from "../shape/dtype.js";
 import { fmt, ShapeError } from "../shape/errors.js";
 import type { AnyTensor, Shape, Tensor } from "../tensor/tensor.js";
 import { requireFloat } from "./float.js";
@@ -56,8 +56,9 @@ export function conv2d<
   F extends Shape,
   D extends DType,
   const O extends ConvOptions = {},
+  Kn extends Kinds = Kinds,
 >(
-  x: Tensor<X, D>,
+  x: Tensor<X, D> & NoInfer<DTypeCheck<"conv2d", D, FloatDType, Kn>>,
   filter: Tensor<F, NoInfer<D>> & NoInfer<Check<Conv2d<X, F, StrideOf<O, 1>, PaddingOf<O>>>>,
   options?: O,
 ): Tensor<Ok<Conv2d<X, F, StrideOf<O, 1>, PaddingOf<O>>>, D> {

@@ -14,8 +14,8 @@ import { mul } from "../prims/elementwise.js";
 import { matmulPrim } from "../prims/linalg.js";
 import { broadcastTo, reshape } from "../prims/movement.js";
 import { broadcastShapes } from "../prims/shapes.js";
-import type { DType } from "../shape/dtype.js";
-import type { Check, Ok } from "../shape/dims.js";
+import type { DType, DTypeCheck, FloatDType, NumericDType } from "../shape/dtype.js";
+import type { Check, Kinds, Ok } from "../shape/dims.js";
 import type { MatMul } from "../shape/matmul.js";
 import { fmt, ShapeError } from "../shape/errors.js";
 import type { AnyTensor, Shape, Tensor } from "../tensor/tensor.js";
@@ -30,10 +30,10 @@ import { named } from "./named.js";
  * tg.matmul(tg.zeros([8, 2, 3]), tg.zeros([3, 4]));               // Tensor<[8, 2, 4]>
  * ```
  */
-export function matmul<A extends Shape, B extends Shape, D extends DType>(
-  a: Tensor<A, D>,
-  b: Tensor<B, NoInfer<D>> & NoInfer<Check<MatMul<A, B>>>,
-): Tensor<Ok<MatMul<A, B>>, D> {
+export function matmul<A extends Shape, B extends Shape, D extends DType, Kn extends Kinds = Kinds>(
+  a: Tensor<A, D> & NoInfer<DTypeCheck<"matmul", D, FloatDType, Kn>>,
+  b: Tensor<B, NoInfer<D>> & NoInfer<Check<MatMul<A, B, Kn>>>,
+): Tensor<Ok<MatMul<A, B, Kn>>, D> {
   return matmulAny(a, b);
 }
 
@@ -87,10 +87,10 @@ function matmulAny(a: AnyTensor, b: AnyTensor): AnyTensor {
  * tg.dot(tg.tensor([1, 2, 3]), tg.tensor([4, 5, 6])); // Tensor<[]>: 32
  * ```
  */
-export function dot<A extends Shape, B extends Shape, D extends DType>(
-  a: Tensor<A, D>,
-  b: Tensor<B, NoInfer<D>> & NoInfer<Check<MatMul<A, B>>>,
-): Tensor<Ok<MatMul<A, B>>, D> {
+export function dot<A extends Shape, B extends Shape, D extends DType, Kn extends Kinds = Kinds>(
+  a: Tensor<A, D> & NoInfer<DTypeCheck<"dot", D, FloatDType, Kn>>,
+  b: Tensor<B, NoInfer<D>> & NoInfer<Check<MatMul<A, B, Kn>>>,
+): Tensor<Ok<MatMul<A, B, Kn>>, D> {
   return named("dot", () => matmulAny(a, b));
 }
 
@@ -101,9 +101,14 @@ export function dot<A extends Shape, B extends Shape, D extends DType>(
  * tg.outer(tg.tensor([1, 2]), tg.tensor([1, 10, 100])); // Tensor<[2, 3]>
  * ```
  */
-export function outer<M extends number, N extends number, D extends DType>(
-  a: Tensor<[M], D>,
-  b: Tensor<[N], D>,
+export function outer<
+  M extends number,
+  N extends number,
+  D extends DType,
+  Kn extends Kinds = Kinds,
+>(
+  a: Tensor<[M], D> & NoInfer<DTypeCheck<"outer", D, NumericDType, Kn>>,
+  b: Tensor<[N], NoInfer<D>>,
 ): Tensor<[M, N], D> {
   if (a.rank !== 1 || b.rank !== 1)
     throw new ShapeError(

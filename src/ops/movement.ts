@@ -224,7 +224,7 @@ export function pad<
   S extends Shape,
   D extends DType,
   const P extends readonly (readonly [number, number])[],
->(x: Tensor<S, D>, paddings: P, value = 0): Tensor<Pad<S, P>, D> {
+>(x: Tensor<S, D>, paddings: P & NoInfer<Check<Pad<S, P>>>, value = 0): Tensor<Ok<Pad<S, P>>, D> {
   if (paddings.length > x.rank)
     throw new ShapeError("pad", `${paddings.length} paddings for ${fmt(x.shape)}`);
   const lo = x.shape.map((_: number, i: number) => paddings[i]?.[0] ?? 0);

@@ -17,6 +17,7 @@
  * @module
  */
 import type { AddDigits, CmpDigits, MulDigits, SubDigits } from "./digits.js";
+import type { KindOf, Kinds } from "./dims.js";
 
 // ─── reversed digit strings ──────────────────────────────────────────────────────────────
 
@@ -253,3 +254,34 @@ export type Sum<S extends readonly number[], Acc extends number = 0> = S extends
   : number extends S["length"]
     ? number
     : Acc;
+
+// ─── arithmetic on sizes that may be type parameters ─────────────────────────────────────
+
+/** @internal Whether every entry of `L` is a number literal (decided at the use site). */
+export type AllLit<L extends readonly unknown[], K extends Kinds> = L extends readonly [
+  infer H,
+  ...infer T,
+]
+  ? KindOf<H, K> extends "lit"
+    ? AllLit<T, K>
+    : false
+  : true;
+
+/** @internal `A + B` on sizes: the sum when both are literals, else `number`. */
+export type DimAdd<A extends number, B extends number, K extends Kinds> =
+  AllLit<[A, B], K> extends true ? Add<A, B> : number;
+
+/** @internal `A − B` on sizes: as `Sub` when both are literals (`never` when B > A), else `number`. */
+export type DimSub<A extends number, B extends number, K extends Kinds> =
+  AllLit<[A, B], K> extends true ? Sub<A, B> : number;
+
+/** @internal The order of two sizes, `"unknown"` unless both are literals. */
+export type DimCompare<A extends number, B extends number, K extends Kinds> =
+  AllLit<[A, B], K> extends true ? Compare<A, B> : "unknown";
+
+/** @internal The product of a shape's sizes: a literal when all are literals, else `number`. */
+export type DimProduct<S extends readonly number[], K extends Kinds> = number extends S["length"]
+  ? number
+  : AllLit<S, K> extends true
+    ? Product<S>
+    : number;

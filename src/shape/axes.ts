@@ -11,7 +11,7 @@
  * @module
  */
 import type { Compare, Sub } from "./arith.js";
-import type { Fits, Fmt, KnownRank, Same, ShapeMismatch } from "./dims.js";
+import type { Fmt, Is, KindOf, Kinds, KnownRank, Same, ShapeMismatch } from "./dims.js";
 
 /** An axis argument: one axis, several, or none (all axes). */
 export type Axes = number | readonly number[] | undefined;
@@ -135,26 +135,33 @@ export type ExpandDims<S extends readonly number[], A extends number> =
         : N
       : never;
 
-type SqueezeAll<S extends readonly number[], Acc extends number[] = []> = S extends readonly [
-  infer H extends number,
-  ...infer T extends readonly number[],
-]
-  ? Same<H, 1> extends true
-    ? SqueezeAll<T, Acc>
-    : Same<H, number> extends true
-      ? number[]
-      : SqueezeAll<T, [...Acc, H]>
+// A size that is `number` or a type parameter may be 1 at runtime: the rank is then unknown.
+type SqueezeAll<
+  S extends readonly number[],
+  K extends Kinds,
+  Acc extends number[] = [],
+> = S extends readonly [infer H extends number, ...infer T extends readonly number[]]
+  ? Is<H, K["one"]> extends true
+    ? SqueezeAll<T, K, Acc>
+    : KindOf<H, K> extends "lit"
+      ? SqueezeAll<T, K, [...Acc, H]>
+      : number[]
   : Acc;
 
 /**
  * `S` without axis `A`, which must have size 1; without `A`, every axis of size 1 is removed.
+ * A `number` size may be 1 (the runtime checks it); a type parameter is not known to be 1.
  * @example
  * ```ts
  * type Q = Squeeze<[2, 1, 3], 1>;         // [2, 3]
  * type A = Squeeze<[1, 2, 1], undefined>; // [2]
  * ```
  */
-export type Squeeze<S extends readonly number[], A extends number | undefined> =
+export type Squeeze<
+  S extends readonly number[],
+  A extends number | undefined,
+  K extends Kinds = Kinds,
+> =
   KnownRank<S> extends false
     ? number[]
     : A extends number
@@ -162,12 +169,14 @@ export type Squeeze<S extends readonly number[], A extends number | undefined> =
         ? N extends number
           ? Same<N, number> extends true
             ? number[]
-            : Fits<S[N], 1> extends true
+            : Is<S[N], K["one"]> extends true
               ? RemoveAt<S, N>
-              : ShapeMismatch<`cannot squeeze axis ${A} of ${Fmt<S>}: its size is ${S[N]}, not 1`>
+              : Is<S[N], K["num"]> extends true
+                ? RemoveAt<S, N>
+                : ShapeMismatch<`cannot squeeze axis ${A} of ${Fmt<S>}: its size is ${S[N]}, not 1`>
           : N
         : never
-      : SqueezeAll<S>;
+      : SqueezeAll<S, K>;
 
 type PermuteR<
   S extends readonly number[],

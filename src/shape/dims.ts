@@ -109,19 +109,91 @@ export type Fits<A extends number, B extends number> =
 /** The more informative of two sizes that fit: a literal beats `number`. */
 export type Pick2<A extends number, B extends number> = Same<A, number> extends true ? B : A;
 
-// A type parameter `B` meets `B` (the first test); against a literal the tests stay deferred, so
-// `[B, 10]` with `[B, 1]` or `[10]` is `[B, 10]`, while `[B, 10]` with `[1, 10]` is not resolved.
+// ─── decisive tests on sizes that may be type parameters ─────────────────────────────────
+
+/**
+ * @internal The constants the decisive tests compare against. They travel as a type parameter `K`
+ * (defaulted only at the entry points) because a test such as `Is<X, 1>` written with a literal in
+ * the body of an alias would be decided once, when the alias is declared and `X` is still its own
+ * parameter, and that answer would stick. Passed down as `K`, the test is decided at the use site.
+ */
+export interface Kinds {
+  one: 1;
+  zero: 0;
+  neg: -1;
+  num: number;
+  never: never;
+  dtype: "f32" | "i32" | "bool" | "f64";
+}
+
+/**
+ * Whether `A` and `B` are the same type, decided even when one of them is a type parameter: a
+ * parameter `B` is the same as `B` and differs from every literal and from `number`. (The plain
+ * `Same` stays undecided on a parameter against a literal.) Only two distinct parameters stay
+ * undecided.
+ * @example
+ * ```ts
+ * type T = Is<3, 3>;        // true
+ * type F = Is<3, number>;   // false
+ * ```
+ */
+export type Is<A, B> = Same<[A], [B]>;
+
+/**
+ * @internal The kind of a size: `"lit"` (a number literal), `"num"` (plain `number`) or `"param"`
+ * (a type parameter such as a batch `B`), decided at the use site.
+ */
+export type KindOf<X, K extends Kinds> =
+  Is<X, K["num"]> extends true
+    ? "num"
+    : Is<Exclude<X, K["num"]>, K["never"]> extends true
+      ? "lit"
+      : "param";
+
+/**
+ * @internal Whether two sizes may be equal, decided at the use site: the same size (a parameter
+ * meets itself), or either is plain `number`. A parameter against a literal does not fit.
+ */
+export type FitsK<A, B, K extends Kinds> =
+  Is<A, B> extends true
+    ? true
+    : Is<A, K["num"]> extends true
+      ? true
+      : Is<B, K["num"]> extends true
+        ? true
+        : false;
+
+/**
+ * @internal Whether two shapes are equal size by size, as `FitsK` decides each pair; ranks must
+ * be known and equal.
+ */
+export type ShapesFit<
+  A extends readonly number[],
+  B extends readonly number[],
+  K extends Kinds,
+> = A extends readonly [infer a extends number, ...infer AT extends readonly number[]]
+  ? B extends readonly [infer b extends number, ...infer BT extends readonly number[]]
+    ? FitsK<a, b, K> extends true
+      ? ShapesFit<AT, BT, K>
+      : false
+    : false
+  : B extends readonly []
+    ? true
+    : false;
+
+// Tests of the concrete side come first, so a parameter `B` with 1 gives `B` and `B` with `B`
+// gives `B`; a parameter against another literal is a mismatch (it is not known to be that size).
 // Sizes travel wrapped in a one-tuple so that a type parameter is never itself tested.
-type BroadcastDim<A extends number, B extends number> =
-  Same<A, B> extends true
+type BroadcastDim<A extends number, B extends number, K extends Kinds> =
+  Is<B, K["one"]> extends true
     ? [A]
-    : Same<A, 1> extends true
+    : Is<A, K["one"]> extends true
       ? [B]
-      : Same<B, 1> extends true
-        ? [A]
-        : Same<A, number> extends true
-          ? [B]
-          : Same<B, number> extends true
+      : Is<A, K["num"]> extends true
+        ? [B]
+        : Is<B, K["num"]> extends true
+          ? [A]
+          : Is<A, B> extends true
             ? [A]
             : ShapeMismatch<`sizes ${A} and ${B} differ`>;
 
@@ -130,12 +202,13 @@ type BroadcastR<
   B extends readonly number[],
   A0 extends readonly number[],
   B0 extends readonly number[],
+  K extends Kinds,
   Acc extends readonly number[] = [],
 > = A extends readonly [...infer AI extends readonly number[], infer a extends number]
   ? B extends readonly [...infer BI extends readonly number[], infer b extends number]
-    ? BroadcastDim<a, b> extends infer D
+    ? BroadcastDim<a, b, K> extends infer D
       ? D extends [infer E extends number]
-        ? BroadcastR<AI, BI, A0, B0, [E, ...Acc]>
+        ? BroadcastR<AI, BI, A0, B0, K, [E, ...Acc]>
         : D extends ShapeMismatch<infer M>
           ? ShapeMismatch<`cannot broadcast ${Fmt<A0>} with ${Fmt<B0>}: ${M}`>
           : never
@@ -151,9 +224,13 @@ type BroadcastR<
  * type S = Broadcast<[8, 1, 3], [5, 3]>; // [8, 5, 3]
  * ```
  */
-export type Broadcast<A extends readonly number[], B extends readonly number[]> =
+export type Broadcast<
+  A extends readonly number[],
+  B extends readonly number[],
+  K extends Kinds = Kinds,
+> =
   KnownRank<A> extends true
     ? KnownRank<B> extends true
-      ? BroadcastR<A, B, A, B>
+      ? BroadcastR<A, B, A, B, K>
       : number[]
     : number[];

@@ -8,10 +8,39 @@
  * ```
  * @module
  */
+import type { Is, Kinds, ShapeMismatch } from "./dims.js";
 import { DTypeError } from "./errors.js";
 
 /** The element types a tensor may hold. `f64` runs on the reference backend. */
 export type DType = "f32" | "i32" | "bool" | "f64";
+
+/** The floating-point dtypes: what `exp`, `matmul`, `conv2d` and the other float ops accept. */
+export type FloatDType = "f32" | "f64";
+/** The numeric dtypes: what arithmetic and reductions accept (not bool). */
+export type NumericDType = "f32" | "f64" | "i32";
+
+/**
+ * `unknown` when dtype `D` is one of `Allowed`, or a mismatch naming the op, the dtype and the
+ * dtypes it accepts, as the runtime's DTypeError does. A dtype that is a type parameter passes
+ * (the runtime checks it), so generic code over `D extends DType` still compiles. `K` must be a
+ * type parameter of the op's signature, defaulted to `Kinds` (see `Kinds`).
+ * @example
+ * ```ts
+ * type E = DTypeCheck<"exp", "i32", FloatDType, Kinds>; // { error: "exp: dtype i32 is not supported (expected f32 or f64)" }
+ * ```
+ */
+export type DTypeCheck<Op extends string, D, Allowed extends DType, K extends Kinds> =
+  Is<Exclude<D, Allowed>, K["never"]> extends true
+    ? unknown
+    : Is<Exclude<D, K["dtype"]>, K["never"]> extends true
+      ? ShapeMismatch<`${Op}: dtype ${D & string} is not supported (expected ${Expected<Allowed>})`>
+      : unknown;
+
+type Expected<A extends DType> = [A] extends [FloatDType]
+  ? "f32 or f64"
+  : [A] extends [NumericDType]
+    ? "f32, f64 or i32"
+    : A;
 
 /** All dtypes, in promotion order. */
 export const DTYPES: readonly DType[] = ["bool", "i32", "f32", "f64"];

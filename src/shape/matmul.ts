@@ -9,7 +9,7 @@
  * ```
  * @module
  */
-import type { Broadcast, Fits, Fmt, KnownRank, ShapeMismatch } from "./dims.js";
+import type { Broadcast, FitsK, Fmt, Kinds, KnownRank, ShapeMismatch } from "./dims.js";
 
 type Inner<
   K1 extends number,
@@ -17,8 +17,9 @@ type Inner<
   A extends readonly number[],
   B extends readonly number[],
   R,
+  K extends Kinds,
 > =
-  Fits<K1, K2> extends true
+  FitsK<K1, K2, K> extends true
     ? R
     : ShapeMismatch<`matmul: inner sizes ${K1} and ${K2} differ (shapes ${Fmt<A>} and ${Fmt<B>})`>;
 
@@ -28,8 +29,9 @@ type Batched<
   Tail extends readonly number[],
   A extends readonly number[],
   B extends readonly number[],
+  K extends Kinds,
 > =
-  Broadcast<BA, BB> extends infer R extends readonly number[]
+  Broadcast<BA, BB, K> extends infer R extends readonly number[]
     ? [...R, ...Tail]
     : ShapeMismatch<`matmul: batch dimensions of ${Fmt<A>} and ${Fmt<B>} do not broadcast`>;
 
@@ -41,7 +43,11 @@ type Batched<
  * type V = MatMul<[3], [3, 5]>;       // [5]
  * ```
  */
-export type MatMul<A extends readonly number[], B extends readonly number[]> =
+export type MatMul<
+  A extends readonly number[],
+  B extends readonly number[],
+  K extends Kinds = Kinds,
+> =
   KnownRank<A> extends false
     ? number[]
     : KnownRank<B> extends false
@@ -52,13 +58,13 @@ export type MatMul<A extends readonly number[], B extends readonly number[]> =
           ? ShapeMismatch<"matmul: operands must have rank ≥ 1, got a scalar">
           : A extends readonly [infer K1 extends number]
             ? B extends readonly [infer K2 extends number]
-              ? Inner<K1, K2, A, B, []>
+              ? Inner<K1, K2, A, B, [], K>
               : B extends readonly [
                     ...infer BB extends readonly number[],
                     infer K2 extends number,
                     infer N extends number,
                   ]
-                ? Inner<K1, K2, A, B, [...BB, N]>
+                ? Inner<K1, K2, A, B, [...BB, N], K>
                 : never
             : A extends readonly [
                   ...infer BA extends readonly number[],
@@ -66,12 +72,12 @@ export type MatMul<A extends readonly number[], B extends readonly number[]> =
                   infer K1 extends number,
                 ]
               ? B extends readonly [infer K2 extends number]
-                ? Inner<K1, K2, A, B, [...BA, M]>
+                ? Inner<K1, K2, A, B, [...BA, M], K>
                 : B extends readonly [
                       ...infer BB extends readonly number[],
                       infer K2 extends number,
                       infer N extends number,
                     ]
-                  ? Inner<K1, K2, A, B, Batched<BA, BB, [M, N], A, B>>
+                  ? Inner<K1, K2, A, B, Batched<BA, BB, [M, N], A, B, K>, K>
                   : never
               : never;

@@ -11,18 +11,25 @@
  * ```
  * @module
  */
-import type { FloorDiv, Mul, Product } from "./arith.js";
-import type { Fmt, KnownRank, Same, ShapeMismatch } from "./dims.js";
+import type { DimProduct, FloorDiv, Mul } from "./arith.js";
 import type { Before, From, SetAt } from "./axes.js";
+import type { Fmt, Is, KnownRank, Kinds, Same, ShapeMismatch } from "./dims.js";
 
-/** Removes the first entry of `S` that is the same type as `D`; `[found, rest]`. */
-type RemoveOne<S extends readonly number[], D, Acc extends number[] = []> = S extends readonly [
-  infer H extends number,
-  ...infer T extends readonly number[],
-]
-  ? Same<H, D> extends true
-    ? [true, [...Acc, ...T]]
-    : RemoveOne<T, D, [...Acc, H]>
+/**
+ * Removes the first entry of `S` that is the same size as `D`; `[found, rest]`. Plain `number`
+ * never cancels (two unknown sizes need not be equal); a type parameter cancels with itself.
+ */
+type RemoveOne<
+  S extends readonly number[],
+  D,
+  K extends Kinds,
+  Acc extends number[] = [],
+> = S extends readonly [infer H extends number, ...infer T extends readonly number[]]
+  ? Is<H, D> extends true
+    ? Is<H, K["num"]> extends true
+      ? [false, [...Acc, ...S]]
+      : [true, [...Acc, ...T]]
+    : RemoveOne<T, D, K, [...Acc, H]>
   : [false, Acc];
 
 /**
@@ -32,15 +39,16 @@ type RemoveOne<S extends readonly number[], D, Acc extends number[] = []> = S ex
 type Cancel<
   From extends readonly number[],
   To extends readonly number[],
+  K extends Kinds,
   Rest extends number[] = [],
   Free extends number[] = [],
   I extends unknown[] = [],
 > = To extends readonly [infer H extends number, ...infer T extends readonly number[]]
-  ? RemoveOne<From, H> extends [true, infer F extends readonly number[]]
-    ? Cancel<F, T, Rest, Free, [...I, 0]>
-    : Same<H, -1> extends true
-      ? Cancel<From, T, Rest, [...Free, I["length"]], [...I, 0]>
-      : Cancel<From, T, [...Rest, H], Free, [...I, 0]>
+  ? Is<H, K["neg"]> extends true
+    ? Cancel<From, T, K, Rest, [...Free, I["length"]], [...I, 0]>
+    : RemoveOne<From, H, K> extends [true, infer F extends readonly number[]]
+      ? Cancel<F, T, K, Rest, Free, [...I, 0]>
+      : Cancel<From, T, K, [...Rest, H], Free, [...I, 0]>
   : [From, Rest, Free];
 
 type Fill<T extends readonly number[], Free extends number[], V extends number> = Free extends [
@@ -49,57 +57,68 @@ type Fill<T extends readonly number[], Free extends number[], V extends number> 
   ? SetAt<T, At, V>
   : T;
 
+// N and M are the element counts left after cancelling: literals, or `number` when a size is
+// `number` or a type parameter that did not cancel (then the runtime decides).
 type Resolve<
   S extends readonly number[],
   T extends readonly number[],
   N extends number,
-  K extends number,
+  M extends number,
   Free extends number[],
+  K extends Kinds,
 > =
-  Same<N, number> extends true
+  Is<N, K["num"]> extends true
     ? Fill<T, Free, number>
-    : Same<K, number> extends true
+    : Is<M, K["num"]> extends true
       ? Fill<T, Free, number>
       : Free extends []
-        ? Same<N, K> extends true
+        ? Same<N, M> extends true
           ? T
-          : ShapeMismatch<`reshape: cannot reshape ${Fmt<S>} (${Product<S>} elements) to ${Fmt<T>} (${Product<T>} elements)`>
-        : K extends 0
+          : ShapeMismatch<`reshape: cannot reshape ${Fmt<S>} (${DimProduct<S, K>} elements) to ${Fmt<T>} (${DimProduct<T, K>} elements)`>
+        : M extends 0
           ? ShapeMismatch<`reshape: cannot infer -1 in ${Fmt<T>} from ${Fmt<S>}`>
-          : Same<Mul<FloorDiv<N, K>, K>, N> extends true
-            ? Fill<T, Free, FloorDiv<N, K>>
-            : ShapeMismatch<`reshape: cannot infer -1 in ${Fmt<T>} from ${Fmt<S>} (${Product<S>} elements)`>;
+          : Same<Mul<FloorDiv<N, M>, M>, N> extends true
+            ? Fill<T, Free, FloorDiv<N, M>>
+            : ShapeMismatch<`reshape: cannot infer -1 in ${Fmt<T>} from ${Fmt<S>} (${DimProduct<S, K>} elements)`>;
 
 type FreeOf<
   T extends readonly number[],
+  K extends Kinds,
   I extends unknown[] = [],
   Acc extends number[] = [],
 > = T extends readonly [infer H extends number, ...infer R extends readonly number[]]
-  ? FreeOf<R, [...I, 0], Same<H, -1> extends true ? [...Acc, I["length"]] : Acc>
+  ? FreeOf<R, K, [...I, 0], Is<H, K["neg"]> extends true ? [...Acc, I["length"]] : Acc>
   : Acc;
 
 /**
  * The shape of `reshape(x, T)` for `x` of shape `S`, or a mismatch naming both element counts.
+ * When a size is plain `number`, or a type parameter that does not cancel, the element count is
+ * not known at compile time and the runtime check decides (`-1` then becomes `number`).
  * @example
  * ```ts
  * type R = Reshape<[8, 7, 7, 64], [8, -1]>; // [8, 3136]
+ * type U = Reshape<[number, 10], [number, 20]>; // [number, 20]
  * ```
  */
-export type Reshape<S extends readonly number[], T extends readonly number[]> =
+export type Reshape<
+  S extends readonly number[],
+  T extends readonly number[],
+  K extends Kinds = Kinds,
+> =
   KnownRank<T> extends false
     ? number[]
     : KnownRank<S> extends false
-      ? FreeOf<T> extends infer F extends number[]
+      ? FreeOf<T, K> extends infer F extends number[]
         ? Fill<T, F, number>
         : never
-      : Cancel<S, T> extends [
+      : Cancel<S, T, K> extends [
             infer F extends readonly number[],
             infer R extends readonly number[],
             infer Free extends number[],
           ]
         ? Free extends [number, number, ...number[]]
           ? ShapeMismatch<`reshape: only one dimension may be -1, got ${Fmt<T>}`>
-          : Resolve<S, T, Product<F>, Product<R>, Free>
+          : Resolve<S, T, DimProduct<F, K>, DimProduct<R, K>, Free, K>
         : never;
 
 /**
@@ -109,5 +128,5 @@ export type Reshape<S extends readonly number[], T extends readonly number[]> =
  * type F = Flatten<[B, 7, 7, 64], 1>; // [B, 3136]
  * ```
  */
-export type Flatten<S extends readonly number[], A extends number = 1> =
-  KnownRank<S> extends false ? number[] : [...Before<S, A>, Product<From<S, A>>];
+export type Flatten<S extends readonly number[], A extends number = 1, K extends Kinds = Kinds> =
+  KnownRank<S> extends false ? number[] : [...Before<S, A>, DimProduct<From<S, A>, K>];
