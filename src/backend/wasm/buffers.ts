@@ -7,7 +7,7 @@ import { BYTES, type DType, type TypedArray } from "../../shape/dtype.js";
 import { DTypeError } from "../../shape/errors.js";
 import type { Buf } from "../backend.js";
 import type { Ptr } from "./loader.js";
-import { afterBurst, allocating, type Cell, collect, watch } from "./reclaim.js";
+import { afterBurst, allocating, type Cell, canForce, collect, watch } from "./reclaim.js";
 import { arena } from "./threads.js";
 
 export type { Cell } from "./reclaim.js";
@@ -159,9 +159,11 @@ function registerPending(): void {
   pendingBytes = 0;
   nextCount = 0;
   for (const b of list) {
+    // forced collections find dead handles by their WeakRefs; elsewhere the engine's own
+    // collections report them to the FinalizationRegistry (one registration, not both: each costs)
     if (!b.cell!.freed) {
-      finalizer.register(b, b.cell!);
-      watch(b, b.cell!);
+      if (canForce) watch(b, b.cell!);
+      else finalizer.register(b, b.cell!);
     }
   }
   afterBurst(() => arena.bytesInUse(), freeCell);

@@ -7,7 +7,7 @@
  * past a threshold (64 MiB, or half the bytes in use if more), a full collection runs, and every
  * buffer whose handle it found dead (its `WeakRef` came back empty) returns to the arena at once,
  * before the allocation that asked. An allocation that would run out of memory tries the same
- * first. After a burst of allocations, a collection also runs on the next turn of the event loop.
+ * first. After a burst of allocations, a collection also runs 50 ms later, unless one ran since.
  *
  * In Node the collection is V8's `gc`, reached by turning on `--expose-gc` from inside (the flag
  * adds `gc` to new contexts only; the user's global scope is unchanged). Browsers offer no way to
@@ -62,9 +62,16 @@ interface Watched {
 /** Handles registered in an earlier job (their targets may be collected). */
 let watched: Watched[] = [];
 let sinceCollect = 0;
+/** Bytes of the handles watched since the last collection (what it could find dead). */
+let watchedSince = 0;
+/** The length of `watched` after the last sweep (more means new handles to look at). */
+let sweptAt = 0;
 let threshold = MIN_THRESHOLD;
 let idleScheduled = false;
 let collections = 0;
+let lastCollect = 0;
+/** The delay of the collection after a burst, and the least time since the previous one. */
+const IDLE_MS = 50;
 let reclaimedBytes = 0;
 
 /**
@@ -96,16 +103,20 @@ export function fullCollection(): boolean {
   return forceGc !== null;
 }
 
+/** Whether dead handles can be found by forcing a collection (else a FinalizationRegistry must). */
+export const canForce: boolean = forceGc !== null;
+
 /**
- * Starts watching `handle` (called a microtask after it was made); `free` returns its cell's
- * block when the handle is found dead.
+ * Starts watching `handle` (called a microtask after it was made, only where {@link canForce});
+ * a collection that finds it dead frees its cell's block.
  * @example
  * ```ts
  * watch(buf, buf.cell);
  * ```
  */
 export function watch(handle: object, cell: Cell): void {
-  if (forceGc !== null) watched.push({ ref: new WeakRef(handle), cell });
+  watched.push({ ref: new WeakRef(handle), cell });
+  watchedSince += cell.bytes;
 }
 
 /**
@@ -118,7 +129,9 @@ export function watch(handle: object, cell: Cell): void {
  */
 export function allocating(bytes: number, inUse: number, free: (c: Cell) => void): void {
   sinceCollect += bytes;
-  if (sinceCollect > threshold && forceGc !== null && watched.length > 0) collect(inUse, free);
+  // a synchronous loop watches nothing new (its buffers wait for the job to end): collecting
+  // there would find only what earlier collections found alive
+  if (sinceCollect > threshold && watchedSince > 0) collect(inUse, free);
 }
 
 /**
@@ -133,6 +146,16 @@ export function collect(inUse: number, free: (c: Cell) => void): number {
   if (forceGc === null) return 0;
   forceGc();
   collections++;
+  lastCollect = performance.now();
+  const freedBytes = sweep(free);
+  sinceCollect = 0;
+  watchedSince = 0;
+  threshold = Math.max(MIN_THRESHOLD, (inUse - freedBytes) / 2);
+  return freedBytes;
+}
+
+/** Frees the blocks of the watched handles the last collection (forced or not) found dead. */
+function sweep(free: (c: Cell) => void): number {
   let freedBytes = 0;
   const kept: Watched[] = [];
   for (const w of watched) {
@@ -143,26 +166,29 @@ export function collect(inUse: number, free: (c: Cell) => void): number {
     } else kept.push(w);
   }
   watched = kept;
+  sweptAt = watched.length;
   reclaimedBytes += freedBytes;
-  sinceCollect = 0;
-  threshold = Math.max(MIN_THRESHOLD, (inUse - freedBytes) / 2);
   return freedBytes;
 }
 
 /**
- * After a burst of allocations (a quarter of the threshold since the last collection), collects
- * on the next turn of the event loop, when the burst's handles can be found dead.
+ * Once handles were watched since the last look, looks again 50 ms later: after a burst (16 MiB
+ * watched since the last collection) it forces a collection, otherwise it only frees what the
+ * engine's own collections found dead meanwhile (cheap: no collection is forced).
  * @example
  * ```ts
  * afterBurst(() => arena.bytesInUse(), free);
  * ```
  */
 export function afterBurst(inUse: () => number, free: (c: Cell) => void): void {
-  if (idleScheduled || forceGc === null || sinceCollect < threshold / 4) return;
+  if (idleScheduled || forceGc === null || watched.length === sweptAt) return;
   idleScheduled = true;
   const t = setTimeout(() => {
     idleScheduled = false;
-    collect(inUse(), free);
-  }, 0);
+    // a loop that keeps allocating collects under pressure already; this is for the quiet after
+    if (watchedSince >= MIN_THRESHOLD / 4 && performance.now() - lastCollect >= IDLE_MS) {
+      collect(inUse(), free);
+    } else sweep(free);
+  }, IDLE_MS);
   (t as { unref?: () => void }).unref?.();
 }
