@@ -227,6 +227,9 @@ async function main(): Promise<void> {
     }
   }
   for (const side of sides) notes.push(`- ${side.describe()}.`);
+  // memory without dispose last: its loops hold hundreds of MB on purpose
+  const memory = await (await import("./memory.js")).memoryFigures();
+  for (const line of memory) log(line);
   const seconds = (performance.now() - t0) / 1000;
   const cmd = `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(" ")}` : ""}`;
   const out = [
@@ -247,6 +250,10 @@ async function main(): Promise<void> {
     "Kernels and threads:",
     "",
     ...notes,
+    "",
+    "Memory without `dispose` (`bench/memory.ts`, same run; README's Memory section):",
+    "",
+    ...memory,
     "",
     "What this machine allows WebAssembly at all (`bench/limits.ts`, same run):",
     "",
