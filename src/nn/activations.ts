@@ -12,6 +12,7 @@
  * @module
  */
 import * as ops from "../ops/activation.js";
+import { named as errorsAs } from "../ops/named.js";
 import * as P from "../prims/elementwise.js";
 import type { DType } from "../shape/dtype.js";
 import type { AnyTensor, Shape, Tensor } from "../tensor/tensor.js";
@@ -120,7 +121,9 @@ export const tanh: Activation = named("tanh", (x) => P.tanh(x));
  * tg.nn.softmax(tg.tensor([[0, 0]])); // [[0.5, 0.5]]
  * ```
  */
-export const softmax: Activation = named("softmax", (x) => softmaxAxis(x, -1));
+export const softmax: Activation = named("softmax", (x) =>
+  errorsAs("softmax", () => softmaxAxis(x, -1)),
+);
 
 /**
  * Log-softmax over the last axis: `x − logsumexp(x)`, stable for large logits.
@@ -129,7 +132,9 @@ export const softmax: Activation = named("softmax", (x) => softmaxAxis(x, -1));
  * tg.nn.logSoftmax(tg.tensor([[1000, 1000]])); // [[-0.693, -0.693]]
  * ```
  */
-export const logSoftmax: Activation = named("logSoftmax", (x) => logSoftmaxAxis(x, -1));
+export const logSoftmax: Activation = named("logSoftmax", (x) =>
+  errorsAs("logSoftmax", () => logSoftmaxAxis(x, -1)),
+);
 
 /**
  * The identity.

@@ -93,6 +93,9 @@ describe("error messages name the user-facing op", () => {
     ["gelu", () => tg.gelu(i)],
     ["softmax", () => tg.softmax(i)],
     ["logSoftmax", () => tg.logSoftmax(i)],
+    ["nn.softmax", () => tg.nn.softmax(i)],
+    ["nn.logSoftmax", () => tg.nn.logSoftmax(i)],
+    ["nn.gelu", () => tg.nn.gelu(i)],
     ["maximum", () => tg.maximum(i as never, tg.tensor([1, 2]) as never)],
     ["less", () => tg.less(tg.zeros([2]) as never, tg.zeros([3]) as never)],
   ];
