@@ -34,6 +34,25 @@ function checkFits(op: string, n: number, d: DType): void {
 }
 
 /**
+ * Data must be a typed array or an array of numbers (booleans count as 0 and 1, as in `tensor`):
+ * nothing else is coerced (`"x"` is not NaN, `null` is not 0).
+ */
+function checkData(op: string, data: unknown): void {
+  if (ArrayBuffer.isView(data) && !(data instanceof DataView)) return;
+  if (!Array.isArray(data)) {
+    const shown = data === null ? "null" : typeof data === "object" ? "an object" : typeof data;
+    throw new DTypeError(op, `data must be a typed array or an array of numbers, got ${shown}`);
+  }
+  for (let i = 0; i < data.length; i++) {
+    if (typeof data[i] !== "number" && typeof data[i] !== "boolean") {
+      const v = data[i];
+      const shown = v === null ? "null" : typeof v === "string" ? `"${v}"` : typeof v;
+      throw new DTypeError(op, `value ${shown} at flat index ${i} is not a number`);
+    }
+  }
+}
+
+/**
  * Values must fit their dtype exactly: an i32 is an integer in [-2^31, 2^31 - 1] (never wrapped), a
  * bool is 0 or 1 (or a boolean). Floats take any number.
  */
@@ -321,6 +340,7 @@ export function fromArray<
   const S extends Shape,
   D extends DType = DTypeOfArray<A>,
 >(data: A, shape: S, dtype?: D): Tensor<Mut<S>, NoInfer<D>> {
+  checkData("fromArray", data);
   const d = (dtype ??
     (data instanceof Int32Array
       ? "i32"
