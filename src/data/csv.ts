@@ -171,7 +171,7 @@ const SPECIAL = /^[+-]?(?:nan|inf|infinity)$/i;
 /**
  * The value of a numeric CSV cell, or null when it is not one. The grammar is strict: an optional
  * sign, digits with an optional fraction (`1`, `-2.5`, `.5`, `3.`), an optional exponent (`1e-3`),
- * or `nan`, `inf`, `infinity` (any case, `inf` signed). Spaces and tabs around the value are
+ * or `nan`, `inf`, `infinity` (any case, optionally signed). Spaces and tabs around the value are
  * ignored. Hexadecimal (`0x1F`), binary (`0b11`), `1_000`, `1,5` and empty cells are not numbers.
  * @example
  * ```ts
