@@ -46,6 +46,17 @@ export * as nn from "./nn/index.js";
 export * as losses from "./losses/index.js";
 export { hessian, hvp } from "./transforms/hessian.js";
 export type { Batched, VmapOptions } from "./transforms/vmap.js";
+export type {
+  AsArgs,
+  AxisTree,
+  BatchedArgs,
+  BatchedTensor,
+  BatchLeaves,
+  BatchTree,
+  InAxes,
+  Vmapped,
+  Vmapped2,
+} from "./transforms/vmap-types.js";
 export * as testing from "./testing/index.js";
 export * as optim from "./optim/index.js";
 export * as train from "./train/index.js";

@@ -26,7 +26,7 @@ export interface GradOptions<N extends number | readonly number[] = number> {
 export type GradOf<A extends readonly unknown[], N> = N extends number
   ? A[N]
   : N extends readonly number[]
-    ? { [K in keyof N]: A[N[K] & number] }
+    ? { -readonly [K in keyof N]: A[N[K] & number] }
     : A[0];
 
 /** A function that `grad` accepts: any arguments, a scalar tensor out. */
@@ -34,14 +34,17 @@ export type ScalarFn = (...args: any[]) => Tensor<readonly [], any>;
 
 /**
  * The gradient of a scalar function with respect to its first argument (or `argnums`). The
- * gradient has the type of that argument, pytrees included.
+ * gradient has the type of that argument, pytrees included; a list of argnums gives the tuple of
+ * those arguments' types.
  * @example
  * ```ts
  * const df = tg.grad((w: tg.Tensor<[3]>) => tg.sum(tg.mul(w, w)));
  * df(tg.tensor([1, 2, 3])); // Tensor<[3]> [2, 4, 6]
+ * const f = (a: tg.Tensor<[2]>, b: tg.Tensor<[3]>) => tg.add(tg.sum(a), tg.sum(b));
+ * const [da, db] = tg.grad(f, { argnums: [0, 1] })(tg.ones([2]), tg.ones([3])); // [Tensor<[2]>, Tensor<[3]>]
  * ```
  */
-export function grad<F extends ScalarFn, N extends number | readonly number[] = 0>(
+export function grad<F extends ScalarFn, const N extends number | readonly number[] = 0>(
   f: F,
   opts: GradOptions<N> = {},
 ): (...args: Parameters<F>) => GradOf<Parameters<F>, N> {
@@ -58,7 +61,7 @@ export function grad<F extends ScalarFn, N extends number | readonly number[] = 
  */
 export function valueAndGrad<
   F extends (...args: any[]) => unknown,
-  N extends number | readonly number[] = 0,
+  const N extends number | readonly number[] = 0,
 >(
   f: F,
   opts: GradOptions<N> = {},

@@ -5,7 +5,8 @@
 import { constant } from "../prims/constants.js";
 import { reshape } from "../prims/movement.js";
 import { ShapeError } from "../shape/errors.js";
-import type { Shape, Tensor } from "../tensor/tensor.js";
+import type { DType } from "../shape/dtype.js";
+import type { AnyTensor, Shape, Tensor } from "../tensor/tensor.js";
 import { grad } from "./grad.js";
 import { jvp } from "./jvp.js";
 import { vmap } from "./vmap.js";
@@ -17,12 +18,12 @@ import { vmap } from "./vmap.js";
  * const hv = tg.hvp((x: tg.Tensor<[3]>) => tg.sum(tg.mul(x, tg.mul(x, x))), x, v); // 6·x·v
  * ```
  */
-export function hvp<S extends Shape>(
-  f: (x: Tensor<S, any>) => Tensor<readonly [], any>,
-  x: Tensor<S, any>,
-  v: Tensor<S, any>,
-): Tensor<S, any> {
-  return jvp((y: Tensor<S, any>) => grad(f)(y), [x], [v])[1];
+export function hvp<S extends Shape, D extends DType>(
+  f: (x: Tensor<S, D>) => Tensor<readonly [], DType>,
+  x: Tensor<S, D>,
+  v: Tensor<S, D>,
+): Tensor<S, D> {
+  return jvp((y: Tensor<S, D>) => grad(f)(y), [x], [v])[1];
 }
 
 /**
@@ -30,12 +31,12 @@ export function hvp<S extends Shape>(
  * Hessian-vector product mapped over a basis with `vmap`.
  * @example
  * ```ts
- * tg.hessian((x: tg.Tensor<[2]>) => tg.sum(tg.mul(x, x)))(tg.ones([2])); // [[2, 0], [0, 2]]
+ * tg.hessian((x: tg.Tensor<[2]>) => tg.sum(tg.mul(x, x)))(tg.ones([2])); // Tensor<[2, 2]> [[2, 0], [0, 2]]
  * ```
  */
-export function hessian<S extends Shape>(
-  f: (x: Tensor<S, any>) => Tensor<readonly [], any>,
-): (x: Tensor<S, any>) => Tensor<readonly number[], any> {
+export function hessian<S extends Shape, D extends DType>(
+  f: (x: Tensor<S, D>) => Tensor<readonly [], DType>,
+): (x: Tensor<S, D>) => Tensor<[...S, ...S], D> {
   return (x) => {
     const n = x.size;
     if (n > 4096)
@@ -48,10 +49,7 @@ export function hessian<S extends Shape>(
       [n, ...x.shape],
       x.dtype,
     );
-    const rows = vmap((v: Tensor<S, any>) => hvp(f, x, v), { inAxes: [0] })(eye) as Tensor<
-      readonly number[],
-      any
-    >;
-    return reshape(rows, [...x.shape, ...x.shape]);
+    const rows: AnyTensor = vmap((v: Tensor<S, D>) => hvp(f, x, v), { inAxes: [0] })(eye as never);
+    return reshape(rows, [...x.shape, ...x.shape]) as Tensor<[...S, ...S], D>;
   };
 }

@@ -10,9 +10,10 @@ import { broadcastTo, moveAxisTo, reshape } from "../prims/movement.js";
 import { normAxis } from "../prims/shapes.js";
 import { ShapeError } from "../shape/errors.js";
 import { rules } from "../prims/table.js";
-import type { AnyTensor as T, Tensor } from "../tensor/tensor.js";
+import { type AnyTensor as T, Tensor } from "../tensor/tensor.js";
 import { flatten, unflatten } from "./pytree.js";
 import { traceTree } from "./trace-tree.js";
+import type { BatchLeaves, InAxes, Vmapped, Vmapped2 } from "./vmap-types.js";
 
 /**
  * Runs the per-example program `p` on batched `args`, whose batch axes are `dims`.
@@ -57,60 +58,69 @@ export function vmapProgram(
 }
 
 /** A pytree type with a leading batch dimension `B` added to every tensor. */
-export type Batched<X, B extends number> =
-  X extends Tensor<infer S, infer D>
-    ? Tensor<readonly [B, ...S], D>
-    : X extends readonly unknown[]
-      ? { [K in keyof X]: Batched<X[K], B> }
-      : X extends object
-        ? { [K in keyof X]: Batched<X[K], B> }
-        : X;
+export type Batched<X, B extends number> = BatchLeaves<X, 0, B>;
 
 /** Options of `vmap`. */
-export interface VmapOptions {
-  /** The batch axis of each argument (`null`: not batched; applies to every tensor of that argument). Default 0. */
-  inAxes?: readonly (number | null)[] | number;
-  /** Where the batch axis goes in the outputs. Default 0. */
-  outAxes?: number;
+export interface VmapOptions<IA extends InAxes = InAxes, OA extends number = number> {
+  /**
+   * The batch axis of the arguments: a number or `null` (not batched) for every argument, or a
+   * list with one entry per argument (missing entries are `null`), each a number, `null` or a
+   * pytree of them with the argument's structure. Negative axes count from the end of the batched
+   * shape. Default 0.
+   */
+  inAxes?: IA;
+  /** Where the batch axis goes in every output tensor (negative counts from the end). Default 0. */
+  outAxes?: OA;
 }
 
 /**
- * Turns a function of one example into a function of a batch.
+ * Turns a function of one example into a function of a batch. The types follow the axes: each
+ * batched tensor gains the batch dimension `B` at its in-axis, and every output tensor at
+ * `outAxes`.
  * @example
  * ```ts
  * const perExample = tg.vmap((x: tg.Tensor<[3]>) => tg.sum(x));
  * perExample(tg.ones([8, 3])); // Tensor<[8]>
+ * const f = (w: tg.Tensor<[3]>, x: tg.Tensor<[3]>) => tg.sum(tg.mul(w, x));
+ * tg.vmap(f, { inAxes: [null, -1] })(tg.ones([3]), tg.ones([3, 5])); // Tensor<[5]>
  * ```
  */
-export function vmap<A extends unknown[], R>(
-  f: (...args: A) => R,
-  opts?: { inAxes?: undefined | 0; outAxes?: 0 },
-): <B extends number>(...args: { [K in keyof A]: Batched<A[K], B> }) => Batched<R, B>;
-export function vmap<A extends unknown[], R>(
-  f: (...args: A) => R,
-  opts: VmapOptions,
-): (...args: any[]) => any;
-export function vmap<A extends unknown[], R>(
-  f: (...args: A) => R,
+export function vmap<
+  A extends unknown[],
+  R,
+  IA1,
+  OA1 extends number,
+  const IA extends InAxes = 0,
+  const OA extends number = 0,
+>(f: Vmapped<A, R, IA1, OA1>, opts?: VmapOptions<IA, OA>): Vmapped2<A, R, IA1, OA1, IA, OA>;
+export function vmap<
+  A extends unknown[],
+  R,
+  const IA extends InAxes = 0,
+  const OA extends number = 0,
+>(f: (...args: A) => R, opts?: VmapOptions<IA, OA>): Vmapped<A, R, IA, OA>;
+export function vmap(
+  f: (...args: unknown[]) => unknown,
   opts: VmapOptions = {},
-): (...args: any[]) => any {
+): (...args: unknown[]) => unknown {
   return (...args: unknown[]) => {
-    const axes = args.map((_, i) =>
-      typeof opts.inAxes === "number" || opts.inAxes === undefined
-        ? (opts.inAxes ?? 0)
-        : opts.inAxes[i],
+    const specs = args.map((_, i) =>
+      typeof opts.inAxes === "number" || opts.inAxes === null || opts.inAxes === undefined
+        ? (opts.inAxes ?? (opts.inAxes === null ? null : 0))
+        : (opts.inAxes[i] ?? null),
     );
     const flat = args.map((a) => flatten(a)[0]);
     let size: number | null = null;
     const avals: Aval[] = [];
     const dims: Maybe<number>[] = [];
     flat.forEach((leaves, i) => {
-      for (const t of leaves) {
-        const ax = axes[i];
-        if (ax === null || ax === undefined) {
+      const axes = leafAxes(args[i], specs[i], i);
+      leaves.forEach((t, j) => {
+        const ax = axes[j];
+        if (ax === null) {
           avals.push(avalOf(t));
           dims.push(null);
-          continue;
+          return;
         }
         const a = normAxis("vmap", ax, t.rank);
         if (size !== null && t.shape[a] !== size) {
@@ -120,13 +130,13 @@ export function vmap<A extends unknown[], R>(
           );
         }
         size = t.shape[a];
-        avals.push({ shape: t.shape.filter((_: number, j: number) => j !== a), dtype: t.dtype });
+        avals.push({ shape: t.shape.filter((_: number, k: number) => k !== a), dtype: t.dtype });
         dims.push(a);
-      }
+      });
     });
     if (size === null)
       throw new ShapeError("vmap", "no argument is batched (every in-axis is null)");
-    const traced = traceTree(f as (...a: unknown[]) => unknown, args, avals);
+    const traced = traceTree(f, args, avals);
     const [outs, odims] = vmapProgram(traced.program, traced.leaves, dims);
     const outAxis = opts.outAxes ?? 0;
     const placed = outs.map((o, i) => {
@@ -139,4 +149,45 @@ export function vmap<A extends unknown[], R>(
     });
     return unflatten(traced.outDef, placed);
   };
+}
+
+/**
+ * The in-axis of every tensor of argument `arg` (in `flatten`'s order) from its spec: a number or
+ * null for all of them, or a pytree of specs that follows the argument's structure.
+ */
+function leafAxes(arg: unknown, spec: unknown, argIndex: number): (number | null)[] {
+  const out: (number | null)[] = [];
+  const walk = (x: unknown, sp: unknown, path: string): void => {
+    if (sp === null || sp === undefined || typeof sp === "number") {
+      const n = flatten(x)[0].length;
+      for (let i = 0; i < n; i++) out.push(sp ?? null);
+      return;
+    }
+    const where = `inAxes[${argIndex}]${path}`;
+    if (Array.isArray(sp)) {
+      if (!Array.isArray(x))
+        throw new ShapeError("vmap", `${where} is a list but the argument there is not an array`);
+      if (sp.length > x.length)
+        throw new ShapeError(
+          "vmap",
+          `${where} has ${sp.length} entries but the argument there has ${x.length}`,
+        );
+      x.forEach((c, i) => walk(c, sp[i], `${path}[${i}]`));
+      return;
+    }
+    if (typeof sp === "object") {
+      if (x === null || typeof x !== "object" || Array.isArray(x) || x instanceof Tensor)
+        throw new ShapeError("vmap", `${where} is a record but the argument there is not one`);
+      const rec = x as Record<string, unknown>;
+      const s = sp as Record<string, unknown>;
+      for (const k of Object.keys(s))
+        if (!(k in rec))
+          throw new ShapeError("vmap", `${where} names "${k}", which the argument does not have`);
+      for (const k of Object.keys(rec).sort()) walk(rec[k], s[k], `${path}.${k}`);
+      return;
+    }
+    throw new ShapeError("vmap", `${where} must be a number, null or a pytree of them`);
+  };
+  walk(arg, spec, "");
+  return out;
 }

@@ -1,0 +1,175 @@
+/**
+ * The types of `vmap`: where the batch dimension goes in each argument and in the result. An
+ * argument's in-axis is a number (every tensor of that argument gets the batch at that axis;
+ * negative counts from the end of the batched shape), `null` (not batched), or a pytree of those
+ * with the argument's structure. The result gets the batch at `outAxes` in every tensor.
+ *
+ * @example
+ * ```ts
+ * type X = tg.BatchLeaves<{ w: tg.Tensor<[3]> }, 0, 8>;            // { w: Tensor<[8, 3]> }
+ * type Y = tg.BatchedArgs<[tg.Tensor<[3]>, tg.Tensor<[2]>], [null, -1], 8>; // [Tensor<[3]>, Tensor<[2, 8]>]
+ * ```
+ * @module
+ */
+import type { Fmt, ShapeMismatch } from "../shape/dims.js";
+import type { DType } from "../shape/dtype.js";
+import type { Shape, Tensor } from "../tensor/tensor.js";
+
+/** One in-axis, or a pytree of them shaped as the argument (records and arrays). */
+export type AxisTree = number | null | readonly AxisTree[] | { readonly [key: string]: AxisTree };
+
+/** `vmap`'s `inAxes`: one spec for every argument, or a list with one spec per argument. */
+export type InAxes = number | null | readonly AxisTree[];
+
+type IsAny<T> = 0 extends 1 & T ? true : false;
+
+// `[before, after]`: the sizes on either side of the batch axis, or a mismatch. The batch size
+// never enters these conditionals, so they resolve as soon as the shape and the axis are known.
+type SplitFront<
+  S extends Shape,
+  K extends number,
+  S0 extends Shape,
+  Acc extends number[] = [],
+> = Acc["length"] extends K
+  ? [Acc, S]
+  : S extends readonly [infer H extends number, ...infer R extends Shape]
+    ? SplitFront<R, K, S0, [...Acc, H]>
+    : ShapeMismatch<`vmap: batch axis ${K} is out of range for a tensor of shape ${Fmt<S0>}`>;
+type SplitBack<
+  S extends Shape,
+  N extends number,
+  S0 extends Shape,
+  Acc extends number[] = [],
+  C extends unknown[] = [unknown],
+> = C["length"] extends N
+  ? [S, Acc]
+  : S extends readonly [...infer I extends Shape, infer L extends number]
+    ? SplitBack<I, N, S0, [L, ...Acc], [...C, unknown]>
+    : ShapeMismatch<`vmap: batch axis -${N} is out of range for a tensor of shape ${Fmt<S0>}`>;
+type Split<S extends Shape, K extends number> = `${K}` extends `-${infer N extends number}`
+  ? SplitBack<S, N, S>
+  : SplitFront<S, K, S>;
+
+/**
+ * `Tensor<S, D>` with a batch dimension `B` inserted at axis `K` of the batched shape (negative
+ * counts from its end), or a `ShapeMismatch` when `K` is out of range. An unknown rank gives an
+ * unknown-rank shape (unless the axis is 0).
+ * @example
+ * ```ts
+ * type T = tg.BatchedTensor<[3, 4], "f32", -1, 8>; // Tensor<[3, 4, 8]>
+ * ```
+ */
+export type BatchedTensor<S extends Shape, D extends DType, K extends number, B extends number> =
+  IsAny<S> extends true
+    ? Tensor<any, D>
+    : number extends K
+      ? Tensor<number[], D>
+      : number extends S["length"]
+        ? K extends 0
+          ? Tensor<[B, ...S], D>
+          : Tensor<number[], D>
+        : Split<S, K> extends [infer L extends Shape, infer R extends Shape]
+          ? Tensor<[...L, B, ...R], D>
+          : Split<S, K>;
+
+/**
+ * A pytree with the batch dimension `B` inserted at axis `K` of every tensor; other leaves
+ * (numbers, strings, functions) are unchanged.
+ * @example
+ * ```ts
+ * type P = tg.BatchLeaves<[{ w: tg.Tensor<[3, 2]> }, number], 0, 16>; // [{ w: Tensor<[16, 3, 2]> }, number]
+ * ```
+ */
+export type BatchLeaves<X, K extends number, B extends number> =
+  IsAny<X> extends true
+    ? X
+    : X extends Tensor<infer S, infer D>
+      ? BatchedTensor<S, D, K, B>
+      : X extends readonly unknown[]
+        ? { [I in keyof X]: BatchLeaves<X[I], K, B> }
+        : X extends (...args: never[]) => unknown
+          ? X
+          : X extends object
+            ? { [P in keyof X]: BatchLeaves<X[P], K, B> }
+            : X;
+
+/**
+ * One argument batched by its in-axis spec `Ax`: `null` leaves it alone, a number batches every
+ * tensor in it, a pytree of axes follows the argument's structure (a missing entry or key is
+ * `null`; an entry or key the argument does not have is a mismatch).
+ * @example
+ * ```ts
+ * type A = tg.BatchTree<{ x: tg.Tensor<[3]>; w: tg.Tensor<[3]> }, { x: 0; w: null }, 8>;
+ * // { x: Tensor<[8, 3]>; w: Tensor<[3]> }
+ * ```
+ */
+export type BatchTree<X, Ax, B extends number> = Ax extends null | undefined
+  ? X
+  : Ax extends number
+    ? BatchLeaves<X, Ax, B>
+    : Ax extends readonly unknown[]
+      ? X extends readonly unknown[]
+        ? [Exclude<Extract<keyof Ax, `${number}`>, keyof X>] extends [never]
+          ? { [I in keyof X]: BatchTree<X[I], I extends keyof Ax ? Ax[I] : null, B> }
+          : ShapeMismatch<"vmap: an inAxes list has more entries than the argument">
+        : ShapeMismatch<"vmap: an inAxes list stands for an argument that is not an array">
+      : X extends object
+        ? [Exclude<keyof Ax, keyof X>] extends [never]
+          ? { [P in keyof X]: BatchTree<X[P], P extends keyof Ax ? Ax[P] : null, B> }
+          : ShapeMismatch<`vmap: inAxes names ${Exclude<keyof Ax, keyof X> & string}, which the argument does not have`>
+        : ShapeMismatch<"vmap: an inAxes record stands for an argument that is not a record">;
+
+/**
+ * The arguments of a vmapped function: argument `i` batched by `inAxes[i]` (missing entries are
+ * `null`), or every argument by `inAxes` when it is a number or null.
+ * @example
+ * ```ts
+ * type A = tg.BatchedArgs<[tg.Tensor<[2]>, tg.Tensor<[2]>], [0, null], 4>; // [Tensor<[4, 2]>, Tensor<[2]>]
+ * ```
+ */
+export type BatchedArgs<A extends readonly unknown[], IA, B extends number> = IA extends
+  | number
+  | null
+  | undefined
+  ? { [K in keyof A]: BatchTree<A[K], IA extends undefined ? 0 : IA, B> }
+  : IA extends readonly unknown[]
+    ? { [K in keyof A]: BatchTree<A[K], K extends keyof IA ? IA[K] : null, B> }
+    : A;
+
+/**
+ * The function `vmap(f, { inAxes: IA, outAxes: OA })` returns, for `f: (...args: A) => R`: generic
+ * in the batch size `B`. It remembers `A`, `R` and the axes, so that a `vmap` of it keeps both
+ * batch dimensions (`Vmapped2`).
+ * @example
+ * ```ts
+ * type F = tg.Vmapped<[tg.Tensor<[3]>], tg.Tensor<[]>, 0, 0>; // <B>(x: Tensor<[B, 3]>) => Tensor<[B]>
+ * ```
+ */
+export interface Vmapped<A extends readonly unknown[], R, IA, OA extends number> {
+  <B extends number>(...args: BatchedArgs<A, IA, B>): BatchLeaves<R, OA, B>;
+  /** Phantom (never set): what the function was made from, for a `vmap` of it. */
+  readonly vmapOf?: [A, R, IA, OA];
+}
+
+/** `X` as an argument list (what a rest parameter needs to see). */
+export type AsArgs<X> = X extends readonly unknown[] ? X : never;
+
+/**
+ * A `vmap` of a `vmap`: generic in both batch sizes, the outer `B2` and the inner `B1`.
+ * @example
+ * ```ts
+ * type F = tg.Vmapped2<[tg.Tensor<[]>], tg.Tensor<[]>, 0, 0, 0, 0>; // <B2, B1>(x: Tensor<[B2, B1]>) => Tensor<[B2, B1]>
+ * ```
+ */
+export interface Vmapped2<
+  A extends readonly unknown[],
+  R,
+  IA1,
+  OA1 extends number,
+  IA2,
+  OA2 extends number,
+> {
+  <B2 extends number, B1 extends number>(
+    ...args: AsArgs<BatchedArgs<AsArgs<BatchedArgs<A, IA1, B1>>, IA2, B2>>
+  ): BatchLeaves<BatchLeaves<R, OA1, B1>, OA2, B2>;
+}
