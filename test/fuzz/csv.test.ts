@@ -11,6 +11,7 @@ import { describe, expect, it } from "vitest";
 import { type CsvOptions, loadCsv } from "../../src/data/csv.js";
 import {
   expectKind,
+  expectOnArena,
   expectSameValues,
   fuzz,
   type Mutation,
@@ -374,6 +375,7 @@ function run(c: Case): Outcome {
   const got = r.right;
   try {
     expect(got.x.shape).toEqual(want.shape);
+    expectOnArena(got.x);
     expectSameValues(got.x.dataSync(), want.x);
     expect(got.columns).toEqual(want.columns);
     expect(Object.entries(got.categories)).toEqual(Object.entries(want.categories));

@@ -12,6 +12,7 @@ import "../../src/backends.js";
 import { arena } from "../../src/backend/wasm/threads.js";
 import type { LoadError } from "../../src/io/load-error.js";
 import { DTypeError, ShapeError } from "../../src/shape/errors.js";
+import type { AnyTensor } from "../../src/tensor/tensor.js";
 
 const envNumber = (name: string, fallback: number): number => {
   const v = process.env[name];
@@ -115,6 +116,15 @@ export function thrownOutcome(err: unknown): Outcome {
   if (err instanceof DTypeError) return "error:DTypeError";
   if (err instanceof RangeError && /4 GiB/.test(err.message)) return "error:RangeError(4 GiB)";
   throw err;
+}
+
+/**
+ * Checks that a tensor lives in the wasm arena (f64 tensors live on the reference backend), so
+ * that the arena checks after each case are about the memory the loaders really used.
+ */
+export function expectOnArena(t: AnyTensor): void {
+  const where = t._concrete("fuzz").backend.name;
+  expect(where, `${t.describe()} lives on ${where}`).toBe(t.dtype === "f64" ? "reference" : "wasm");
 }
 
 /** Element-wise equality that tells NaN, -0 and 0 apart as stored values do (`Object.is`). */

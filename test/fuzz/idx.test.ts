@@ -13,6 +13,7 @@ import type { AnyTensor } from "../../src/tensor/tensor.js";
 import { ieee, signed, ubig, uint } from "./bits.js";
 import {
   expectKind,
+  expectOnArena,
   expectSameValues,
   fuzz,
   type Mutation,
@@ -256,6 +257,7 @@ function run(c: Case): Outcome {
   try {
     expect(t.shape).toEqual(want.shape);
     expect(t.dtype).toBe(want.dtype);
+    expectOnArena(t);
     expectSameValues(t.dataSync(), want.values);
   } finally {
     t.dispose();

@@ -15,6 +15,7 @@ import type { AnyTensor } from "../../src/tensor/tensor.js";
 import { ieee, signed, signedBig, ubig, uint } from "./bits.js";
 import {
   expectKind,
+  expectOnArena,
   expectSameValues,
   fuzz,
   type Mutation,
@@ -311,6 +312,7 @@ function build(c: Case): Uint8Array {
 function check(got: AnyTensor, want: Decoded[number]): void {
   expect(got.shape).toEqual(want.shape);
   expect(got.dtype).toBe(want.dtype);
+  expectOnArena(got);
   expectSameValues(got.dataSync(), want.values);
 }
 

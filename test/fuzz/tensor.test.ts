@@ -8,7 +8,15 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { fromArray, tensor, zeros } from "../../src/tensor/create.js";
 import type { AnyTensor } from "../../src/tensor/tensor.js";
-import { expectSameValues, fuzz, type Outcome, runs, Tally, thrownOutcome } from "./harness.js";
+import {
+  expectOnArena,
+  expectSameValues,
+  fuzz,
+  type Outcome,
+  runs,
+  Tally,
+  thrownOutcome,
+} from "./harness.js";
 
 const DTYPES = ["f32", "i32", "bool", "f64"];
 // A dtype of null or undefined means the default (the constructors read it with `??`).
@@ -43,6 +51,7 @@ function compare(call: () => AnyTensor, want: Want): Outcome {
       throw new Error(`expected ${want.errors.join(" or ")}, got ${t.describe()}`);
     expect(t.shape).toEqual(want.shape);
     expect(t.dtype).toBe(want.dtype);
+    expectOnArena(t);
     expectSameValues(t.dataSync(), want.values);
   } finally {
     t.dispose();
