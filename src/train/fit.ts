@@ -47,6 +47,13 @@ export interface FitOptions<P = any, St = any> {
   callbacks?: readonly Callback<P, St>[];
   /** Called after each epoch: the same as an `onEpochEnd` callback. */
   onEpochEnd?: (epoch: number, logs: EpochLogs, ctx: FitContext<P, St>) => void | Promise<void>;
+  /**
+   * A per-batch transform run eagerly on each gathered training batch before the step, such as
+   * data augmentation: `(x, y, key) => [tg.data.augment(key, x, { shift: 2 }), y]`. Its key is
+   * new for every batch (derived from `key`); validation data is never transformed. `fit` frees
+   * the batch and what the transform returns after the step.
+   */
+  augment?: (x: T, y: T, key: Key) => readonly [T, T];
   /** A penalty on the parameters added to the loss (for example `tg.nn.l2`). */
   regularizer?: (params: P) => T;
   /** Progress: a bar on a terminal and one line per epoch otherwise (default true); false is silent. */
@@ -147,6 +154,18 @@ export async function fit<P, St>(
     { donate: [0, 1, 2, 3] },
   );
 
+  // augment: gather the batch eagerly, transform it, then run the same step on it whole
+  const kAugment = foldIn(kShuffle, -1);
+  const augmentedStep = (fn: NonNullable<FitOptions["augment"]>, k: Key, idx: T) => {
+    const xb = gather(train.x, idx, 0);
+    const yb = gather(train.y, idx, 0);
+    const [xa, ya] = fn(xb, yb, k);
+    const all = indexTensor(Int32Array.from({ length: idx.shape[0] }, (_, i) => i));
+    const r = step(p, opt, st, stepKey, xa, ya, all);
+    for (const t of new Set([k, all, xb, yb, xa, ya])) t.dispose();
+    return r;
+  };
+
   const history = emptyHistory();
   const ctx: FitContext<P, St> = { params: p, state: st, stop: false, history, epochs };
   const callbacks: Callback<P, St>[] = [...(options.callbacks ?? [])];
@@ -170,7 +189,9 @@ export async function fit<P, St>(
     const sums = metrics.map(() => 0);
     for (let b = 0; b < order.length; b++) {
       const idx = indexTensor(order[b]);
-      const r = step(p, opt, st, stepKey, train.x, train.y, idx);
+      const r = options.augment
+        ? augmentedStep(options.augment, foldIn(kAugment, ran * order.length + b), idx)
+        : step(p, opt, st, stepKey, train.x, train.y, idx);
       idx.dispose();
       p = r.params;
       opt = r.opt;
@@ -216,6 +237,7 @@ export async function fit<P, St>(
   ctx.state = st;
   for (const c of callbacks) c.onTrainEnd?.(ctx);
   stepKey.dispose();
+  kAugment.dispose();
   return {
     params: ctx.params,
     state: ctx.state,
