@@ -22,15 +22,16 @@ import { requireFloat, toFloat } from "./float.js";
 import type { AxisArg, FloatOf, Reduced } from "./reduce.js";
 
 /**
- * `x` times a NaN carrier: `x·sign(x)`, which is `x` for every `x > 0` (and +∞), and NaN with a NaN
- * derivative at NaN (sign's own derivative is zero, so only the `x` factor is differentiated).
- * Used as the positive branch of the ReLU family, which never sends 0 there.
+ * The positive branch of the ReLU family: `max(x, 0)`, which is `x` for every `x > 0` (and +∞), and
+ * NaN with a NaN derivative at NaN (max's derivative is 1 for the larger operand and 0/0 when
+ * neither operand equals the NaN result). The branch never sees 0, so max's even split at a tie
+ * never applies. It fuses under `jit` with the comparison and `where` around it.
  */
-const positive = (x: AnyTensor): AnyTensor => P.mul(x, P.sign(x));
+const positive = (x: AnyTensor): AnyTensor => P.maximum(x, 0);
 
 /**
- * `max(x, 0)`, written as `where(x ≤ 0, 0, x·sign(x))`: NaN fails the comparison, so it reaches
- * the `x` branch and comes out as NaN with a NaN gradient. The derivative is 1 where `x > 0` and 0
+ * `max(x, 0)`, written as `where(x ≤ 0, 0, max(x, 0))`: NaN fails the comparison, so it reaches
+ * the second branch and comes out as NaN with a NaN gradient. The derivative is 1 where `x > 0` and 0
  * where `x ≤ 0`, including at 0 (as in PyTorch). Edge cases: docs/numerics.md.
  * @example
  * ```ts
