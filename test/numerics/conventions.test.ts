@@ -64,6 +64,10 @@ describe("float-valued reductions of integers", () => {
       const i = tg.tensor([1, 2], "i32");
       const m = tg.mean(i);
       expectTypeOf(m).toEqualTypeOf<tg.Tensor<[], "f32">>();
+      expectTypeOf(m).not.toEqualTypeOf<tg.Tensor<[], "i32">>();
+      // @ts-expect-error the mean of an i32 tensor is not an i32 tensor
+      const truncated: tg.Tensor<[], "i32"> = m;
+      expect(truncated.dtype).toBe("f32");
       expect(m.dtype).toBe("f32");
       expect(m.toArray()).toBe(1.5);
       const l = tg.logsumexp(tg.tensor([[0, 0]], "i32"), 1);
