@@ -1,6 +1,7 @@
 /** CSV: typed columns, labels, quoting, and each error (ragged row, non-numeric cell, missing file). */
 import "./backend.js";
 import * as E from "fp-ts/lib/Either.js";
+import fc from "fast-check";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -213,6 +214,18 @@ describe("loadCsv: every bad input is a typed error", () => {
     for (const [cell, v] of good) expect(parseCsvNumber(cell)).toBe(v);
     const d = right(loadCsv(`a\n${good.map(([c]) => `"${c}"`).join("\n")}\n`));
     expect(Array.from(d.x.dataSync())).toEqual(good.map(([, v]) => Math.fround(v)));
+  });
+
+  it("reads back every double written by String, toExponential and toFixed exactly", () => {
+    fc.assert(
+      fc.property(fc.double({ noNaN: true, noDefaultInfinity: true }), (v) => {
+        for (const s of [String(v), v.toExponential(17), ` ${v.toExponential()}\t`])
+          expect(parseCsvNumber(s)).toBe(Number(s.trim()));
+        expect(parseCsvNumber(String(v))).toBe(v + 0); // String(-0) is "0"
+        if (Math.abs(v) < 1e21) expect(parseCsvNumber(v.toFixed(3))).toBe(Number(v.toFixed(3)));
+      }),
+      { numRuns: 500 },
+    );
   });
 
   const labels: [string, string, CsvOptions, LoadError["kind"], string][] = [
