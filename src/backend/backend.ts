@@ -14,6 +14,7 @@
  * @module
  */
 import type { DType, TypedArray } from "../shape/dtype.js";
+import type { ArithOp, CompareOp, FusedOpName, ReduceOp, UnaryOp } from "./ops.js";
 
 /** A buffer of `size` elements of `dtype`, owned by one backend. */
 export interface Buf {
@@ -21,58 +22,16 @@ export interface Buf {
   readonly size: number;
 }
 
-/** Elementwise functions of one argument. Input and output have the same size and dtype (f32/f64; `neg abs sign` also i32). */
-export type UnaryOp =
-  | "neg"
-  | "exp"
-  | "log"
-  | "sin"
-  | "cos"
-  | "tanh"
-  | "logistic"
-  | "sqrt"
-  | "abs"
-  | "sign"
-  | "floor"
-  | "erf";
+export type { ArithOp, CompareOp, FusedOpName, ReduceOp, UnaryOp } from "./ops.js";
 
-/** Elementwise arithmetic on two arguments of the same dtype (f32, i32 or f64); output has that dtype. */
-export type ArithOp = "add" | "sub" | "mul" | "div" | "max" | "min" | "pow";
-/** Comparisons; inputs of one dtype (f32, i32, bool or f64), output `bool` (stored as u8 0/1). */
-export type CompareOp = "lt" | "le" | "gt" | "ge" | "eq" | "ne";
 /** Any binary elementwise op. */
 export type BinaryOp = ArithOp | CompareOp;
-
-/**
- * The ops a fused elementwise chain may hold. Values are f32 inside the chain: a comparison gives
- * 1 or 0, `where(c, a, b)` picks `a` where `c ≠ 0`, and `cast` (of a bool input to f32) copies.
- */
-export type FusedOpName =
-  | CompareOp
-  | "where"
-  | "cast"
-  | "neg"
-  | "exp"
-  | "log"
-  | "tanh"
-  | "logistic"
-  | "sqrt"
-  | "abs"
-  | "add"
-  | "sub"
-  | "mul"
-  | "div"
-  | "max"
-  | "min";
 
 /** One op of a fused chain: `args` index values (inputs first, then earlier ops' results). */
 export interface FusedOp {
   op: FusedOpName;
   args: readonly number[];
 }
-
-/** Reductions over the middle axis of a `[outer, mid, inner]` view. argmax/argmin give i32 (first index on ties). */
-export type ReduceOp = "sum" | "max" | "min" | "argmax" | "argmin";
 
 /** Sizes of a 2-D convolution in NHWC layout with an HWIO filter `[kh, kw, cin, cout]`. */
 export interface Conv2dGeometry {

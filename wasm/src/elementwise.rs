@@ -13,6 +13,8 @@
 //! i32 arithmetic wraps on overflow; i32 division truncates toward zero and **division by zero
 //! gives 0**; i32 `pow` with a negative exponent gives `1/x^-y` truncated (so 0 unless |x| = 1).
 use crate::math;
+use crate::opcodes::{arith, compare, dtype, unary};
+use crate::trap;
 use crate::simd::*;
 use core::arch::wasm32::*;
 
@@ -112,32 +114,33 @@ unary_map!(erf_f32, math::erf);
 #[no_mangle]
 pub unsafe extern "C" fn tg_unary_f32(op: i32, x: *const f32, out: *mut f32, n: usize) {
     let f = match op {
-        0 => neg_f32,
-        1 => exp_f32,
-        2 => log_f32,
-        3 => sin_f32,
-        4 => cos_f32,
-        5 => tanh_f32,
-        6 => logistic_f32,
-        7 => sqrt_f32,
-        8 => abs_f32,
-        9 => sign_f32,
-        10 => floor_f32,
-        _ => erf_f32,
+        unary::NEG => neg_f32,
+        unary::EXP => exp_f32,
+        unary::LOG => log_f32,
+        unary::SIN => sin_f32,
+        unary::COS => cos_f32,
+        unary::TANH => tanh_f32,
+        unary::LOGISTIC => logistic_f32,
+        unary::SQRT => sqrt_f32,
+        unary::ABS => abs_f32,
+        unary::SIGN => sign_f32,
+        unary::FLOOR => floor_f32,
+        unary::ERF => erf_f32,
+        _ => trap(),
     };
     f(x, out, n)
 }
 
-/// `out[i] = op(x[i])` over `n` i32 for op 0 neg, 8 abs, 9 sign (wrapping; others copy).
+/// `out[i] = op(x[i])` over `n` i32 for neg, abs and sign (wrapping); any other code traps.
 #[no_mangle]
 pub unsafe extern "C" fn tg_unary_i32(op: i32, x: *const i32, out: *mut i32, n: usize) {
     for i in 0..n {
         let v = *x.add(i);
         *out.add(i) = match op {
-            0 => v.wrapping_neg(),
-            8 => v.wrapping_abs(),
-            9 => v.signum(),
-            _ => v,
+            unary::NEG => v.wrapping_neg(),
+            unary::ABS => v.wrapping_abs(),
+            unary::SIGN => v.signum(),
+            _ => trap(),
         };
     }
 }
@@ -270,13 +273,14 @@ pub unsafe extern "C" fn tg_binary_f32(
     meta: *mut i32,
 ) {
     match op {
-        0 => run_binary!(add_f32, a, b, y, rank, meta),
-        1 => run_binary!(sub_f32, a, b, y, rank, meta),
-        2 => run_binary!(mul_f32, a, b, y, rank, meta),
-        3 => run_binary!(div_f32, a, b, y, rank, meta),
-        4 => run_binary!(max_f32, a, b, y, rank, meta),
-        5 => run_binary!(min_f32, a, b, y, rank, meta),
-        _ => run_binary!(pow_f32, a, b, y, rank, meta),
+        arith::ADD => run_binary!(add_f32, a, b, y, rank, meta),
+        arith::SUB => run_binary!(sub_f32, a, b, y, rank, meta),
+        arith::MUL => run_binary!(mul_f32, a, b, y, rank, meta),
+        arith::DIV => run_binary!(div_f32, a, b, y, rank, meta),
+        arith::MAX => run_binary!(max_f32, a, b, y, rank, meta),
+        arith::MIN => run_binary!(min_f32, a, b, y, rank, meta),
+        arith::POW => run_binary!(pow_f32, a, b, y, rank, meta),
+        _ => trap(),
     }
 }
 
@@ -291,13 +295,14 @@ pub unsafe extern "C" fn tg_binary_i32(
     meta: *mut i32,
 ) {
     match op {
-        0 => run_binary!(add_i32, a, b, y, rank, meta),
-        1 => run_binary!(sub_i32, a, b, y, rank, meta),
-        2 => run_binary!(mul_i32, a, b, y, rank, meta),
-        3 => run_binary!(div_i32, a, b, y, rank, meta),
-        4 => run_binary!(max_i32, a, b, y, rank, meta),
-        5 => run_binary!(min_i32, a, b, y, rank, meta),
-        _ => run_binary!(pow_i32, a, b, y, rank, meta),
+        arith::ADD => run_binary!(add_i32, a, b, y, rank, meta),
+        arith::SUB => run_binary!(sub_i32, a, b, y, rank, meta),
+        arith::MUL => run_binary!(mul_i32, a, b, y, rank, meta),
+        arith::DIV => run_binary!(div_i32, a, b, y, rank, meta),
+        arith::MAX => run_binary!(max_i32, a, b, y, rank, meta),
+        arith::MIN => run_binary!(min_i32, a, b, y, rank, meta),
+        arith::POW => run_binary!(pow_i32, a, b, y, rank, meta),
+        _ => trap(),
     }
 }
 
@@ -352,12 +357,13 @@ macro_rules! compare_fn {
             compare_row!(eq, $t, |x: $t, y: $t| x == y, $eq);
             compare_row!(ne, $t, |x: $t, y: $t| x != y, $ne);
             match op {
-                0 => run_binary!(lt, a, b, y, rank, meta),
-                1 => run_binary!(le, a, b, y, rank, meta),
-                2 => run_binary!(gt, a, b, y, rank, meta),
-                3 => run_binary!(ge, a, b, y, rank, meta),
-                4 => run_binary!(eq, a, b, y, rank, meta),
-                _ => run_binary!(ne, a, b, y, rank, meta),
+                compare::LT => run_binary!(lt, a, b, y, rank, meta),
+                compare::LE => run_binary!(le, a, b, y, rank, meta),
+                compare::GT => run_binary!(gt, a, b, y, rank, meta),
+                compare::GE => run_binary!(ge, a, b, y, rank, meta),
+                compare::EQ => run_binary!(eq, a, b, y, rank, meta),
+                compare::NE => run_binary!(ne, a, b, y, rank, meta),
+                _ => trap(),
             }
         }
     };
@@ -380,12 +386,13 @@ pub unsafe extern "C" fn tg_compare_u8(
     binary_row_scalar!(eq, u8, u8, |x: u8, y: u8| (x == y) as u8);
     binary_row_scalar!(ne, u8, u8, |x: u8, y: u8| (x != y) as u8);
     match op {
-        0 => run_binary!(lt, a, b, y, rank, meta),
-        1 => run_binary!(le, a, b, y, rank, meta),
-        2 => run_binary!(gt, a, b, y, rank, meta),
-        3 => run_binary!(ge, a, b, y, rank, meta),
-        4 => run_binary!(eq, a, b, y, rank, meta),
-        _ => run_binary!(ne, a, b, y, rank, meta),
+        compare::LT => run_binary!(lt, a, b, y, rank, meta),
+        compare::LE => run_binary!(le, a, b, y, rank, meta),
+        compare::GT => run_binary!(gt, a, b, y, rank, meta),
+        compare::GE => run_binary!(ge, a, b, y, rank, meta),
+        compare::EQ => run_binary!(eq, a, b, y, rank, meta),
+        compare::NE => run_binary!(ne, a, b, y, rank, meta),
+        _ => trap(),
     }
 }
 
@@ -445,9 +452,10 @@ pub unsafe extern "C" fn tg_cast(from: i32, to: i32, x: *const u8, y: *mut u8, n
             }
         }};
     }
+    use dtype::{BOOL, F32, I32};
     match (from, to) {
-        (0, 1) => conv!(f32, i32, |v: f32| v as i32),
-        (0, 2) => {
+        (F32, I32) => conv!(f32, i32, |v: f32| v as i32),
+        (F32, BOOL) => {
             // 16 floats at a time: four `≠ 0` masks narrowed to bytes
             let one = u8x16_splat(1);
             let z = f32x4_splat(0.0);
@@ -463,7 +471,7 @@ pub unsafe extern "C" fn tg_cast(from: i32, to: i32, x: *const u8, y: *mut u8, n
                 *y.add(k) = (*xf.add(k) != 0.0) as u8;
             }
         }
-        (2, 0) => {
+        (BOOL, F32) => {
             // 16 bytes at a time: the `≠ 0` byte mask widened to four lanes of 1.0 or 0.0
             let one = f32x4_splat(1.0);
             let (yf, mut i) = (y as *mut f32, 0);
@@ -480,11 +488,12 @@ pub unsafe extern "C" fn tg_cast(from: i32, to: i32, x: *const u8, y: *mut u8, n
                 *yf.add(k) = (*x.add(k) != 0) as u8 as f32;
             }
         }
-        (1, 0) => conv!(i32, f32, |v: i32| v as f32),
-        (1, 2) => conv!(i32, u8, |v: i32| (v != 0) as u8),
-        (2, 1) => conv!(u8, i32, |v: u8| (v != 0) as i32),
-        (2, 2) => conv!(u8, u8, |v: u8| (v != 0) as u8),
-        _ => core::ptr::copy(x, y, n * 4),
+        (I32, F32) => conv!(i32, f32, |v: i32| v as f32),
+        (I32, BOOL) => conv!(i32, u8, |v: i32| (v != 0) as u8),
+        (BOOL, I32) => conv!(u8, i32, |v: u8| (v != 0) as i32),
+        (BOOL, BOOL) => conv!(u8, u8, |v: u8| (v != 0) as u8),
+        (F32, F32) | (I32, I32) => core::ptr::copy(x, y, n * 4),
+        _ => trap(),
     }
 }
 

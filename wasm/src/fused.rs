@@ -7,14 +7,16 @@
 //! pair names a further register stored to its own output (a chain with several results, such as
 //! an LSTM cell whose gates are kept for the backward pass). Input `j` gives element `i` the value `in[i % in_size]` (full
 //! size, a scalar, or a row repeated along the leading axes); kind 0 is f32, kind 1 bool (u8 0/1,
-//! loaded as 0.0/1.0). Op codes: unary 0 neg, 1 exp, 2 log, 5 tanh, 6 logistic, 7 sqrt, 8 abs,
-//! 9 copy (a cast of bool to f32); binary 16 add, 17 sub, 18 mul, 19 div, 20 max, 21 min;
-//! comparisons (1.0 or 0.0) 24 lt, 25 le, 26 gt, 27 ge, 28 eq, 29 ne; 32 where (`a ≠ 0 ? b : c`).
+//! loaded as 0.0/1.0). Op codes are `crate::opcodes::fused` (generated from src/backend/ops.ts):
+//! unary ops, binary arithmetic, comparisons (1.0 or 0.0), `cast` (a copy: a bool input was
+//! loaded as 0.0/1.0) and `where` (`a ≠ 0 ? b : c`); an unknown code traps.
 //! Every op's results below the smallest normal f32 become 0 (flush to zero, as CPU frameworks
 //! run): optimizer states such as Adam's moments decay geometrically and would otherwise end up
 //! subnormal, and arithmetic on subnormals is about 15× slower on x86. Flushing each op, not just
 //! the result, keeps identities such as `v - m·m ≥ 0` of a centered RMSprop intact.
 use crate::math;
+use crate::opcodes::fused;
+use crate::trap;
 use crate::simd::*;
 use core::arch::wasm32::*;
 
@@ -157,27 +159,27 @@ pub unsafe extern "C" fn tg_fused_f32(meta: *const i32, out: *mut f32, n: usize,
                 regs.add((n_in + o) * CHUNK)
             };
             match op {
-                0 => map1(d, a, |x| f32x4_neg(x)),
-                1 => map1(d, a, |x| math::exp_v(x)),
-                2 => map1(d, a, |x| math::log_v(x)),
-                5 => map1(d, a, |x| math::tanh_v(x)),
-                6 => map1(d, a, |x| math::logistic_v(x)),
-                7 => map1(d, a, |x| f32x4_sqrt(x)),
-                8 => map1(d, a, |x| f32x4_abs(x)),
-                9 => map1(d, a, |x| x),
-                16 => map2(d, a, b, |x, y| f32x4_add(x, y)),
-                17 => map2(d, a, b, |x, y| f32x4_sub(x, y)),
-                18 => map2(d, a, b, |x, y| f32x4_mul(x, y)),
-                19 => map2(d, a, b, |x, y| f32x4_div(x, y)),
-                20 => map2(d, a, b, |x, y| vmax(x, y)),
-                21 => map2(d, a, b, |x, y| vmin(x, y)),
-                24 => compare(d, a, b, |x, y| f32x4_lt(x, y)),
-                25 => compare(d, a, b, |x, y| f32x4_le(x, y)),
-                26 => compare(d, a, b, |x, y| f32x4_gt(x, y)),
-                27 => compare(d, a, b, |x, y| f32x4_ge(x, y)),
-                28 => compare(d, a, b, |x, y| f32x4_eq(x, y)),
-                29 => compare(d, a, b, |x, y| f32x4_ne(x, y)),
-                _ => {
+                fused::NEG => map1(d, a, |x| f32x4_neg(x)),
+                fused::EXP => map1(d, a, |x| math::exp_v(x)),
+                fused::LOG => map1(d, a, |x| math::log_v(x)),
+                fused::TANH => map1(d, a, |x| math::tanh_v(x)),
+                fused::LOGISTIC => map1(d, a, |x| math::logistic_v(x)),
+                fused::SQRT => map1(d, a, |x| f32x4_sqrt(x)),
+                fused::ABS => map1(d, a, |x| f32x4_abs(x)),
+                fused::CAST => map1(d, a, |x| x),
+                fused::ADD => map2(d, a, b, |x, y| f32x4_add(x, y)),
+                fused::SUB => map2(d, a, b, |x, y| f32x4_sub(x, y)),
+                fused::MUL => map2(d, a, b, |x, y| f32x4_mul(x, y)),
+                fused::DIV => map2(d, a, b, |x, y| f32x4_div(x, y)),
+                fused::MAX => map2(d, a, b, |x, y| vmax(x, y)),
+                fused::MIN => map2(d, a, b, |x, y| vmin(x, y)),
+                fused::LT => compare(d, a, b, |x, y| f32x4_lt(x, y)),
+                fused::LE => compare(d, a, b, |x, y| f32x4_le(x, y)),
+                fused::GT => compare(d, a, b, |x, y| f32x4_gt(x, y)),
+                fused::GE => compare(d, a, b, |x, y| f32x4_ge(x, y)),
+                fused::EQ => compare(d, a, b, |x, y| f32x4_eq(x, y)),
+                fused::NE => compare(d, a, b, |x, y| f32x4_ne(x, y)),
+                fused::WHERE => {
                     // where: a ≠ 0 ? b : c
                     let c = reg(*code.add(4 * o + 3) as usize);
                     let zero = f32x4_splat(0.0);
@@ -188,6 +190,7 @@ pub unsafe extern "C" fn tg_fused_f32(meta: *const i32, out: *mut f32, n: usize,
                         q += W;
                     }
                 }
+                _ => trap(),
             }
         }
         if len < CHUNK {

@@ -18,10 +18,18 @@ pub mod fused;
 pub mod index;
 pub mod math;
 pub mod matmul;
+pub mod opcodes;
 pub mod parts;
 pub mod random;
 pub mod reduce;
 pub mod simd;
+
+/// Traps: an op code no kernel knows means the two sides disagree, and a wrong number is worse
+/// than a crash (every `match` over op codes ends in this instead of a default op).
+#[inline(always)]
+pub fn trap() -> ! {
+    core::arch::wasm32::unreachable()
+}
 
 /// Kernels never panic on valid input; if one does, trap.
 #[panic_handler]

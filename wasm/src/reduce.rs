@@ -1,10 +1,13 @@
 //! Reductions over the middle axis of a `[outer, mid, inner]` view into `[outer, inner]`.
 //!
-//! Op codes: 0 sum, 1 max, 2 min, 3 argmax, 4 argmin. max/min propagate NaN (as `Math.max`);
+//! Op codes are `crate::opcodes::reduce` (sum, max, min, argmax, argmin; an unknown code traps);
+//! inside, `OP` is 0 sum, 1 max, 2 min as there. max/min propagate NaN (as `Math.max`);
 //! argmax/argmin return the first index of the extreme value, or of the first NaN (as NumPy).
 //! f32 sums keep 16 lanes of partial sums on contiguous rows (`inner = 1`) and add rows with SIMD
 //! otherwise. i32 sums wrap.
+use crate::opcodes::reduce;
 use crate::simd::*;
+use crate::trap;
 use core::arch::wasm32::*;
 
 /// Sum/max/min of one contiguous f32 row of `n ≥ 1` elements (`n = 0` sums to 0).
@@ -55,10 +58,12 @@ pub unsafe extern "C" fn tg_reduce_f32(
     inner: usize,
 ) {
     match op {
-        0 => reduce_f32::<0>(x, out, outer, mid, inner),
-        1 => reduce_f32::<1>(x, out, outer, mid, inner),
-        2 => reduce_f32::<2>(x, out, outer, mid, inner),
-        _ => arg_reduce(op == 3, x, out as *mut i32, outer, mid, inner),
+        reduce::SUM => reduce_f32::<{ reduce::SUM }>(x, out, outer, mid, inner),
+        reduce::MAX => reduce_f32::<{ reduce::MAX }>(x, out, outer, mid, inner),
+        reduce::MIN => reduce_f32::<{ reduce::MIN }>(x, out, outer, mid, inner),
+        reduce::ARGMAX => arg_reduce(true, x, out as *mut i32, outer, mid, inner),
+        reduce::ARGMIN => arg_reduce(false, x, out as *mut i32, outer, mid, inner),
+        _ => trap(),
     }
 }
 
@@ -180,8 +185,12 @@ unsafe fn reduce_int<T: PartialOrd + Copy>(
     zero: T,
     add: impl Fn(T, T) -> T,
 ) {
-    if op >= 3 {
-        return arg_reduce(op == 3, x, out as *mut i32, outer, mid, inner);
+    match op {
+        reduce::ARGMAX | reduce::ARGMIN => {
+            return arg_reduce(op == reduce::ARGMAX, x, out as *mut i32, outer, mid, inner)
+        }
+        reduce::SUM | reduce::MAX | reduce::MIN => {}
+        _ => trap(),
     }
     for o in 0..outer {
         let y = out.add(o * inner);

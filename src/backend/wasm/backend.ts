@@ -37,12 +37,11 @@ import {
   ARITH_CODE,
   COMPARE_CODE,
   DTYPE_CODE,
-  type Kernels,
-  kernels,
-  type Ptr,
+  FUSED_CODE,
   REDUCE_CODE,
   UNARY_CODE,
-} from "./loader.js";
+} from "../ops.js";
+import { type Kernels, kernels, type Ptr } from "./loader.js";
 
 const k: Kernels = kernels;
 
@@ -199,30 +198,6 @@ function writeMeta(ints: Int32Array, spare: number): void {
 
 const isCompare = (op: BinaryOp): op is CompareOp => op in COMPARE_CODE;
 
-/** Op codes of `tg_fused_f32` (see wasm/src/fused.rs). */
-const FUSED_CODE: Record<FusedOpName, number> = {
-  neg: 0,
-  exp: 1,
-  log: 2,
-  tanh: 5,
-  logistic: 6,
-  sqrt: 7,
-  abs: 8,
-  add: 16,
-  sub: 17,
-  mul: 18,
-  div: 19,
-  max: 20,
-  min: 21,
-  cast: 9,
-  lt: 24,
-  le: 25,
-  gt: 26,
-  ge: 27,
-  eq: 28,
-  ne: 29,
-  where: 32,
-};
 const fusedCode = new WeakMap<readonly FusedOp[], Int32Array>();
 
 /** Transcendental ops of a fused chain: about ten times the time of an add per element. */

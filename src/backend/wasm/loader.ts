@@ -22,34 +22,6 @@
 /** A byte address in wasm memory. */
 export type Ptr = number;
 
-/** Unary op codes of `tg_unary_*` (see `wasm/src/elementwise.rs`). */
-export const UNARY_CODE = {
-  neg: 0,
-  exp: 1,
-  log: 2,
-  sin: 3,
-  cos: 4,
-  tanh: 5,
-  logistic: 6,
-  sqrt: 7,
-  abs: 8,
-  sign: 9,
-  floor: 10,
-  erf: 11,
-} as const;
-
-/** Arithmetic op codes of `tg_binary_*`. */
-export const ARITH_CODE = { add: 0, sub: 1, mul: 2, div: 3, max: 4, min: 5, pow: 6 } as const;
-
-/** Comparison op codes of `tg_compare_*`. */
-export const COMPARE_CODE = { lt: 0, le: 1, gt: 2, ge: 3, eq: 4, ne: 5 } as const;
-
-/** Reduction op codes of `tg_reduce_*`. */
-export const REDUCE_CODE = { sum: 0, max: 1, min: 2, argmax: 3, argmin: 4 } as const;
-
-/** Dtype codes of `tg_cast`. */
-export const DTYPE_CODE = { f32: 0, i32: 1, bool: 2 } as const;
-
 /**
  * The exports of the kernel module. `meta` pointers address an i32 array laid out as the Rust
  * doc comment of each kernel says: the shape, one stride array per operand, then `rank` free

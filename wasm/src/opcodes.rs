@@ -1,0 +1,80 @@
+//! Op codes shared with the TypeScript side. GENERATED from src/backend/ops.ts by
+//! `npm run gen:opcodes`; do not edit (test/backend/opcodes.test.ts fails when it is stale).
+
+/// `tg_unary_*`.
+pub mod unary {
+    pub const NEG: i32 = 0;
+    pub const EXP: i32 = 1;
+    pub const LOG: i32 = 2;
+    pub const SIN: i32 = 3;
+    pub const COS: i32 = 4;
+    pub const TANH: i32 = 5;
+    pub const LOGISTIC: i32 = 6;
+    pub const SQRT: i32 = 7;
+    pub const ABS: i32 = 8;
+    pub const SIGN: i32 = 9;
+    pub const FLOOR: i32 = 10;
+    pub const ERF: i32 = 11;
+}
+
+/// `tg_binary_*`.
+pub mod arith {
+    pub const ADD: i32 = 0;
+    pub const SUB: i32 = 1;
+    pub const MUL: i32 = 2;
+    pub const DIV: i32 = 3;
+    pub const MAX: i32 = 4;
+    pub const MIN: i32 = 5;
+    pub const POW: i32 = 6;
+}
+
+/// `tg_compare_*`.
+pub mod compare {
+    pub const LT: i32 = 0;
+    pub const LE: i32 = 1;
+    pub const GT: i32 = 2;
+    pub const GE: i32 = 3;
+    pub const EQ: i32 = 4;
+    pub const NE: i32 = 5;
+}
+
+/// `tg_reduce_*`.
+pub mod reduce {
+    pub const SUM: i32 = 0;
+    pub const MAX: i32 = 1;
+    pub const MIN: i32 = 2;
+    pub const ARGMAX: i32 = 3;
+    pub const ARGMIN: i32 = 4;
+}
+
+/// Dtype codes of the ABI.
+pub mod dtype {
+    pub const F32: i32 = 0;
+    pub const I32: i32 = 1;
+    pub const BOOL: i32 = 2;
+}
+
+/// `tg_fused_f32`: one number space for a chain's ops.
+pub mod fused {
+    pub const NEG: i32 = 0;
+    pub const EXP: i32 = 1;
+    pub const LOG: i32 = 2;
+    pub const TANH: i32 = 5;
+    pub const LOGISTIC: i32 = 6;
+    pub const SQRT: i32 = 7;
+    pub const ABS: i32 = 8;
+    pub const ADD: i32 = 16;
+    pub const SUB: i32 = 17;
+    pub const MUL: i32 = 18;
+    pub const DIV: i32 = 19;
+    pub const MAX: i32 = 20;
+    pub const MIN: i32 = 21;
+    pub const LT: i32 = 24;
+    pub const LE: i32 = 25;
+    pub const GT: i32 = 26;
+    pub const GE: i32 = 27;
+    pub const EQ: i32 = 28;
+    pub const NE: i32 = 29;
+    pub const CAST: i32 = 30;
+    pub const WHERE: i32 = 31;
+}
