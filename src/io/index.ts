@@ -19,3 +19,5 @@ export {
   saveSafetensors,
 } from "./safetensors.js";
 export { flattenTree, mapTree } from "./tree.js";
+export { type ExportOnnxOptions, exportOnnx, exportOnnxWith } from "./onnx/export.js";
+export { OnnxExportError } from "./onnx/ops.js";

@@ -20,3 +20,4 @@ export {
   squaredHinge,
 } from "./losses.js";
 export type { CrossEntropyOptions, Loss, LossOptions, LossValue, Reduction } from "./losses.js";
+export { type GaussianNllOptions, gaussianNll, type PoissonNllOptions, poissonNll } from "./glm.js";

@@ -1,0 +1,234 @@
+/**
+ * ONNX export checked in onnxruntime: one table of models, each exported once (traced at batch
+ * size 2, the batch size left symbolic) and run in onnxruntime-node at several batch sizes against
+ * typegrad's own outputs (rtol 1e-4, atol 1e-5, as PyTorch's exporter checks).
+ */
+import * as ort from "onnxruntime-node";
+import { describe, expect, test } from "vitest";
+import * as tg from "../../src/index.js";
+import type { AnyTensor as T } from "../../src/tensor/tensor.js";
+
+type AnyModel = {
+  init(key: T): unknown;
+  initState(): unknown;
+  forward(p: unknown, x: T, o: { state: unknown }): { y: T };
+};
+
+interface Row {
+  name: string;
+  model: unknown;
+  /** Per-example input shape. */
+  shape: number[];
+  /** Token ids below this vocabulary size (an i32 input) instead of normal floats. */
+  vocab?: number;
+  /** Randomize the layer state (batch-norm running statistics). */
+  randomState?: boolean;
+}
+
+const rows: Row[] = [
+  {
+    name: "MLP (dense, relu, dropout, softmax)",
+    model: tg.nn.sequential(
+      [20],
+      tg.nn.dense(32),
+      tg.nn.relu,
+      tg.nn.dropout(0.2),
+      tg.nn.dense(10),
+      tg.nn.softmax,
+    ),
+    shape: [20],
+  },
+  {
+    name: "CNN of API.md (conv2d, relu, maxPool2d, flatten, dense)",
+    model: tg.nn.sequential(
+      [28, 28, 1],
+      tg.nn.conv2d(32, 3),
+      tg.nn.relu,
+      tg.nn.maxPool2d(2),
+      tg.nn.conv2d(64, 3),
+      tg.nn.relu,
+      tg.nn.maxPool2d(2),
+      tg.nn.flatten,
+      tg.nn.dense(10),
+    ),
+    shape: [28, 28, 1],
+  },
+  {
+    name: "LSTM (last output) then dense",
+    model: tg.nn.sequential([7, 3], tg.nn.lstm(8), tg.nn.dense(2)),
+    shape: [7, 3],
+  },
+  {
+    name: "GRU (every output) then flatten and dense",
+    model: tg.nn.sequential(
+      [6, 4],
+      tg.nn.gru(5, { returnSequences: true }),
+      tg.nn.flatten,
+      tg.nn.dense(3),
+    ),
+    shape: [6, 4],
+  },
+  {
+    name: "simple RNN over an embedding",
+    model: tg.nn.sequential([9], tg.nn.embedding(30, 6), tg.nn.simpleRnn(4), tg.nn.dense(2)),
+    shape: [9],
+    vocab: 30,
+  },
+  {
+    name: "embedding, flatten, dense, logSoftmax",
+    model: tg.nn.sequential(
+      [5],
+      tg.nn.embedding(40, 8),
+      tg.nn.flatten,
+      tg.nn.dense(4),
+      tg.nn.logSoftmax,
+    ),
+    shape: [5],
+    vocab: 40,
+  },
+  {
+    name: "batch norm and a residual block (same padding, avg pooling, global pooling)",
+    model: tg.nn.sequential(
+      [8, 8, 3],
+      tg.nn.conv2d(6, 3, { padding: "same" }),
+      tg.nn.batchNorm(),
+      tg.nn.relu,
+      tg.nn.residual(
+        tg.nn.conv2d(6, 3, { padding: "same" }),
+        tg.nn.batchNorm(),
+        tg.nn.relu,
+        tg.nn.conv2d(6, 3, { padding: "same" }),
+      ),
+      tg.nn.avgPool2d(2),
+      tg.nn.conv2d(4, 3, { stride: 2, padding: "same" }),
+      tg.nn.globalAvgPool2d,
+      tg.nn.dense(3),
+    ),
+    shape: [8, 8, 3],
+    randomState: true,
+  },
+  {
+    name: "activations and layer norm (gelu, elu, leakyRelu, sigmoid, tanh)",
+    model: tg.nn.sequential(
+      [12],
+      tg.nn.dense(16),
+      tg.nn.layerNorm(),
+      tg.nn.gelu,
+      tg.nn.dense(16),
+      tg.nn.elu,
+      tg.nn.dense(16),
+      tg.nn.leakyRelu,
+      tg.nn.dense(8),
+      tg.nn.sigmoid,
+      tg.nn.dense(8),
+      tg.nn.tanh,
+    ),
+    shape: [12],
+  },
+];
+
+function input(row: Row, batch: number, seed: number): T {
+  const key = tg.random.key(seed);
+  const shape = [batch, ...row.shape];
+  if (row.vocab) return tg.random.randint(key, shape, 0, row.vocab) as T;
+  return tg.random.normal(key, shape) as T;
+}
+
+/** Random running statistics in place of the initial (0, 1) ones, so the export must carry them. */
+function randomize(state: unknown, seed: number): unknown {
+  let k = seed;
+  return tg.io.mapTree(state, (path, t) => {
+    const u = tg.random.uniform(tg.random.key(k++), t.shape as number[], { min: 0.5, max: 1.5 });
+    return (path.endsWith("variance") ? u : tg.sub(u, 1)) as T;
+  });
+}
+
+function close(got: ArrayLike<number>, want: ArrayLike<number>): string | null {
+  if (got.length !== want.length) return `length ${got.length} vs ${want.length}`;
+  for (let i = 0; i < got.length; i++) {
+    if (!(Math.abs(got[i] - want[i]) <= 1e-5 + 1e-4 * Math.abs(want[i])))
+      return `element ${i}: onnxruntime ${got[i]} vs typegrad ${want[i]}`;
+  }
+  return null;
+}
+
+/** onnxruntime logs warnings only (it would print its graph optimizations otherwise). */
+const quiet: ort.InferenceSession.SessionOptions = { logSeverityLevel: 2 };
+
+async function run(bytes: Uint8Array, x: T): Promise<ort.Tensor> {
+  const session = await ort.InferenceSession.create(bytes, quiet);
+  const data = x.dtype === "i32" ? Int32Array.from(x.dataSync()) : Float32Array.from(x.dataSync());
+  const feeds = { input: new ort.Tensor(x.dtype === "i32" ? "int32" : "float32", data, x.shape) };
+  const out = await session.run(feeds);
+  await session.release();
+  return out.output;
+}
+
+describe("exportOnnx runs in onnxruntime with typegrad's outputs", () => {
+  test.each(rows)("$name", async (row) => {
+    const model = row.model as AnyModel;
+    const params = model.init(tg.random.key(0));
+    const state = row.randomState ? randomize(model.initState(), 100) : model.initState();
+    const f = (ps: { params: unknown; state: unknown }, x: T) =>
+      model.forward(ps.params, x, { state: ps.state }).y;
+    const bytes = tg.io.exportOnnx(f, { params, state }, input(row, 2, 1));
+    for (const batch of [1, 3, 8]) {
+      const x = input(row, batch, 10 + batch);
+      const want = f({ params, state }, x);
+      const got = await run(bytes, x);
+      expect(got.dims).toEqual(want.shape);
+      expect(close(got.data as Float32Array, want.dataSync() as Float32Array)).toBeNull();
+    }
+  });
+});
+
+describe("exportOnnx graphs", () => {
+  const mlp = tg.nn.sequential([4], tg.nn.dense(3));
+  const params = mlp.init(tg.random.key(0));
+  const apply = (p: typeof params, x: T) => mlp.apply(p, x as tg.Tensor<[number, 4]>);
+
+  test("parameters are initializers named by their paths; the batch axis is symbolic", async () => {
+    const bytes = tg.io.exportOnnx(apply, params, tg.zeros([2, 4]));
+    const session = await ort.InferenceSession.create(bytes, quiet);
+    expect(session.inputNames).toEqual(["input"]);
+    expect(session.outputNames).toEqual(["output"]);
+    const text = new TextDecoder("latin1").decode(bytes);
+    for (const [path] of tg.io.flattenTree(params)) expect(text).toContain(path);
+    expect(text).toContain("batch");
+    await session.release();
+  });
+
+  test("a static export fixes the batch size", async () => {
+    const bytes = tg.io.exportOnnxWith(
+      { dynamicBatch: false, inputNames: ["x"], outputNames: ["y"] },
+      apply,
+      params,
+      tg.zeros([2, 4]),
+    );
+    const session = await ort.InferenceSession.create(bytes, quiet);
+    expect(session.inputNames).toEqual(["x"]);
+    const ok = await session.run({ x: new ort.Tensor("float32", new Float32Array(8), [2, 4]) });
+    expect(ok.y.dims).toEqual([2, 3]);
+    await expect(
+      session.run({ x: new ort.Tensor("float32", new Float32Array(12), [3, 4]) }),
+    ).rejects.toThrow();
+    await session.release();
+  });
+
+  test("a primitive without an ONNX form is named, with its equation", () => {
+    const g = tg.grad((x: tg.Tensor<[2, 4]>) => tg.sum(tg.take(x, tg.tensor([0, 1, 1], "i32"), 1)));
+    expect(() => tg.io.exportOnnx(g, tg.zeros([2, 4]))).toThrow(
+      /the primitive scatter_add cannot be exported: it is the gradient of gather.*\(equation \d+: f32\[2,4\] = scatter_add/,
+    );
+    expect(() => tg.io.exportOnnx(g, tg.zeros([2, 4]))).toThrow(tg.io.OnnxExportError);
+  });
+
+  test("training mode (dropout with a key) names the random primitive", () => {
+    const m = tg.nn.sequential([4], tg.nn.dropout(0.5));
+    const key = tg.random.key(3);
+    const f = (x: T) => m.apply({}, x as tg.Tensor<[number, 4]>, { training: true, key });
+    expect(() => tg.io.exportOnnx(f, tg.zeros([2, 4]))).toThrow(
+      /random_(bits|uniform) cannot be exported.*inference mode/,
+    );
+  });
+});
