@@ -226,7 +226,8 @@ describe("exportOnnx graphs", () => {
   test("training mode (dropout with a key) names the random primitive", () => {
     const m = tg.nn.sequential([4], tg.nn.dropout(0.5));
     const key = tg.random.key(3);
-    const f = (x: T) => m.apply({}, x as tg.Tensor<[number, 4]>, { training: true, key });
+    const p = m.init(key);
+    const f = (x: T) => m.apply(p, x as tg.Tensor<[number, 4]>, { training: true, key });
     expect(() => tg.io.exportOnnx(f, tg.zeros([2, 4]))).toThrow(
       /random_(bits|uniform) cannot be exported.*inference mode/,
     );
