@@ -9,39 +9,8 @@ import type { Eqn, Var } from "../ir/program.js";
 import { Program } from "../ir/program.js";
 import { freshVar } from "../ir/trace.js";
 import { sameShape } from "../prims/shapes.js";
+import { CHEAP, COMPARISON, FUSABLE, HOISTABLE } from "../ir/groups.js";
 import { dce } from "./passes.js";
-
-const FUSABLE = new Set<string>([
-  "neg",
-  "exp",
-  "log",
-  "tanh",
-  "logistic",
-  "sqrt",
-  "abs",
-  "add",
-  "sub",
-  "mul",
-  "div",
-  "max",
-  "min",
-  "lt",
-  "le",
-  "gt",
-  "ge",
-  "eq",
-  "ne",
-  "where",
-  "cast",
-]);
-
-/** Equations a fused chain may move up before itself to make an operand ready (cheap copies). */
-const HOISTABLE = new Set<string>(["slice"]);
-
-const COMPARES = new Set<string>(["lt", "le", "gt", "ge", "eq", "ne"]);
-
-/** Cheap elementwise ops a recomputed mask may also recompute (one level up). */
-const CHEAP = new Set<string>(["neg", "abs", "add", "sub", "mul", "max", "min"]);
 
 const isF32 = (v: Var) => v.aval.dtype === "f32";
 
@@ -53,7 +22,7 @@ const isF32 = (v: Var) => v.aval.dtype === "f32";
 function fusable(e: Eqn): boolean {
   if (!FUSABLE.has(e.prim) || e.outputs.length !== 1) return false;
   const out = e.outputs[0].aval.dtype;
-  if (COMPARES.has(e.prim)) return out === "bool" && e.inputs.every(isF32);
+  if (COMPARISON.has(e.prim)) return out === "bool" && e.inputs.every(isF32);
   if (out !== "f32") return false;
   if (e.prim === "where")
     return (
@@ -87,7 +56,7 @@ function rematerializeMasks(p: Program): Program {
     if (
       cond.aval.dtype !== "bool" ||
       c === undefined ||
-      !COMPARES.has(c.prim) ||
+      !COMPARISON.has(c.prim) ||
       !fusable(c) ||
       firstReader.get(cond) === e ||
       !sameShape(cond.aval.shape, shape) ||

@@ -44,11 +44,10 @@ export function cse(p: Program): Program {
   const eqns: Eqn[] = [];
   for (const e of p.eqns) {
     const inputs = e.inputs.map(r);
-    const key =
-      paramsKey(e.params) === null
-        ? null
-        : `${e.prim}|${paramsKey(e.params)}|${inputs.map(id).join(",")}`;
-    const prev = key === null || isRandomOrEffect(e.prim) ? undefined : seen.get(key);
+    // params holding programs or functions (scan, custom_vjp) have no key: never merged
+    const pk = paramsKey(e.params);
+    const key = pk === null ? null : `${e.prim}|${pk}|${inputs.map(id).join(",")}`;
+    const prev = key === null ? undefined : seen.get(key);
     if (prev) {
       e.outputs.forEach((v, i) => rename.set(v, prev.outputs[i]));
       continue;
@@ -68,10 +67,6 @@ export function cse(p: Program): Program {
     eqns.push(ne);
   }
   return new Program(p.inputs, p.constVars, p.consts, eqns, p.outputs.map(r));
-}
-
-function isRandomOrEffect(prim: string): boolean {
-  return prim === "scan" || prim === "custom_vjp";
 }
 
 /** A string for params made of plain data, or null when they hold functions or programs. */

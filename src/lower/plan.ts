@@ -15,36 +15,9 @@ import {
   prepareKernel,
   type ScanParams,
 } from "../ir/primitive.js";
+import { IN_PLACE } from "../ir/groups.js";
 import { rules } from "../prims/table.js";
 import { type AnyTensor as T, Storage, Tensor } from "../tensor/tensor.js";
-
-const ELEMENTWISE = new Set([
-  "neg",
-  "exp",
-  "log",
-  "sin",
-  "cos",
-  "tanh",
-  "logistic",
-  "sqrt",
-  "abs",
-  "sign",
-  "floor",
-  "erf",
-  "add",
-  "sub",
-  "mul",
-  "div",
-  "max",
-  "min",
-  "pow",
-  "where",
-  "cast",
-  "stop_gradient",
-  // any output of a fused chain may overwrite a full-size operand: the kernel reads a chunk of
-  // every input before it stores that chunk of any output
-  "fused",
-]);
 
 const sizeOf = (a: Aval) => a.shape.reduce((x, y) => x * y, 1);
 const keyOf = (a: Aval) => `${a.dtype}:${sizeOf(a)}`;
@@ -297,7 +270,7 @@ export function planProgram(
     let slot = resultRoots.get(rv);
     if (slot === undefined) {
       const at = defAt.get(rv)!;
-      const elementwise = ELEMENTWISE.has(p.eqns[at].prim);
+      const elementwise = IN_PLACE.has(p.eqns[at].prim);
       const donor = p.inputs.findIndex(
         (iv, j) =>
           donatable[j] &&

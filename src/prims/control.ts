@@ -16,6 +16,7 @@ import { vjpProgram } from "../transforms/vjp.js";
 import { vmapProgram } from "../transforms/vmap.js";
 import { filled } from "./constants.js";
 import { add } from "./elementwise.js";
+import { CHEAP } from "../ir/groups.js";
 import { broadcastTo, concat, moveAxisTo, reshape, slice, zerosLike } from "./movement.js";
 
 /** Turns a Program's captured constants into leading inputs, returning the program and the constants. */
@@ -218,7 +219,7 @@ function splitJoint(
   for (let i = fwdEqns.length - 1; i >= 0; i--) {
     const e = fwdEqns[i];
     const out = e.outputs[0];
-    if (!REMAT.has(e.prim) || e.outputs.length !== 1 || (fwdUses.get(out) ?? 0) > 0) continue;
+    if (!CHEAP.has(e.prim) || e.outputs.length !== 1 || (fwdUses.get(out) ?? 0) > 0) continue;
     if (!needed.has(out)) continue;
     const fresh = new Set(e.inputs.filter((v) => primal.has(v) && !needed.has(v)));
     if (fresh.size > 1) continue;
@@ -254,9 +255,6 @@ function splitJoint(
   );
   return { fwd: dce(fwd), bwd: dce(bwd), residuals };
 }
-
-/** Primal equations cheap enough to recompute in the backward step of a scan. */
-const REMAT = new Set<string>(["neg", "add", "sub", "mul", "abs", "max", "min"]);
 
 const scanRule: PrimRule<"scan"> = {
   abstractEval: (avals, p) => scanAvals(avals, p),
