@@ -15,3 +15,4 @@ export {
 } from "./confusion.js";
 export { classIds, type LabelsLike } from "./labels.js";
 export { mae, mse, r2 } from "./regression.js";
+export { type RocCurve, rocAuc, rocCurve } from "./roc.js";
