@@ -10,6 +10,7 @@
  * ```
  * @module
  */
+import { scalar } from "../prims/constants.js";
 import * as P from "../prims/elementwise.js";
 import { keptShape, reduceMax, reduceSum } from "../prims/reduce.js";
 import { reshape } from "../prims/movement.js";
@@ -22,16 +23,19 @@ import { requireFloat, toFloat } from "./float.js";
 import type { AxisArg, FloatOf, Reduced } from "./reduce.js";
 
 /**
- * The positive branch of the ReLU family: `max(x, 0)`, which is `x` for every `x > 0` (and +∞), and
- * NaN with a NaN derivative at NaN (max's derivative is 1 for the larger operand and 0/0 when
- * neither operand equals the NaN result). The branch never sees 0, so max's even split at a tie
- * never applies. It fuses under `jit` with the comparison and `where` around it.
+ * The NaN carrier of the ReLU family: `y` where `x` is a number, NaN where `x` is NaN, as
+ * `y · where(x = x, 1, NaN)`. The factor is a constant to differentiation, so the derivative is
+ * the one of `y` times 1 or NaN: NaN in, NaN value and NaN gradient out, with no max/min mask (the
+ * whole activation, forward and backward, fuses into one kernel under `jit`). Integers have no NaN.
  */
-const positive = (x: AnyTensor): AnyTensor => P.maximum(x, 0);
+const keepNaN = (x: AnyTensor, y: AnyTensor): AnyTensor =>
+  x.dtype === "f32" || x.dtype === "f64"
+    ? P.mul(y, P.where(P.eq(x, x), scalar(1, x.dtype), Number.NaN))
+    : y;
 
 /**
- * `max(x, 0)`, written as `where(x ≤ 0, 0, max(x, 0))`: NaN fails the comparison, so it reaches
- * the second branch and comes out as NaN with a NaN gradient. The derivative is 1 where `x > 0` and 0
+ * `max(x, 0)`, written as `where(x ≤ 0, 0, x)` times 1 (NaN where `x` is NaN), so NaN comes out
+ * as NaN with a NaN gradient. The derivative is 1 where `x > 0` and 0
  * where `x ≤ 0`, including at 0 (as in PyTorch). Edge cases: docs/numerics.md.
  * @example
  * ```ts
@@ -39,7 +43,7 @@ const positive = (x: AnyTensor): AnyTensor => P.maximum(x, 0);
  * ```
  */
 export function relu<S extends Shape, D extends DType>(x: Tensor<S, D>): Tensor<S, D> {
-  return named("relu", () => P.where(P.le(x, 0), 0, positive(x)));
+  return named("relu", () => keepNaN(x, P.where(P.le(x, 0), 0, x)));
 }
 
 /**
@@ -55,7 +59,7 @@ export function leakyRelu<S extends Shape, D extends DType>(
   alpha = 0.2,
 ): Tensor<S, D> {
   requireFloat("leakyRelu", x);
-  return named("leakyRelu", () => P.where(P.le(x, 0), P.mul(x, alpha), positive(x)));
+  return named("leakyRelu", () => keepNaN(x, P.where(P.le(x, 0), P.mul(x, alpha), x)));
 }
 
 /**
@@ -72,7 +76,7 @@ export function elu<S extends Shape, D extends DType>(x: Tensor<S, D>, alpha = 1
   return named("elu", () => {
     const down = P.le(x, 0);
     const neg = P.mul(P.sub(P.exp(P.where(down, x, 0)), 1), alpha);
-    return P.where(down, neg, positive(x));
+    return keepNaN(x, P.where(down, neg, x));
   });
 }
 

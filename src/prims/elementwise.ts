@@ -209,10 +209,15 @@ function compareRule(op: "lt" | "le" | "gt" | "ge" | "eq" | "ne"): PrimRule<any>
   };
 }
 
-/** Where `a` equals `y` (the selected operand of max/min), 1; elsewhere 0. Ties split evenly. */
-function selectMask(a: T, b: T, y: T, first: boolean): T {
-  const ma = cast(eq(a, y), y.dtype);
-  const mb = cast(eq(b, y), y.dtype);
+/**
+ * The share of max's (`atLeast` = ge) or min's (`atLeast` = le) derivative that goes to the first
+ * operand (`first`) or the second: 1 where it is selected, 0 where the other is, ½ at a tie, and
+ * 0/0 = NaN where either is NaN (no comparison holds). It compares the operands, not the result,
+ * which a fused kernel may have flushed to zero.
+ */
+function share(a: T, b: T, atLeast: (a: T, b: T) => T, first: boolean): T {
+  const ma = cast(atLeast(a, b), a.dtype);
+  const mb = cast(atLeast(b, a), a.dtype);
   return div(first ? ma : mb, add(ma, mb));
 }
 
@@ -292,13 +297,13 @@ export const elementwiseRules: { [P in ElementwisePrim]: PrimRule<P> } = {
   ),
   max: arithRule(
     "max",
-    (a, b, y) => selectMask(a, b, y, true),
-    (a, b, y) => selectMask(a, b, y, false),
+    (a, b) => share(a, b, ge, true),
+    (a, b) => share(a, b, ge, false),
   ),
   min: arithRule(
     "min",
-    (a, b, y) => selectMask(a, b, y, true),
-    (a, b, y) => selectMask(a, b, y, false),
+    (a, b) => share(a, b, le, true),
+    (a, b) => share(a, b, le, false),
   ),
   pow: arithRule(
     "pow",

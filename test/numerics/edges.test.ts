@@ -45,8 +45,6 @@ interface Row {
   zeroSign: boolean;
   /** Differences from PyTorch on purpose, by case name. */
   differs?: Record<string, Difference>;
-  /** Further differences under `jit` only (from flushing subnormal numbers), by case name. */
-  jitDiffers?: Record<string, Difference>;
 }
 
 // ─── tolerances (docs/numerics.md, "Tolerances") ───────────────────────────────────────────
@@ -166,19 +164,6 @@ const powOne = (want: Want, [a, b]: number[][]) => {
 const POOL_TIES =
   "the gradient of a window is split evenly among tied maxima (as max and torch.amax) and is NaN over a window whose maximum is NaN; PyTorch's max_pool2d routes it to one position";
 
-/**
- * Under `jit` the ReLU family's positive branch `max(x, 0)` is flushed to 0 at a subnormal x, and
- * its derivative follows the flushed value: 0 there.
- */
-const FLUSHED_POSITIVE: Difference = {
-  reason:
-    "under jit, the derivative at a positive subnormal x is 0: the fused max(x, 0) is flushed to 0 and its derivative follows the flushed value",
-  adjust: (want, [x]) =>
-    x.forEach((v, i) => {
-      if (v > 0 && v < MIN_NORMAL) want.grads![0]![i] = 0;
-    }),
-};
-
 const NAN_GRAD =
   "the derivative at NaN is NaN: a NaN input gives a NaN gradient, never a finite one that hides it";
 
@@ -258,14 +243,12 @@ const TABLE: Record<string, Row> = {
     ...unary(tg.relu, EXACT),
     zeroSign: false,
     differs: { "f32 edges": { reason: NAN_GRAD, adjust: nanGradAtNaN() } },
-    jitDiffers: { "f32 edges": FLUSHED_POSITIVE },
   },
   leakyRelu: {
     run: ([x], p) => tg.leakyRelu(x, p.alpha),
     tol: EXACT,
     zeroSign: true,
     differs: { "f32 edges": { reason: NAN_GRAD, adjust: nanGradAtNaN() } },
-    jitDiffers: { "f32 edges": FLUSHED_POSITIVE },
   },
   elu: {
     run: ([x], p) => tg.elu(x, p.alpha),
@@ -275,7 +258,6 @@ const TABLE: Record<string, Row> = {
       "f32 edges": { reason: NAN_GRAD, adjust: nanGradAtNaN() },
       "alpha 0.5": { reason: NAN_GRAD, adjust: nanGradAtNaN() },
     },
-    jitDiffers: { "f32 edges": FLUSHED_POSITIVE, "alpha 0.5": FLUSHED_POSITIVE },
   },
   gelu: {
     run: ([x], p) => tg.gelu(x, p.approximate),
@@ -485,12 +467,11 @@ const NOT_OPS: Record<string, string> = {
 
 const fixtures = loadFixtures();
 
-/** PyTorch's answer adjusted by the row's stated differences for this case (and mode), if any. */
-function wanted(row: Row, c: Case, jit: boolean): Want {
+/** PyTorch's answer adjusted by the row's stated difference for this case, if any. */
+function wanted(row: Row, c: Case): Want {
   const want = wantOf(c);
   const ins = c.inputs.map((t) => t.data.map(dec));
   row.differs?.[c.name]?.adjust(want, ins, c);
-  if (jit) row.jitDiffers?.[c.name]?.adjust(want, ins, c);
   return want;
 }
 
@@ -510,7 +491,7 @@ describe("the table covers the exports and the fixtures", () => {
   });
   it("every stated difference names a case that exists", () => {
     for (const [op, row] of Object.entries(TABLE)) {
-      for (const name of Object.keys({ ...row.differs, ...row.jitDiffers })) {
+      for (const name of Object.keys(row.differs ?? {})) {
         expect(fixtures.ops[op].map((c) => c.name)).toContain(name);
       }
     }
@@ -541,11 +522,6 @@ const KNOWN_BUGS: Record<string, string> = {
   // wasm/src/fused.rs ftz(): the flush mask clears the sign bit too, so a fused op turns −0 into +0
   "wasm jit|rsqrt: f32 edges": "fused sqrt(−0) is +0, so rsqrt(−0) is +∞ instead of −∞",
   "wasm jit|sqrt: f32 edges": "fused sqrt(−0) is +0, so its derivative 0.5/sqrt(−0) is +∞, not −∞",
-  // under jit the fused max/min flush a subnormal result to 0 while eq compares unflushed inputs,
-  // so the VJP's mask eq(a, max(a, b)) is 0 for both operands and the split 0/0 is NaN
-  "wasm jit|maximum: f32 pairs": "the gradient at a subnormal operand is NaN (flushed max ≠ input)",
-  "wasm jit|minimum: f32 pairs": "the gradient at a subnormal operand is NaN (flushed min ≠ input)",
-  "wasm jit|clip: f32 edges": "the gradient at a subnormal x is NaN (through minimum's mask)",
   // the fused where(a = 0, 1, a) flushes a subnormal base to 0 before the log
   "wasm jit|pow: f32 pairs": "the exponent's gradient at a subnormal base is ±∞ or NaN",
 };
@@ -569,7 +545,7 @@ for (const mode of MODES) {
         const bug = KNOWN_BUGS[`${mode.name}|${op}: ${c.name}`];
         const test = bug ? it.fails : it;
         test(`${op}: ${c.name}${bug ? ` (known bug: ${bug})` : ""}`, () => {
-          const want = wanted(row, c, mode.jit);
+          const want = wanted(row, c);
           const zeroSign = row.zeroSign && !mode.jit;
           const got = runCase(row.run, c, mode.jit);
           if (want.error) {
