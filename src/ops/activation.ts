@@ -16,7 +16,8 @@ import { keptShape, reduceMax, reduceSum } from "../prims/reduce.js";
 import { reshape } from "../prims/movement.js";
 import { normAxes, normAxis } from "../prims/shapes.js";
 import type { Axes } from "../shape/axes.js";
-import type { DType } from "../shape/dtype.js";
+import type { Kinds } from "../shape/dims.js";
+import type { DType, DTypeCheck, FloatDType } from "../shape/dtype.js";
 import type { AnyTensor, Shape, Tensor } from "../tensor/tensor.js";
 import { named } from "./named.js";
 import { requireFloat, toFloat } from "./float.js";
@@ -54,8 +55,8 @@ export function relu<S extends Shape, D extends DType>(x: Tensor<S, D>): Tensor<
  * tg.leakyRelu(tg.tensor([-1, 2]), 0.1); // [-0.1, 2]
  * ```
  */
-export function leakyRelu<S extends Shape, D extends DType>(
-  x: Tensor<S, D>,
+export function leakyRelu<S extends Shape, D extends DType, Kn extends Kinds = Kinds>(
+  x: Tensor<S, D> & NoInfer<DTypeCheck<"leakyRelu", D, FloatDType, Kn>>,
   alpha = 0.2,
 ): Tensor<S, D> {
   requireFloat("leakyRelu", x);
@@ -71,7 +72,10 @@ export function leakyRelu<S extends Shape, D extends DType>(
  * tg.elu(tg.tensor([-1, 2])); // [-0.632…, 2]
  * ```
  */
-export function elu<S extends Shape, D extends DType>(x: Tensor<S, D>, alpha = 1): Tensor<S, D> {
+export function elu<S extends Shape, D extends DType, Kn extends Kinds = Kinds>(
+  x: Tensor<S, D> & NoInfer<DTypeCheck<"elu", D, FloatDType, Kn>>,
+  alpha = 1,
+): Tensor<S, D> {
   requireFloat("elu", x);
   return named("elu", () => {
     const down = P.le(x, 0);
@@ -88,8 +92,8 @@ export function elu<S extends Shape, D extends DType>(x: Tensor<S, D>, alpha = 1
  * tg.gelu(tg.tensor([0, 1])); // [0, 0.841…]
  * ```
  */
-export function gelu<S extends Shape, D extends DType>(
-  x: Tensor<S, D>,
+export function gelu<S extends Shape, D extends DType, Kn extends Kinds = Kinds>(
+  x: Tensor<S, D> & NoInfer<DTypeCheck<"gelu", D, FloatDType, Kn>>,
   approximate = false,
 ): Tensor<S, D> {
   requireFloat("gelu", x);
@@ -111,7 +115,9 @@ export function gelu<S extends Shape, D extends DType>(
  * tg.sigmoid(tg.tensor([0])); // [0.5]
  * ```
  */
-export function sigmoid<S extends Shape, D extends DType>(x: Tensor<S, D>): Tensor<S, D> {
+export function sigmoid<S extends Shape, D extends DType, Kn extends Kinds = Kinds>(
+  x: Tensor<S, D> & NoInfer<DTypeCheck<"sigmoid", D, FloatDType, Kn>>,
+): Tensor<S, D> {
   return named("sigmoid", () => P.logistic(x));
 }
 
@@ -122,7 +128,9 @@ export function sigmoid<S extends Shape, D extends DType>(x: Tensor<S, D>): Tens
  * tg.tanh(tg.tensor([0])); // [0]
  * ```
  */
-export function tanh<S extends Shape, D extends DType>(x: Tensor<S, D>): Tensor<S, D> {
+export function tanh<S extends Shape, D extends DType, Kn extends Kinds = Kinds>(
+  x: Tensor<S, D> & NoInfer<DTypeCheck<"tanh", D, FloatDType, Kn>>,
+): Tensor<S, D> {
   return P.tanh(x);
 }
 
@@ -148,8 +156,8 @@ function stableMax(x: AnyTensor, axes: number[]): AnyTensor {
  * tg.softmax(tg.tensor([1, 1])); // [0.5, 0.5]
  * ```
  */
-export function softmax<S extends Shape, D extends DType>(
-  x: Tensor<S, D>,
+export function softmax<S extends Shape, D extends DType, Kn extends Kinds = Kinds>(
+  x: Tensor<S, D> & NoInfer<DTypeCheck<"softmax", D, FloatDType, Kn>>,
   axis = -1,
 ): Tensor<S, D> {
   requireFloat("softmax", x);
@@ -168,8 +176,8 @@ export function softmax<S extends Shape, D extends DType>(
  * tg.logSoftmax(tg.tensor([1, 1])); // [-0.693…, -0.693…]
  * ```
  */
-export function logSoftmax<S extends Shape, D extends DType>(
-  x: Tensor<S, D>,
+export function logSoftmax<S extends Shape, D extends DType, Kn extends Kinds = Kinds>(
+  x: Tensor<S, D> & NoInfer<DTypeCheck<"logSoftmax", D, FloatDType, Kn>>,
   axis = -1,
 ): Tensor<S, D> {
   requireFloat("logSoftmax", x);

@@ -17,7 +17,7 @@ import { concat, pad, reshape, slice } from "../prims/movement.js";
 import { reduceMax, reduceSum } from "../prims/reduce.js";
 import type { Conv2d, Padding, Pool2d, Stride2d } from "../shape/conv.js";
 import type { Check, Kinds, Ok } from "../shape/dims.js";
-import type { DType, DTypeCheck, FloatDType } from "../shape/dtype.js";
+import type { DType, DTypeCheck, FloatDType, NumericDType } from "../shape/dtype.js";
 import { fmt, ShapeError } from "../shape/errors.js";
 import type { AnyTensor, Shape, Tensor } from "../tensor/tensor.js";
 import { requireFloat } from "./float.js";
@@ -155,8 +155,9 @@ export function maxPool2d<
   D extends DType,
   const Z extends Stride2d,
   const O extends PoolOptions = {},
+  Kn extends Kinds = Kinds,
 >(
-  x: Tensor<X, D>,
+  x: Tensor<X, D> & NoInfer<DTypeCheck<"maxPool2d", D, NumericDType, Kn>>,
   size: Z & NoInfer<Check<Pool2d<X, Z, StrideOf<O, Z>, PaddingOf<O>, "maxPool2d">>>,
   options?: O,
 ): Tensor<Ok<Pool2d<X, Z, StrideOf<O, Z>, PaddingOf<O>, "maxPool2d">>, D> {
@@ -178,8 +179,9 @@ export function avgPool2d<
   D extends DType,
   const Z extends Stride2d,
   const O extends PoolOptions = {},
+  Kn extends Kinds = Kinds,
 >(
-  x: Tensor<X, D>,
+  x: Tensor<X, D> & NoInfer<DTypeCheck<"avgPool2d", D, FloatDType, Kn>>,
   size: Z & NoInfer<Check<Pool2d<X, Z, StrideOf<O, Z>, PaddingOf<O>, "avgPool2d">>>,
   options?: O,
 ): Tensor<Ok<Pool2d<X, Z, StrideOf<O, Z>, PaddingOf<O>, "avgPool2d">>, D> {

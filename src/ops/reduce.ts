@@ -23,8 +23,8 @@ import {
 import { reshape } from "../prims/movement.js";
 import { normAxes } from "../prims/shapes.js";
 import type { Axes, Reduce } from "../shape/axes.js";
-import type { DType } from "../shape/dtype.js";
-import type { Check, Named, Ok } from "../shape/dims.js";
+import type { DType, DTypeCheck, NumericDType } from "../shape/dtype.js";
+import type { Check, Kinds, Named, Ok } from "../shape/dims.js";
 import type { AnyTensor, Shape, Tensor } from "../tensor/tensor.js";
 import { toFloat } from "./float.js";
 
@@ -66,7 +66,12 @@ export function sum<
   D extends DType,
   const A extends Axes = undefined,
   K extends boolean = false,
->(x: Tensor<S, D>, axis?: AxisArg<"sum", S, A, K>, keepDims?: K): Reduced<S, A, K, D> {
+  Kn extends Kinds = Kinds,
+>(
+  x: Tensor<S, D> & NoInfer<DTypeCheck<"sum", D, NumericDType, Kn>>,
+  axis?: AxisArg<"sum", S, A, K>,
+  keepDims?: K,
+): Reduced<S, A, K, D> {
   return reduceWith("sum", reduceSum, x, axis, keepDims);
 }
 
@@ -103,7 +108,12 @@ export function max<
   D extends DType,
   const A extends Axes = undefined,
   K extends boolean = false,
->(x: Tensor<S, D>, axis?: AxisArg<"max", S, A, K>, keepDims?: K): Reduced<S, A, K, D> {
+  Kn extends Kinds = Kinds,
+>(
+  x: Tensor<S, D> & NoInfer<DTypeCheck<"max", D, NumericDType, Kn>>,
+  axis?: AxisArg<"max", S, A, K>,
+  keepDims?: K,
+): Reduced<S, A, K, D> {
   return reduceWith("max", reduceMax, x, axis, keepDims);
 }
 
@@ -121,7 +131,12 @@ export function min<
   D extends DType,
   const A extends Axes = undefined,
   K extends boolean = false,
->(x: Tensor<S, D>, axis?: AxisArg<"min", S, A, K>, keepDims?: K): Reduced<S, A, K, D> {
+  Kn extends Kinds = Kinds,
+>(
+  x: Tensor<S, D> & NoInfer<DTypeCheck<"min", D, NumericDType, Kn>>,
+  axis?: AxisArg<"min", S, A, K>,
+  keepDims?: K,
+): Reduced<S, A, K, D> {
   return reduceWith("min", reduceMin, x, axis, keepDims);
 }
 
@@ -158,7 +173,12 @@ export function argmax<
   D extends DType,
   const A extends number | undefined = undefined,
   K extends boolean = false,
->(x: Tensor<S, D>, axis?: AxisArg<"argmax", S, A, K>, keepDims?: K): Reduced<S, A, K, "i32"> {
+  Kn extends Kinds = Kinds,
+>(
+  x: Tensor<S, D> & NoInfer<DTypeCheck<"argmax", D, NumericDType, Kn>>,
+  axis?: AxisArg<"argmax", S, A, K>,
+  keepDims?: K,
+): Reduced<S, A, K, "i32"> {
   return argReduce("argmax", x, axis, keepDims);
 }
 
@@ -176,6 +196,11 @@ export function argmin<
   D extends DType,
   const A extends number | undefined = undefined,
   K extends boolean = false,
->(x: Tensor<S, D>, axis?: AxisArg<"argmin", S, A, K>, keepDims?: K): Reduced<S, A, K, "i32"> {
+  Kn extends Kinds = Kinds,
+>(
+  x: Tensor<S, D> & NoInfer<DTypeCheck<"argmin", D, NumericDType, Kn>>,
+  axis?: AxisArg<"argmin", S, A, K>,
+  keepDims?: K,
+): Reduced<S, A, K, "i32"> {
   return argReduce("argmin", x, axis, keepDims);
 }

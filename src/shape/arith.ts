@@ -17,7 +17,7 @@
  * @module
  */
 import type { AddDigits, CmpDigits, MulDigits, SubDigits } from "./digits.js";
-import type { KindOf, Kinds } from "./dims.js";
+import type { Is, KindOf, Kinds } from "./dims.js";
 
 // ─── reversed digit strings ──────────────────────────────────────────────────────────────
 
@@ -267,13 +267,19 @@ export type AllLit<L extends readonly unknown[], K extends Kinds> = L extends re
     : false
   : true;
 
-/** @internal `A + B` on sizes: the sum when both are literals, else `number`. */
+/** @internal `A + B` on sizes: the sum when both are literals, `A` when B is 0, else `number`. */
 export type DimAdd<A extends number, B extends number, K extends Kinds> =
-  AllLit<[A, B], K> extends true ? Add<A, B> : number;
+  AllLit<[A, B], K> extends true
+    ? Add<A, B>
+    : Is<B, K["zero"]> extends true
+      ? A
+      : Is<A, K["zero"]> extends true
+        ? B
+        : number;
 
 /** @internal `A − B` on sizes: as `Sub` when both are literals (`never` when B > A), else `number`. */
 export type DimSub<A extends number, B extends number, K extends Kinds> =
-  AllLit<[A, B], K> extends true ? Sub<A, B> : number;
+  AllLit<[A, B], K> extends true ? Sub<A, B> : Is<B, K["zero"]> extends true ? A : number;
 
 /** @internal The order of two sizes, `"unknown"` unless both are literals. */
 export type DimCompare<A extends number, B extends number, K extends Kinds> =

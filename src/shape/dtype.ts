@@ -21,8 +21,9 @@ export type NumericDType = "f32" | "f64" | "i32";
 
 /**
  * `unknown` when dtype `D` is one of `Allowed`, or a mismatch naming the op, the dtype and the
- * dtypes it accepts, as the runtime's DTypeError does. A dtype that is a type parameter passes
- * (the runtime checks it), so generic code over `D extends DType` still compiles. `K` must be a
+ * dtypes it accepts, as the runtime's DTypeError does. A dtype that is a type parameter, or a
+ * union with an accepted member (`DType` itself), passes: the runtime checks it, so generic code
+ * over `D extends DType` still compiles. `K` must be a
  * type parameter of the op's signature, defaulted to `Kinds` (see `Kinds`).
  * @example
  * ```ts
@@ -30,11 +31,11 @@ export type NumericDType = "f32" | "f64" | "i32";
  * ```
  */
 export type DTypeCheck<Op extends string, D, Allowed extends DType, K extends Kinds> =
-  Is<Exclude<D, Allowed>, K["never"]> extends true
-    ? unknown
-    : Is<Exclude<D, K["dtype"]>, K["never"]> extends true
+  Is<Extract<D, Allowed>, K["never"]> extends true
+    ? Is<Exclude<D, K["dtype"]>, K["never"]> extends true
       ? ShapeMismatch<`${Op}: dtype ${D & string} is not supported (expected ${Expected<Allowed>})`>
-      : unknown;
+      : unknown
+    : unknown;
 
 type Expected<A extends DType> = [A] extends [FloatDType]
   ? "f32 or f64"

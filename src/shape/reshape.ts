@@ -13,7 +13,7 @@
  */
 import type { DimProduct, FloorDiv, Mul } from "./arith.js";
 import type { Before, From, SetAt } from "./axes.js";
-import type { Fmt, Is, KnownRank, Kinds, Same, ShapeMismatch } from "./dims.js";
+import type { Fmt, Is, KindOf, KnownRank, Kinds, Same, ShapeMismatch } from "./dims.js";
 
 /**
  * Removes the first entry of `S` that is the same size as `D`; `[found, rest]`. Plain `number`
@@ -81,6 +81,25 @@ type Resolve<
             ? Fill<T, Free, FloorDiv<N, M>>
             : ShapeMismatch<`reshape: cannot infer -1 in ${Fmt<T>} from ${Fmt<S>} (${DimProduct<S, K>} elements)`>;
 
+// After cancelling, a lone type parameter left over (besides ones) against nothing but ones is
+// what -1 stands for: `[B, 2]` to `[-1, 2, 1]` is `[B, 2, 1]`.
+type Lone<
+  F extends readonly number[],
+  R extends readonly number[],
+  K extends Kinds,
+  P extends number[] = [],
+> = F extends readonly [infer H extends number, ...infer T extends readonly number[]]
+  ? Is<H, K["one"]> extends true
+    ? Lone<T, R, K, P>
+    : KindOf<H, K> extends "param"
+      ? P extends []
+        ? Lone<T, R, K, [H]>
+        : []
+      : []
+  : DimProduct<R, K> extends 1
+    ? P
+    : [];
+
 type FreeOf<
   T extends readonly number[],
   K extends Kinds,
@@ -118,7 +137,9 @@ export type Reshape<
           ]
         ? Free extends [number, number, ...number[]]
           ? ShapeMismatch<`reshape: only one dimension may be -1, got ${Fmt<T>}`>
-          : Resolve<S, T, DimProduct<F, K>, DimProduct<R, K>, Free, K>
+          : Lone<F, R, K> extends [infer P extends number]
+            ? Fill<T, Free, P>
+            : Resolve<S, T, DimProduct<F, K>, DimProduct<R, K>, Free, K>
         : never;
 
 /**

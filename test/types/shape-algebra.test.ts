@@ -156,6 +156,23 @@ describe("dtype rules are the runtime's", () => {
     expectTypeOf(tg.equal(b, b)).toEqualTypeOf<Tensor<[3], "bool">>();
     expectTypeOf(tg.add(zeros([3], "i32"), 1)).toEqualTypeOf<Tensor<[3], "i32">>();
   });
+  it("activations, reductions and pooling follow the runtime's dtype rules", () => {
+    const i = zeros([1, 4, 4, 2], "i32");
+    const b = zeros([2, 3], "bool");
+    // @ts-expect-error softmax: dtype i32 is not supported
+    tg.softmax(i);
+    // @ts-expect-error avgPool2d: dtype i32 is not supported (a window mean would truncate)
+    tg.avgPool2d(i, 2);
+    // @ts-expect-error sum: dtype bool is not supported
+    tg.sum(b);
+    // @ts-expect-error argmax: dtype bool is not supported
+    tg.argmax(b, 1);
+    expectTypeOf(tg.maxPool2d(i, 2)).toEqualTypeOf<Tensor<[1, 2, 2, 2], "i32">>();
+    expectTypeOf(tg.relu(b)).toEqualTypeOf<Tensor<[2, 3], "bool">>();
+    expectTypeOf(tg.mean(b)).toEqualTypeOf<Tensor<[], "f32">>();
+    const untyped = b as Tensor<number[], DType>;
+    expectTypeOf(tg.sum(untyped)).toEqualTypeOf<Tensor<number[], DType>>();
+  });
   it("a dtype that is a type parameter is left to the runtime", () => {
     function f<D extends DType>(x: Tensor<[2], D>) {
       return tg.add(tg.exp(x), x);
