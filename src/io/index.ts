@@ -1,5 +1,6 @@
 /**
- * `tg.io`: saving and loading weights (safetensors), and the typed `LoadError` of every loader.
+ * `tg.io`: saving and loading weights (safetensors; PyTorch state_dicts with `loadTorch`/`saveTorch`),
+ * ONNX export (`exportOnnx`), and the typed `LoadError` of every loader.
  * @example
  * ```ts
  * const bytes = tg.io.saveSafetensors(params);
@@ -21,3 +22,4 @@ export {
 export { flattenTree, mapTree } from "./tree.js";
 export { type ExportOnnxOptions, exportOnnx, exportOnnxWith } from "./onnx/export.js";
 export { OnnxExportError } from "./onnx/ops.js";
+export { loadTorch, saveTorch, type TorchOptions } from "./torch.js";

@@ -1,0 +1,213 @@
+/**
+ * PyTorch weights in and out through safetensors: `loadTorch` reads a PyTorch `state_dict` saved as
+ * safetensors into a typegrad parameter (or state) tree, converting names and layouts layer by
+ * layer (see `torch-layout.ts`); `saveTorch` writes the reverse, a file that
+ * `model.load_state_dict(safetensors.torch.load_file(path))` accepts.
+ *
+ * Names: a typegrad layer at path `3` (its index in `sequential`) reads PyTorch's module `3`, as
+ * in an `nn.Sequential` built in the same order (activations included); `modules` renames paths
+ * (`{ "0": "rnn", "1": "fc" }` for a module with attributes `rnn` and `fc`).
+ * @example
+ * ```ts
+ * const model = tg.nn.sequential([6], tg.nn.dense(16), tg.nn.relu, tg.nn.dense(3));
+ * const params = E.getOrElseW(() => undefined)(tg.io.loadTorch(bytes, model.init(tg.random.key(0))));
+ * const back = tg.io.saveTorch(params); // the same names and layouts as PyTorch's state_dict
+ * ```
+ * @module
+ */
+import * as E from "fp-ts/lib/Either.js";
+import { isTensor } from "../data/dataset.js";
+import { fromTyped } from "../data/host.js";
+import type { DType } from "../shape/dtype.js";
+import type { AnyTensor } from "../tensor/tensor.js";
+import { type LoadError, loadError } from "./load-error.js";
+import { readSafetensors, saveSafetensors } from "./safetensors.js";
+import { type Host, host, type LayerRow, layerRow } from "./torch-layout.js";
+import { mapTree } from "./tree.js";
+
+/** Options of `loadTorch` and `saveTorch`. */
+export interface TorchOptions {
+  /**
+   * PyTorch module names by typegrad path (or path prefix): `{ "0": "rnn", "1": "fc" }`. An empty
+   * name drops the prefix: `saveTorch({ params, state }, { modules: { params: "", state: "" } })`
+   * writes parameters and running averages into one state_dict.
+   */
+  modules?: Readonly<Record<string, string>>;
+  /**
+   * Dense layers fed by a flatten of an image map, by the dense layer's path: the `[h, w, c]` map
+   * it flattens. PyTorch flattens NCHW maps channel first, typegrad NHWC maps channel last, so the
+   * dense kernel's rows are reordered.
+   */
+  flattened?: Readonly<Record<string, readonly [number, number, number]>>;
+  /** Reject file entries that no parameter reads (default false: a state_dict also holds buffers). */
+  strict?: boolean;
+}
+
+/** One layer's parameters (a row of torch-layout), or a lone tensor read under its own name. */
+type Unit =
+  | { path: string; row: LayerRow; leaves: Record<string, AnyTensor> }
+  | { path: string; row: undefined; leaf: AnyTensor };
+
+function units(tree: unknown): Unit[] {
+  const out: Unit[] = [];
+  const walk = (node: unknown, path: string) => {
+    const at = (k: string | number) => (path ? `${path}.${k}` : String(k));
+    if (isTensor(node)) out.push({ path, row: undefined, leaf: node });
+    else if (Array.isArray(node)) node.forEach((c, i) => walk(c, at(i)));
+    else if (node !== null && typeof node === "object") {
+      const rec = node as Record<string, unknown>;
+      const row = layerRow(rec);
+      if (row) out.push({ path, row, leaves: rec as Record<string, AnyTensor> });
+      else for (const [k, v] of Object.entries(rec)) walk(v, at(k));
+    }
+  };
+  walk(tree, "");
+  return out;
+}
+
+/** The PyTorch module name of a typegrad path (the longest matching prefix of `modules` renamed). */
+function moduleName(path: string, modules: Readonly<Record<string, string>> = {}): string {
+  let best = "";
+  for (const k of Object.keys(modules))
+    if ((path === k || path.startsWith(`${k}.`)) && k.length >= best.length) best = k;
+  if (!Object.hasOwn(modules, best)) return path;
+  const rest = path.slice(best.length);
+  return modules[best] === "" ? rest.replace(/^\./, "") : modules[best] + rest;
+}
+
+const join = (a: string, b: string) => (a ? `${a}.${b}` : b);
+
+/**
+ * Loads a PyTorch `state_dict` saved as safetensors into a tree of the structure, shapes and
+ * dtypes of `like` (parameters, or a layer state holding batch-norm running averages). Returns a
+ * `LoadError` naming the PyTorch entry when one is missing or has the wrong shape.
+ * @example
+ * ```ts
+ * const rnn = tg.nn.sequential([5, 3], tg.nn.lstm(8), tg.nn.dense(2));
+ * tg.io.loadTorch(bytes, rnn.init(tg.random.key(0)), { modules: { "0": "rnn", "1": "fc" } });
+ * ```
+ */
+export function loadTorch<T>(
+  bytes: Uint8Array,
+  like: T,
+  opts: TorchOptions = {},
+): E.Either<LoadError, T> {
+  const file = readSafetensors(bytes);
+  if (E.isLeft(file)) return file;
+  const entries = file.right;
+  const used = new Set<string>();
+  const values = new Map<string, Host>();
+  const want = new Map<string, string>(); // typegrad path → the PyTorch entries it came from
+  for (const u of units(like)) {
+    const mod = moduleName(u.path, opts.modules);
+    if (!u.row) {
+      const name = mod;
+      if (!Object.hasOwn(entries, name)) return E.left(missing(name, u.path, entries));
+      used.add(name);
+      values.set(u.path, host(entries[name]));
+      want.set(u.path, name);
+      continue;
+    }
+    const row = u.row;
+    for (const n of row.torchNames) {
+      const name = join(mod, n);
+      if (!Object.hasOwn(entries, name))
+        return E.left(missing(name, `${u.path} (${row.kind})`, entries));
+      used.add(name);
+    }
+    let got: Record<string, Host>;
+    try {
+      got = row.load((n) => host(entries[join(mod, n)]), { flattened: opts.flattened?.[u.path] });
+    } catch (e) {
+      return E.left(
+        loadError(
+          "shape-mismatch",
+          `loadTorch: ${row.kind} ${mod || "(root)"}: ${(e as Error).message}`,
+        ),
+      );
+    }
+    const from = row.torchNames
+      .map((n) => `${join(mod, n)} [${entries[join(mod, n)].shape.join(", ")}]`)
+      .join(", ");
+    for (const [k, v] of Object.entries(got)) {
+      values.set(join(u.path, k), v);
+      want.set(join(u.path, k), from);
+    }
+  }
+  if (opts.strict) {
+    const extra = Object.keys(entries).filter((k) => !used.has(k));
+    if (extra.length)
+      return E.left(
+        loadError(
+          "unexpected-key",
+          `loadTorch: ${extra.length} entries that no parameter reads: ${extra.slice(0, 8).join(", ")}${extra.length > 8 ? ", …" : ""}`,
+        ),
+      );
+  }
+  let bad: LoadError | undefined;
+  const out = mapTree(like, (path, t) => {
+    const v = values.get(path);
+    if (bad) return t;
+    if (!v || v.shape.length !== t.rank || v.shape.some((d, i) => d !== t.shape[i])) {
+      bad = loadError(
+        "shape-mismatch",
+        `loadTorch: ${path} is [${t.shape.join(", ")}] but PyTorch's ${want.get(path) ?? path} give${v ? ` [${v.shape.join(", ")}]` : " nothing"}`,
+      );
+      return t;
+    }
+    return fromTyped(v.data, v.shape, t.dtype);
+  });
+  return bad ? E.left(bad) : E.right(out);
+}
+
+function missing(name: string, what: string, entries: Record<string, unknown>): LoadError {
+  const keys = Object.keys(entries);
+  return loadError(
+    "missing-key",
+    `loadTorch: no entry "${name}" for ${what}; the file has ${keys.slice(0, 8).join(", ")}${keys.length > 8 ? ", …" : ""} (map module names with { modules })`,
+  );
+}
+
+/**
+ * The safetensors bytes of a typegrad tree (parameters, or a state with batch-norm running
+ * averages) in PyTorch's names and layouts, for `model.load_state_dict`. A batch-norm state also
+ * gets `num_batches_tracked` (0), which `load_state_dict(strict=True)` expects.
+ * @example
+ * ```ts
+ * writeFileSync("mlp.safetensors", tg.io.saveTorch(params));
+ * // python: model.load_state_dict(safetensors.torch.load_file("mlp.safetensors"))
+ * ```
+ */
+export function saveTorch(tree: unknown, opts: TorchOptions = {}): Uint8Array {
+  const flat: [string, AnyTensor][] = [];
+  for (const u of units(tree)) {
+    const mod = moduleName(u.path, opts.modules);
+    if (!u.row) {
+      flat.push([mod, u.leaf]);
+      continue;
+    }
+    const leaves = Object.fromEntries(Object.entries(u.leaves).map(([k, t]) => [k, host(t)]));
+    const dtype: DType = Object.values(u.leaves)[0].dtype;
+    const out = u.row.save(leaves, { flattened: opts.flattened?.[u.path] });
+    for (const [n, h] of Object.entries(out)) {
+      const dt: DType = n === "num_batches_tracked" ? "i32" : dtype;
+      flat.push([join(mod, n), fromTyped(h.data, h.shape, dt)]);
+    }
+  }
+  return saveSafetensors(nest(flat), { format: "pt" });
+}
+
+/** A tree whose dotted paths (as `flattenTree` gives them) are the given names. */
+function nest(flat: [string, AnyTensor][]): Record<string, unknown> {
+  const root: Record<string, unknown> = Object.create(null);
+  for (const [name, t] of flat) {
+    const parts = name.split(".");
+    let node = root;
+    for (const p of parts.slice(0, -1)) {
+      if (!Object.hasOwn(node, p)) node[p] = Object.create(null);
+      node = node[p] as Record<string, unknown>;
+    }
+    node[parts[parts.length - 1]] = t;
+  }
+  return root;
+}
