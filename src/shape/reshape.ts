@@ -11,7 +11,7 @@
  * ```
  * @module
  */
-import type { DimProduct, FloorDiv, Mul } from "./arith.js";
+import type { AllLit, DimProduct, FloorDiv, Mul } from "./arith.js";
 import type { Before, From, SetAt } from "./axes.js";
 import type { Fmt, Is, KindOf, KnownRank, Kinds, Same, ShapeMismatch } from "./dims.js";
 
@@ -74,7 +74,9 @@ type Resolve<
       : Free extends []
         ? Same<N, M> extends true
           ? T
-          : ShapeMismatch<`reshape: cannot reshape ${Fmt<S>} (${DimProduct<S, K>} elements) to ${Fmt<T>} (${DimProduct<T, K>} elements)`>
+          : AllLit<S, K> extends true
+            ? ShapeMismatch<`reshape: cannot reshape ${Fmt<S>} (${DimProduct<S, K>} elements) to ${Fmt<T>} (${DimProduct<T, K>} elements)`>
+            : ShapeMismatch<`reshape: cannot reshape ${Fmt<S>} to ${Fmt<T>}: the sizes they share cancel, leaving ${N} elements against ${M}`>
         : M extends 0
           ? ShapeMismatch<`reshape: cannot infer -1 in ${Fmt<T>} from ${Fmt<S>}`>
           : Same<Mul<FloorDiv<N, M>, M>, N> extends true
