@@ -50,6 +50,8 @@ export interface LinePlotOptions {
   logY?: boolean;
   /** Clip y to this range before plotting (diverging curves). */
   yRange?: readonly [number, number];
+  /** Where the legend goes (default top right). */
+  legend?: "top-right" | "bottom-right";
   width?: number;
   height?: number;
 }
@@ -118,7 +120,10 @@ export function linePlot(series: readonly Series[], o: LinePlotOptions): string 
     out.push(
       `<polyline fill="none" stroke="${color}" stroke-width="2"${dash} points="${p.map(([a, b]) => `${px(a).toFixed(1)},${py(b).toFixed(1)}`).join(" ")}"/>`,
     );
-    const ly = pad.t + 14 + k * 16;
+    const ly =
+      o.legend === "bottom-right"
+        ? h - pad.b - 14 - (series.length - 1 - k) * 16
+        : pad.t + 14 + k * 16;
     const lx = w - pad.r - 36 - 6.2 * Math.max(...series.map((q) => q.name.length));
     out.push(
       `<line x1="${lx}" x2="${lx + 22}" y1="${ly}" y2="${ly}" stroke="${color}" stroke-width="2"${dash}/>`,

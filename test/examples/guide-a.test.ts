@@ -8,6 +8,7 @@ import { tmpdir } from "node:os";
 import { dirname } from "node:path";
 import { describe, expect, test } from "vitest";
 import * as ch1 from "../../examples/guide/01-linear-regression.js";
+import * as ch2 from "../../examples/guide/02-logistic-regression.js";
 
 /** The SVG was written, is a whole document with at least one `tag`, lies in the temp folder; then it is removed. */
 function checkSvg(path: string, tag: string): void {
@@ -32,6 +33,30 @@ describe("guide, chapters 1–5 (quick mode)", () => {
     expect(small.finalTrainMse).toBeGreaterThan(r.closedForm.trainMse + 5);
     expect(large.diverged).toBe(true);
     expect(large.lr).toBeGreaterThan(2 / r.curvature.max);
+    checkSvg(r.svg, "polyline");
+  });
+
+  test("2. logistic regression: credit scoring, imbalance remedies, three GLM links", async (ctx) => {
+    try {
+      ch2.ensureCreditG();
+    } catch (e) {
+      ctx.skip(`no German credit data here: ${(e as Error).message}`);
+      return;
+    }
+    const r = await ch2.main({ quick: true, verbose: false });
+    expect(r.badShare).toBeCloseTo(0.3, 5);
+    const [plain, threshold, weights, over, under] = r.imbalance;
+    expect(plain.auc).toBeGreaterThan(0.72);
+    expect(plain.accuracy).toBeGreaterThan(0.7);
+    // each remedy catches more bad risks than the plain model at ½, and costs less
+    for (const m of [threshold, weights, over, under]) {
+      expect(m.recall).toBeGreaterThan(plain.recall);
+      expect(m.cost).toBeLessThan(plain.cost);
+      expect(m.auc).toBeGreaterThan(0.7);
+    }
+    // each GLM beats its intercept-only model on held-out negative log-likelihood
+    expect(r.glm.map((g) => g.family)).toEqual(["Bernoulli", "Gaussian", "Poisson"]);
+    for (const g of r.glm) expect(g.nll).toBeLessThan(g.baselineNll);
     checkSvg(r.svg, "polyline");
   });
 });
