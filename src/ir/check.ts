@@ -3,7 +3,7 @@
  * output avals are what its primitive's shape rule says. Tests run it after every lowering pass.
  * @module
  */
-import { rules } from "../prims/table.js";
+import { rules } from "./rules.js";
 import type { Program, Var } from "./program.js";
 import { fmtAval, sameAval } from "./program.js";
 

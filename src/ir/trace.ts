@@ -8,7 +8,7 @@
  */
 import type { Backend, Buf } from "../backend/backend.js";
 import { backendFor } from "../backend/registry.js";
-import { rules } from "../prims/table.js";
+import { rules } from "./rules.js";
 import { type AnyTensor, Storage, Tensor } from "../tensor/tensor.js";
 import { checkFinite, nanChecks } from "../debug/nans.js";
 import { DTypeError } from "../shape/errors.js";

@@ -4,27 +4,7 @@ import { Program } from "../ir/program.js";
 import { bind, freshVar } from "../ir/trace.js";
 import type { AnyTensor as T } from "../tensor/tensor.js";
 
-/** Dead-code elimination: drops equations whose outputs nothing uses. */
-export function dce(p: Program): Program {
-  const used = new Set<Var>(p.outputs);
-  const kept: Eqn[] = [];
-  for (let i = p.eqns.length - 1; i >= 0; i--) {
-    const e = p.eqns[i];
-    if (e.outputs.some((v) => used.has(v))) {
-      kept.push(e);
-      for (const v of e.inputs) used.add(v);
-    }
-  }
-  kept.reverse();
-  const keepConst = p.constVars.map((v) => used.has(v));
-  return new Program(
-    p.inputs,
-    p.constVars.filter((_, i) => keepConst[i]),
-    p.consts.filter((_, i) => keepConst[i]),
-    kept,
-    p.outputs,
-  );
-}
+export { dce } from "../ir/dce.js";
 
 /**
  * Common-subexpression elimination: an equation equal to an earlier one (same primitive, params

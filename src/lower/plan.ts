@@ -16,7 +16,7 @@ import {
   type ScanParams,
 } from "../ir/primitive.js";
 import { IN_PLACE } from "../ir/groups.js";
-import { rules } from "../prims/table.js";
+import { rules } from "../ir/rules.js";
 import { type AnyTensor as T, Storage, Tensor } from "../tensor/tensor.js";
 
 const sizeOf = (a: Aval) => a.shape.reduce((x, y) => x * y, 1);

@@ -4,16 +4,13 @@
  * given by the user).
  * @module
  */
+import { dce } from "../ir/dce.js";
+import { interpreters } from "../ir/rules.js";
 import type { CustomVjpParams, Maybe, PrimRule, ScanParams } from "../ir/primitive.js";
 import { type Aval, type Eqn, Program, sameAval, fmtAval, type Var } from "../ir/program.js";
-import { dce } from "../lower/passes.js";
 import { avalOf, bind, traceFlat } from "../ir/trace.js";
 import { ShapeError } from "../shape/errors.js";
 import type { AnyTensor as T } from "../tensor/tensor.js";
-import { evalProgram } from "../transforms/eval.js";
-import { jvpProgram } from "../transforms/jvp.js";
-import { vjpProgram } from "../transforms/vjp.js";
-import { vmapProgram } from "../transforms/vmap.js";
 import { filled } from "./constants.js";
 import { add } from "./elementwise.js";
 import { CHEAP } from "../ir/groups.js";
@@ -110,7 +107,11 @@ function runScan(ins: T[], p: ScanParams): T[] {
   const ys: T[][] = [];
   for (let k = 0; k < length; k++) {
     const t = p.reverse ? length - 1 - k : k;
-    const outs = evalProgram(p.body, [...consts, ...carry, ...xs.map((x) => row(x, t))]);
+    const outs = interpreters().evalProgram(p.body, [
+      ...consts,
+      ...carry,
+      ...xs.map((x) => row(x, t)),
+    ]);
     carry = outs.slice(0, nh);
     ys[t] = outs.slice(nh);
   }
@@ -274,7 +275,7 @@ const scanRule: PrimRule<"scan"> = {
     const [body, extra] = bodyOf(
       { c: av([...c, ...tc], false), h: av([...h, ...th], false), x: av([...x, ...tx], true) },
       (cc, hh, xx) => {
-        const [outs, touts] = jvpProgram(
+        const [outs, touts] = interpreters().jvpProgram(
           p.body,
           [...cc.slice(0, nc), ...hh.slice(0, nh), ...xx.slice(0, x.length)],
           [...cc.slice(nc), ...hh.slice(nh), ...xx.slice(x.length)],
@@ -322,7 +323,7 @@ const scanRule: PrimRule<"scan"> = {
         const ht = xx.slice(0, nh);
         const xt = xx.slice(nh, nh + nx);
         const cty = xx.slice(nh + nx);
-        const lin = vjpProgram(p.body, [...cc, ...ht, ...xt]);
+        const lin = interpreters().vjpProgram(p.body, [...cc, ...ht, ...xt]);
         const g = lin.backward([...hh.slice(nc), ...cty]);
         const dc = g.slice(0, nc).map((t, i) => (t ? add(hh[i], t) : hh[i]));
         const dh = g.slice(nc, nc + nh).map((t, i) => orZeros(t, ht[i]));
@@ -340,8 +341,8 @@ const scanRule: PrimRule<"scan"> = {
     const [fwd, fx] = bodyOf(
       { c: av(c, false), h: av(h0, false), x: av(xs, true) },
       (cc, hh, xx) => {
-        const o = evalProgram(p.body, [...cc, ...hh, ...xx]);
-        const r = evalProgram(primalPart, [...jx, ...cc, ...hh, ...xx]);
+        const o = interpreters().evalProgram(p.body, [...cc, ...hh, ...xx]);
+        const r = interpreters().evalProgram(primalPart, [...jx, ...cc, ...hh, ...xx]);
         return [
           o.slice(0, nh),
           [...o.slice(nh), ...r.filter((_, i) => stacked.includes(primalPart.outputs[i]))],
@@ -392,7 +393,7 @@ const scanRule: PrimRule<"scan"> = {
     const [body, extra] = bodyOf(
       { c: av(c, false), h: av(h, false), x: av(xs, true) },
       (cc, hh, xx) => {
-        const [outs, od] = vmapProgram(
+        const [outs, od] = interpreters().vmapProgram(
           p.body,
           [...cc, ...hh, ...xx],
           [...cd, ...hh.map(() => 0), ...xx.map(() => 0)],
@@ -451,8 +452,8 @@ const customVjpRule: PrimRule<"custom_vjp"> = {
   impl: () => {
     throw new Error("custom_vjp runs through its eager rule or is inlined by the jit executor");
   },
-  eager: (ins, { fn }) => evalProgram(fn, ins),
-  jvp: (primals, tangents, { fn }) => jvpProgram(fn, primals, tangents)[1],
+  eager: (ins, { fn }) => interpreters().evalProgram(fn, ins),
+  jvp: (primals, tangents, { fn }) => interpreters().jvpProgram(fn, primals, tangents)[1],
   vjp: (cts, primals, outs, { bwd }) =>
     bwd(
       primals,
@@ -482,7 +483,7 @@ function batchCustomVjp(args: T[], dims: Maybe<number>[], { fn, bwd, name }: Cus
   const perExample = (ts: readonly T[]) =>
     ts.map((t) => ({ ...avalOf(t), shape: t.shape.slice(1) }));
   const mapped = (p: Program, ins: T[]): T[] => {
-    const [outs, ods] = vmapProgram(
+    const [outs, ods] = interpreters().vmapProgram(
       p,
       ins,
       ins.map(() => 0),

@@ -5,12 +5,10 @@
  * sub-program it replaces, and its derivative and batching rules defer to that program.
  * @module
  */
+import { interpreters } from "../ir/rules.js";
 import type { PrimRule } from "../ir/primitive.js";
 import { fmtAval, sameAval } from "../ir/program.js";
 import { ShapeError } from "../shape/errors.js";
-import { jvpProgram } from "../transforms/jvp.js";
-import { vjpProgram } from "../transforms/vjp.js";
-import { vmapProgram } from "../transforms/vmap.js";
 
 /** The fused-chain rule. */
 export const fusedRules: { fused: PrimRule<"fused"> } = {
@@ -37,8 +35,8 @@ export const fusedRules: { fused: PrimRule<"fused"> } = {
       (be, ins, outs) =>
         be.fused(ops, ins, outs, results),
     overwrites: true,
-    jvp: (primals, tangents, { body }) => jvpProgram(body, primals, tangents)[1],
-    vjp: (cts, primals, _outs, { body }) => vjpProgram(body, primals).backward(cts),
-    batch: (args, dims, { body }) => vmapProgram(body, args, dims),
+    jvp: (primals, tangents, { body }) => interpreters().jvpProgram(body, primals, tangents)[1],
+    vjp: (cts, primals, _outs, { body }) => interpreters().vjpProgram(body, primals).backward(cts),
+    batch: (args, dims, { body }) => interpreters().vmapProgram(body, args, dims),
   },
 };
