@@ -184,9 +184,9 @@ class Lowering {
     try {
       return rule(ctx, e.params as never, info.paramsOf(e) as never);
     } catch (err) {
-      if (!(err instanceof OnnxExportError) || err.message.includes(" (equation ")) throw err;
+      if (!(err instanceof OnnxExportError) || err.equation) throw err;
       const sig = `${e.outputs.map((v) => fmtAval(v.aval)).join(" ")} = ${e.prim} ${e.inputs.map((v) => fmtAval(v.aval)).join(" ")}`;
-      throw new OnnxExportError(err.primitive, `${err.message} (equation ${index}: ${sig})`);
+      throw new OnnxExportError(err.primitive, err.reason, `equation ${index}: ${sig}`);
     }
   }
 

@@ -25,9 +25,12 @@ export class OnnxExportError extends Error {
   constructor(
     /** The primitive that could not be exported. */
     readonly primitive: string,
-    message: string,
+    /** Why, without the `exportOnnx:` prefix. */
+    readonly reason: string,
+    /** The equation it happened in (`f32[2,4] = scatter_add f32[2,3] i32[3]`), when known. */
+    readonly equation?: string,
   ) {
-    super(`exportOnnx: ${message}`);
+    super(`exportOnnx: ${reason}${equation ? ` (${equation})` : ""}`);
   }
 }
 
