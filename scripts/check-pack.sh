@@ -55,6 +55,12 @@ export const step = tg.jit(
 
 export const perExample = tg.vmap(tg.grad(lossFn), { inAxes: [null, 0, 0] });
 export const values: number[][] = mlp.apply(params, tg.zeros([2, 4])).toArray();
+export const predicted: tg.Tensor<[5, 3]> = tg.train.predict(mlp, params, tg.zeros([5, 4]));
+export const trained = tg.train.fit(mlp, params, { x: tg.zeros([16, 4]), y: tg.zeros([16], "i32") }, {
+  loss: (pred, y) => tg.losses.sparseCategoricalCrossEntropy(pred, y, { fromLogits: true }),
+  optimizer: opt,
+  progress: false,
+});
 TS
 
 cat > main.ts <<'TS'

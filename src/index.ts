@@ -21,7 +21,14 @@ export { getBackend, setBackend } from "./backend/registry.js";
 export type { Aval, Eqn, Var } from "./ir/program.js";
 export type { CustomVjpParams, ParamsOf, Prim } from "./ir/primitive.js";
 export { Program } from "./ir/program.js";
-export type { DType, StorageOf, TypedArray } from "./shape/dtype.js";
+export type {
+  DType,
+  DTypeCheck,
+  FloatDType,
+  NumericDType,
+  StorageOf,
+  TypedArray,
+} from "./shape/dtype.js";
 export { isFloat } from "./shape/dtype.js";
 export { DTypeError, ShapeError } from "./shape/errors.js";
 export type { AnyTensor, NestedArray, NestedArrayOf, Shape } from "./tensor/tensor.js";

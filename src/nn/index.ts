@@ -26,7 +26,15 @@ export type {
   ShapeFn,
   Tup,
 } from "./model.js";
+export type { Curried } from "./model.js";
 export { build, layer, spec } from "./model.js";
+export type {
+  BatchSizeOf,
+  FmtBatched,
+  InputCheck,
+  IsBatch,
+  Output,
+} from "./model-types.js";
 export type {
   Chain,
   ChainModel,

@@ -19,8 +19,10 @@ import { sameShape } from "../prims/shapes.js";
 import type { Key } from "../random/index.js";
 import type { ShapeMismatch } from "../shape/dims.js";
 import { ShapeError } from "../shape/errors.js";
+import type { DType } from "../shape/dtype.js";
 import { type AnyTensor, type Shape, Tensor } from "../tensor/tensor.js";
 import type { ForwardOptions, Layer } from "./layer.js";
+import type { BatchSizeOf, InputCheck, IsBatch } from "./model-types.js";
 
 // ─── types ────────────────────────────────────────────────────────────────────────────────
 
@@ -33,21 +35,31 @@ import type { ForwardOptions, Layer } from "./layer.js";
  * ```
  */
 export interface Model<I extends Shape, O extends Shape, P = {}, St = {}>
-  extends Layer<I, O, P, St> {
+  extends Omit<Layer<I, O, P, St>, "apply"> {
   /** Tells a built layer from a spec. */
   readonly kind: "layer";
-  /** Outputs for a batch of inputs. */
-  apply<B extends number>(
+  /**
+   * Outputs for a batch `x` of shape `[B, ...I]`: `Tensor<[B, ...O], "f32">`. Without `x` (or
+   * with options in its place) it is the curried form, for `pipe(x, model.apply(params))`. An `x`
+   * of another shape is a `ShapeMismatch` naming the expected and the given shapes.
+   */
+  apply<X extends Tensor<Shape, DType> | ForwardOptions<St> | undefined = undefined>(
     params: P,
-    x: Tensor<readonly [B, ...I], any>,
+    x?: X & NoInfer<InputCheck<"apply", I, X>>,
     opts?: ForwardOptions<St>,
-  ): Tensor<[B, ...O], "f32">;
-  /** The curried form, for `pipe(x, model.apply(params))`. */
-  apply(
-    params: P,
-    opts?: ForwardOptions<St>,
-  ): <B extends number>(x: Tensor<readonly [B, ...I], any>) => Tensor<[B, ...O], "f32">;
+  ): IsBatch<X> extends true ? Tensor<[BatchSizeOf<X>, ...O], "f32"> : Curried<I, O>;
 }
+
+/**
+ * The curried `apply(params, opts?)`: a function of a batch, for fp-ts `pipe`.
+ * @example
+ * ```ts
+ * const f: tg.nn.Curried<[784], [10]> = model.apply(params);
+ * ```
+ */
+export type Curried<I extends Shape, O extends Shape> = <B extends number>(
+  x: Tensor<readonly [B, ...I], any>,
+) => Tensor<[B, ...O], "f32">;
 
 /** Any built model. */
 export type AnyModel = Model<any, any, any, any>;

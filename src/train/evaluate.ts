@@ -2,21 +2,25 @@
  * `evaluate` and `predict`: inference over a dataset in batches, each batch one jitted program.
  * @module
  */
-import type { Layer } from "../nn/layer.js";
 import { constant } from "../prims/constants.js";
 import { gather } from "../prims/indexing.js";
-import type { AnyTensor as T, Tensor } from "../tensor/tensor.js";
+import type { BatchSizeOf, InputCheck } from "../nn/model-types.js";
+import type { AnyTensor, Shape, AnyTensor as T, Tensor } from "../tensor/tensor.js";
 import { jit } from "../transforms/jit.js";
 import { batchIndices, exampleCount, indexTensor, type XY } from "./data.js";
+import type { LossFor, Trainable, TrainData } from "./data-types.js";
 import { type Metric, type MetricLike, toMetric } from "./metrics.js";
 
 /** A loss of predictions and targets: a scalar, the mean over the batch. */
 export type LossFn = (pred: Tensor<any, "f32">, y: Tensor<any, any>) => Tensor<readonly [], any>;
 
-/** Options of `evaluate`. */
-export interface EvaluateOptions<St = unknown> {
-  /** The loss (optional: without it only the metrics are computed). */
-  loss?: LossFn;
+/** Options of `evaluate`, for a model with state `St` and output shape `O`, on labels `Y`. */
+export interface EvaluateOptions<St = unknown, O extends Shape = any, Y = any> {
+  /**
+   * The loss (optional: without it only the metrics are computed); it receives the predictions
+   * `Tensor<[number, ...O], "f32">` and the labels with `y`'s dtype and per-example shape.
+   */
+  loss?: LossFor<O, Y>;
   /** Metrics, as in `fit`. */
   metrics?: readonly MetricLike[];
   /** Examples per batch (default 256). */
@@ -34,7 +38,7 @@ const evalSteps = new WeakMap<object, EvalEntry[]>();
 
 /** The jitted evaluation step of a model, loss and metrics (cached on their identities). */
 function evalStep(
-  model: Layer<any, any, any, any>,
+  model: Trainable<any, any, any, any>,
   loss: LossFn | undefined,
   metrics: readonly Metric[],
 ) {
@@ -50,7 +54,7 @@ function evalStep(
   const fn = jit((params: unknown, state: unknown, x: T, y: T, idx: T) => {
     const xb = gather(x, idx, 0);
     const yb = gather(y, idx, 0);
-    const pred = model.apply(params, xb as never, { state }) as T;
+    const pred = model.forward(params, xb as never, { state }).y as T;
     return { loss: loss ? loss(pred, yb) : null, sums: metrics.map((m) => m.sum(pred, yb)) };
   });
   if (entries.length > 16) entries.shift();
@@ -66,7 +70,7 @@ function evalStep(
  * ```
  */
 export function evaluateWith(
-  model: Layer<any, any, any, any>,
+  model: Trainable<any, any, any, any>,
   params: unknown,
   state: unknown,
   data: XY,
@@ -101,17 +105,25 @@ export function evaluateWith(
 }
 
 /**
- * The mean loss and metrics of a model on `{ x, y }`, in inference mode.
+ * The mean loss and metrics of a model on `{ x, y }`, in inference mode. The data is checked
+ * against the model as in `fit`.
  * @example
  * ```ts
  * tg.train.evaluate(model, params, test, { loss, metrics: ["accuracy"] }); // { loss: 0.08, accuracy: 0.976 }
  * ```
  */
-export function evaluate<P, St>(
-  model: Layer<any, any, P, St>,
+export function evaluate<
+  I extends Shape,
+  O extends Shape,
+  P,
+  St,
+  X extends AnyTensor,
+  Y extends AnyTensor,
+>(
+  model: Trainable<I, O, P, St>,
   params: P,
-  data: XY,
-  opts: EvaluateOptions<St> = {},
+  data: TrainData<"evaluate", I, X, Y>,
+  opts: EvaluateOptions<St, O, Y> = {},
 ): Record<string, number> {
   const metrics = (opts.metrics ?? []).map(toMetric);
   if (!opts.loss && metrics.length === 0)
@@ -121,25 +133,27 @@ export function evaluate<P, St>(
     params,
     opts.state ?? model.initState(),
     data,
-    opts.loss,
+    opts.loss as LossFn | undefined,
     metrics,
     opts.batchSize ?? 256,
   );
 }
 
 /**
- * The model's outputs for every row of `x`, computed in batches in inference mode.
+ * The model's outputs for every row of `x`, computed in batches in inference mode: `x` must be
+ * `[examples, ...inputShape]` (otherwise a `ShapeMismatch` names both shapes), and the result is
+ * `[examples, ...outputShape]`.
  * @example
  * ```ts
  * const logits = tg.train.predict(model, params, test.x); // Tensor<[10000, 10]>
  * ```
  */
-export function predict<P, St, O extends readonly number[]>(
-  model: Layer<any, O, P, St>,
+export function predict<I extends Shape, O extends Shape, P, St, X extends AnyTensor>(
+  model: Trainable<I, O, P, St>,
   params: P,
-  x: T,
+  x: X & NoInfer<InputCheck<"predict", I, X>>,
   opts: { batchSize?: number; state?: St } = {},
-): Tensor<readonly [number, ...O], "f32"> {
+): Tensor<[BatchSizeOf<X>, ...O], "f32"> {
   const n = x.shape[0];
   const state = opts.state ?? model.initState();
   const step = predictStep(model);
@@ -162,15 +176,16 @@ export function predict<P, St, O extends readonly number[]>(
     out ?? new Float32Array(0),
     n ? shape : [0, ...model.outputShape],
     "f32",
-  ) as Tensor<readonly [number, ...O], "f32">;
+  ) as Tensor<[BatchSizeOf<X>, ...O], "f32">;
 }
 
 const predictSteps = new WeakMap<object, (...a: any[]) => any>();
-function predictStep(model: Layer<any, any, any, any>) {
+function predictStep(model: Trainable<any, any, any, any>) {
   let f = predictSteps.get(model);
   if (!f) {
-    f = jit((params: unknown, state: unknown, x: T, idx: T) =>
-      model.apply(params, gather(x, idx, 0) as never, { state }),
+    f = jit(
+      (params: unknown, state: unknown, x: T, idx: T) =>
+        model.forward(params, gather(x, idx, 0) as never, { state }).y,
     );
     predictSteps.set(model, f);
   }

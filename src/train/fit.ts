@@ -4,25 +4,37 @@
  * parameter, optimizer-state, layer-state and key buffers are donated, so it updates them in place.
  * @module
  */
-import type { Layer } from "../nn/layer.js";
 import type { Optimizer } from "../optim/types.js";
 import { gather } from "../prims/indexing.js";
 import { add, stopGradient } from "../prims/elementwise.js";
 import { foldIn, type Key, key as makeKey, split } from "../random/index.js";
-import type { AnyTensor as T } from "../tensor/tensor.js";
+import type { AnyTensor, AnyTensor as T, Shape } from "../tensor/tensor.js";
 import { valueAndGrad } from "../transforms/grad.js";
 import { jit } from "../transforms/jit.js";
 import type { Callback, EpochLogs, FitContext } from "./callbacks.js";
 import { batchIndices, copyTree, exampleCount, indexTensor, splitTail, type XY } from "./data.js";
+import type { LossFor, Trainable, TrainData, ValidationData } from "./data-types.js";
 import { evaluateWith, type LossFn } from "./evaluate.js";
 import { appendLogs, emptyHistory, type History } from "./history.js";
 import { type MetricLike, toMetric, valKey } from "./metrics.js";
 import { defaultSink, EpochProgress, type ProgressSink } from "./progress.js";
 
-/** Options of `fit`. */
-export interface FitOptions<P = any, St = any> {
-  /** The loss of a batch of predictions and targets (a scalar, the batch mean). */
-  loss: LossFn;
+/**
+ * Options of `fit`, for a model with parameters `P`, state `St`, input shape `I` and output
+ * shape `O`, trained on labels of type `Y`.
+ */
+export interface FitOptions<
+  P = any,
+  St = any,
+  I extends Shape = any,
+  O extends Shape = any,
+  Y = any,
+> {
+  /**
+   * The loss of a batch of predictions `Tensor<[number, ...O], "f32">` and labels (the shape and
+   * dtype of `y`), a scalar: the batch mean.
+   */
+  loss: LossFor<O, Y>;
   /** The optimizer. */
   optimizer: Optimizer<any>;
   /** Passes over the training data (default 1). */
@@ -36,7 +48,7 @@ export interface FitOptions<P = any, St = any> {
   /** Drop the last, smaller batch of each epoch (default false). */
   dropRemainder?: boolean;
   /** Data evaluated after each epoch (`valLoss`, `valAccuracy`…). */
-  validation?: XY;
+  validation?: ValidationData<I, Y>;
   /** Hold out this last fraction of the training data for validation instead. */
   validationSplit?: number;
   /** Batch size for validation (default max(batchSize, 256)). */
@@ -83,6 +95,11 @@ export interface FitResult<P, St> {
 /**
  * Trains `model` from `params` on `{ x, y }` by mini-batch gradient descent, Keras-style.
  * Inputs are never modified: `fit` works on its own copies, donated to the jitted step.
+ *
+ * The types follow the model: `x` must be `[examples, ...inputShape]` (otherwise a
+ * `ShapeMismatch` names both shapes), `y` must have as many examples, and the loss receives the
+ * predictions `Tensor<[number, ...outputShape], "f32">` and the labels with `y`'s dtype and
+ * per-example shape.
  * @example
  * ```ts
  * const { params: trained, history } = await tg.train.fit(model, params, train, {
@@ -93,11 +110,18 @@ export interface FitResult<P, St> {
  * });
  * ```
  */
-export async function fit<P, St>(
-  model: Layer<any, any, P, St>,
+export async function fit<
+  I extends Shape,
+  O extends Shape,
+  P,
+  St,
+  X extends AnyTensor,
+  Y extends AnyTensor,
+>(
+  model: Trainable<I, O, P, St>,
   params: P,
-  data: XY,
-  options: FitOptions<P, St>,
+  data: TrainData<"fit", I, X, Y>,
+  options: FitOptions<P, St, I, O, Y>,
 ): Promise<FitResult<P, St>> {
   const epochs = options.epochs ?? 1;
   const batchSize = options.batchSize ?? 32;
@@ -107,8 +131,8 @@ export async function fit<P, St>(
     throw new TypeError("fit: options.loss must be a function (pred, y) → scalar");
   if (!options.optimizer || typeof options.optimizer.update !== "function")
     throw new TypeError("fit: options.optimizer must be an optimizer");
-  let train = data;
-  let validation = options.validation;
+  let train: XY = data;
+  let validation: XY | undefined = options.validation;
   if (options.validationSplit !== undefined) {
     if (validation) throw new Error("fit: give either validation or validationSplit, not both");
     [train, validation] = splitTail(data, options.validationSplit);
@@ -135,7 +159,7 @@ export async function fit<P, St>(
       const [kStep, kNext] = split(key);
       const objective = (q: P) => {
         const out = model.forward(q, xb as never, { training: true, key: kStep, state: ls });
-        let l = loss(out.y, yb);
+        let l: T = (loss as LossFn)(out.y, yb);
         if (regularizer) l = addScalar(l, regularizer(q));
         return [l, { pred: out.y as T, state: out.state }] as const;
       };
@@ -218,7 +242,7 @@ export async function fit<P, St>(
         p,
         st,
         validation,
-        loss,
+        loss as LossFn,
         metrics,
         options.validationBatchSize ?? Math.max(batchSize, 256),
       );

@@ -22,6 +22,15 @@ export {
 export { batchIndices, splitTail, type XY } from "./data.js";
 export { type EvaluateOptions, evaluate, type LossFn, predict } from "./evaluate.js";
 export { type FitOptions, type FitResult, fit } from "./fit.js";
+export type {
+  ExampleCheck,
+  Labels,
+  LossFor,
+  Predictions,
+  Trainable,
+  TrainData,
+  ValidationData,
+} from "./data-types.js";
 export { appendLogs, emptyHistory, type History } from "./history.js";
 export {
   accuracy,
