@@ -4,13 +4,13 @@
  * @module
  */
 import type { FusedOp, FusedOpName } from "../backend/backend.js";
-import type { ParamsOf } from "../ir/primitive.js";
 import type { Eqn, Var } from "../ir/program.js";
 import { Program } from "../ir/program.js";
 import { freshVar } from "../ir/trace.js";
 import { sameShape } from "../prims/shapes.js";
 import { CHEAP, COMPARISON, FUSABLE, HOISTABLE } from "../ir/groups.js";
 import { dce } from "./passes.js";
+import { intoScans } from "./scan-bodies.js";
 
 const isF32 = (v: Var) => v.aval.dtype === "f32";
 
@@ -110,7 +110,7 @@ function feeds(s: readonly number[], out: readonly number[]): boolean {
  * rows repeated along leading axes; a `slice` that makes an operand (an LSTM's gate) moves up
  * before the run when its own operand is ready there. Scan bodies are fused too.
  */
-export function fuseElementwise(program: Program): Program {
+function fuseLevel(program: Program): Program {
   const p = sinkSingleUse(rematerializeMasks(program));
   const uses = new Map<Var, number>();
   for (const e of p.eqns) for (const v of e.inputs) uses.set(v, (uses.get(v) ?? 0) + 1);
@@ -127,11 +127,6 @@ export function fuseElementwise(program: Program): Program {
   for (let i = 0; i < p.eqns.length; i++) {
     if (taken.has(i)) continue;
     const e = p.eqns[i];
-    if (e.prim === "scan") {
-      const sp = e.params as ParamsOf<"scan">;
-      eqns.push({ ...e, params: { ...sp, body: fuseElementwise(sp.body) } });
-      continue;
-    }
     if (!ok(e) || !e.inputs.every((v) => feeds(v.aval.shape, e.outputs[0].aval.shape))) {
       eqns.push(e);
       continue;
@@ -307,3 +302,6 @@ function fuseRun(run: Eqn[], results: readonly Var[]): Eqn {
     outputs: [...results],
   };
 }
+
+/** Elementwise fusion at every level (inside scan bodies too). */
+export const fuseElementwise = intoScans(fuseLevel);

@@ -11,22 +11,23 @@ import {
   padsToConcat,
   pretransposeScanConsts,
 } from "./scan-passes.js";
+import { intoScans } from "./scan-bodies.js";
 
-/** The passes, in order, each with what it does. */
+/** The passes, in order, each with what it does; each runs inside scan bodies too (`intoScans`). */
 export const PASSES: readonly { name: string; run: (p: Program) => Program }[] = [
   // custom derivative rules matter only to differentiation, which is done by now
-  { name: "inline-custom-vjp", run: inlineCustom },
+  { name: "inline-custom-vjp", run: intoScans(inlineCustom) },
   // drop equations whose results nothing uses (the forward values a gradient does not need)
-  { name: "dce", run: dce },
+  { name: "dce", run: intoScans(dce) },
   // reuse the result of an equation computed twice with the same inputs
   { name: "cse", run: cse },
   // reverse mode runs the forward loop again to stack its carries: that loop also gives the
   // primal results, so the first loop goes
   { name: "merge-scans", run: mergeScans },
   // compute once what depends only on captured constants
-  { name: "fold-constants", run: foldConstants },
+  { name: "fold-constants", run: intoScans(foldConstants) },
   // CSE and folding can leave equations unused
-  { name: "dce-after-fold", run: dce },
+  { name: "dce-after-fold", run: intoScans(dce) },
   // a loop carry that only sums Aₜᵀ·Bₜ over stacked A and B becomes one matmul after the loop
   { name: "hoist-scan-accumulators", run: hoistScanAccumulators },
   // a loop constant a matmul in the loop reads transposed is transposed once, before the loop

@@ -5,13 +5,17 @@ import { bind, freshVar } from "../ir/trace.js";
 import type { AnyTensor as T } from "../tensor/tensor.js";
 
 export { dce } from "../ir/dce.js";
+import { intoScans } from "./scan-bodies.js";
 
 /**
  * Common-subexpression elimination: an equation equal to an earlier one (same primitive, params
  * and inputs) reuses its outputs. Scan bodies are deduplicated too (the forward loop of a
  * gradient computes the step and, traced again, the values the backward loop keeps).
  */
-export function cse(p: Program): Program {
+/** Common-subexpression elimination at every level (inside scan bodies too). */
+export const cse: (p: Program) => Program = (p) => cseAll(p);
+
+function cseLevel(p: Program): Program {
   const seen = new Map<string, Eqn>();
   const rename = new Map<Var, Var>();
   const ids = new Map<Var, number>();
@@ -32,17 +36,7 @@ export function cse(p: Program): Program {
       e.outputs.forEach((v, i) => rename.set(v, prev.outputs[i]));
       continue;
     }
-    const ne: Eqn =
-      e.prim === "scan"
-        ? {
-            ...e,
-            inputs,
-            params: {
-              ...(e.params as ParamsOf<"scan">),
-              body: cse((e.params as ParamsOf<"scan">).body),
-            },
-          }
-        : { ...e, inputs };
+    const ne: Eqn = { ...e, inputs };
     if (key !== null) seen.set(key, ne);
     eqns.push(ne);
   }
@@ -154,3 +148,5 @@ export function programKey(p: Program): string | null {
   parts.push(p.outputs.map(id).join(","));
   return parts.join(";");
 }
+
+const cseAll = intoScans(cseLevel);

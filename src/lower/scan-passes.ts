@@ -4,13 +4,14 @@ import { Program } from "../ir/program.js";
 import { freshVar } from "../ir/trace.js";
 import { sameShape } from "../prims/shapes.js";
 import { dce, programKey } from "./passes.js";
+import { intoScans } from "./scan-bodies.js";
 
 /**
  * Merges a `scan` into a later one over the same operands (the later one may take extra leading
  * constants) whose body computes the same first outputs (reverse mode re-runs the forward loop to stack the carries; the primal loop is then
  * redundant). The later scan moves to the place of the earlier one, which it replaces.
  */
-export function mergeScans(p: Program): Program {
+function mergeScansLevel(p: Program): Program {
   const scans = p.eqns.filter((e) => e.prim === "scan");
   if (scans.length < 2) return p;
   const replace = new Map<Eqn, Eqn>(); // earlier → later
@@ -79,7 +80,7 @@ export function mergeScans(p: Program): Program {
  * e.g. an LSTM's four gates) becomes one `concat` of the pieces, instead of a pad per piece and an
  * add per pair. Scan bodies are rewritten too.
  */
-export function padsToConcat(p: Program): Program {
+function padsToConcatLevel(p: Program): Program {
   const uses = new Map<Var, number>();
   for (const e of p.eqns) for (const v of e.inputs) uses.set(v, (uses.get(v) ?? 0) + 1);
   for (const v of p.outputs) uses.set(v, (uses.get(v) ?? 0) + 1);
@@ -140,16 +141,9 @@ export function padsToConcat(p: Program): Program {
     });
   }
   const eqns: Eqn[] = [];
-  let changed = replaced.size > 0;
+  const changed = replaced.size > 0;
   for (const e of p.eqns) {
     if (absorbed.has(e)) continue;
-    if (e.prim === "scan") {
-      const sp = e.params as ParamsOf<"scan">;
-      const body = padsToConcat(sp.body);
-      if (body !== sp.body) changed = true;
-      eqns.push(body === sp.body ? e : { ...e, params: { ...sp, body } });
-      continue;
-    }
     eqns.push(replaced.get(e) ?? e);
   }
   return changed ? new Program(p.inputs, p.constVars, p.consts, eqns, p.outputs) : p;
@@ -162,7 +156,7 @@ export function padsToConcat(p: Program): Program {
  * `[T·rows, ·]`) is added to the carry's initial value. The loop loses a small matmul and an add
  * per step.
  */
-export function hoistScanAccumulators(p: Program): Program {
+function hoistScanAccumulatorsLevel(p: Program): Program {
   let changed = false;
   const eqns: Eqn[] = [];
   for (const e of p.eqns) {
@@ -171,8 +165,8 @@ export function hoistScanAccumulators(p: Program): Program {
       continue;
     }
     let sp = e.params as ParamsOf<"scan">;
-    let body = hoistScanAccumulators(sp.body);
-    let eq: Eqn = body === sp.body ? e : { ...e, params: { ...sp, body } };
+    let body = sp.body;
+    let eq: Eqn = e;
     const after: Eqn[] = [];
     for (let i = sp.numCarry - 1; i >= 0; i--) {
       sp = eq.params as ParamsOf<"scan">;
@@ -259,7 +253,7 @@ function hoistOne(
  * constant operand, e.g. dz·Uᵀ in a recurrent backward step) reads a copy transposed once before
  * the loop instead: the untransposed layout packs faster, on every step.
  */
-export function pretransposeScanConsts(p: Program): Program {
+function pretransposeScanConstsLevel(p: Program): Program {
   let changed = false;
   const before: Eqn[] = [];
   const eqns: Eqn[] = [];
@@ -269,7 +263,7 @@ export function pretransposeScanConsts(p: Program): Program {
       continue;
     }
     const sp = e.params as ParamsOf<"scan">;
-    const body = pretransposeScanConsts(sp.body);
+    const body = sp.body;
     const nc = sp.numConsts;
     const consts = body.inputs.slice(0, nc);
     const made = new Map<Var, Var>(); // body const → its transposed body input
@@ -311,8 +305,7 @@ export function pretransposeScanConsts(p: Program): Program {
       };
     });
     if (extraInner.length === 0) {
-      eqns.push(body === sp.body ? e : { ...e, params: { ...sp, body } });
-      if (body !== sp.body) changed = true;
+      eqns.push(e);
       continue;
     }
     changed = true;
@@ -333,3 +326,12 @@ export function pretransposeScanConsts(p: Program): Program {
   }
   return changed ? new Program(p.inputs, p.constVars, p.consts, eqns, p.outputs) : p;
 }
+
+/** {@link mergeScansLevel} at every level (inside scan bodies too). */
+export const mergeScans = intoScans(mergeScansLevel);
+/** {@link padsToConcatLevel} at every level. */
+export const padsToConcat = intoScans(padsToConcatLevel);
+/** {@link hoistScanAccumulatorsLevel} at every level. */
+export const hoistScanAccumulators = intoScans(hoistScanAccumulatorsLevel);
+/** {@link pretransposeScanConstsLevel} at every level. */
+export const pretransposeScanConsts = intoScans(pretransposeScanConstsLevel);
