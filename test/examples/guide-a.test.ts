@@ -9,6 +9,7 @@ import { dirname } from "node:path";
 import { describe, expect, test } from "vitest";
 import * as ch1 from "../../examples/guide/01-linear-regression.js";
 import * as ch2 from "../../examples/guide/02-logistic-regression.js";
+import * as ch3 from "../../examples/guide/03-perceptron-mlp.js";
 
 /** The SVG was written, is a whole document with at least one `tag`, lies in the temp folder; then it is removed. */
 function checkSvg(path: string, tag: string): void {
@@ -58,5 +59,24 @@ describe("guide, chapters 1–5 (quick mode)", () => {
     expect(r.glm.map((g) => g.family)).toEqual(["Bernoulli", "Gaussian", "Poisson"]);
     for (const g of r.glm) expect(g.nll).toBeLessThan(g.baselineNll);
     checkSvg(r.svg, "polyline");
+  });
+
+  test("3. perceptron converges on separable iris, fails on XOR; an MLP solves XOR", async () => {
+    const r = await ch3.main({ quick: true, verbose: false });
+    expect(r.iris.converged).toBe(true);
+    expect(r.iris.accuracy).toBe(1);
+    expect(r.iris.errors.at(-1)).toBe(0);
+    expect(r.xor.converged).toBe(false);
+    expect(r.xor.accuracy).toBeLessThanOrEqual(0.75);
+    expect(Math.min(...r.xor.errors)).toBeGreaterThan(0);
+    // four hidden units solve XOR from every seed; two from some
+    expect(r.mlp.solved[4]).toBe(r.mlp.seeds);
+    expect(r.mlp.solved[2]).toBeGreaterThan(0);
+    r.mlp.outputs.forEach((p, i) => expect(p > 0.5 ? 1 : 0).toBe((i >> 1) ^ (i & 1)));
+    expect(r.svgs).toHaveLength(4);
+    const [errors, ...maps] = r.svgs;
+    expect(readFileSync(errors, "utf8")).toContain("<polyline");
+    for (const m of maps) expect(readFileSync(m, "utf8")).toMatch(/<rect[\s\S]*<circle/);
+    checkSvg(errors, "polyline");
   });
 });
