@@ -171,11 +171,18 @@ export function heatMap(grid: readonly (readonly number[])[], o: HeatMapOptions)
       ? `rgb(${lerp(70, 255, t * 2)},${lerp(110, 255, t * 2)},${lerp(200, 255, t * 2)})`
       : `rgb(${lerp(255, 215, (t - 0.5) * 2)},${lerp(255, 60, (t - 0.5) * 2)},${lerp(255, 50, (t - 0.5) * 2)})`;
   };
+  // colours quantised to 1/32 steps; equal neighbours in a row merge into one rectangle
+  const level = (v: number) => Math.round(Math.min(1, Math.max(0, v)) * 32) / 32;
   for (let r = 0; r < rows; r++)
-    for (let c = 0; c < cols; c++)
+    for (let c = 0; c < cols; ) {
+      const l = level(grid[r][c]);
+      let e = c + 1;
+      while (e < cols && level(grid[r][e]) === l) e++;
       out.push(
-        `<rect x="${(pad + c * cw).toFixed(2)}" y="${(pad + r * ch).toFixed(2)}" width="${(cw + 0.3).toFixed(2)}" height="${(ch + 0.3).toFixed(2)}" fill="${color(grid[r][c])}"/>`,
+        `<rect x="${(pad + c * cw).toFixed(1)}" y="${(pad + r * ch).toFixed(1)}" width="${((e - c) * cw + 0.4).toFixed(1)}" height="${(ch + 0.4).toFixed(1)}" fill="${color(l)}"/>`,
       );
+      c = e;
+    }
   for (const p of o.points ?? []) {
     const x = pad + ((p.x - ex0) / (ex1 - ex0)) * size;
     const y = pad + (1 - (p.y - ey0) / (ey1 - ey0)) * size;
