@@ -15,6 +15,9 @@
  */
 import type { Aval, Eqn, Program, Var } from "../../ir/program.js";
 import { fmtAval } from "../../ir/program.js";
+import { cse, dce } from "../../lower/passes.js";
+import { intoScans } from "../../lower/scan-bodies.js";
+import { ShapeError } from "../../shape/errors.js";
 import type { AnyTensor } from "../../tensor/tensor.js";
 import { traceTree } from "../../transforms/trace-tree.js";
 import { flattenTree } from "../tree.js";
@@ -75,7 +78,8 @@ export function exportOnnxWith<A extends unknown[]>(
   const nParams = opts.params ?? (args.length > 1 ? 1 : 0);
   const fn = f as (...a: unknown[]) => unknown;
   const traced = traceTree(fn, args);
-  const { program, leaves, owner } = traced;
+  const { leaves, owner } = traced;
+  const program = simplify(traced.program);
   const isInput = (i: number) => owner[i] >= nParams;
 
   // the batch size: axis 0 of the first input; inputs with the same leading size follow it
@@ -90,7 +94,16 @@ export function exportOnnxWith<A extends unknown[]>(
         shape: follows(t, i) ? [n, ...t.shape.slice(1)] : t.shape,
         dtype: t.dtype,
       }));
-    const others = sizes.slice(1).map((n) => traceTree(fn, args, at(n)).program);
+    const others = sizes.slice(1).map((n) => {
+      try {
+        return simplify(traceTree(fn, args, at(n)).program);
+      } catch (e) {
+        throw new ShapeError(
+          "exportOnnx",
+          `the function fails at batch size ${n} (${(e as Error).message}), so axis 0 of its inputs is not a batch axis: export with { dynamicBatch: false }`,
+        );
+      }
+    });
     info = symbolicBatch([program, ...others], sizes);
   }
 
@@ -129,6 +142,11 @@ export function exportOnnxWith<A extends unknown[]>(
     g.output(outs[j], name, v.aval.dtype, info.shapeOf(v));
   });
   return encodeModel(g, { opset, doc: opts.doc });
+}
+
+/** Equations nothing uses (a gradient's unused forward values) go, and repeated ones are shared. */
+function simplify(p: Program): Program {
+  return cse(intoScans(dce)(p));
 }
 
 function data(t: AnyTensor): ArrayLike<number> {
