@@ -7,7 +7,7 @@
  * @module
  */
 import type { Backend, Buf } from "../backend/backend.js";
-import type { Aval, Program, Var } from "../ir/program.js";
+import type { Aval, Eqn, Program, Var } from "../ir/program.js";
 import {
   type Kernel,
   type Prim,
@@ -52,7 +52,6 @@ interface ScanStep {
   carryA: Buf[];
   carryB: Buf[];
   rows: number[]; // elements per step of each xs, then of each ys
-  avals: Aval[]; // avals of the operands
   /** Row views of each xs and ys buffer per step, made once per distinct buffer. */
   views: { buf: Buf | null; rows: Buf[] }[];
   /** The body's input and output buffer lists, one per carry parity, reused every step. */
@@ -200,10 +199,204 @@ function runScan(be: Backend, st: ScanStep, bufs: Buf[]): void {
   for (let i = 0; i < nh; i++) copy(last[i], bufs[st.outSlots[i]]);
 }
 
+/** Reshapes alias their input: every value's root, its last use and where it is defined. */
+interface Liveness {
+  /** The value whose buffer `v` shares (itself unless it is a reshape's result). */
+  root(v: Var): Var;
+  /** The index of the last equation reading each root (program outputs: past the end). */
+  last: Map<Var, number>;
+  /** The index of the equation defining each value. */
+  defAt: Map<Var, number>;
+}
+
+function liveness(p: Program): Liveness {
+  const roots = new Map<Var, Var>();
+  const root = (v: Var): Var => roots.get(v) ?? v;
+  for (const e of p.eqns) if (e.prim === "reshape") roots.set(e.outputs[0], root(e.inputs[0]));
+  const last = new Map<Var, number>();
+  const defAt = new Map<Var, number>();
+  p.eqns.forEach((e, i) => {
+    for (const v of e.inputs) last.set(root(v), i);
+    for (const v of e.outputs) defAt.set(v, i);
+  });
+  for (const v of p.outputs) last.set(root(v), p.eqns.length);
+  return { root, last, defAt };
+}
+
+/** The slots being assigned: their sources, and the slot of each value placed so far. */
+interface Slots {
+  sources: SlotSource[];
+  slotOf: Map<Var, number>;
+  add(s: SlotSource): number;
+}
+
+/** A copy into a result slot from a value whose slot is known only once every step is planned. */
+interface PendingCopy {
+  from: Var;
+  to: number;
+  shape: number[];
+}
+
+/**
+ * Slots of the program's results: a caller-given buffer each (with `given`, copied into when the
+ * result is an input, a constant or a repeat), else a per-call buffer per distinct computed root,
+ * possibly a donated input of the same dtype and size that is dead (or read in place) by then.
+ */
+function resultSlots(
+  p: Program,
+  live: Liveness,
+  slots: Slots,
+  donatable: readonly boolean[],
+  given: boolean,
+): { outSlots: number[]; roots: Map<Var, number>; copies: PendingCopy[] } {
+  const inputs = new Set(p.inputs);
+  const consts = new Set(p.constVars);
+  const outSlots: number[] = [];
+  const copies: PendingCopy[] = [];
+  const roots = new Map<Var, number>();
+  const usedDonors = new Set<number>();
+  p.outputs.forEach((v, i) => {
+    const rv = live.root(v);
+    const computed = !inputs.has(rv) && !consts.has(rv);
+    if (given) {
+      const slot = slots.add({ kind: "given", index: i });
+      if (computed && !roots.has(rv)) {
+        roots.set(rv, slot);
+        slots.slotOf.set(rv, slot);
+      } else copies.push({ from: rv, to: slot, shape: [sizeOf(v.aval)] });
+      outSlots.push(slot);
+      return;
+    }
+    if (!computed) {
+      outSlots.push(slots.slotOf.get(rv)!);
+      return;
+    }
+    let slot = roots.get(rv);
+    if (slot === undefined) {
+      const at = live.defAt.get(rv)!;
+      const inPlace = IN_PLACE.has(p.eqns[at].prim);
+      const donor = p.inputs.findIndex((iv, j) => {
+        const lastUse = live.last.get(iv) ?? -1;
+        return (
+          donatable[j] &&
+          !usedDonors.has(j) &&
+          keyOf(iv.aval) === keyOf(rv.aval) &&
+          (lastUse < at || (lastUse === at && inPlace))
+        );
+      });
+      if (donor >= 0) usedDonors.add(donor);
+      const rule = rules()[p.eqns[at].prim] as PrimRule<Prim>;
+      slot = slots.add({
+        kind: "fresh",
+        aval: rv.aval,
+        donor: donor >= 0 ? donor : null,
+        overwritten: rule.overwrites === true,
+      });
+      roots.set(rv, slot);
+      slots.slotOf.set(rv, slot);
+    }
+    outSlots.push(slot);
+  });
+  return { outSlots, roots, copies };
+}
+
+/** The step of one equation (a kernel call, or a scan running its body's own plan). */
+function stepOf(be: Backend, e: Eqn, inSlots: number[], outSlots: number[]): Step {
+  const avals = e.inputs.map((v) => v.aval);
+  if (e.prim !== "scan") {
+    return {
+      kind: "kernel",
+      run: prepareKernel(rules()[e.prim] as PrimRule<Prim>, avals, e.params as never),
+      inSlots,
+      outSlots,
+      ins: [],
+      outs: [],
+    };
+  }
+  const sp = e.params as ScanParams;
+  const body = planProgram(sp.body, be, [], true);
+  if (!body) throw new Error("jit: a scan body needs more than one backend");
+  const nh = sp.numCarry;
+  const carryAvals = avals.slice(sp.numConsts, sp.numConsts + nh);
+  const rows = [...e.inputs.slice(sp.numConsts + nh), ...e.outputs.slice(nh)].map(
+    (v) => sizeOf(v.aval) / Math.max(1, v.aval.shape[0]),
+  );
+  return {
+    kind: "scan",
+    body,
+    params: sp,
+    inSlots,
+    outSlots,
+    rows,
+    ...scanBuffers(be, carryAvals, sp.numConsts, e.inputs.length, e.outputs.length),
+    views: rows.map(() => ({ buf: null, rows: [] })),
+  };
+}
+
+/**
+ * The steps of every equation, intermediates placed in buffers reused by liveness: a value's
+ * buffer returns to a pool (by dtype and size) after its last use, unless it is an input, a
+ * constant or a result.
+ */
+function emitSteps(
+  p: Program,
+  be: Backend,
+  live: Liveness,
+  slots: Slots,
+  results: ReadonlyMap<Var, number>,
+): Step[] {
+  const pinned = new Set<Var>([...p.inputs, ...p.constVars, ...results.keys()]);
+  const pool = new Map<string, number[]>();
+  const alloc = (aval: Aval): number =>
+    pool.get(keyOf(aval))?.pop() ??
+    slots.add({ kind: "fixed", buf: be.alloc(aval.dtype, sizeOf(aval)) });
+  const steps: Step[] = [];
+  p.eqns.forEach((e, i) => {
+    if (e.prim === "reshape") {
+      slots.slotOf.set(e.outputs[0], slots.slotOf.get(live.root(e.inputs[0]))!);
+    } else {
+      for (const v of e.outputs) if (!slots.slotOf.has(v)) slots.slotOf.set(v, alloc(v.aval));
+      const inSlots = e.inputs.map((v) => slots.slotOf.get(live.root(v))!);
+      steps.push(
+        stepOf(
+          be,
+          e,
+          inSlots,
+          e.outputs.map((v) => slots.slotOf.get(v)!),
+        ),
+      );
+    }
+    const dying = new Set<Var>();
+    for (const v of [...e.inputs, ...e.outputs]) {
+      const rv = live.root(v);
+      if ((live.last.get(rv) ?? i) <= i && !pinned.has(rv)) dying.add(rv);
+    }
+    for (const v of dying) {
+      const slot = slots.slotOf.get(v);
+      if (slot === undefined || slots.sources[slot].kind !== "fixed") continue;
+      const k = keyOf(v.aval);
+      if (!pool.has(k)) pool.set(k, []);
+      pool.get(k)!.push(slot);
+    }
+  });
+  return steps;
+}
+
+/**
+ * A slot's buffer before the call binds it (an input, a per-call or a caller-given buffer). No
+ * backend owns it, so a kernel handed it by mistake throws instead of touching memory.
+ */
+const UNBOUND: Buf = Object.freeze({ dtype: "f32", size: 0 });
+
 /**
  * Plans `p` on backend `be`, or returns null when the program needs more than one backend.
  * `donatable[i]` says whether input `i` may be overwritten by a result of the same size and dtype.
  * With `givenOutputs`, the outputs are written into caller-given buffers (`runBufs`).
+ * @example
+ * ```ts
+ * const plan = planProgram(lower(program), wasmBackend, [true]);
+ * plan?.run([w], new Set([0]));
+ * ```
  */
 export function planProgram(
   p: Program,
@@ -214,164 +407,17 @@ export function planProgram(
   const vars = [...p.inputs, ...p.constVars, ...p.eqns.flatMap((e) => e.outputs)];
   if (vars.some((v) => (v.aval.dtype === "f64") !== (be.name === "reference"))) return null;
   if (p.consts.some((c) => !c.isConcrete)) return null;
-  // roots: reshape outputs alias their input
-  const root = new Map<Var, Var>();
-  const r = (v: Var): Var => root.get(v) ?? v;
-  for (const e of p.eqns) if (e.prim === "reshape") root.set(e.outputs[0], r(e.inputs[0]));
-  // last use of each root (program outputs live to the end)
-  const last = new Map<Var, number>();
-  p.eqns.forEach((e, i) => {
-    for (const v of e.inputs) last.set(r(v), i);
-  });
-  const end = p.eqns.length;
-  for (const v of p.outputs) last.set(r(v), end);
-  const inputIndex = new Map<Var, number>(p.inputs.map((v, i) => [v, i]));
-  const constIndex = new Map<Var, number>(p.constVars.map((v, i) => [v, i]));
-  const defAt = new Map<Var, number>();
-  p.eqns.forEach((e, i) => {
-    for (const v of e.outputs) defAt.set(v, i);
-  });
-
+  const live = liveness(p);
   const sources: SlotSource[] = [];
-  const slotOf = new Map<Var, number>();
-  const newSlot = (s: SlotSource) => sources.push(s) - 1;
-  p.inputs.forEach((v, i) => slotOf.set(v, newSlot({ kind: "input", index: i })));
+  const slots: Slots = { sources, slotOf: new Map(), add: (s) => sources.push(s) - 1 };
+  p.inputs.forEach((v, i) => slots.slotOf.set(v, slots.add({ kind: "input", index: i })));
   p.constVars.forEach((v, i) =>
-    slotOf.set(v, newSlot({ kind: "fixed", buf: p.consts[i]._concrete("jit").buf })),
+    slots.slotOf.set(v, slots.add({ kind: "fixed", buf: p.consts[i]._concrete("jit").buf })),
   );
-
-  // results: each distinct root computed here gets a per-call buffer (or the caller's)
-  const outSlots: number[] = [];
-  const extraCopies: CopyStep[] = [];
-  const usedDonors = new Set<number>();
-  const resultRoots = new Map<Var, number>();
-  p.outputs.forEach((v, i) => {
-    const rv = r(v);
-    const computed = !inputIndex.has(rv) && !constIndex.has(rv);
-    if (givenOutputs) {
-      const slot = newSlot({ kind: "given", index: i });
-      if (computed && !resultRoots.has(rv)) {
-        resultRoots.set(rv, slot);
-        slotOf.set(rv, slot);
-      } else
-        extraCopies.push({
-          kind: "copy",
-          from: -1 - vars.indexOf(rv),
-          to: slot,
-          shape: [sizeOf(v.aval)],
-        });
-      outSlots.push(slot);
-      return;
-    }
-    if (!computed) {
-      outSlots.push(slotOf.get(rv)!);
-      return;
-    }
-    let slot = resultRoots.get(rv);
-    if (slot === undefined) {
-      const at = defAt.get(rv)!;
-      const elementwise = IN_PLACE.has(p.eqns[at].prim);
-      const donor = p.inputs.findIndex(
-        (iv, j) =>
-          donatable[j] &&
-          !usedDonors.has(j) &&
-          keyOf(iv.aval) === keyOf(rv.aval) &&
-          (last.get(iv) ?? -1) <= at &&
-          ((last.get(iv) ?? -1) < at || elementwise),
-      );
-      if (donor >= 0) usedDonors.add(donor);
-      const rule = rules()[p.eqns[at].prim] as PrimRule<Prim>;
-      slot = newSlot({
-        kind: "fresh",
-        aval: rv.aval,
-        donor: donor >= 0 ? donor : null,
-        overwritten: rule.overwrites === true,
-      });
-      resultRoots.set(rv, slot);
-      slotOf.set(rv, slot);
-    }
-    outSlots.push(slot);
-  });
-
-  // intermediates: a pool of buffers reused by liveness
-  const bufs: Buf[] = [];
-  const pool = new Map<string, number[]>();
-  const steps: Step[] = [];
-  const alloc = (aval: Aval): number => {
-    const free = pool.get(keyOf(aval));
-    if (free?.length) return free.pop()!;
-    const slot = newSlot({ kind: "fixed", buf: be.alloc(aval.dtype, sizeOf(aval)) });
-    return slot;
-  };
-  const release = (slot: number, aval: Aval) => {
-    const k = keyOf(aval);
-    if (!pool.has(k)) pool.set(k, []);
-    pool.get(k)!.push(slot);
-  };
-  p.eqns.forEach((e, i) => {
-    if (e.prim === "reshape") {
-      slotOf.set(e.outputs[0], slotOf.get(r(e.inputs[0]))!);
-    } else {
-      for (const v of e.outputs) if (!slotOf.has(v)) slotOf.set(v, alloc(v.aval));
-      const inSlots = e.inputs.map((v) => slotOf.get(r(v))!);
-      const outSlotsE = e.outputs.map((v) => slotOf.get(v)!);
-      const avals = e.inputs.map((v) => v.aval);
-      if (e.prim === "scan") {
-        const sp = e.params as ScanParams;
-        const body = planProgram(sp.body, be, [], true);
-        if (!body) throw new Error("jit: a scan body needs more than one backend");
-        const nh = sp.numCarry;
-        const carryAvals = e.inputs.slice(sp.numConsts, sp.numConsts + nh).map((v) => v.aval);
-        const rows = [...e.inputs.slice(sp.numConsts + nh), ...e.outputs.slice(nh)].map(
-          (v) => sizeOf(v.aval) / Math.max(1, v.aval.shape[0]),
-        );
-        steps.push({
-          kind: "scan",
-          body,
-          params: sp,
-          inSlots,
-          outSlots: outSlotsE,
-          avals,
-          rows,
-          ...scanBuffers(be, carryAvals, sp.numConsts, e.inputs.length, e.outputs.length),
-          views: rows.map(() => ({ buf: null, rows: [] })),
-        });
-      } else {
-        steps.push({
-          kind: "kernel",
-          run: prepareKernel(rules()[e.prim] as PrimRule<Prim>, avals, e.params as never),
-          inSlots,
-          outSlots: outSlotsE,
-          ins: [],
-          outs: [],
-        });
-      }
-    }
-    // values that die here go back to the pool (never inputs, constants or results)
-    const dying = new Set<Var>();
-    for (const v of [...e.inputs, ...e.outputs]) {
-      const rv = r(v);
-      if (
-        (last.get(rv) ?? i) <= i &&
-        !inputIndex.has(rv) &&
-        !constIndex.has(rv) &&
-        !resultRoots.has(rv)
-      )
-        dying.add(rv);
-    }
-    for (const v of dying) {
-      const s = slotOf.get(v);
-      if (s !== undefined && sources[s].kind === "fixed") release(s, v.aval);
-    }
-  });
-  for (const c of extraCopies) {
-    c.from = slotOf.get(vars[-1 - c.from])!;
-    steps.push(c);
-  }
-  for (let s = 0; s < sources.length; s++) {
-    const src = sources[s];
-    bufs.push(src.kind === "fixed" ? src.buf : (undefined as unknown as Buf));
-  }
+  const { outSlots, roots, copies } = resultSlots(p, live, slots, donatable, givenOutputs);
+  const steps = emitSteps(p, be, live, slots, roots);
+  for (const c of copies)
+    steps.push({ kind: "copy", from: slots.slotOf.get(c.from)!, to: c.to, shape: c.shape });
   return new Plan(
     be,
     p,
@@ -379,7 +425,7 @@ export function planProgram(
     sources,
     outSlots,
     p.outputs.map((v) => v.aval),
-    bufs,
+    sources.map((src) => (src.kind === "fixed" ? src.buf : UNBOUND)),
   );
 }
 
