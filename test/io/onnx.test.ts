@@ -3,6 +3,8 @@
  * size 2, the batch size left symbolic) and run in onnxruntime-node at several batch sizes against
  * typegrad's own outputs (rtol 1e-4, atol 1e-5, as PyTorch's exporter checks).
  */
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import * as ort from "onnxruntime-node";
 import { describe, expect, test } from "vitest";
 import * as tg from "../../src/index.js";
@@ -172,6 +174,11 @@ describe("exportOnnx runs in onnxruntime with typegrad's outputs", () => {
     const f = (ps: { params: unknown; state: unknown }, x: T) =>
       model.forward(ps.params, x, { state: ps.state }).y;
     const bytes = tg.io.exportOnnx(f, { params, state }, input(row, 2, 1));
+    const dump = process.env.TYPEGRAD_ONNX_DUMP_DIR; // for checking the files with other tools
+    if (dump) {
+      mkdirSync(dump, { recursive: true });
+      writeFileSync(join(dump, `model-${rows.indexOf(row)}.onnx`), bytes);
+    }
     for (const batch of [1, 3, 8]) {
       const x = input(row, batch, 10 + batch);
       const want = f({ params, state }, x);
