@@ -91,14 +91,23 @@ export function linePlot(series: readonly Series[], o: LinePlotOptions): string 
   out.push(
     `<rect x="${pad.l}" y="${pad.t}" width="${w - pad.l - pad.r}" height="${h - pad.t - pad.b}" fill="#fafafa" stroke="#ccc"/>`,
   );
-  const yt = o.logY
+  let yt = o.logY
     ? ticks(Math.ceil(y0), Math.floor(y1), 6).filter(Number.isInteger)
     : ticks(y0, y1, 6);
+  if (o.logY && yt.length < 3) {
+    // less than a few decades: ticks at 1, 2 and 5 times the powers of ten
+    yt = [];
+    for (let e = Math.floor(y0); e <= Math.ceil(y1); e++)
+      for (const m of [1, 2, 5]) {
+        const t = Math.log10(m) + e;
+        if (t >= y0 && t <= y1) yt.push(t);
+      }
+  }
   for (const t of yt) {
     const y = py(t).toFixed(1);
     out.push(`<line x1="${pad.l}" x2="${w - pad.r}" y1="${y}" y2="${y}" stroke="#e5e5e5"/>`);
     out.push(
-      `<text x="${pad.l - 6}" y="${y}" text-anchor="end" dominant-baseline="middle" font-size="11">${o.logY ? num(10 ** t) : num(t)}</text>`,
+      `<text x="${pad.l - 6}" y="${y}" text-anchor="end" dominant-baseline="middle" font-size="11">${o.logY ? num(Number((10 ** t).toPrecision(6))) : num(t)}</text>`,
     );
   }
   for (const t of ticks(x0, x1, 8))

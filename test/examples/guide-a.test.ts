@@ -10,6 +10,7 @@ import { describe, expect, test } from "vitest";
 import * as ch1 from "../../examples/guide/01-linear-regression.js";
 import * as ch2 from "../../examples/guide/02-logistic-regression.js";
 import * as ch3 from "../../examples/guide/03-perceptron-mlp.js";
+import * as ch4 from "../../examples/guide/04-activations-losses-optimizers.js";
 
 /** The SVG was written, is a whole document with at least one `tag`, lies in the temp folder; then it is removed. */
 function checkSvg(path: string, tag: string): void {
@@ -78,5 +79,35 @@ describe("guide, chapters 1–5 (quick mode)", () => {
     expect(readFileSync(errors, "utf8")).toContain("<polyline");
     for (const m of maps) expect(readFileSync(m, "utf8")).toMatch(/<rect[\s\S]*<circle/);
     checkSvg(errors, "polyline");
+  });
+
+  test("4. derivatives from grad match closed forms; seven optimizers all learn, momentum beats plain SGD", async () => {
+    const r = await ch4.main({ quick: true, verbose: false });
+    expect(r.activations.map((a) => a.name)).toHaveLength(6);
+    for (const a of r.activations) expect(a.maxGradError).toBeLessThan(1e-5);
+    const at0 = Object.fromEntries(r.activations.map((a) => [a.name.split(" ")[0], a.atZero]));
+    expect(at0.relu).toBe(0);
+    expect(at0.sigmoid).toBeCloseTo(0.25, 6);
+    expect(at0.tanh).toBeCloseTo(1, 6);
+    expect(at0.gelu).toBeCloseTo(0.5, 6);
+    expect(r.optimizers.map((o) => o.name)).toEqual([
+      "SGD",
+      "momentum",
+      "Nesterov",
+      "RMSProp",
+      "Adagrad",
+      "Adam",
+      "AdamW",
+    ]);
+    for (const o of r.optimizers) {
+      expect(o.finalLoss).toBeLessThan(o.curve[0]);
+      expect(o.valAccuracy).toBeGreaterThan(0.5);
+    }
+    const [sgd, momentum, nesterov] = r.optimizers;
+    expect(momentum.finalLoss).toBeLessThan(sgd.finalLoss);
+    expect(nesterov.finalLoss).toBeLessThan(sgd.finalLoss);
+    expect(r.svgs).toHaveLength(4);
+    for (const f of r.svgs.slice(1)) expect(readFileSync(f, "utf8")).toContain("<polyline");
+    checkSvg(r.svgs[0], "polyline");
   });
 });
