@@ -205,6 +205,15 @@ describe("exportOnnx graphs", () => {
     await session.release();
   });
 
+  test("a jitted function exports as the function it wraps", async () => {
+    const x = tg.random.normal(tg.random.key(5), [5, 4]);
+    const bytes = tg.io.exportOnnx(tg.jit(apply), params, tg.zeros([2, 4]));
+    const session = await ort.InferenceSession.create(bytes, quiet);
+    const got = await session.run({ input: new ort.Tensor("float32", x.dataSync(), [5, 4]) });
+    expect(close(got.output.data as Float32Array, apply(params, x).dataSync())).toBeNull();
+    await session.release();
+  });
+
   test("a static export fixes the batch size", async () => {
     const bytes = tg.io.exportOnnxWith(
       { dynamicBatch: false, inputNames: ["x"], outputNames: ["y"] },
