@@ -115,97 +115,22 @@ function fuseLevel(program: Program): Program {
   const uses = new Map<Var, number>();
   for (const e of p.eqns) for (const v of e.inputs) uses.set(v, (uses.get(v) ?? 0) + 1);
   for (const v of p.outputs) uses.set(v, (uses.get(v) ?? 0) + 1);
-  const ok = fusable;
   // where each value is available (the index of its equation; a fused chain's at the chain's)
   const pos = new Map<Var, number>();
   p.eqns.forEach((e, k) => {
     for (const v of e.outputs) pos.set(v, k);
   });
-  // equations already moved into an earlier chain
-  const taken = new Set<number>();
+  const level: Level = { p, pos, taken: new Set() };
   const eqns: Eqn[] = [];
   for (let i = 0; i < p.eqns.length; i++) {
-    if (taken.has(i)) continue;
+    if (level.taken.has(i)) continue;
     const e = p.eqns[i];
-    if (!ok(e) || !e.inputs.every((v) => feeds(v.aval.shape, e.outputs[0].aval.shape))) {
+    if (!fusable(e) || !e.inputs.every((v) => feeds(v.aval.shape, e.outputs[0].aval.shape))) {
       eqns.push(e);
       continue;
     }
-    // grow the run: the next equation that reads a value of the run joins it when it can move
-    // up to here (its other operands are ready), skipping unrelated equations in between
-    const shape = e.outputs[0].aval.shape;
-    const run: Eqn[] = [e];
-    const at: number[] = [i];
-    const made = new Set<Var>([e.outputs[0]]);
-    // slices moved up to just before the chain, to make an operand ready
-    const lifted: number[] = [];
-    const early = new Set<Var>();
-    let j = i + 1;
-    while (j < p.eqns.length && j - at[at.length - 1] <= FUSE_WINDOW) {
-      const q = p.eqns[j];
-      if (taken.has(j) || !q.inputs.some((v) => made.has(v))) {
-        j++;
-        continue;
-      }
-      if (!ok(q) || !sameShape(q.outputs[0].aval.shape, shape)) break;
-      // an operand computed after the chain's start joins the chain first when it is a fusable
-      // f32 equation whose own operands can be made ready (the other branches of a tree), or
-      // moves up before the chain when it is a slice of a value ready at the start
-      const branches: number[] = [];
-      const lifts: number[] = [];
-      const pending = new Set<Var>();
-      const before = (v: Var) => early.has(v) || (pos.get(v) ?? -1) < i;
-      const pull = (v: Var): boolean => {
-        if (made.has(v) || pending.has(v)) return true;
-        if (before(v)) return feeds(v.aval.shape, shape);
-        const b = pos.get(v) ?? -1;
-        const pe = p.eqns[b];
-        if (b <= i || b >= j || taken.has(b) || pe === undefined) return false;
-        if (HOISTABLE.has(pe.prim)) {
-          if (!feeds(v.aval.shape, shape) || !pe.inputs.every(before)) return false;
-          lifts.push(b);
-        } else {
-          if (!ok(pe) || !isF32(v) || !sameShape(v.aval.shape, shape)) return false;
-          if (!pe.inputs.every(pull)) return false;
-          branches.push(b);
-        }
-        pending.add(v);
-        return true;
-      };
-      if (!q.inputs.every(pull)) break;
-      for (const b of lifts) {
-        lifted.push(b);
-        early.add(p.eqns[b].outputs[0]);
-      }
-      for (const b of branches) {
-        run.push(p.eqns[b]);
-        at.push(b);
-        made.add(p.eqns[b].outputs[0]);
-      }
-      run.push(q);
-      at.push(j);
-      made.add(q.outputs[0]);
-      j++;
-    }
-    // cut the run so that it ends with an f32 value and every value read outside it is f32:
-    // those values and the last are the fused equation's outputs
-    let end = run.length;
-    let results: Var[] = [];
-    for (; end > 1; end--) {
-      const last = run[end - 1].outputs[0];
-      if (!isF32(last)) continue;
-      const inside = new Map<Var, number>();
-      for (let k = 0; k < end; k++)
-        for (const v of run[k].inputs) inside.set(v, (inside.get(v) ?? 0) + 1);
-      const escaping = run
-        .slice(0, end - 1)
-        .map((q) => q.outputs[0])
-        .filter((v) => (uses.get(v) ?? 0) !== (inside.get(v) ?? 0));
-      if (escaping.every(isF32)) {
-        results = [...escaping, last];
-        break;
-      }
-    }
+    const { run, at, lifted } = growRun(level, i);
+    const { end, results } = cutRun(run, uses);
     if (end < 2) {
       eqns.push(e);
       continue;
@@ -214,15 +139,101 @@ function fuseLevel(program: Program): Program {
     const reads = new Set<Var>(run.slice(0, end).flatMap((q) => q.inputs));
     for (const b of lifted.sort((x, y) => x - y))
       if (reads.has(p.eqns[b].outputs[0])) {
-        taken.add(b);
+        level.taken.add(b);
         eqns.push(p.eqns[b]);
         pos.set(p.eqns[b].outputs[0], i);
       }
-    for (let k = 1; k < end; k++) taken.add(at[k]);
+    for (let k = 1; k < end; k++) level.taken.add(at[k]);
     for (const v of results) pos.set(v, i);
     eqns.push(fuseRun(run.slice(0, end), results));
   }
   return new Program(p.inputs, p.constVars, p.consts, eqns, p.outputs);
+}
+
+/** One level being fused: its program, where each value is available, and the equations taken. */
+interface Level {
+  readonly p: Program;
+  readonly pos: Map<Var, number>;
+  /** Equations already moved into an earlier chain. */
+  readonly taken: Set<number>;
+}
+
+/**
+ * The run grown from equation `i` (its indices in `at`, in run order): the next equation that
+ * reads a value of the run joins it when it can move up to here (its other operands are ready),
+ * skipping unrelated equations in between. An operand computed after the run's start joins it
+ * first when it is a fusable f32 equation whose own operands can be made ready (the other
+ * branches of a tree), or is `lifted` before the run when it is a slice of a value ready there.
+ */
+function growRun(level: Level, i: number): { run: Eqn[]; at: number[]; lifted: number[] } {
+  const { p, pos, taken } = level;
+  const shape = p.eqns[i].outputs[0].aval.shape;
+  const run: Eqn[] = [p.eqns[i]];
+  const at: number[] = [i];
+  const made = new Set<Var>([p.eqns[i].outputs[0]]);
+  const lifted: number[] = [];
+  const early = new Set<Var>();
+  const before = (v: Var) => early.has(v) || (pos.get(v) ?? -1) < i;
+  for (let j = i + 1; j < p.eqns.length && j - at[at.length - 1] <= FUSE_WINDOW; j++) {
+    const q = p.eqns[j];
+    if (taken.has(j) || !q.inputs.some((v) => made.has(v))) continue;
+    if (!fusable(q) || !sameShape(q.outputs[0].aval.shape, shape)) break;
+    const branches: number[] = [];
+    const lifts: number[] = [];
+    const pending = new Set<Var>();
+    const pull = (v: Var): boolean => {
+      if (made.has(v) || pending.has(v)) return true;
+      if (before(v)) return feeds(v.aval.shape, shape);
+      const b = pos.get(v) ?? -1;
+      const pe = p.eqns[b];
+      if (b <= i || b >= j || taken.has(b) || pe === undefined) return false;
+      if (HOISTABLE.has(pe.prim)) {
+        if (!feeds(v.aval.shape, shape) || !pe.inputs.every(before)) return false;
+        lifts.push(b);
+      } else {
+        if (!fusable(pe) || !isF32(v) || !sameShape(v.aval.shape, shape)) return false;
+        if (!pe.inputs.every(pull)) return false;
+        branches.push(b);
+      }
+      pending.add(v);
+      return true;
+    };
+    if (!q.inputs.every(pull)) break;
+    for (const b of lifts) {
+      lifted.push(b);
+      early.add(p.eqns[b].outputs[0]);
+    }
+    for (const b of [...branches, j]) {
+      run.push(p.eqns[b]);
+      at.push(b);
+      made.add(p.eqns[b].outputs[0]);
+    }
+  }
+  return { run, at, lifted };
+}
+
+/**
+ * Where to cut `run`: the longest prefix (of at least two equations) that ends with an f32 value
+ * and whose values read outside it are all f32; those values and the last are the fused
+ * equation's `results`. `end < 2` means nothing fuses.
+ */
+function cutRun(
+  run: readonly Eqn[],
+  uses: ReadonlyMap<Var, number>,
+): { end: number; results: Var[] } {
+  for (let end = run.length; end > 1; end--) {
+    const last = run[end - 1].outputs[0];
+    if (!isF32(last)) continue;
+    const inside = new Map<Var, number>();
+    for (let k = 0; k < end; k++)
+      for (const v of run[k].inputs) inside.set(v, (inside.get(v) ?? 0) + 1);
+    const escaping = run
+      .slice(0, end - 1)
+      .map((q) => q.outputs[0])
+      .filter((v) => (uses.get(v) ?? 0) !== (inside.get(v) ?? 0));
+    if (escaping.every(isF32)) return { end, results: [...escaping, last] };
+  }
+  return { end: 1, results: [] };
 }
 
 /**
