@@ -1,5 +1,5 @@
 /**
- * The CNN of API.md on MNIST: conv(32, 3×3) → relu → max-pool 2 → conv(64, 3×3) → relu → max-pool 2
+ * A small CNN on MNIST: conv(32, 3×3) → relu → max-pool 2 → conv(64, 3×3) → relu → max-pool 2
  * → flatten → dense(10), trained with Adam. Prints the test accuracy and the confusion matrix and
  * writes `mnist-cnn-history.svg`.
  *
