@@ -54,7 +54,7 @@ export * as losses from "./losses/index.js";
 export { hessian, hvp } from "./transforms/hessian.js";
 export type { Batched, VmapOptions } from "./transforms/vmap.js";
 export type {
-  AsArgs,
+  ArgAxis,
   AxisTree,
   BatchedArgs,
   BatchedTensor,

@@ -127,14 +127,27 @@ export type BatchTree<X, Ax, B extends number> = Ax extends null | undefined
  * type A = tg.BatchedArgs<[tg.Tensor<[2]>, tg.Tensor<[2]>], [0, null], 4>; // [Tensor<[4, 2]>, Tensor<[2]>]
  * ```
  */
-export type BatchedArgs<A extends readonly unknown[], IA, B extends number> = IA extends
-  | number
-  | null
-  | undefined
-  ? { [K in keyof A]: BatchTree<A[K], IA extends undefined ? 0 : IA, B> }
+export type BatchedArgs<A extends readonly unknown[], IA, B extends number> = {
+  [K in keyof A]: BatchTree<A[K], ArgAxis<IA, K>, B>;
+};
+
+/**
+ * The in-axis spec of argument `K` (a key of the argument list) in `inAxes`: `IA` itself when it
+ * is a number or null (0 when absent), its entry `K` when it is a list (null when missing).
+ * @example
+ * ```ts
+ * type A = tg.ArgAxis<[null, 0], "1">; // 0
+ * ```
+ */
+export type ArgAxis<IA, K> = IA extends number | null | undefined
+  ? IA extends undefined
+    ? 0
+    : IA
   : IA extends readonly unknown[]
-    ? { [K in keyof A]: BatchTree<A[K], K extends keyof IA ? IA[K] : null, B> }
-    : A;
+    ? K extends keyof IA
+      ? IA[K]
+      : null
+    : null;
 
 /**
  * The function `vmap(f, { inAxes: IA, outAxes: OA })` returns, for `f: (...args: A) => R`: generic
@@ -150,9 +163,6 @@ export interface Vmapped<A extends readonly unknown[], R, IA, OA extends number>
   /** Phantom (never set): what the function was made from, for a `vmap` of it. */
   readonly vmapOf?: [A, R, IA, OA];
 }
-
-/** `X` as an argument list (what a rest parameter needs to see). */
-export type AsArgs<X> = X extends readonly unknown[] ? X : never;
 
 /**
  * A `vmap` of a `vmap`: generic in both batch sizes, the outer `B2` and the inner `B1`.
@@ -170,6 +180,8 @@ export interface Vmapped2<
   OA2 extends number,
 > {
   <B2 extends number, B1 extends number>(
-    ...args: AsArgs<BatchedArgs<AsArgs<BatchedArgs<A, IA1, B1>>, IA2, B2>>
+    ...args: {
+      [K in keyof A]: BatchTree<BatchTree<A[K], ArgAxis<IA1, K>, B1>, ArgAxis<IA2, K>, B2>;
+    }
   ): BatchLeaves<BatchLeaves<R, OA1, B1>, OA2, B2>;
 }
