@@ -135,14 +135,12 @@ export type Kernel = (backend: Backend, ins: Buf[], outs: Buf[]) => void;
 export interface PrimRule<P extends Prim> {
   /** The shape and dtype rule. Throws ShapeError/DTypeError naming the op on bad input. */
   abstractEval(avals: Aval[], params: ParamsOf<P>): Aval[];
-  /** The kernel binding: runs on `backend`, writing the (already allocated) outputs. */
-  impl(backend: Backend, ins: Buf[], outs: Buf[], avals: Aval[], params: ParamsOf<P>): void;
   /**
-   * Optional: the kernel call for these avals and params with its geometry precomputed (then
-   * `impl` is usually `prepare(avals, params)(backend, ins, outs)`). Plans prepare each step once;
-   * the eager path caches prepared kernels per signature.
+   * The kernel binding: the call for these avals and params, its geometry (broadcast strides,
+   * collapsed shapes, convolution sizes) computed once. Plans bind each step once; the eager path
+   * caches bound kernels per signature.
    */
-  prepare?(avals: Aval[], params: ParamsOf<P>): Kernel;
+  kernel(avals: Aval[], params: ParamsOf<P>): Kernel;
   /** Whether the kernel writes every element of its outputs (they then need no zero-fill). */
   overwrites?: boolean;
   /** Optional eager override that bypasses the kernel (reshape shares storage; scan loops). */
@@ -168,12 +166,18 @@ export interface PrimRule<P extends Prim> {
 /** The rule table type: one rule for every primitive. */
 export type RuleTable = { [P in Prim]: PrimRule<P> };
 
-/** The prepared kernel of `rule` for `avals` and `params` (a closure over `impl` without `prepare`). */
+/**
+ * The kernel of `rule` bound to `avals` and `params`.
+ * @example
+ * ```ts
+ * const k = prepareKernel(rules().exp, [{ shape: [4], dtype: "f32" }], {});
+ * k(backend, [x], [y]);
+ * ```
+ */
 export function prepareKernel<P extends Prim>(
   rule: PrimRule<P>,
   avals: Aval[],
   params: ParamsOf<P>,
 ): Kernel {
-  if (rule.prepare) return rule.prepare(avals, params);
-  return (be, ins, outs) => rule.impl(be, ins, outs, avals, params);
+  return rule.kernel(avals, params);
 }

@@ -259,7 +259,7 @@ function splitJoint(
 
 const scanRule: PrimRule<"scan"> = {
   abstractEval: (avals, p) => scanAvals(avals, p),
-  impl: () => {
+  kernel: () => {
     throw new Error(
       "scan runs through its eager rule or the jit executor, never as a single kernel",
     );
@@ -449,7 +449,7 @@ const customVjpRule: PrimRule<"custom_vjp"> = {
     });
     return fn.outputs.map((v) => v.aval);
   },
-  impl: () => {
+  kernel: () => {
     throw new Error("custom_vjp runs through its eager rule or is inlined by the jit executor");
   },
   eager: (ins, { fn }) => interpreters().evalProgram(fn, ins),

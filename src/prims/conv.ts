@@ -134,9 +134,7 @@ export const convRules: {
       const g = convGeometry("conv2d", x.shape, w.shape, strides, pads);
       return [{ shape: [g.batch, g.outH, g.outW, g.outC], dtype }];
     },
-    impl: (be, [x, w], [y], [ax, aw], { strides, pads }) =>
-      be.conv2d(x, w, y, convGeometry("conv2d", ax.shape, aw.shape, strides, pads)),
-    prepare: ([ax, aw], { strides, pads }) => {
+    kernel: ([ax, aw], { strides, pads }) => {
       const g = convGeometry("conv2d", ax.shape, aw.shape, strides, pads);
       return (be, [x, w], [y]) => be.conv2d(x, w, y, g);
     },
@@ -161,14 +159,7 @@ export const convRules: {
       );
       return [{ shape: inShape, dtype }];
     },
-    impl: (be, [dy, w], [dx], [, aw], { strides, pads, inShape }) =>
-      be.conv2dBackpropInput(
-        dy,
-        w,
-        dx,
-        convGeometry("conv2d_bp_input", inShape, aw.shape, strides, pads),
-      ),
-    prepare: ([, aw], { strides, pads, inShape }) => {
+    kernel: ([, aw], { strides, pads, inShape }) => {
       const g = convGeometry("conv2d_bp_input", inShape, aw.shape, strides, pads);
       return (be, [dy, w], [dx]) => be.conv2dBackpropInput(dy, w, dx, g);
     },
@@ -193,14 +184,7 @@ export const convRules: {
       );
       return [{ shape: filterShape, dtype }];
     },
-    impl: (be, [x, dy], [dw], [ax], { strides, pads, filterShape }) =>
-      be.conv2dBackpropFilter(
-        x,
-        dy,
-        dw,
-        convGeometry("conv2d_bp_filter", ax.shape, filterShape, strides, pads),
-      ),
-    prepare: ([ax], { strides, pads, filterShape }) => {
+    kernel: ([ax], { strides, pads, filterShape }) => {
       const g = convGeometry("conv2d_bp_filter", ax.shape, filterShape, strides, pads);
       return (be, [x, dy], [dw]) => be.conv2dBackpropFilter(x, dy, dw, g);
     },

@@ -112,8 +112,7 @@ function unaryRule(op: UnaryOp, dtypes: DType[], d: (x: T, y: T) => Partial): Pr
       requireDtype(op, x.dtype, dtypes);
       return [x];
     },
-    impl: (be, [x], [y]) => be.unary(op, x, y),
-    prepare:
+    kernel:
       () =>
       (be, [x], [y]) =>
         be.unary(op, x, y),
@@ -140,7 +139,7 @@ function binaryAval(
   return [{ shape: broadcastShapes(op, a.shape, b.shape), dtype: out ?? dtype }];
 }
 
-function binaryPrepare(op: BinaryOp): NonNullable<PrimRule<any>["prepare"]> {
+function binaryPrepare(op: BinaryOp): PrimRule<any>["kernel"] {
   return ([aa, ab]) => {
     const shape = broadcastShapes(op, aa.shape, ab.shape);
     const sa = broadcastStrides(aa.shape, shape);
@@ -148,12 +147,6 @@ function binaryPrepare(op: BinaryOp): NonNullable<PrimRule<any>["prepare"]> {
     return (be, [a, b], [y]) => be.binary(op, a, b, y, shape, sa, sb);
   };
 }
-
-/** `impl` from `prepare`. */
-const implOf =
-  (prepare: NonNullable<PrimRule<any>["prepare"]>): PrimRule<any>["impl"] =>
-  (be, ins, outs, avals, params) =>
-    prepare(avals, params)(be, ins, outs);
 
 /** A differentiable binary rule from the partial derivatives ∂y/∂a and ∂y/∂b. */
 function arithRule(
@@ -166,8 +159,7 @@ function arithRule(
       requireDtype(op, a.dtype, NUMERIC);
       return binaryAval(op, a, b);
     },
-    impl: implOf(binaryPrepare(op)),
-    prepare: binaryPrepare(op),
+    kernel: binaryPrepare(op),
     overwrites: true,
     jvp: ([a, b], [ta, tb], _p, [y]) => {
       if (!isFloat(y.dtype)) return [null];
@@ -200,8 +192,7 @@ function broadcastTo(x: T, shape: readonly number[]): T {
 function compareRule(op: "lt" | "le" | "gt" | "ge" | "eq" | "ne"): PrimRule<any> {
   return {
     abstractEval: ([a, b]) => binaryAval(op, a, b, "bool"),
-    impl: implOf(binaryPrepare(op)),
-    prepare: binaryPrepare(op),
+    kernel: binaryPrepare(op),
     overwrites: true,
     jvp: () => [null],
     vjp: () => [null, null],
@@ -255,7 +246,7 @@ type ElementwisePrim =
 
 const TWO_OVER_SQRT_PI = 2 / Math.sqrt(Math.PI);
 
-const wherePrepare: NonNullable<PrimRule<any>["prepare"]> = ([ac, aa, ab]) => {
+const wherePrepare: PrimRule<any>["kernel"] = ([ac, aa, ab]) => {
   const shape = broadcastShapes("where", broadcastShapes("where", ac.shape, aa.shape), ab.shape);
   const [sc, sa, sb] = [ac, aa, ab].map((x) => broadcastStrides(x.shape, shape));
   return (be, [c, a, b], [y]) => be.where(c, a, b, y, shape, sc, sa, sb);
@@ -326,8 +317,7 @@ export const elementwiseRules: { [P in ElementwisePrim]: PrimRule<P> } = {
       const shape = broadcastShapes("where", broadcastShapes("where", c.shape, a.shape), b.shape);
       return [{ shape, dtype }];
     },
-    impl: implOf(wherePrepare),
-    prepare: wherePrepare,
+    kernel: wherePrepare,
     overwrites: true,
     jvp: ([c], [, ta, tb], _p, [y]) => {
       if (!ta && !tb) return [null];
@@ -342,8 +332,7 @@ export const elementwiseRules: { [P in ElementwisePrim]: PrimRule<P> } = {
   },
   cast: {
     abstractEval: ([x], { dtype }) => [{ shape: x.shape, dtype }],
-    impl: (be, [x], [y]) => be.cast(x, y),
-    prepare:
+    kernel:
       () =>
       (be, [x], [y]) =>
         be.cast(x, y),
@@ -356,9 +345,7 @@ export const elementwiseRules: { [P in ElementwisePrim]: PrimRule<P> } = {
   },
   stop_gradient: {
     abstractEval: ([x]) => [x],
-    impl: (be, [x], [y], [ax]) =>
-      be.copy(x, 0, [1], y, 0, [1], [ax.shape.reduce((p, d) => p * d, 1)]),
-    prepare: ([ax]) => {
+    kernel: ([ax]) => {
       const shape = [ax.shape.reduce((p, d) => p * d, 1)];
       const one = [1];
       return (be, [x], [y]) => be.copy(x, 0, one, y, 0, one, shape);

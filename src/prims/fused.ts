@@ -29,8 +29,7 @@ export const fusedRules: { fused: PrimRule<"fused"> } = {
         );
       return body.outputs.map((v) => v.aval);
     },
-    impl: (be, ins, outs, _avals, { ops, results }) => be.fused(ops, ins, outs, results),
-    prepare:
+    kernel:
       (_avals, { ops, results }) =>
       (be, ins, outs) =>
         be.fused(ops, ins, outs, results),

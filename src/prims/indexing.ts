@@ -45,18 +45,20 @@ export const indexingRules: { gather: PrimRule<"gather">; scatter_add: PrimRule<
         },
       ];
     },
-    impl: (be, [x, idx], [y], [ax, ai], { axis }) => {
-      checkIndices("gather", be, idx, ax.shape[axis]);
-      be.gather(
-        x,
-        idx,
-        y,
-        prod(ax.shape.slice(0, axis)),
-        ax.shape[axis],
-        prod(ax.shape.slice(axis + 1)),
-        prod(ai.shape),
-      );
-    },
+    kernel:
+      ([ax, ai], { axis }) =>
+      (be, [x, idx], [y]) => {
+        checkIndices("gather", be, idx, ax.shape[axis]);
+        be.gather(
+          x,
+          idx,
+          y,
+          prod(ax.shape.slice(0, axis)),
+          ax.shape[axis],
+          prod(ax.shape.slice(axis + 1)),
+          prod(ai.shape),
+        );
+      },
     jvp: ([, idx], [tx], { axis }) => [tx ? gather(tx, idx, axis) : null],
     vjp: ([ct], [x, idx], _y, { axis }) => [
       ct ? scatterAdd(ct, idx, axis, x.shape[axis]) : null,
@@ -86,19 +88,21 @@ export const indexingRules: { gather: PrimRule<"gather">; scatter_add: PrimRule<
         },
       ];
     },
-    impl: (be, [upd, idx], [y], [au, ai], { axis, axisLen }) => {
-      checkIndices("scatter_add", be, idx, axisLen);
-      const n = prod(ai.shape);
-      be.scatterAdd(
-        upd,
-        idx,
-        y,
-        prod(au.shape.slice(0, axis)),
-        axisLen,
-        prod(au.shape.slice(axis + ai.shape.length)),
-        n,
-      );
-    },
+    kernel:
+      ([au, ai], { axis, axisLen }) =>
+      (be, [upd, idx], [y]) => {
+        checkIndices("scatter_add", be, idx, axisLen);
+        const n = prod(ai.shape);
+        be.scatterAdd(
+          upd,
+          idx,
+          y,
+          prod(au.shape.slice(0, axis)),
+          axisLen,
+          prod(au.shape.slice(axis + ai.shape.length)),
+          n,
+        );
+      },
     jvp: ([, idx], [t], { axis, axisLen }) => [t ? scatterAdd(t, idx, axis, axisLen) : null],
     vjp: ([ct], [, idx], _y, { axis }) => [ct ? gather(ct, idx, axis) : null, null],
     batch: (args, dims, params) => {

@@ -61,8 +61,7 @@ export const linalgRules: { matmul: PrimRule<"matmul"> } = {
       const d = matmulDims(a, b, transA, transB);
       return [{ shape: [...d.batch, d.m, d.n], dtype }];
     },
-    impl: (be, ins, outs, avals, p) => linalgRules.matmul.prepare!(avals, p)(be, ins, outs),
-    prepare: ([aa, ab], { transA, transB }) => {
+    kernel: ([aa, ab], { transA, transB }) => {
       const d = matmulDims(aa, ab, transA, transB);
       const batch = prod(d.batch);
       const aStride = aa.shape.length > 2 ? d.m * d.k : 0;

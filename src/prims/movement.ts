@@ -211,8 +211,7 @@ export const movementRules: {
     abstractEval: ([x], { shape }) => [
       { shape: resolveShape("reshape", x.shape, shape), dtype: x.dtype },
     ],
-    impl: (be, [x], [y], [ax]) => be.copy(x, 0, [1], y, 0, [1], [prod(ax.shape)]),
-    prepare: ([ax]) => {
+    kernel: ([ax]) => {
       const n = [prod(ax.shape)];
       const one = [1];
       return (be, [x], [y]) => be.copy(x, 0, one, y, 0, one, n);
@@ -238,8 +237,7 @@ export const movementRules: {
       }
       return [{ shape: perm.map((p) => x.shape[p]), dtype: x.dtype }];
     },
-    impl: (be, ins, outs, avals, p) => transposePrepare(avals, p)(be, ins, outs),
-    prepare: (avals, p) => transposePrepare(avals, p),
+    kernel: (avals, p) => transposePrepare(avals, p),
     overwrites: true,
     jvp: (_x, [t], { perm }) => [t ? transpose(t, perm) : null],
     vjp: ([ct], _x, _y, { perm }) => {
@@ -260,9 +258,7 @@ export const movementRules: {
         throw new ShapeError("broadcastTo", `cannot broadcast ${fmt(x.shape)} to ${fmt(shape)}`);
       return [{ shape, dtype: x.dtype }];
     },
-    impl: (be, [x], [y], [ax], { shape }) =>
-      be.copy(x, 0, broadcastStrides(ax.shape, shape), y, 0, stridesOf(shape), shape),
-    prepare: ([ax], { shape }) => {
+    kernel: ([ax], { shape }) => {
       const xs = broadcastStrides(ax.shape, shape);
       const ys = stridesOf(shape);
       return (be, [x], [y]) => be.copy(x, 0, xs, y, 0, ys, shape);
@@ -283,8 +279,7 @@ export const movementRules: {
   },
   slice: {
     abstractEval: ([x], p) => [{ shape: sliceShape(x.shape, p), dtype: x.dtype }],
-    impl: (be, ins, outs, avals, p) => slicePrepare(avals, p)(be, ins, outs),
-    prepare: (avals, p) => slicePrepare(avals, p),
+    kernel: (avals, p) => slicePrepare(avals, p),
     overwrites: true,
     jvp: (_x, [t], p) => [t ? bind1("slice", [t], p) : null],
     vjp: ([ct], [x], _y, p) => {
@@ -321,8 +316,7 @@ export const movementRules: {
   },
   pad: {
     abstractEval: ([x], p) => [{ shape: padShape(x.shape, p), dtype: x.dtype }],
-    impl: (be, ins, outs, avals, p) => padPrepare(avals, p)(be, ins, outs),
-    prepare: (avals, p) => padPrepare(avals, p),
+    kernel: (avals, p) => padPrepare(avals, p),
     overwrites: true,
     jvp: (_x, [t], p) => [t ? bind1("pad", [t], { ...p, value: 0 }) : null],
     vjp: ([ct], [x], _y, p) => [
@@ -363,8 +357,7 @@ export const movementRules: {
       shape[axis] = xs.reduce((acc, x) => acc + x.shape[axis], 0);
       return [{ shape, dtype }];
     },
-    impl: (be, ins, outs, avals, p) => concatPrepare(avals, p)(be, ins, outs),
-    prepare: (avals, p) => concatPrepare(avals, p),
+    kernel: (avals, p) => concatPrepare(avals, p),
     overwrites: true,
     jvp: (xs, ts, { axis }) => {
       if (ts.every((t) => !t)) return [null];

@@ -42,8 +42,10 @@ export const randomRules: {
 } = {
   random_bits: {
     abstractEval: ([k], { shape }) => keyAval("random_bits", k, shape, "i32"),
-    impl: (be, [k], [y], [ak], { shape }) =>
-      be.random("bits", k, y, prod(ak.shape.slice(0, -1)), prod(shape)),
+    kernel:
+      ([ak], { shape }) =>
+      (be, [k], [y]) =>
+        be.random("bits", k, y, prod(ak.shape.slice(0, -1)), prod(shape)),
     jvp: () => [null],
     vjp: () => [null],
     batch: ([k], [d], { shape }) => [[randomBits(moveAxisTo(k, d!, 0), shape)], [0]],
@@ -54,8 +56,10 @@ export const randomRules: {
         throw new DTypeError("random_uniform", `dtype must be f32 or f64, got ${dtype}`);
       return keyAval("random_uniform", k, shape, dtype);
     },
-    impl: (be, [k], [y], [ak], { shape }) =>
-      be.random("uniform", k, y, prod(ak.shape.slice(0, -1)), prod(shape)),
+    kernel:
+      ([ak], { shape }) =>
+      (be, [k], [y]) =>
+        be.random("uniform", k, y, prod(ak.shape.slice(0, -1)), prod(shape)),
     jvp: () => [null],
     vjp: () => [null],
     batch: ([k], [d], { shape, dtype }) => [

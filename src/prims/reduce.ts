@@ -127,25 +127,6 @@ function prepareReduce(op: ReduceOp, shape: readonly number[], axes: readonly nu
   };
 }
 
-/**
- * Runs a reduction kernel over possibly non-adjacent axes: each run of adjacent axes is one
- * `[outer, mid, inner]` call (see {@link reduceSteps}).
- */
-function runReduce(
-  be: Backend,
-  op: ReduceOp,
-  x: Buf,
-  out: Buf,
-  shape: readonly number[],
-  axes: readonly number[],
-) {
-  if (axes.length === 0) {
-    be.copy(x, 0, [1], out, 0, [1], [prod(shape)]);
-    return;
-  }
-  runSteps(be, op, x, out, reduceSteps(shape, axes));
-}
-
 function batchAxes<P extends "reduce_sum" | "reduce_max" | "reduce_min">(prim: P) {
   return (
     [x]: T[],
@@ -169,8 +150,7 @@ function extremumRule(prim: "reduce_max" | "reduce_min", op: "max" | "min"): Pri
       requireDtype(op, x.dtype, ["f32", "f64", "i32"]);
       return [reducedAval(op, x, axes, true)];
     },
-    impl: (be, [x], [y], [ax], { axes }) => runReduce(be, op, x, y, ax.shape, axes),
-    prepare: ([ax], { axes }) => prepareReduce(op, ax.shape, axes),
+    kernel: ([ax], { axes }) => prepareReduce(op, ax.shape, axes),
     jvp: ([x], [t], { axes }, [y]) => [t ? reduceSum(mul(t, share(x, y, axes)), [...axes]) : null],
     // the kept-axes cotangent broadcasts in the product itself: no copy of it at x's size
     vjp: ([ct], [x], [y], { axes }) => [
@@ -186,15 +166,17 @@ function argRule(prim: "argmax" | "argmin"): PrimRule<any> {
       requireDtype(prim, x.dtype, ["f32", "f64", "i32"]);
       return [{ ...reducedAval(prim, x, [axis], true), dtype: "i32" }];
     },
-    impl: (be, [x], [y], [ax], { axis }) =>
-      be.reduce(
-        prim,
-        x,
-        y,
-        prod(ax.shape.slice(0, axis)),
-        ax.shape[axis],
-        prod(ax.shape.slice(axis + 1)),
-      ),
+    kernel:
+      ([ax], { axis }) =>
+      (be, [x], [y]) =>
+        be.reduce(
+          prim,
+          x,
+          y,
+          prod(ax.shape.slice(0, axis)),
+          ax.shape[axis],
+          prod(ax.shape.slice(axis + 1)),
+        ),
     jvp: () => [null],
     vjp: () => [null],
     batch: ([x], [d], { axis }) => [[bind1(prim, [moveAxisTo(x, d!, 0)], { axis: axis + 1 })], [0]],
@@ -215,8 +197,7 @@ export const reduceRules: {
         throw new DTypeError("sum", "cannot sum bool values; cast to i32 or f32 first");
       return [reducedAval("sum", x, axes, false)];
     },
-    impl: (be, [x], [y], [ax], { axes }) => runReduce(be, "sum", x, y, ax.shape, axes),
-    prepare: ([ax], { axes }) => prepareReduce("sum", ax.shape, axes),
+    kernel: ([ax], { axes }) => prepareReduce("sum", ax.shape, axes),
     jvp: (_x, [t], { axes }) => [t ? reduceSum(t, [...axes]) : null],
     vjp: ([ct], [x], _y, { axes }) => [
       ct ? broadcastTo(reshape(ct, keptShape(x.shape, axes)), x.shape) : null,
