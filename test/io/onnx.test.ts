@@ -154,6 +154,15 @@ function close(got: ArrayLike<number>, want: ArrayLike<number>): string | null {
   return null;
 }
 
+/** How many nodes of type `op` a model has (NodeProto.op_type is field 4, a string). */
+function count(model: Uint8Array, op: string): number {
+  const pattern = [0x22, op.length, ...new TextEncoder().encode(op)];
+  let n = 0;
+  for (let i = 0; i + pattern.length <= model.length; i++)
+    if (pattern.every((b, j) => model[i + j] === b)) n++;
+  return n;
+}
+
 /** onnxruntime logs warnings only (it would print its graph optimizations otherwise). */
 const quiet: ort.InferenceSession.SessionOptions = { logSeverityLevel: 2 };
 
@@ -173,7 +182,10 @@ describe("exportOnnx runs in onnxruntime with typegrad's outputs", () => {
     const state = row.randomState ? randomize(model.initState(), 100) : model.initState();
     const f = (ps: { params: unknown; state: unknown }, x: T) =>
       model.forward(ps.params, x, { state: ps.state }).y;
-    const bytes = tg.io.exportOnnx(f, { params, state }, input(row, 2, 1));
+    const example = input(row, 2, 1);
+    const bytes = tg.io.exportOnnx(f, { params, state }, example);
+    // each primitive as its own nodes: the layout folding must not change a value
+    const plain = tg.io.exportOnnxWith({ foldLayouts: false }, f, { params, state }, example);
     const dump = process.env.TYPEGRAD_ONNX_DUMP_DIR; // for checking the files with other tools
     if (dump) {
       mkdirSync(dump, { recursive: true });
@@ -182,9 +194,11 @@ describe("exportOnnx runs in onnxruntime with typegrad's outputs", () => {
     for (const batch of [1, 3, 8]) {
       const x = input(row, batch, 10 + batch);
       const want = f({ params, state }, x);
-      const got = await run(bytes, x);
-      expect(got.dims).toEqual(want.shape);
-      expect(close(got.data as Float32Array, want.dataSync() as Float32Array)).toBeNull();
+      for (const model of [bytes, plain]) {
+        const got = await run(model, x);
+        expect(got.dims).toEqual(want.shape);
+        expect(close(got.data as Float32Array, want.dataSync() as Float32Array)).toBeNull();
+      }
     }
   });
 });
@@ -203,6 +217,18 @@ describe("exportOnnx graphs", () => {
     for (const [path] of tg.io.flattenTree(params)) expect(text).toContain(path);
     expect(text).toContain("batch");
     await session.release();
+  });
+
+  test("the CNN pools with MaxPool and keeps transposes only at its input and before the flatten", () => {
+    const cnn = rows[1].model as AnyModel;
+    const p = cnn.init(tg.random.key(0));
+    const f = (ps: unknown, x: T) => cnn.forward(ps, x, { state: cnn.initState() }).y;
+    const x = tg.zeros([1, 28, 28, 1]);
+    expect(count(tg.io.exportOnnx(f, p, x), "Transpose")).toBe(2);
+    expect(count(tg.io.exportOnnx(f, p, x), "MaxPool")).toBe(2);
+    const plain = tg.io.exportOnnxWith({ foldLayouts: false }, f, p, x);
+    expect(count(plain, "Transpose")).toBe(4);
+    expect(count(plain, "MaxPool")).toBe(0);
   });
 
   test("a jitted function exports as the function it wraps", async () => {

@@ -23,7 +23,9 @@ import { traceTree } from "../../transforms/trace-tree.js";
 import { flattenTree } from "../tree.js";
 import { encodeModel, OnnxGraph } from "./graph.js";
 import { type OnnxCtx, OnnxExportError, type OnnxRule, onnxOps } from "./ops.js";
+import { emitPool, matchPool } from "./pool.js";
 import { type SDim, type ShapeInfo, staticShapes, symbolicBatch } from "./sym.js";
+import { foldTransposes } from "./transposes.js";
 
 /** Options of `exportOnnxWith`. */
 export interface ExportOnnxOptions {
@@ -39,6 +41,12 @@ export interface ExportOnnxOptions {
   outputNames?: readonly string[];
   /** The model's `doc_string`. */
   doc?: string;
+  /**
+   * Pool with ONNX `MaxPool`/`AveragePool` and fold the NHWC↔NCHW transposes around convolutions
+   * and pooling where the nodes between them are elementwise (default true). False exports each
+   * primitive as its own nodes.
+   */
+  foldLayouts?: boolean;
 }
 
 /**
@@ -135,12 +143,14 @@ export function exportOnnxWith<A extends unknown[]>(
     [batch] = g.node("Shape", [bound[i]], { start: { i: 0 }, end: { i: 1 } }, ["batch"]);
   }
 
-  const lowering = new Lowering(info, batch);
+  const fold = opts.foldLayouts ?? true;
+  const lowering = new Lowering(info, batch, fold);
   const outs = lowering.lower(program, g, bound);
   program.outputs.forEach((v, j) => {
     const name = opts.outputNames?.[j] ?? (program.outputs.length === 1 ? "output" : `output_${j}`);
     g.output(outs[j], name, v.aval.dtype, info.shapeOf(v));
   });
+  if (fold) foldTransposes(g);
   return encodeModel(g, { opset, doc: opts.doc });
 }
 
@@ -158,19 +168,31 @@ class Lowering {
   constructor(
     private readonly info: ShapeInfo,
     private readonly batch: string | undefined,
+    /** Emit pooling windows as MaxPool/AveragePool (else as their reshape and reduction). */
+    private readonly pools: boolean,
   ) {}
 
   lower(p: Program, g: OnnxGraph, inputs: readonly string[]): string[] {
     const env = new Map<Var, string>();
     p.inputs.forEach((v, i) => env.set(v, inputs[i]));
     p.constVars.forEach((v, i) => env.set(v, this.constant(g, v, p.consts[i])));
-    p.eqns.forEach((e, i) => {
+    const uses = new Map<Var, number>();
+    for (const e of p.eqns) for (const v of e.inputs) uses.set(v, (uses.get(v) ?? 0) + 1);
+    const outputs = new Set(p.outputs);
+    for (let i = 0; i < p.eqns.length; i++) {
+      const e = p.eqns[i];
       const ins = e.inputs.map((v) => env.get(v) as string);
+      const pool = this.pools ? matchPool(p.eqns, i, uses, outputs, this.info) : undefined;
+      if (pool) {
+        env.set(pool.reduce.outputs[0], emitPool(g, ins[0], pool, e.inputs[0].aval.dtype as "f32"));
+        i++;
+        continue;
+      }
       const outs = this.equation(g, e, ins, i);
       if (outs.length !== e.outputs.length)
         throw new OnnxExportError(e.prim, `the row of ${e.prim} gave ${outs.length} outputs`);
       e.outputs.forEach((v, j) => env.set(v, outs[j]));
-    });
+    }
     return p.outputs.map((v) => env.get(v) as string);
   }
 

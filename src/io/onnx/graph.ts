@@ -27,7 +27,8 @@ export type Attr =
   | { floats: readonly number[] }
   | { g: OnnxGraph };
 
-interface Node {
+/** A node of a graph. */
+export interface OnnxNode {
   op: string;
   inputs: string[];
   outputs: string[];
@@ -90,7 +91,7 @@ export function rawBytes(elem: OnnxElem, data: ArrayLike<number>): Uint8Array {
  * ```
  */
 export class OnnxGraph {
-  readonly nodes: Node[] = [];
+  readonly nodes: OnnxNode[] = [];
   readonly initializers: Initializer[] = [];
   readonly inputs: ValueInfo[] = [];
   readonly outputs: ValueInfo[] = [];
@@ -149,11 +150,14 @@ export class OnnxGraph {
 
   /**
    * A new constant holding constant `name` transposed by `perm` (a filter's layout change made at
-   * export time instead of by a node), or undefined when `name` is not a constant.
+   * export time instead of by a node), or undefined when `name` is not a constant. A constant of
+   * lower rank than `perm` is first given leading axes of size 1, as broadcasting would.
    */
   transposeConstant(name: string, perm: readonly number[]): string | undefined {
-    const t = this.constantOf(name);
-    if (!t || perm.length !== t.dims.length) return undefined;
+    const c = this.constantOf(name);
+    if (!c || perm.length < c.dims.length) return undefined;
+    // a constant of lower rank broadcasts as if it had leading axes of size 1
+    const t = { ...c, dims: [...Array(perm.length - c.dims.length).fill(1), ...c.dims] };
     const size =
       t.raw.length /
       Math.max(
@@ -185,9 +189,33 @@ export class OnnxGraph {
     this.constants.set(t.name, t);
   }
 
+  /** The values of an int64 constant, or undefined when `name` is not one. */
+  int64Values(name: string): number[] | undefined {
+    const c = this.constantOf(name);
+    if (c?.elem !== "i64") return undefined;
+    const v = new BigInt64Array(c.raw.slice().buffer);
+    return Array.from(v, Number);
+  }
+
   /** A 1-D int64 constant (shapes, axes, pads). */
   int64s(values: readonly number[], name = "const"): string {
     return this.initializer(name, "i64", [values.length], values);
+  }
+
+  /** A node that is not yet in the graph (for passes that rewrite the node list). */
+  makeNode(
+    op: string,
+    inputs: readonly string[],
+    outputs: readonly string[],
+    attrs: Record<string, Attr> = {},
+  ): OnnxNode {
+    return {
+      op,
+      inputs: [...inputs],
+      outputs: [...outputs],
+      attrs,
+      name: this.names.fresh(`${op}_node`),
+    };
   }
 
   /** Adds a node; returns its output names (fresh ones from `outs` as bases, or one output). */
@@ -230,7 +258,7 @@ export class OnnxGraph {
   }
 }
 
-function encodeNode(n: Node): ProtoWriter {
+function encodeNode(n: OnnxNode): ProtoWriter {
   const w = new ProtoWriter();
   for (const i of n.inputs) w.string(1, i);
   for (const o of n.outputs) w.string(2, o);
