@@ -16,6 +16,7 @@ import "./backends.js";
 export * from "./ops/index.js";
 export * from "./tensor/create.js";
 export type * from "./shape/types.js";
+export type { Kinds } from "./shape/dims.js";
 
 export { getBackend, setBackend } from "./backend/registry.js";
 export type { Aval, Eqn, Var } from "./ir/program.js";

@@ -19,5 +19,12 @@ export {
   sparseCategoricalCrossEntropy,
   squaredHinge,
 } from "./losses.js";
-export type { CrossEntropyOptions, Loss, LossOptions, LossValue, Reduction } from "./losses.js";
+export type {
+  CrossEntropyOptions,
+  Loss,
+  LossOptions,
+  LossValue,
+  Reduction,
+  TargetCheck,
+} from "./losses.js";
 export { type GaussianNllOptions, gaussianNll, type PoissonNllOptions, poissonNll } from "./glm.js";
