@@ -16,7 +16,7 @@ import { keptShape, reduceMax, reduceSum } from "../prims/reduce.js";
 import { reshape } from "../prims/movement.js";
 import { normAxes, normAxis } from "../prims/shapes.js";
 import type { Axes } from "../shape/axes.js";
-import type { Kinds } from "../shape/dims.js";
+import type { Kinds, NotScalar } from "../shape/dims.js";
 import type { DType, DTypeCheck, FloatDType } from "../shape/dtype.js";
 import type { AnyTensor, Shape, Tensor } from "../tensor/tensor.js";
 import { named } from "./named.js";
@@ -157,7 +157,7 @@ function stableMax(x: AnyTensor, axes: number[]): AnyTensor {
  * ```
  */
 export function softmax<S extends Shape, D extends DType, Kn extends Kinds = Kinds>(
-  x: Tensor<S, D> & NoInfer<DTypeCheck<"softmax", D, FloatDType, Kn>>,
+  x: Tensor<S, D> & NoInfer<DTypeCheck<"softmax", D, FloatDType, Kn> & NotScalar<"softmax", S, Kn>>,
   axis = -1,
 ): Tensor<S, D> {
   requireFloat("softmax", x);
@@ -177,7 +177,8 @@ export function softmax<S extends Shape, D extends DType, Kn extends Kinds = Kin
  * ```
  */
 export function logSoftmax<S extends Shape, D extends DType, Kn extends Kinds = Kinds>(
-  x: Tensor<S, D> & NoInfer<DTypeCheck<"logSoftmax", D, FloatDType, Kn>>,
+  x: Tensor<S, D> &
+    NoInfer<DTypeCheck<"logSoftmax", D, FloatDType, Kn> & NotScalar<"logSoftmax", S, Kn>>,
   axis = -1,
 ): Tensor<S, D> {
   requireFloat("logSoftmax", x);

@@ -54,9 +54,9 @@ export function reshape<S extends Shape, D extends DType, const T extends Shape>
  * ```
  */
 export function flatten<S extends Shape, D extends DType, const A extends number = 1>(
-  x: Tensor<S, D>,
+  x: Tensor<S, D> & NoInfer<Check<Flatten<S, A>>>,
   axis?: A,
-): Tensor<Flatten<S, A>, D> {
+): Tensor<Ok<Flatten<S, A>>, D> {
   const a = axis ?? 1;
   if (!Number.isInteger(a) || a < 0 || a > x.rank)
     throw new ShapeError("flatten", `axis ${a} is out of range for ${fmt(x.shape)}`);

@@ -124,7 +124,17 @@ export interface Kinds {
   num: number;
   never: never;
   dtype: "f32" | "i32" | "bool" | "f64";
+  scalar: [];
 }
+
+/**
+ * @internal `unknown`, or a mismatch naming `Op` when `S` is the scalar shape `[]` (an op that
+ * works along an axis, such as softmax, has none). A shape that is a type parameter passes.
+ */
+export type NotScalar<Op extends string, S, K extends Kinds> =
+  Is<S, K["scalar"]> extends true
+    ? ShapeMismatch<`${Op}: axis -1 is out of range for rank 0 (a scalar)`>
+    : unknown;
 
 /**
  * Whether `A` and `B` are the same type, decided even when one of them is a type parameter: a

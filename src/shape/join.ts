@@ -12,9 +12,11 @@ import type { DimAdd, DimCompare, DimSub, AllLit } from "./arith.js";
 import type { NormAxis } from "./axes.js";
 import type { Broadcast, FitsK, Fmt, Is, Kinds, KnownRank, Same, ShapeMismatch } from "./dims.js";
 
+// A and B are unconstrained so that a shape holding a type parameter (`[B, 3]`, which TypeScript
+// does not decide is a `number[]`) can be passed in; they are taken apart with `infer`.
 type AllFit<
-  A extends readonly number[],
-  B extends readonly number[],
+  A,
+  B,
   Skip extends number,
   K extends Kinds,
   I extends unknown[] = [],
@@ -312,14 +314,12 @@ export type BroadcastTo<
   T extends readonly number[],
   K extends Kinds = Kinds,
 > =
-  Broadcast<S, T, K> extends infer R
-    ? R extends readonly number[]
-      ? KnownRank<T> extends false
-        ? T
-        : R["length"] extends T["length"]
-          ? AllFit<R, T, -1, K> extends true
-            ? T
-            : ShapeMismatch<`broadcastTo: cannot broadcast ${Fmt<S>} to ${Fmt<T>}`>
+  KnownRank<T> extends false
+    ? T
+    : Broadcast<S, T, K> extends infer R
+      ? R extends ShapeMismatch<string>
+        ? ShapeMismatch<`broadcastTo: cannot broadcast ${Fmt<S>} to ${Fmt<T>}`>
+        : AllFit<R, T, -1, K> extends true
+          ? T
           : ShapeMismatch<`broadcastTo: cannot broadcast ${Fmt<S>} to ${Fmt<T>}`>
-      : ShapeMismatch<`broadcastTo: cannot broadcast ${Fmt<S>} to ${Fmt<T>}`>
-    : never;
+      : never;

@@ -11,7 +11,7 @@
  * ```
  * @module
  */
-import type { AllLit, DimProduct, FloorDiv, Mul } from "./arith.js";
+import type { AllLit, Compare, DimProduct, FloorDiv, Mul } from "./arith.js";
 import type { Before, From, SetAt } from "./axes.js";
 import type { Fmt, Is, KindOf, KnownRank, Kinds, Same, ShapeMismatch } from "./dims.js";
 
@@ -83,23 +83,28 @@ type Resolve<
             ? Fill<T, Free, FloorDiv<N, M>>
             : ShapeMismatch<`reshape: cannot infer -1 in ${Fmt<T>} from ${Fmt<S>} (${DimProduct<S, K>} elements)`>;
 
-// After cancelling, a lone type parameter left over (besides ones) against nothing but ones is
-// what -1 stands for: `[B, 2]` to `[-1, 2, 1]` is `[B, 2, 1]`.
+// After cancelling, a lone type parameter left over among literals whose product is the product
+// of the other side is what -1 stands for: `[B, 4, 3]` to `[-1, 12]` is `[B, 12]`.
 type Lone<
   F extends readonly number[],
   R extends readonly number[],
   K extends Kinds,
   P extends number[] = [],
+  L extends number[] = [],
 > = F extends readonly [infer H extends number, ...infer T extends readonly number[]]
-  ? Is<H, K["one"]> extends true
-    ? Lone<T, R, K, P>
+  ? KindOf<H, K> extends "lit"
+    ? Lone<T, R, K, P, [...L, H]>
     : KindOf<H, K> extends "param"
       ? P extends []
-        ? Lone<T, R, K, [H]>
+        ? Lone<T, R, K, [H], L>
         : []
       : []
-  : DimProduct<R, K> extends 1
-    ? P
+  : P extends [infer Q]
+    ? Same<DimProduct<L, K>, DimProduct<R, K>> extends true
+      ? AllLit<R, K> extends true
+        ? [Q]
+        : []
+      : []
     : [];
 
 type FreeOf<
@@ -145,11 +150,23 @@ export type Reshape<
         : never;
 
 /**
- * `S` with the axes from `A` on merged into one (`Flatten<S, 0>` gives a vector).
+ * `S` with the axes from `A` on merged into one (`Flatten<S, 0>` gives a vector); `A` runs from
+ * 0 to the rank. A lone batch parameter among ones stays itself.
  * @example
  * ```ts
  * type F = Flatten<[B, 7, 7, 64], 1>; // [B, 3136]
  * ```
  */
 export type Flatten<S extends readonly number[], A extends number = 1, K extends Kinds = Kinds> =
-  KnownRank<S> extends false ? number[] : [...Before<S, A>, DimProduct<From<S, A>, K>];
+  KnownRank<S> extends false
+    ? number[]
+    : Compare<A, S["length"]> extends "gt"
+      ? ShapeMismatch<`flatten: axis ${A} is out of range for ${Fmt<S>}`>
+      : `${A}` extends `-${string}`
+        ? ShapeMismatch<`flatten: axis ${A} is out of range for ${Fmt<S>}`>
+        : [
+            ...Before<S, A>,
+            Lone<From<S, A>, [], K> extends [infer P extends number]
+              ? P
+              : DimProduct<From<S, A>, K>,
+          ];

@@ -58,6 +58,13 @@ describe("sizes that are type parameters or plain number", () => {
       expectTypeOf(tg.flatten(x)).toEqualTypeOf<Tensor<[B, 5408], "f32">>();
       expectTypeOf(tg.reshape(x, [-1, 32])).toEqualTypeOf<Tensor<[number, 32], "f32">>();
       expectTypeOf(tg.flatten(x, 0)).toEqualTypeOf<Tensor<[number], "f32">>();
+      expectTypeOf(tg.reshape(x, [-1, 13, 416])).toEqualTypeOf<Tensor<[B, 13, 416], "f32">>();
+      expectTypeOf(tg.flatten(tg.reshape(x, [b, 1, 5408]), 0)).toEqualTypeOf<
+        Tensor<[number], "f32">
+      >();
+      expectTypeOf(tg.flatten(tg.sum(x, [1, 2, 3]), 0)).toEqualTypeOf<Tensor<[B], "f32">>();
+      // @ts-expect-error flatten: axis 5 is out of range for a rank-4 tensor
+      tg.flatten(x, 5);
       // @ts-expect-error with B cancelled, 5408 elements do not fit 5407
       tg.reshape(x, [b, 5407]);
       return tg.flatten(x);
@@ -161,6 +168,12 @@ describe("dtype rules are the runtime's", () => {
     const b = zeros([2, 3], "bool");
     // @ts-expect-error softmax: dtype i32 is not supported
     tg.softmax(i);
+    // @ts-expect-error softmax: a scalar has no axis -1
+    tg.softmax(zeros([]));
+    function generic<S extends readonly number[]>(x: Tensor<S>) {
+      return tg.softmax(x); // a shape that is a type parameter is left to the runtime
+    }
+    expectTypeOf(generic(zeros([2, 3]))).toEqualTypeOf<Tensor<[2, 3], "f32">>();
     // @ts-expect-error avgPool2d: dtype i32 is not supported (a window mean would truncate)
     tg.avgPool2d(i, 2);
     // @ts-expect-error sum: dtype bool is not supported

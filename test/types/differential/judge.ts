@@ -7,7 +7,8 @@
  *   runtime's shape with only the sizes that depend on the unknown one widened to `number`
  *   (sizes that change when the batch does; the program runs at two batch sizes);
  * - a function generic over `B`, called at a concrete size: whatever the runtime accepts at both
- *   batch sizes compiles; inside the function, a size that is the batch is `B`, one computed from
+ *   batch sizes compiles (one that runs only at B = 3, because it meets a literal 3, is not
+ *   generic in B: a type parameter meets only itself, 1 and `number`); inside the function, a size that is the batch is `B`, one computed from
  *   it is `number`, the others are the runtime's literals; the call's type is the runtime's shape
  *   (with the same `number`s). A program the runtime refuses at both sizes must not compile.
  */
@@ -80,7 +81,10 @@ export function judge(p: Program, c: Checked, runs: RunResult[]): Disagreement[]
     return out;
   }
   const accepted = runs.filter((r) => r.ok).length;
-  if (accepted > 0 && !compiles)
+  // a generic function must compile when it runs at every batch size tried: one that runs only
+  // at B = 3 (it meets a literal 3) is not generic in B, and is an error by design
+  const must = p.kind === "number" ? accepted > 0 : accepted === runs.length;
+  if (must && !compiles)
     out.push({ rule: "runtime accepts ⇒ compiles", detail: c.errors.join("\n") });
   if (p.kind === "generic" && accepted === 0 && compiles && runs.every((r) => !r.ok && r.typed)) {
     const r = runs[0];
