@@ -8,74 +8,71 @@ import type { BinaryOp, UnaryOp } from "../backend/backend.js";
 import type { Maybe, PrimRule } from "../ir/primitive.js";
 import { bind1 } from "../ir/trace.js";
 import type { DType } from "../shape/dtype.js";
-import { checkDType, isFloat } from "../shape/dtype.js";
+import { isFloat } from "../shape/dtype.js";
 import { DTypeError } from "../shape/errors.js";
 import type { AnyTensor as T } from "../tensor/tensor.js";
 import { scalar } from "./constants.js";
-import { moveAxisTo, reshape } from "./movement.js";
-import { reduceSum } from "./reduce.js";
 import { broadcastShapes, broadcastStrides, requireDtype, sameDtype } from "./shapes.js";
 
-// ─── internal ops (untyped; the typed public API wraps them) ──────────────────────────────
+// ─── the binders (declared in core.ts, where every family reaches them) ──────────────────
 
-export const neg = (x: T): T => bind1("neg", [x], {});
-export const exp = (x: T): T => bind1("exp", [x], {});
-export const log = (x: T): T => bind1("log", [x], {});
-export const sin = (x: T): T => bind1("sin", [x], {});
-export const cos = (x: T): T => bind1("cos", [x], {});
-export const tanh = (x: T): T => bind1("tanh", [x], {});
-export const logistic = (x: T): T => bind1("logistic", [x], {});
-export const sqrt = (x: T): T => bind1("sqrt", [x], {});
-export const abs = (x: T): T => bind1("abs", [x], {});
-export const sign = (x: T): T => bind1("sign", [x], {});
-export const floor = (x: T): T => bind1("floor", [x], {});
-export const erf = (x: T): T => bind1("erf", [x], {});
-
-/** A tensor operand or a plain number (taken in the other operand's dtype). */
-export type Operand = T | number;
-const lift = (a: Operand, like: Operand): T =>
-  typeof a === "number" ? scalar(a, typeof like === "number" ? "f32" : like.dtype) : a;
-const bin =
-  (p: BinaryOp) =>
-  (a: Operand, b: Operand): T =>
-    bind1(p, [lift(a, b), lift(b, a)], {});
-export const add = bin("add");
-export const sub = bin("sub");
-export const mul = bin("mul");
-export const div = bin("div");
-export const maximum = bin("max");
-export const minimum = bin("min");
-export const pow = bin("pow");
-export const lt = bin("lt");
-export const le = bin("le");
-export const gt = bin("gt");
-export const ge = bin("ge");
-export const eq = bin("eq");
-export const ne = bin("ne");
-/** `cond ? a : b`, elementwise with broadcasting. */
-export const where = (cond: T, a: Operand, b: Operand): T =>
-  bind1("where", [cond, lift(a, b), lift(b, a)], {});
-/** Converts to another dtype (a no-op when it already has it). */
-export const cast = (x: T, dtype: DType): T => {
-  checkDType("cast", dtype);
-  return x.dtype === dtype ? x : bind1("cast", [x], { dtype });
-};
-/** The identity whose derivative is zero. */
-export const stopGradient = (x: T): T => bind1("stop_gradient", [x], {});
-export const square = (x: T): T => mul(x, x);
-export const reciprocal = (x: T): T => div(1, x);
-
-/** Sums `ct` down to `shape`, undoing numpy broadcasting (the VJP of a broadcast). */
-export function unbroadcast(ct: T, shape: readonly number[]): T {
-  if (ct.shape.length === shape.length && ct.shape.every((d: number, i: number) => d === shape[i]))
-    return ct;
-  const lead = ct.shape.length - shape.length;
-  const axes: number[] = [];
-  for (let i = 0; i < ct.shape.length; i++) {
-    if (i < lead || (shape[i - lead] === 1 && ct.shape[i] !== 1)) axes.push(i);
-  }
-  return reshape(reduceSum(ct, axes), shape);
-}
+export {
+  abs,
+  add,
+  cast,
+  cos,
+  div,
+  eq,
+  erf,
+  exp,
+  floor,
+  ge,
+  gt,
+  le,
+  log,
+  logistic,
+  lt,
+  maximum,
+  minimum,
+  mul,
+  ne,
+  neg,
+  type Operand,
+  pow,
+  reciprocal,
+  sign,
+  sin,
+  sqrt,
+  square,
+  stopGradient,
+  sub,
+  tanh,
+  unbroadcast,
+  where,
+} from "./core.js";
+import {
+  add,
+  broadcastTo,
+  cast,
+  cos,
+  div,
+  eq,
+  exp,
+  ge,
+  le,
+  log,
+  moveAxisTo,
+  mul,
+  neg,
+  pow,
+  reciprocal,
+  reshape,
+  sign,
+  sin,
+  sub,
+  unbroadcast,
+  where,
+} from "./core.js";
 
 // ─── shared rule pieces ───────────────────────────────────────────────────────────────────
 
@@ -181,12 +178,6 @@ function arithRule(
     },
     batch: batchElementwise(op),
   };
-}
-
-function broadcastTo(x: T, shape: readonly number[]): T {
-  if (x.shape.length === shape.length && x.shape.every((d: number, i: number) => d === shape[i]))
-    return x;
-  return bind1("broadcast_to", [x], { shape });
 }
 
 function compareRule(op: "lt" | "le" | "gt" | "ge" | "eq" | "ne"): PrimRule<any> {

@@ -8,100 +8,40 @@ import type { Aval } from "../ir/program.js";
 import { bind1 } from "../ir/trace.js";
 import { fmt, ShapeError } from "../shape/errors.js";
 import { type AnyTensor as T, Tensor } from "../tensor/tensor.js";
-import { scalar } from "./constants.js";
-import { unbroadcast } from "./elementwise.js";
 import {
   broadcastShapes,
   broadcastStrides,
   checkShape,
-  normAxis,
   prod,
   sameDtype,
   sameShape,
   stridesOf,
 } from "./shapes.js";
 
-// ─── internal ops ─────────────────────────────────────────────────────────────────────────
+// ─── the binders (declared in core.ts, where every family reaches them) ──────────────────
 
-/** Reshape to `shape`; one entry may be -1 (inferred). Shares the data: no copy. */
-export function reshape(x: T, shape: readonly number[]): T {
-  const resolved = resolveShape("reshape", x.shape, shape);
-  return sameShape(resolved, x.shape) ? x : bind1("reshape", [x], { shape: resolved });
-}
-
-/** Permute axes (reverse them when `perm` is omitted). */
-export function transpose(x: T, perm?: readonly number[]): T {
-  const p = perm
-    ? perm.map((a) => normAxis("transpose", a, x.rank))
-    : [...x.shape.keys()].reverse();
-  return p.every((a, i) => a === i) ? x : bind1("transpose", [x], { perm: p });
-}
-
-/** Broadcast to `shape` with numpy rules. */
-export function broadcastTo(x: T, shape: readonly number[]): T {
-  return sameShape(x.shape, shape) ? x : bind1("broadcast_to", [x], { shape: [...shape] });
-}
-
-/** Moves axis `from` to position `to`. */
-export function moveAxisTo(x: T, from: number, to: number): T {
-  if (from === to) return x;
-  const perm = [...x.shape.keys()].filter((a) => a !== from);
-  perm.splice(to, 0, from);
-  return transpose(x, perm);
-}
-
-/** Slice with per-axis starts, ends (exclusive) and positive steps. */
-export function slice(
-  x: T,
-  starts: readonly number[],
-  ends: readonly number[],
-  steps?: readonly number[],
-): T {
-  const st = steps ?? starts.map(() => 1);
-  if (starts.every((s, i) => s === 0 && ends[i] === x.shape[i] && st[i] === 1)) return x;
-  return bind1("slice", [x], { starts, ends, steps: st });
-}
-
-/** Pads with `value`: `lo`/`hi` before and after each axis, `interior` between elements. */
-export function pad(
-  x: T,
-  lo: readonly number[],
-  hi: readonly number[],
-  value = 0,
-  interior?: readonly number[],
-): T {
-  return bind1("pad", [x], { lo, hi, interior: interior ?? lo.map(() => 0), value });
-}
-
-/** Joins tensors along an existing axis. */
-export function concat(xs: T[], axis: number): T {
-  if (xs.length === 0) throw new ShapeError("concat", "needs at least one tensor");
-  if (xs.length === 1) return xs[0];
-  return bind1("concat", xs, { axis: normAxis("concat", axis, xs[0].rank) });
-}
-
-/** Resolves one -1 entry and checks the element count. */
-export function resolveShape(op: string, from: readonly number[], to: readonly number[]): number[] {
-  const n = prod(from);
-  const free = to.filter((d) => d === -1).length;
-  if (free > 1) throw new ShapeError(op, `only one dimension may be -1, got ${fmt(to)}`);
-  const known = prod(to.filter((d) => d !== -1));
-  const out = to.map((d) => {
-    if (d !== -1) return d;
-    if (known === 0 || n % known !== 0) {
-      throw new ShapeError(op, `cannot infer -1 in ${fmt(to)} from ${fmt(from)} (${n} elements)`);
-    }
-    return n / known;
-  });
-  checkShape(op, out);
-  if (prod(out) !== n) {
-    throw new ShapeError(
-      op,
-      `cannot reshape ${fmt(from)} (${n} elements) to ${fmt(to)} (${prod(out)} elements)`,
-    );
-  }
-  return out;
-}
+export {
+  broadcastTo,
+  concat,
+  moveAxisTo,
+  pad,
+  reshape,
+  resolveShape,
+  slice,
+  transpose,
+} from "./core.js";
+import {
+  broadcastTo,
+  concat,
+  moveAxisTo,
+  pad,
+  reshape,
+  resolveShape,
+  slice,
+  transpose,
+  unbroadcast,
+  zerosLike,
+} from "./core.js";
 
 function sliceShape(
   shape: readonly number[],
@@ -390,14 +330,4 @@ export const movementRules: {
   },
 };
 
-/** A zero tensor shaped like `x` (a constant). */
-export function zerosLike(x: T): T {
-  return broadcastTo(constantZero(x), x.shape);
-}
-
-function constantZero(x: T): T {
-  return reshape(
-    scalar(0, x.dtype),
-    x.shape.map(() => 1),
-  );
-}
+export { zerosLike } from "./core.js";

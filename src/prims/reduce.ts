@@ -8,25 +8,10 @@ import type { Aval } from "../ir/program.js";
 import { bind1 } from "../ir/trace.js";
 import { DTypeError, fmt, ShapeError } from "../shape/errors.js";
 import type { AnyTensor as T } from "../tensor/tensor.js";
-import { add, cast, div, eq, mul } from "./elementwise.js";
-import { broadcastTo, moveAxisTo, reshape } from "./movement.js";
-import { normAxes, normAxis, prod, requireDtype } from "./shapes.js";
+import { prod, requireDtype } from "./shapes.js";
+import { add, broadcastTo, cast, div, eq, moveAxisTo, mul, reduceSum, reshape } from "./core.js";
 
-/** Sum over `axes` (all when omitted); the axes are removed. */
-export const reduceSum = (x: T, axes?: readonly number[]): T =>
-  bind1("reduce_sum", [x], { axes: normAxes("sum", axes, x.rank) });
-/** Maximum over `axes`; the axes are removed. */
-export const reduceMax = (x: T, axes?: readonly number[]): T =>
-  bind1("reduce_max", [x], { axes: normAxes("max", axes, x.rank) });
-/** Minimum over `axes`; the axes are removed. */
-export const reduceMin = (x: T, axes?: readonly number[]): T =>
-  bind1("reduce_min", [x], { axes: normAxes("min", axes, x.rank) });
-/** Index of the maximum along `axis` (i32); the axis is removed. */
-export const argmax = (x: T, axis: number): T =>
-  bind1("argmax", [x], { axis: normAxis("argmax", axis, x.rank) });
-/** Index of the minimum along `axis` (i32); the axis is removed. */
-export const argmin = (x: T, axis: number): T =>
-  bind1("argmin", [x], { axis: normAxis("argmin", axis, x.rank) });
+export { argmax, argmin, reduceMax, reduceMin, reduceSum } from "./core.js";
 
 /** The shape of `x` reduced over `axes`, with those axes kept as size 1. */
 export function keptShape(shape: readonly number[], axes: readonly number[]): number[] {
