@@ -7,39 +7,16 @@
  * @module
  */
 import type { Backend, Buf, FusedOp } from "../backend/backend.js";
+import type { ArithOp, CompareOp, UnaryOp } from "../backend/ops.js";
 import type { DType } from "../shape/dtype.js";
 import type { Tensor } from "../tensor/tensor.js";
 import type { Aval, Program } from "./program.js";
 
-/** Parameters of each primitive. */
-export interface ParamsMap {
-  // elementwise, one argument
-  neg: {};
-  exp: {};
-  log: {};
-  sin: {};
-  cos: {};
-  tanh: {};
-  logistic: {};
-  sqrt: {};
-  abs: {};
-  sign: {};
-  floor: {};
-  erf: {};
-  // elementwise, two arguments (numpy broadcasting)
-  add: {};
-  sub: {};
-  mul: {};
-  div: {};
-  max: {};
-  min: {};
-  pow: {};
-  lt: {};
-  le: {};
-  gt: {};
-  ge: {};
-  eq: {};
-  ne: {};
+/**
+ * Parameters of each primitive. The elementwise ones (no parameters) come from the op list in
+ * `src/backend/ops.ts`: adding a unary, arithmetic or comparison op there declares its primitive.
+ */
+export interface ParamsMap extends Record<UnaryOp, {}>, Record<ArithOp, {}>, Record<CompareOp, {}> {
   where: {};
   cast: { dtype: DType };
   stop_gradient: {};
