@@ -4,7 +4,7 @@
  * rule, kernel, derivatives and batching rule.
  * @module
  */
-import type { BinaryOp, UnaryOp } from "../backend/backend.js";
+import type { ArithOp, BinaryOp, CompareOp, UnaryOp } from "../backend/backend.js";
 import type { Maybe, PrimRule } from "../ir/primitive.js";
 import { bind1 } from "../ir/trace.js";
 import type { DType } from "../shape/dtype.js";
@@ -205,35 +205,7 @@ function share(a: T, b: T, atLeast: (a: T, b: T) => T, first: boolean): T {
 
 // ─── the rules ────────────────────────────────────────────────────────────────────────────
 
-type ElementwisePrim =
-  | "neg"
-  | "exp"
-  | "log"
-  | "sin"
-  | "cos"
-  | "tanh"
-  | "logistic"
-  | "sqrt"
-  | "abs"
-  | "sign"
-  | "floor"
-  | "erf"
-  | "add"
-  | "sub"
-  | "mul"
-  | "div"
-  | "max"
-  | "min"
-  | "pow"
-  | "lt"
-  | "le"
-  | "gt"
-  | "ge"
-  | "eq"
-  | "ne"
-  | "where"
-  | "cast"
-  | "stop_gradient";
+type ElementwisePrim = UnaryOp | ArithOp | CompareOp | "where" | "cast" | "stop_gradient";
 
 const TWO_OVER_SQRT_PI = 2 / Math.sqrt(Math.PI);
 
