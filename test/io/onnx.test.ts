@@ -185,7 +185,12 @@ describe("exportOnnx runs in onnxruntime with typegrad's outputs", () => {
     const example = input(row, 2, 1);
     const bytes = tg.io.exportOnnx(f, { params, state }, example);
     // each primitive as its own nodes: the layout folding must not change a value
-    const plain = tg.io.exportOnnxWith({ foldLayouts: false }, f, { params, state }, example);
+    const plain = tg.io.exportOnnxWith(
+      { foldLayouts: false, foldConstants: false },
+      f,
+      { params, state },
+      example,
+    );
     const dump = process.env.TYPEGRAD_ONNX_DUMP_DIR; // for checking the files with other tools
     if (dump) {
       mkdirSync(dump, { recursive: true });
@@ -229,6 +234,19 @@ describe("exportOnnx graphs", () => {
     const plain = tg.io.exportOnnxWith({ foldLayouts: false }, f, p, x);
     expect(count(plain, "Transpose")).toBe(4);
     expect(count(plain, "MaxPool")).toBe(0);
+  });
+
+  test("batch norm's scale is folded at export, so its network runs in NCHW after the input", () => {
+    const row = rows[6];
+    const m = row.model as AnyModel;
+    const ps = { params: m.init(tg.random.key(0)), state: randomize(m.initState(), 3) };
+    const f = (q: typeof ps, x: T) => m.forward(q.params, x, { state: q.state }).y;
+    const x = input(row, 2, 1);
+    expect(count(tg.io.exportOnnx(f, ps, x), "Transpose")).toBe(1);
+    expect(count(tg.io.exportOnnx(f, ps, x), "Sqrt")).toBe(0);
+    const unfolded = tg.io.exportOnnxWith({ foldConstants: false }, f, ps, x);
+    expect(count(unfolded, "Sqrt")).toBe(2);
+    expect(count(unfolded, "Transpose")).toBeGreaterThan(1);
   });
 
   test("a jitted function exports as the function it wraps", async () => {
@@ -285,5 +303,8 @@ describe("exportOnnx graphs", () => {
     expect(() => tg.io.exportOnnx(f, tg.zeros([2, 4]))).toThrow(
       /random_(bits|uniform) cannot be exported.*inference mode/,
     );
+    // with a fixed batch size too (a fixed key must not fold into a fixed mask)
+    const fixed = { dynamicBatch: false };
+    expect(() => tg.io.exportOnnxWith(fixed, f, tg.zeros([2, 4]))).toThrow(/random_(bits|uniform)/);
   });
 });

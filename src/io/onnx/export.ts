@@ -13,16 +13,15 @@
  * ```
  * @module
  */
-import type { Aval, Eqn, Program, Var } from "../../ir/program.js";
-import { fmtAval } from "../../ir/program.js";
-import { cse, dce } from "../../lower/passes.js";
+import { type Aval, type Eqn, fmtAval, Program, type Var } from "../../ir/program.js";
+import { cse, dce, foldConstants } from "../../lower/passes.js";
 import { intoScans } from "../../lower/scan-bodies.js";
 import { ShapeError } from "../../shape/errors.js";
 import type { AnyTensor } from "../../tensor/tensor.js";
 import { traceTree } from "../../transforms/trace-tree.js";
 import { flattenTree } from "../tree.js";
 import { encodeModel, OnnxGraph } from "./graph.js";
-import { type OnnxCtx, OnnxExportError, type OnnxRule, onnxOps } from "./ops.js";
+import { type OnnxCtx, OnnxExportError, type OnnxRule, onnxOps, RANDOM_REASON } from "./ops.js";
 import { emitPool, matchPool } from "./pool.js";
 import { type SDim, type ShapeInfo, staticShapes, symbolicBatch } from "./sym.js";
 import { foldTransposes } from "./transposes.js";
@@ -47,6 +46,11 @@ export interface ExportOnnxOptions {
    * primitive as its own nodes.
    */
   foldLayouts?: boolean;
+  /**
+   * Compute what depends on the parameters only (a batch norm's scale `γ/√(σ²+ε)`, a transposed
+   * kernel) at export time, as initializers (default true).
+   */
+  foldConstants?: boolean;
 }
 
 /**
@@ -85,10 +89,32 @@ export function exportOnnxWith<A extends unknown[]>(
     throw new OnnxExportError("", `opset must be an integer ≥ 17, got ${opset}`);
   const nParams = opts.params ?? (args.length > 1 ? 1 : 0);
   const fn = f as (...a: unknown[]) => unknown;
+  const folding = opts.foldConstants ?? true;
+  try {
+    return build(opts, opset, fn, args, nParams, folding);
+  } catch (e) {
+    // folding can turn a filled constant of batch size into one that is not filled: export the
+    // computation on it instead
+    if (!(folding && e instanceof ShapeError && e.message.includes("not filled with one value")))
+      throw e;
+    return build(opts, opset, fn, args, nParams, false);
+  }
+}
+
+function build(
+  opts: ExportOnnxOptions,
+  opset: number,
+  fn: (...a: unknown[]) => unknown,
+  args: readonly unknown[],
+  nParams: number,
+  folding: boolean,
+): Uint8Array {
   const traced = traceTree(fn, args);
   const { leaves, owner } = traced;
-  const program = simplify(traced.program);
   const isInput = (i: number) => owner[i] >= nParams;
+  // the parameters are constants of the exported model: they become initializers
+  const prepare = (p: Program) => simplify(closeParams(p, leaves, isInput), folding);
+  const program = prepare(traced.program);
 
   // the batch size: axis 0 of the first input; inputs with the same leading size follow it
   const first = leaves.findIndex((t, i) => isInput(i) && t.rank > 0);
@@ -104,7 +130,7 @@ export function exportOnnxWith<A extends unknown[]>(
       }));
     const others = sizes.slice(1).map((n) => {
       try {
-        return simplify(traceTree(fn, args, at(n)).program);
+        return prepare(traceTree(fn, args, at(n)).program);
       } catch (e) {
         throw new ShapeError(
           "exportOnnx",
@@ -121,14 +147,9 @@ export function exportOnnxWith<A extends unknown[]>(
     for (const [path, t] of flattenTree(a, nParams > 1 ? `params${k}` : ""))
       if (!paths.has(t)) paths.set(t, path || "param");
   });
-  const nInputs = leaves.filter((_, i) => isInput(i)).length;
-  let k = 0;
-  const bound = program.inputs.map((v, i) => {
-    const t = leaves[i];
-    if (!isInput(i)) return g.initializer(paths.get(t) ?? "param", t.dtype, t.shape, data(t));
-    const name = opts.inputNames?.[k] ?? (nInputs === 1 ? "input" : `input_${k}`);
-    k++;
-    return g.input(name, t.dtype, info.shapeOf(v));
+  const bound = program.inputs.map((v, k) => {
+    const name = opts.inputNames?.[k] ?? (program.inputs.length === 1 ? "input" : `input_${k}`);
+    return g.input(name, v.aval.dtype, info.shapeOf(v));
   });
 
   // the batch size as a 1-D int64 value, read from an input whose axis 0 is the batch
@@ -144,7 +165,7 @@ export function exportOnnxWith<A extends unknown[]>(
   }
 
   const fold = opts.foldLayouts ?? true;
-  const lowering = new Lowering(info, batch, fold);
+  const lowering = new Lowering(info, batch, fold, paths);
   const outs = lowering.lower(program, g, bound);
   program.outputs.forEach((v, j) => {
     const name = opts.outputNames?.[j] ?? (program.outputs.length === 1 ? "output" : `output_${j}`);
@@ -154,9 +175,37 @@ export function exportOnnxWith<A extends unknown[]>(
   return encodeModel(g, { opset, doc: opts.doc });
 }
 
-/** Equations nothing uses (a gradient's unused forward values) go, and repeated ones are shared. */
-function simplify(p: Program): Program {
-  return cse(intoScans(dce)(p));
+/** The program with the inputs that hold parameters turned into captured constants. */
+function closeParams(p: Program, leaves: readonly AnyTensor[], isInput: (i: number) => boolean) {
+  const params = p.inputs.flatMap((v, i) => (isInput(i) ? [] : [[v, leaves[i]] as const]));
+  return new Program(
+    p.inputs.filter((_, i) => isInput(i)),
+    [...params.map(([v]) => v), ...p.constVars],
+    [...params.map(([, t]) => t), ...p.consts],
+    p.eqns,
+    p.outputs,
+  );
+}
+
+/**
+ * Equations nothing uses (a gradient's unused forward values) go, repeated ones are shared, and
+ * (when folding) what depends on parameters only, such as a batch norm's scale, is computed now.
+ */
+function simplify(p: Program, folding: boolean): Program {
+  const q = cse(intoScans(dce)(p));
+  if (!folding) return q;
+  // random numbers from a fixed key would fold into a fixed mask: refuse them by name first
+  const random = q.eqns.findIndex((e) => e.prim === "random_bits" || e.prim === "random_uniform");
+  if (random >= 0) {
+    const e = q.eqns[random];
+    const sig = `${e.outputs.map((v) => fmtAval(v.aval)).join(" ")} = ${e.prim} ${e.inputs.map((v) => fmtAval(v.aval)).join(" ")}`;
+    throw new OnnxExportError(
+      e.prim,
+      `the primitive ${e.prim} cannot be exported: ${RANDOM_REASON}`,
+      `equation ${random}: ${sig}`,
+    );
+  }
+  return dce(foldConstants(q));
 }
 
 function data(t: AnyTensor): ArrayLike<number> {
@@ -170,6 +219,8 @@ class Lowering {
     private readonly batch: string | undefined,
     /** Emit pooling windows as MaxPool/AveragePool (else as their reshape and reduction). */
     private readonly pools: boolean,
+    /** The names of the parameters' initializers (their paths). */
+    private readonly paths: ReadonlyMap<AnyTensor, string>,
   ) {}
 
   lower(p: Program, g: OnnxGraph, inputs: readonly string[]): string[] {
@@ -199,7 +250,8 @@ class Lowering {
   /** A captured constant: an initializer, or a filled value broadcast to a batch-dependent shape. */
   private constant(g: OnnxGraph, v: Var, t: AnyTensor): string {
     const fill = this.info.uniformValue(v);
-    if (fill === undefined) return g.initializer("const", t.dtype, t.shape, data(t));
+    if (fill === undefined)
+      return g.initializer(this.paths.get(t) ?? "const", t.dtype, t.shape, data(t));
     const s = g.initializer("fill", t.dtype, [], [fill]);
     return g.node("Expand", [s, this.int64s(g, this.info.shapeOf(v))])[0];
   }

@@ -70,6 +70,10 @@ const unary =
 
 const binary = unary;
 
+/** Why random primitives are not exported. */
+export const RANDOM_REASON =
+  "random numbers do not carry over to ONNX; export the model in inference mode (no training: true, no dropout key)";
+
 const unsupported =
   (why: string): OnnxRule<Prim> =>
   (c) => {
@@ -240,12 +244,8 @@ export const onnxOps: { [P in Prim]: OnnxRule<P> } = {
     "it is the gradient of gather; export the forward function (an embedding exports as Gather)",
   ),
   // randomness: inference graphs have none
-  random_bits: unsupported(
-    "random numbers do not carry over to ONNX; export the model in inference mode (no training: true, no dropout key)",
-  ),
-  random_uniform: unsupported(
-    "random numbers do not carry over to ONNX; export the model in inference mode (no training: true, no dropout key)",
-  ),
+  random_bits: unsupported(RANDOM_REASON),
+  random_uniform: unsupported(RANDOM_REASON),
   // control flow
   scan: scanRule,
   custom_vjp: (c, { fn }) => c.lower(fn, c.g, c.ins),
