@@ -249,6 +249,27 @@ describe("exportOnnx graphs", () => {
     expect(count(unfolded, "Transpose")).toBeGreaterThan(1);
   });
 
+  test.each([17, 18, 19, 20, 21])(
+    "opset %i runs in onnxruntime (reductions and the LSTM)",
+    async (opset) => {
+      for (const row of [rows[0], rows[2], rows[6]]) {
+        const m = row.model as AnyModel;
+        const ps = { params: m.init(tg.random.key(0)), state: m.initState() };
+        const f = (q: typeof ps, x: T) => m.forward(q.params, x, { state: q.state }).y;
+        const bytes = tg.io.exportOnnxWith({ opset }, f, ps, input(row, 2, 1));
+        const x = input(row, 3, 4);
+        const got = await run(bytes, x);
+        expect(close(got.data as Float32Array, f(ps, x).dataSync() as Float32Array)).toBeNull();
+      }
+    },
+  );
+
+  test("an opset outside 17 to 24 is refused", () => {
+    expect(() => tg.io.exportOnnxWith({ opset: 13 }, apply, params, tg.zeros([2, 4]))).toThrow(
+      /opset must be an integer from 17 to 24, got 13/,
+    );
+  });
+
   test("a jitted function exports as the function it wraps", async () => {
     const x = tg.random.normal(tg.random.key(5), [5, 4]);
     const bytes = tg.io.exportOnnx(tg.jit(apply), params, tg.zeros([2, 4]));

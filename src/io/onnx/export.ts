@@ -28,7 +28,7 @@ import { foldTransposes } from "./transposes.js";
 
 /** Options of `exportOnnxWith`. */
 export interface ExportOnnxOptions {
-  /** The ONNX opset of the default domain (default 17; 17 to 21 give the same graph). */
+  /** The ONNX opset of the default domain, 17 to 24 (default 17). From 18, reductions take their axes as an input. */
   opset?: number;
   /** Keep the batch size (axis 0 of the inputs) symbolic (default true). */
   dynamicBatch?: boolean;
@@ -85,8 +85,8 @@ export function exportOnnxWith<A extends unknown[]>(
   ...args: A
 ): Uint8Array {
   const opset = opts.opset ?? 17;
-  if (!(Number.isInteger(opset) && opset >= 17))
-    throw new OnnxExportError("", `opset must be an integer ≥ 17, got ${opset}`);
+  if (!(Number.isInteger(opset) && opset >= 17 && opset <= 24))
+    throw new OnnxExportError("", `opset must be an integer from 17 to 24, got ${opset}`);
   const nParams = opts.params ?? (args.length > 1 ? 1 : 0);
   const fn = f as (...a: unknown[]) => unknown;
   const folding = opts.foldConstants ?? true;
@@ -165,7 +165,7 @@ function build(
   }
 
   const fold = opts.foldLayouts ?? true;
-  const lowering = new Lowering(info, batch, fold, paths);
+  const lowering = new Lowering(info, batch, fold, paths, opset);
   const outs = lowering.lower(program, g, bound);
   program.outputs.forEach((v, j) => {
     const name = opts.outputNames?.[j] ?? (program.outputs.length === 1 ? "output" : `output_${j}`);
@@ -221,6 +221,7 @@ class Lowering {
     private readonly pools: boolean,
     /** The names of the parameters' initializers (their paths). */
     private readonly paths: ReadonlyMap<AnyTensor, string>,
+    private readonly opset: number,
   ) {}
 
   lower(p: Program, g: OnnxGraph, inputs: readonly string[]): string[] {
@@ -260,6 +261,7 @@ class Lowering {
     const info = this.info;
     const ctx: OnnxCtx = {
       g,
+      opset: this.opset,
       eqn: e,
       ins,
       inShapes: e.inputs.map((v) => info.shapeOf(v)),

@@ -301,6 +301,11 @@ function encodeValueInfo(v: ValueInfo): ProtoWriter {
   return new ProtoWriter().string(1, v.name).message(2, type);
 }
 
+/** The IR version released with an opset (onnx's docs/Versioning.md). */
+export function irVersion(opset: number): number {
+  return opset <= 18 ? 8 : opset <= 20 ? 9 : opset <= 22 ? 10 : opset === 23 ? 11 : 12;
+}
+
 /** Options of `encodeModel`. */
 export interface ModelOptions {
   /** The default-domain opset version (17 or later). */
@@ -312,7 +317,8 @@ export interface ModelOptions {
 }
 
 /**
- * The `ModelProto` bytes of a graph: IR version 8, the default ONNX domain at `opset`.
+ * The `ModelProto` bytes of a graph: the default ONNX domain at `opset`, and the IR version that
+ * came with it (8 for opsets 17 and 18, 9 for 19 and 20, 10 for 21 and 22, 11 for 23, 12 for 24).
  * @example
  * ```ts
  * const bytes = encodeModel(graph, { opset: 17 });
@@ -321,7 +327,7 @@ export interface ModelOptions {
 export function encodeModel(g: OnnxGraph, opts: ModelOptions): Uint8Array {
   // ModelProto: ir_version 1, producer_name 2, producer_version 3, doc_string 6, graph 7, opset_import 8
   const w = new ProtoWriter()
-    .int(1, 8)
+    .int(1, irVersion(opts.opset))
     .string(2, opts.producer ?? "typegrad")
     .string(3, "0.1.0");
   if (opts.doc) w.string(6, opts.doc);

@@ -37,6 +37,8 @@ export class OnnxExportError extends Error {
 /** What a row sees: the graph being built, its operands and their sizes. */
 export interface OnnxCtx {
   readonly g: OnnxGraph;
+  /** The opset being written (17 or later). */
+  readonly opset: number;
   readonly eqn: Eqn;
   /** Value names of the equation's inputs. */
   readonly ins: readonly string[];
@@ -85,7 +87,7 @@ const reduceAxes =
   (c, { axes }) => {
     if (axes.length === 0) return c.g.node("Identity", c.ins);
     // opset 13+: ReduceSum takes the axes as an input; ReduceMax/ReduceMin do from opset 18 only
-    if (op === "ReduceSum")
+    if (op === "ReduceSum" || c.opset >= 18)
       return c.g.node(op, [c.ins[0], c.g.int64s(axes)], { keepdims: { i: 0 } });
     return c.g.node(op, [c.ins[0]], { axes: { ints: axes }, keepdims: { i: 0 } });
   };
