@@ -46,6 +46,48 @@ function tensorType(checker: ts.TypeChecker, t: ts.Type): TensorType {
 
 /** Checks `sources` as modules in `test/types/differential/` and reads each one's results. */
 export function checkAll(sources: readonly string[]): Checked[] {
+  const { program, names } = programOf(sources, []);
+  const checker = program.getTypeChecker();
+  return names.map((n) => {
+    const sf = program.getSourceFile(n);
+    if (!sf) throw new Error(`${n} is not in the program`);
+    const found: Record<string, TensorType> = {};
+    const visit = (node: ts.Node) => {
+      if (ts.isVariableDeclaration(node) && ts.isIdentifier(node.name)) {
+        const id = node.name.text;
+        if (id === "last" || id === "out")
+          found[id] = tensorType(checker, checker.getTypeAtLocation(node.name));
+      }
+      ts.forEachChild(node, visit);
+    };
+    visit(sf);
+    return { errors: errorsOf(program, sf), last: found.last ?? null, out: found.out ?? null };
+  });
+}
+
+/** The errors TypeScript 6 reports in each of `files` (paths from the repository root). */
+export function fileErrors(files: readonly string[]): string[][] {
+  const { program } = programOf(
+    [],
+    files.map((f) => path.join(ROOT, f)),
+  );
+  return files.map((f) => {
+    const sf = program.getSourceFile(path.join(ROOT, f));
+    if (!sf) throw new Error(`${f} is not in the program`);
+    return errorsOf(program, sf);
+  });
+}
+
+function errorsOf(program: ts.Program, sf: ts.SourceFile): string[] {
+  const diags = [...program.getSyntacticDiagnostics(sf), ...program.getSemanticDiagnostics(sf)];
+  return diags.map((d) => {
+    const at =
+      d.start === undefined ? "" : `line ${sf.getLineAndCharacterOfPosition(d.start).line + 1}: `;
+    return at + ts.flattenDiagnosticMessageText(d.messageText, "\n");
+  });
+}
+
+function programOf(sources: readonly string[], files: readonly string[]) {
   const config = ts.getParsedCommandLineOfConfigFile(path.join(ROOT, "tsconfig.json"), undefined, {
     ...ts.sys,
     onUnRecoverableConfigFileDiagnostic: (d) => {
@@ -69,28 +111,6 @@ export function checkAll(sources: readonly string[]): Checked[] {
   host.fileExists = (name) => virtual.has(path.resolve(name)) || fileExists(name);
   const readFile = host.readFile.bind(host);
   host.readFile = (name) => virtual.get(path.resolve(name)) ?? readFile(name);
-  const program = ts.createProgram(names, options, host);
-  const checker = program.getTypeChecker();
-  return names.map((n) => {
-    const sf = program.getSourceFile(n);
-    if (!sf) throw new Error(`${n} is not in the program`);
-    const diags = [...program.getSyntacticDiagnostics(sf), ...program.getSemanticDiagnostics(sf)];
-    const errors = diags.map((d) => ts.flattenDiagnosticMessageText(d.messageText, "\n"));
-    const found: Record<string, TensorType> = {};
-    const visit = (node: ts.Node) => {
-      if (ts.isVariableDeclaration(node) && ts.isIdentifier(node.name)) {
-        const id = node.name.text;
-        if (id === "last" || id === "out")
-          found[id] = tensorType(checker, checker.getTypeAtLocation(node.name));
-      }
-      ts.forEachChild(node, visit);
-    };
-    visit(sf);
-    return { errors, last: found.last ?? null, out: found.out ?? null };
-  });
-}
-
-/** The flattened messages of compiling `source` as one generated module. */
-export function compileErrors(source: string): string[] {
-  return checkAll([source])[0].errors;
+  const program = ts.createProgram([...names, ...files], options, host);
+  return { program, names };
 }
