@@ -9,7 +9,18 @@ import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 
-const COLORS = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2"];
+const COLORS = [
+  "#1f77b4",
+  "#d62728",
+  "#2ca02c",
+  "#9467bd",
+  "#ff7f0e",
+  "#8c564b",
+  "#e377c2",
+  "#17becf",
+  "#7f7f7f",
+  "#bcbd22",
+];
 const esc = (s: string): string =>
   s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
 const num = (v: number): string =>
@@ -39,6 +50,8 @@ export interface Series {
   y: readonly number[];
   x?: readonly number[];
   dashed?: boolean;
+  /** The colour (default: the next of a fixed palette). */
+  color?: string;
 }
 
 /** Options of `linePlot`. */
@@ -124,7 +137,7 @@ export function linePlot(series: readonly Series[], o: LinePlotOptions): string 
     );
   pts.forEach((p, k) => {
     const s = series[k];
-    const color = COLORS[k % COLORS.length];
+    const color = s.color ?? COLORS[k % COLORS.length];
     const dash = s.dashed ? ' stroke-dasharray="6 4"' : "";
     out.push(
       `<polyline fill="none" stroke="${color}" stroke-width="2"${dash} points="${p.map(([a, b]) => `${px(a).toFixed(1)},${py(b).toFixed(1)}`).join(" ")}"/>`,

@@ -11,6 +11,7 @@ import * as ch1 from "../../examples/guide/01-linear-regression.js";
 import * as ch2 from "../../examples/guide/02-logistic-regression.js";
 import * as ch3 from "../../examples/guide/03-perceptron-mlp.js";
 import * as ch4 from "../../examples/guide/04-activations-losses-optimizers.js";
+import * as ch5 from "../../examples/guide/05-regularisation.js";
 
 /** The SVG was written, is a whole document with at least one `tag`, lies in the temp folder; then it is removed. */
 function checkSvg(path: string, tag: string): void {
@@ -110,4 +111,33 @@ describe("guide, chapters 1–5 (quick mode)", () => {
     for (const f of r.svgs.slice(1)) expect(readFileSync(f, "utf8")).toContain("<polyline");
     checkSvg(r.svgs[0], "polyline");
   });
+
+  test("5. a wide MLP overfits a small MNIST slice; each regulariser is measured, augmentation through fit", async () => {
+    const r = await ch5.main({ quick: true, verbose: false });
+    expect(r.rows.map((row) => row.method.split(/[ ,:]/)[0])).toEqual([
+      "none",
+      "L1",
+      "L2",
+      "dropout",
+      "Gaussian",
+      "batch",
+      "early",
+      "augmentation",
+    ]);
+    const [base, , , dropout, , , early, augmented] = r.rows;
+    // the unregularised model learns the training slice by heart and generalises worse
+    expect(base.trainAccuracy).toBeGreaterThan(0.99);
+    expect(base.gap).toBeGreaterThan(0.08);
+    for (const row of r.rows) {
+      expect(row.testAccuracy).toBeGreaterThan(0.65);
+      expect(row.valLoss).toHaveLength(row.epochs);
+    }
+    // random shifts (fit's augment hook) make the training set harder and narrow the gap
+    expect(augmented.trainAccuracy).toBeLessThan(base.trainAccuracy);
+    expect(augmented.gap).toBeLessThan(base.gap);
+    expect(dropout.trainAccuracy).toBeLessThanOrEqual(base.trainAccuracy);
+    expect(early.epochs).toBeLessThanOrEqual(r.epochs);
+    expect(readFileSync(r.svgs[1], "utf8")).toContain("<polyline");
+    checkSvg(r.svgs[0], "polyline");
+  }, 120_000);
 });
