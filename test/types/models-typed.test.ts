@@ -145,6 +145,34 @@ describe("fit, evaluate and predict follow the model", () => {
     expect(r.epochs).toBe(1);
   });
 
+  it("the library's losses check the labels they are given through fit", async () => {
+    const wide = tg.zeros([12, 4]);
+    const bad = () =>
+      tg.train.fit(
+        model,
+        params,
+        { x, y: wide },
+        {
+          // @ts-expect-error categoricalCrossEntropy: predictions [number, 3] and targets [number, 4] differ
+          loss: tg.losses.categoricalCrossEntropy,
+          optimizer: opt(),
+          progress: false,
+        },
+      );
+    await expect(bad()).rejects.toThrow(tg.ShapeError);
+    const r = await tg.train.fit(
+      model,
+      params,
+      { x, y: tg.zeros([12, 3]) },
+      {
+        loss: tg.losses.mse,
+        optimizer: opt(),
+        progress: false,
+      },
+    );
+    expect(r.epochs).toBe(1);
+  });
+
   it("untyped data (AnyTensor) is checked at run time only", async () => {
     const ax = x as tg.AnyTensor;
     const ay = y as tg.AnyTensor;
