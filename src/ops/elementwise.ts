@@ -41,7 +41,9 @@ export type BinaryCheck<
 > = [X, Y] extends [Tensor<any, infer DA>, Tensor<any, infer DB>]
   ? Is<DA, DB> extends true
     ? FitsBoth<Op, X, Y, DA, Allowed, Kn>
-    : ShapeMismatch<`${Op}: dtypes ${DA & string} and ${DB & string} differ; cast one of them first`>
+    : [Is<DA, Kn["any"]>, Is<DB, Kn["any"]>] extends [false, false]
+      ? ShapeMismatch<`${Op}: dtypes ${DA & string} and ${DB & string} differ; cast one of them first`>
+      : FitsBoth<Op, X, Y, Kn["any"], Allowed, Kn>
   : FitsBoth<Op, X, Y, DTypeOf<X, Y>, Allowed, Kn>;
 type FitsBoth<Op extends string, X, Y, D, Allowed extends DType, Kn extends Kinds> =
   DTypeCheck<Op, D, Allowed, Kn> extends infer C

@@ -125,6 +125,7 @@ export interface Kinds {
   never: never;
   dtype: "f32" | "i32" | "bool" | "f64";
   scalar: [];
+  any: any;
 }
 
 /**

@@ -186,6 +186,12 @@ describe("dtype rules are the runtime's", () => {
     const untyped = b as Tensor<number[], DType>;
     expectTypeOf(tg.sum(untyped)).toEqualTypeOf<Tensor<number[], DType>>();
   });
+  it("a dtype typed any is left to the runtime", () => {
+    const loose = zeros([2]) as Tensor<[2], any>;
+    expectTypeOf(tg.add(zeros([2]), loose)).toEqualTypeOf<Tensor<[2], "f32">>();
+    // @ts-expect-error f32 and i32 still differ
+    tg.add(zeros([2]), zeros([2], "i32"));
+  });
   it("a dtype that is a type parameter is left to the runtime", () => {
     function f<D extends DType>(x: Tensor<[2], D>) {
       return tg.add(tg.exp(x), x);
