@@ -78,4 +78,6 @@ for (const [sym, name] of visit) {
 for (const [t, users] of missing)
   console.log(`not exported: ${t}, used by ${[...users].slice(0, 6).join(", ")}`);
 console.log(`check-exports: ${exported.size} exported symbols, ${missing.size} types not exported`);
+if (missing.size)
+  console.log("check-exports: export each from src/index.ts or from its namespace's index.ts");
 process.exit(missing.size ? 1 : 0);
