@@ -125,7 +125,7 @@ export async function main(
   const yTest = test.y as T;
   const testAccuracy = tg.metrics.accuracy(pred, yTest);
   const f1 = tg.metrics.f1(pred, yTest);
-  const auc = rocAuc(logits.dataSync(), yTest.dataSync());
+  const auc = tg.metrics.rocAuc(logits, yTest);
   if (verbose) {
     console.log(
       `Breast-cancer screening by logistic regression: ${n} training and ${test.x.shape[0]} test cases, ${f} features`,
@@ -145,21 +145,6 @@ export async function main(
     );
   }
   return { testAccuracy, auc, f1 };
-}
-
-/** The area under the ROC curve: the probability that a random positive outscores a random negative. */
-function rocAuc(score: ArrayLike<number>, y: ArrayLike<number>): number {
-  let pairs = 0;
-  let wins = 0;
-  for (let i = 0; i < y.length; i++) {
-    if (y[i] !== 1) continue;
-    for (let j = 0; j < y.length; j++) {
-      if (y[j] !== 0) continue;
-      pairs++;
-      wins += score[i] > score[j] ? 1 : score[i] === score[j] ? 0.5 : 0;
-    }
-  }
-  return pairs ? wins / pairs : Number.NaN;
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) await main();

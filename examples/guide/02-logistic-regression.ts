@@ -72,7 +72,13 @@ function fields(line: string): string[] {
   return out;
 }
 
-/** The German credit data as rows of raw values, with its attributes (the class last). */
+/**
+ * The German credit data as rows of raw values, with its attributes (the class last).
+ * @example
+ * ```ts
+ * const { attributes, rows } = loadCreditG(ensureCreditG()); // 21 attributes, 1,000 rows
+ * ```
+ */
 export function loadCreditG(path: string): { attributes: Attribute[]; rows: string[][] } {
   const attributes: Attribute[] = [];
   const rows: string[][] = [];
