@@ -225,10 +225,10 @@ export const movementRules: {
     vjp: ([ct], [x], _y, p) => {
       if (!ct) return [null];
       const out = sliceShape(x.shape, p);
-      const hi = x.shape.map((d, i) =>
-        out[i] === 0 ? d - p.starts[i] : d - (p.starts[i] + (out[i] - 1) * p.steps[i] + 1),
-      );
-      const lo = out.map((n, i) => (n === 0 ? 0 : p.starts[i]));
+      // an empty slice read nothing: its gradient is zero everywhere
+      if (out.includes(0)) return [zerosLike(x)];
+      const hi = x.shape.map((d, i) => d - (p.starts[i] + (out[i] - 1) * p.steps[i] + 1));
+      const lo = p.starts;
       return [
         pad(
           ct,

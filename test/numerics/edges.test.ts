@@ -514,14 +514,6 @@ describe("the table covers the exports and the fixtures", () => {
  * these cases are expected to fail (`it.fails`), so the fix shows up as a failure to remove here.
  */
 const KNOWN_BUGS: Record<string, string> = {
-  // prims/movement.ts slice VJP: for an empty result it pads by [0, d − start] instead of [0, d]
-  "reference|slice: empty":
-    "the gradient of an empty slice has the wrong shape ([1, 3] for [2, 3])",
-  "wasm|slice: empty": "the gradient of an empty slice has the wrong shape ([1, 3] for [2, 3])",
-  "wasm jit|slice: empty": "the gradient of an empty slice has the wrong shape ([1, 3] for [2, 3])",
-  // wasm/src/fused.rs ftz(): the flush mask clears the sign bit too, so a fused op turns −0 into +0
-  "wasm jit|rsqrt: f32 edges": "fused sqrt(−0) is +0, so rsqrt(−0) is +∞ instead of −∞",
-  "wasm jit|sqrt: f32 edges": "fused sqrt(−0) is +0, so its derivative 0.5/sqrt(−0) is +∞, not −∞",
   // the fused where(a = 0, 1, a) flushes a subnormal base to 0 before the log
   "wasm jit|pow: f32 pairs": "the exponent's gradient at a subnormal base is ±∞ or NaN",
 };

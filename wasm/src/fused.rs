@@ -24,10 +24,13 @@ use core::arch::wasm32::*;
 /// elements; a row whose size divides the chunk is filled once (see below).
 pub const CHUNK: usize = 256;
 
-/// `v` with lanes below the smallest normal f32 in magnitude set to 0 (NaN and ±inf kept).
+/// `v` with lanes below the smallest normal f32 in magnitude set to ±0, keeping their sign as a
+/// CPU's flush-to-zero does (so `-0` and a tiny negative stay `-0`: `rsqrt(-0)` is `-inf`); NaN
+/// and ±inf are kept.
 #[inline(always)]
 fn ftz(v: v128) -> v128 {
-    v128_andnot(v, f32x4_lt(f32x4_abs(v), f32x4_splat(f32::MIN_POSITIVE)))
+    let tiny = f32x4_lt(f32x4_abs(v), f32x4_splat(f32::MIN_POSITIVE));
+    v128_andnot(v, v128_and(tiny, i32x4_splat(0x7fff_ffff)))
 }
 
 #[inline(always)]
