@@ -257,7 +257,7 @@ export type Sum<S extends readonly number[], Acc extends number = 0> = S extends
 
 // ─── arithmetic on sizes that may be type parameters ─────────────────────────────────────
 
-/** @internal Whether every entry of `L` is a number literal (decided at the use site). */
+/** Whether every entry of `L` is a number literal (decided at the use site). */
 export type AllLit<L extends readonly unknown[], K extends Kinds> = L extends readonly [
   infer H,
   ...infer T,
@@ -267,7 +267,7 @@ export type AllLit<L extends readonly unknown[], K extends Kinds> = L extends re
     : false
   : true;
 
-/** @internal `A + B` on sizes: the sum when both are literals, `A` when B is 0, else `number`. */
+/** `A + B` on sizes: the sum when both are literals, `A` when B is 0, else `number`. */
 export type DimAdd<A extends number, B extends number, K extends Kinds> =
   AllLit<[A, B], K> extends true
     ? Add<A, B>
@@ -277,15 +277,15 @@ export type DimAdd<A extends number, B extends number, K extends Kinds> =
         ? B
         : number;
 
-/** @internal `A − B` on sizes: as `Sub` when both are literals (`never` when B > A), else `number`. */
+/** `A − B` on sizes: as `Sub` when both are literals (`never` when B > A), else `number`. */
 export type DimSub<A extends number, B extends number, K extends Kinds> =
   AllLit<[A, B], K> extends true ? Sub<A, B> : Is<B, K["zero"]> extends true ? A : number;
 
-/** @internal The order of two sizes, `"unknown"` unless both are literals. */
+/** The order of two sizes, `"unknown"` unless both are literals. */
 export type DimCompare<A extends number, B extends number, K extends Kinds> =
   AllLit<[A, B], K> extends true ? Compare<A, B> : "unknown";
 
-/** @internal The product of a shape's sizes: a literal when all are literals, else `number`. */
+/** The product of a shape's sizes: a literal when all are literals, else `number`. */
 export type DimProduct<S extends readonly number[], K extends Kinds> = number extends S["length"]
   ? number
   : AllLit<S, K> extends true

@@ -112,7 +112,7 @@ export type Pick2<A extends number, B extends number> = Same<A, number> extends 
 // ─── decisive tests on sizes that may be type parameters ─────────────────────────────────
 
 /**
- * @internal The constants the decisive tests compare against. They travel as a type parameter `K`
+ * The constants the decisive tests compare against. They travel as a type parameter `K`
  * (defaulted only at the entry points) because a test such as `Is<X, 1>` written with a literal in
  * the body of an alias would be decided once, when the alias is declared and `X` is still its own
  * parameter, and that answer would stick. Passed down as `K`, the test is decided at the use site.
@@ -129,7 +129,7 @@ export interface Kinds {
 }
 
 /**
- * @internal `unknown`, or a mismatch naming `Op` when `S` is the scalar shape `[]` (an op that
+ * `unknown`, or a mismatch naming `Op` when `S` is the scalar shape `[]` (an op that
  * works along an axis, such as softmax, has none). A shape that is a type parameter passes.
  */
 export type NotScalar<Op extends string, S, K extends Kinds> =
@@ -151,7 +151,7 @@ export type NotScalar<Op extends string, S, K extends Kinds> =
 export type Is<A, B> = Same<[A], [B]>;
 
 /**
- * @internal The kind of a size: `"lit"` (a number literal), `"num"` (plain `number`) or `"param"`
+ * The kind of a size: `"lit"` (a number literal), `"num"` (plain `number`) or `"param"`
  * (a type parameter such as a batch `B`), decided at the use site.
  */
 export type KindOf<X, K extends Kinds> =
@@ -162,7 +162,7 @@ export type KindOf<X, K extends Kinds> =
       : "param";
 
 /**
- * @internal Whether two sizes may be equal, decided at the use site: the same size (a parameter
+ * Whether two sizes may be equal, decided at the use site: the same size (a parameter
  * meets itself), or either is plain `number`. A parameter against a literal does not fit.
  */
 export type FitsK<A, B, K extends Kinds> =
@@ -175,7 +175,7 @@ export type FitsK<A, B, K extends Kinds> =
         : false;
 
 /**
- * @internal Whether two shapes are equal size by size, as `FitsK` decides each pair; ranks must
+ * Whether two shapes are equal size by size, as `FitsK` decides each pair; ranks must
  * be known and equal.
  */
 export type ShapesFit<

@@ -75,7 +75,7 @@ type AnyUnknownRank<L extends readonly (readonly number[])[]> = L extends readon
     : AnyUnknownRank<T>
   : false;
 
-/** @internal `S` with a new entry `V` at `At`. */
+/** `S` with a new entry `V` at `At`. */
 export type InsertAt<
   S extends readonly number[],
   At extends number,

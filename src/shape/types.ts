@@ -12,8 +12,13 @@
  */
 export type {
   Add,
+  AllLit,
   CeilDiv,
   Compare,
+  DimAdd,
+  DimCompare,
+  DimProduct,
+  DimSub,
   FloorDiv,
   IsLiteral,
   Mul,
@@ -36,13 +41,20 @@ export type {
   Broadcast,
   Check,
   Fits,
+  FitsK,
   Fmt,
+  Is,
+  KindOf,
+  Kinds,
   KnownRank,
   Named,
+  NotScalar,
   Ok,
   Same,
   ShapeMismatch,
+  ShapesFit,
 } from "./dims.js";
+export type { DTypeCheck, FloatDType, NumericDType } from "./dtype.js";
 export type { BroadcastTo, Concat, Pad, Slice, Stack } from "./join.js";
 export type { MatMul } from "./matmul.js";
 export type { Nested, NestedShape } from "./nested.js";
