@@ -6,7 +6,8 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import * as ort from "onnxruntime-node";
-import { describe, expect, test } from "vitest";
+import type * as E from "fp-ts/lib/Either.js";
+import { describe, expect, expectTypeOf, test } from "vitest";
 import * as tg from "../../src/index.js";
 import type { AnyTensor as T } from "../../src/tensor/tensor.js";
 
@@ -268,6 +269,16 @@ describe("exportOnnx graphs", () => {
     expect(() => tg.io.exportOnnxWith({ opset: 13 }, apply, params, tg.zeros([2, 4]))).toThrow(
       /opset must be an integer from 17 to 24, got 13/,
     );
+  });
+
+  test("types: the example arguments are the function's own; the result is the model's bytes", () => {
+    expectTypeOf(tg.io.exportOnnx(apply, params, tg.zeros([2, 4]))).toEqualTypeOf<Uint8Array>();
+    // @ts-expect-error: a string where the input tensor goes
+    expect(() => tg.io.exportOnnx(apply, params, "x")).toThrow(/returns no tensors/);
+    // @ts-expect-error: the parameters are missing
+    expect(() => tg.io.exportOnnx(apply, tg.zeros([2, 4]))).toThrow();
+    const back = tg.io.loadTorch(tg.io.saveTorch(params), params);
+    expectTypeOf(back).toEqualTypeOf<E.Either<tg.io.LoadError, typeof params>>();
   });
 
   test("a jitted function exports as the function it wraps", async () => {

@@ -115,6 +115,8 @@ function build(
   // the parameters are constants of the exported model: they become initializers
   const prepare = (p: Program) => simplify(closeParams(p, leaves, isInput), folding);
   const program = prepare(traced.program);
+  if (program.outputs.length === 0)
+    throw new OnnxExportError("", "the function returns no tensors, so the model has no outputs");
 
   // the batch size: axis 0 of the first input; inputs with the same leading size follow it
   const first = leaves.findIndex((t, i) => isInput(i) && t.rank > 0);
