@@ -30,7 +30,8 @@ export interface TorchOptions {
   /**
    * PyTorch module names by typegrad path (or path prefix): `{ "0": "rnn", "1": "fc" }`. An empty
    * name drops the prefix: `saveTorch({ params, state }, { modules: { params: "", state: "" } })`
-   * writes parameters and running averages into one state_dict.
+   * writes parameters and running averages into one state_dict. The key `""` prefixes every
+   * path: `{ "": "model" }` reads `model.0.weight` for layer 0.
    */
   modules?: Readonly<Record<string, string>>;
   /**
@@ -67,12 +68,14 @@ function units(tree: unknown): Unit[] {
 
 /** The PyTorch module name of a typegrad path (the longest matching prefix of `modules` renamed). */
 function moduleName(path: string, modules: Readonly<Record<string, string>> = {}): string {
-  let best = "";
+  let best: string | undefined;
   for (const k of Object.keys(modules))
-    if ((path === k || path.startsWith(`${k}.`)) && k.length >= best.length) best = k;
-  if (!Object.hasOwn(modules, best)) return path;
-  const rest = path.slice(best.length);
-  return modules[best] === "" ? rest.replace(/^\./, "") : modules[best] + rest;
+    if ((k === "" || path === k || path.startsWith(`${k}.`)) && k.length >= (best?.length ?? 0))
+      best = k;
+  if (best === undefined) return path;
+  const rest = path.slice(best.length).replace(/^\./, "");
+  const mod = modules[best];
+  return rest === "" ? mod : mod === "" ? rest : `${mod}.${rest}`;
 }
 
 const join = (a: string, b: string) => (a ? `${a}.${b}` : b);

@@ -141,6 +141,39 @@ describe("PyTorch state_dicts load into typegrad models", () => {
     }
   });
 
+  test("module names: a root prefix, renamed and dropped prefixes", () => {
+    const mlp = rows[0].model as AnyModel;
+    const params = mlp.init(tg.random.key(3));
+    const names = (o: tg.io.TorchOptions) =>
+      Object.keys(right(tg.io.readSafetensors(tg.io.saveTorch(params, o)))).sort();
+    expect(names({ modules: { "": "model" } })).toEqual([
+      "model.0.bias",
+      "model.0.weight",
+      "model.2.bias",
+      "model.2.weight",
+    ]);
+    expect(names({ modules: { "": "model", "2": "head" } })).toEqual([
+      "head.bias",
+      "head.weight",
+      "model.0.bias",
+      "model.0.weight",
+    ]);
+    const nested = { net: params };
+    expect(
+      Object.keys(
+        right(tg.io.readSafetensors(tg.io.saveTorch(nested, { modules: { net: "" } }))),
+      ).sort(),
+    ).toEqual(["0.bias", "0.weight", "2.bias", "2.weight"]);
+    const back = right(
+      tg.io.loadTorch(tg.io.saveTorch(params, { modules: { "": "model" } }), params, {
+        modules: { "": "model" },
+      }),
+    );
+    expect(tg.io.flattenTree(back).map(([, t]) => [...t.dataSync()])).toEqual(
+      tg.io.flattenTree(params).map(([, t]) => [...t.dataSync()]),
+    );
+  });
+
   test("a missing entry or a wrong shape is a LoadError naming the PyTorch entry", () => {
     const [mlp, , lstm] = rows;
     const like = (mlp.model as AnyModel).init(tg.random.key(0));
