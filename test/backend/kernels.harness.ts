@@ -3,20 +3,21 @@
  * backend is under test, how a case runs on both backends and is compared, and generators of
  * sizes, values, broadcasting layouts and convolution geometries.
  */
-import { existsSync } from "node:fs";
 import fc from "fast-check";
 import type { Backend, Buf, Conv2dGeometry } from "../../src/backend/backend.js";
 import { referenceBackend } from "../../src/backend/reference.js";
+import { wasmBackend } from "../../src/backend/wasm/backend.js";
 import type { DType } from "../../src/shape/dtype.js";
 
 // ---------- the backend under test ----------
 
-export const wasmModule = new URL("../../src/backend/wasm/backend.ts", import.meta.url);
-export const candidate: Backend = existsSync(wasmModule)
-  ? ((await import(/* @vite-ignore */ wasmModule.href)) as { wasmBackend: Backend }).wasmBackend
-  : referenceBackend;
-if (candidate === referenceBackend)
-  console.warn("kernels.test: no wasm backend yet, reference vs reference");
+/**
+ * The wasm backend, imported statically: if it moves or fails to load, this file (and the table)
+ * fails instead of comparing the reference backend with itself.
+ */
+export const candidate: Backend = wasmBackend;
+if ((candidate as Backend) === referenceBackend || candidate.name === referenceBackend.name)
+  throw new Error("kernels.harness: the backend under test is the reference backend");
 
 // ---------- harness ----------
 
