@@ -226,7 +226,8 @@ export const huber: Loss<LossOptions & { delta?: number }, "same", "huber"> = ((
 
 /**
  * Binary cross-entropy of probabilities (clipped to [1e-7, 1 − 1e-7]) or, with `fromLogits`, of
- * logits in the stable form `max(z, 0) − z·t + log(1 + e^−|z|)`.
+ * logits in the stable form `max(z, 0) − z·t + log(1 + e^−|z|)`. Without `fromLogits`, a
+ * prediction outside [0, 1] is an error (eagerly): it is a logit, not a probability.
  * @example
  * ```ts
  * tg.losses.binaryCrossEntropy(tg.tensor([[1000, -1000]]), tg.tensor([[1, 0]]), { fromLogits: true }).item(); // 0
@@ -240,6 +241,7 @@ export const binaryCrossEntropy: Loss<CrossEntropyOptions, "same", "binaryCrossE
   const name = "binaryCrossEntropy";
   sameShape(name, pred, target);
   const t = asFloat(target, pred);
+  checkProbabilities(name, pred, opts);
   let per: T;
   if (opts.fromLogits) {
     const z = pred;
@@ -250,6 +252,48 @@ export const binaryCrossEntropy: Loss<CrossEntropyOptions, "same", "binaryCrossE
   }
   return reduce(per, opts.reduction, name) as never;
 };
+
+/**
+ * The categorical cross-entropies take logits unless `fromLogits: false` is passed (as PyTorch);
+ * Keras users pass probabilities. So that the default cannot go wrong silently, predictions whose
+ * every row is a probability distribution (≥ 0, summing to 1) with `fromLogits` omitted are an
+ * error, eagerly (inside `jit` nothing is read, unless `tg.debug.nans(true)` runs it op by op).
+ */
+function checkNotProbabilities(name: string, pred: T, opts: CrossEntropyOptions): void {
+  if (opts.fromLogits !== undefined || !pred.isConcrete || pred.size === 0) return;
+  const c = pred.shape[pred.rank - 1];
+  if (c < 2) return;
+  const d = pred.dataSync();
+  for (let r = 0; r < d.length; r += c) {
+    let sum = 0;
+    for (let k = r; k < r + c; k++) {
+      if (!(d[k] >= 0)) return;
+      sum += d[k];
+    }
+    if (Math.abs(sum - 1) > 1e-3) return;
+  }
+  throw new ShapeError(
+    name,
+    "every row of the predictions is a probability distribution (≥ 0, summing to 1), but they are read as logits by default (as in PyTorch): pass { fromLogits: false } for probabilities (softmax outputs, as in Keras), or { fromLogits: true } if these really are logits",
+  );
+}
+
+/**
+ * Binary cross-entropy reads probabilities unless `fromLogits: true`: eagerly, a value outside
+ * [0, 1] is an error (it would be clipped into a wrong loss without a word).
+ */
+function checkProbabilities(name: string, pred: T, opts: CrossEntropyOptions): void {
+  if (opts.fromLogits || !pred.isConcrete) return;
+  const d = pred.dataSync();
+  for (let i = 0; i < d.length; i++) {
+    if (!(d[i] >= 0 && d[i] <= 1) && !Number.isNaN(d[i])) {
+      throw new ShapeError(
+        name,
+        `prediction ${Number(d[i].toPrecision(7))} at flat index ${i} is not a probability in [0, 1]; for logits (a dense layer's output without a sigmoid) pass { fromLogits: true }`,
+      );
+    }
+  }
+}
 
 /** Per-example `−Σ t·log p` over the last axis, from logits or probabilities. */
 function crossEntropyPer(pred: T, t: T, fromLogits: boolean | undefined): T {
@@ -267,7 +311,8 @@ function perExampleOf(per: T): T {
 /**
  * Categorical cross-entropy with one-hot (or probability) targets `[B, C]`: `−Σ t·log p`. The
  * predictions are logits by default (log-softmax: logits of ±1000 give finite values and
- * gradients); pass `{ fromLogits: false }` for probabilities.
+ * gradients); pass `{ fromLogits: false }` for probabilities. With the option omitted, predictions
+ * whose rows are all probability distributions are an error (eagerly), never a silently wrong loss.
  * @example
  * ```ts
  * tg.losses.categoricalCrossEntropy(logits, oneHotLabels, { fromLogits: true });
@@ -285,6 +330,7 @@ export const categoricalCrossEntropy: Loss<
       name,
       `predictions must be [batch, ..., classes], got [${pred.shape.join(", ")}]`,
     );
+  checkNotProbabilities(name, pred, opts);
   const per = perExampleOf(crossEntropyPer(pred, asFloat(target, pred), opts.fromLogits ?? true));
   return reduce(per, opts.reduction, name, true) as never;
 };
@@ -292,7 +338,8 @@ export const categoricalCrossEntropy: Loss<
 /**
  * Cross-entropy with integer class targets: predictions `[B, ..., C]`, targets `[B, ...]` (i32).
  * The predictions are logits by default: `logsumexp(z) − z[target]`, stable for logits of ±1000;
- * pass `{ fromLogits: false }` for probabilities.
+ * pass `{ fromLogits: false }` for probabilities. With the option omitted, predictions whose rows
+ * are all probability distributions are an error (eagerly), never a silently wrong loss.
  * @example
  * ```ts
  * tg.losses.sparseCategoricalCrossEntropy(logits, tg.tensor([3, 1], "i32"), { fromLogits: true });
@@ -319,6 +366,7 @@ export const sparseCategoricalCrossEntropy: Loss<
   }
   const c = pred.shape[pred.rank - 1];
   checkClassIndices(name, target, c);
+  checkNotProbabilities(name, pred, opts);
   const classes = constant(
     Array.from({ length: c }, (_, i) => i),
     [c],
