@@ -19,7 +19,7 @@ import { heatmap, imageGrid, lineChart } from "./svg-figures.js";
 
 /** Options of chapter 6. */
 export interface CnnOptions {
-  /** A small slice: 2,000 training and 1,000 test images, 1 epoch on MNIST and 2 on Fashion-MNIST. */
+  /** A small slice: 2,000 training and 1,000 test images, batches of 64, 1 epoch on MNIST and 2 on Fashion-MNIST. */
   quick?: boolean;
   /** Where the SVGs go (default: `docs/guide/img` for the full run, a temp dir in quick mode). */
   out?: string;
@@ -82,13 +82,13 @@ async function trainOn(
   name: string,
   data: { train: { x: T; y: T }; test: { x: T; y: T } },
   epochs: number,
+  batchSize: number,
   verbose: boolean,
 ): Promise<CnnRun & { filters: Float32Array }> {
   const img = (x: T): T => reshape(x, [x.shape[0], 28, 28, 1]);
   const train = { x: img(data.train.x), y: data.train.y };
   const test = { x: img(data.test.x), y: data.test.y };
   const model = cnn();
-  const batchSize = 128;
   const steps = epochs * Math.ceil(train.x.shape[0] / batchSize);
   if (verbose)
     console.log(`\n${name}: ${train.x.shape[0]} training, ${test.x.shape[0]} test images`);
@@ -138,12 +138,14 @@ export async function main(opts: CnnOptions = {}): Promise<{
   const limits = quick ? { limit: 2000, testLimit: 1000 } : {};
   const fashionEpochs = opts.epochs ?? (quick ? 2 : 10);
   const mnistEpochs = Math.max(1, Math.round(fashionEpochs / 3));
+  const batchSize = quick ? 64 : 128;
 
-  const mnist = await trainOn("MNIST", tg.data.mnist(limits), mnistEpochs, verbose);
+  const mnist = await trainOn("MNIST", tg.data.mnist(limits), mnistEpochs, batchSize, verbose);
   const fashion = await trainOn(
     "Fashion-MNIST",
     tg.data.mnist({ dir: fashionMnistDir(), ...limits }),
     fashionEpochs,
+    batchSize,
     verbose,
   );
 

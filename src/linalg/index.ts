@@ -1,6 +1,7 @@
 /**
  * `tg.linalg`: dense linear algebra on concrete tensors — `solve`, `inv`, `det` (LU with partial
- * pivoting) and `lstsq` (Householder QR), the closed-form fit of linear regression.
+ * pivoting), `lstsq` (Householder QR), the closed-form fit of linear regression, and `svd`
+ * (one-sided Jacobi), the basis of PCA.
  *
  * These run **on the host in float64**: they read their inputs, and return new tensors in the
  * inputs' dtype. They are **not differentiable and not traceable** (calling them inside `grad`,
@@ -15,3 +16,4 @@
  */
 export { type LstsqResult, lstsq } from "./lstsq.js";
 export { det, inv, solve } from "./solve.js";
+export { type SvdResult, svd } from "./svd.js";
