@@ -11,7 +11,7 @@
  * ```
  * @module
  */
-import type { Fmt, ShapeMismatch } from "../shape/dims.js";
+import type { Fmt, Same, ShapeMismatch } from "../shape/dims.js";
 import type { Shape, Tensor } from "../tensor/tensor.js";
 import type { ShapeFits } from "./chain.js";
 
@@ -44,18 +44,13 @@ export type FmtBatched<I extends Shape> =
       : `[batch, ${Inner}]`
     : "[batch, ...]";
 
-/**
- * `unknown` when a batch `x` fits a model whose examples have shape `I` (or when only the runtime
- * can tell), otherwise a `ShapeMismatch` naming the operation and both shapes.
- * @example
- * ```ts
- * type Ok = tg.nn.InputCheck<"fit", [784], tg.Tensor<[60000, 784]>>; // unknown
- * ```
- */
-export type InputCheck<Op extends string, I extends Shape, X> = X extends {
-  readonly shape: infer S;
-}
-  ? IsAny<S> extends true
+// `[B, ...I]` with `I` a type parameter is a generic tuple, on which every conditional type
+// defers; `Same` never does, so the shape the signature itself spells is accepted first.
+type SpellsInput<S extends readonly unknown[], I extends Shape> =
+  Same<S, [S[0], ...I]> extends true ? true : Same<S, readonly [S[0], ...I]>;
+
+type CheckShape<Op extends string, I extends Shape, S> =
+  IsAny<S> extends true
     ? unknown
     : IsAny<I> extends true
       ? unknown
@@ -67,7 +62,22 @@ export type InputCheck<Op extends string, I extends Shape, X> = X extends {
               ? unknown
               : ShapeMismatch<`${Op}: the model takes x of shape ${FmtBatched<I>} but x has shape [${FmtDims<S>}]`>
             : ShapeMismatch<`${Op}: x needs a batch axis before the model's input shape ${Fmt<I>}, but x is a scalar`>
-        : unknown
+        : unknown;
+
+/**
+ * `unknown` when a batch `x` fits a model whose examples have shape `I` (or when only the runtime
+ * can tell), otherwise a `ShapeMismatch` naming the operation and both shapes.
+ * @example
+ * ```ts
+ * type Ok = tg.nn.InputCheck<"fit", [784], tg.Tensor<[60000, 784]>>; // unknown
+ * ```
+ */
+export type InputCheck<Op extends string, I extends Shape, X> = X extends {
+  readonly shape: infer S extends readonly unknown[];
+}
+  ? SpellsInput<S, I> extends true
+    ? unknown
+    : CheckShape<Op, I, S>
   : unknown;
 
 /**
@@ -77,12 +87,10 @@ export type InputCheck<Op extends string, I extends Shape, X> = X extends {
  * type N = tg.nn.BatchSizeOf<tg.Tensor<[32, 784]>>; // 32
  * ```
  */
-export type BatchSizeOf<X> = X extends { readonly shape: infer S }
-  ? IsAny<S> extends true
+export type BatchSizeOf<X> = X extends { readonly shape: infer S extends readonly unknown[] }
+  ? Same<S, any> extends true
     ? number
-    : S extends readonly [infer N, ...unknown[]]
-      ? N & number
-      : number
+    : S[0] & number
   : number;
 
 /**

@@ -32,6 +32,40 @@ describe("model.apply", () => {
     ]);
   });
 
+  it("code generic over the model's shapes compiles (apply, predict, fit)", async () => {
+    function run<I extends tg.Shape, O extends tg.Shape, P, B extends number>(
+      m: tg.nn.Model<I, O, P>,
+      p: P,
+      x: T<[B, ...I]>,
+    ): T<[B, ...O]> {
+      return m.apply(p, x);
+    }
+    function predictAll<I extends tg.Shape, O extends tg.Shape, P>(
+      m: tg.nn.Model<I, O, P>,
+      p: P,
+      x: T<[number, ...I]>,
+    ): T<[number, ...O]> {
+      return tg.train.predict(m, p, x);
+    }
+    const y = run(mlp, params, tg.zeros([3, 784]));
+    expectTypeOf(y).toEqualTypeOf<T<[3, 10]>>();
+    expect(predictAll(mlp, params, tg.zeros([2, 784])).shape).toEqual([2, 10]);
+    const fitAny = <I extends tg.Shape, O extends tg.Shape, P>(
+      m: tg.nn.Model<I, O, P>,
+      p: P,
+      x: T<[number, ...I]>,
+      t: T<[number, ...O]>,
+    ) =>
+      tg.train.fit(
+        m,
+        p,
+        { x, y: t },
+        { loss: tg.losses.mse, optimizer: tg.optim.sgd(), progress: false },
+      );
+    const r = await fitAny(mlp, params, tg.zeros([4, 784]), tg.zeros([4, 10]));
+    expect(r.epochs).toBe(1);
+  });
+
   it("the curried form and options still work", () => {
     const y = pipe(tg.zeros([4, 784]), mlp.apply(params));
     expectTypeOf(y).toEqualTypeOf<T<[4, 10]>>();
