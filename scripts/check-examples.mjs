@@ -1,0 +1,133 @@
+// Type-checks every JSDoc `@example` in src/: each ```ts block becomes a file of its own that sees
+// `tg` (the package index) and the exports of the module it documents, and must compile under the
+// project's strict settings. Prints each failure with its file and line; exits 1 if any fails.
+//   node scripts/check-examples.mjs [--list]
+import { readdirSync, readFileSync, statSync } from "node:fs";
+import { dirname, join, relative } from "node:path";
+import { fileURLToPath } from "node:url";
+import ts from "typescript";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+const src = join(root, "src");
+const files = [];
+const walk = (d) => {
+  for (const f of readdirSync(d)) {
+    const p = join(d, f);
+    if (statSync(p).isDirectory()) walk(p);
+    else if (p.endsWith(".ts") && !p.endsWith(".d.ts")) files.push(p);
+  }
+};
+walk(src);
+
+/** The ```ts blocks of every JSDoc comment of `file`, with the line each starts on. */
+function examples(file) {
+  const text = readFileSync(file, "utf8");
+  const out = [];
+  const re = /\/\*\*[\s\S]*?\*\//g;
+  for (const m of text.matchAll(re)) {
+    const lines = m[0].split("\n").map((l) => l.replace(/^\s*\*? ?/, ""));
+    const startLine = text.slice(0, m.index).split("\n").length;
+    let inside = false;
+    let block = [];
+    let at = 0;
+    lines.forEach((l, i) => {
+      if (!inside && /^```(ts|typescript)\s*$/.test(l.trim())) {
+        inside = true;
+        block = [];
+        at = startLine + i + 1;
+      } else if (inside && l.trim().startsWith("```")) {
+        inside = false;
+        out.push({ code: block.join("\n"), line: at });
+      } else if (inside) block.push(l);
+    });
+  }
+  return out;
+}
+
+const host = ts.createCompilerHost({});
+const virtual = new Map();
+const opts = {
+  strict: true,
+  noEmit: true,
+  target: ts.ScriptTarget.ES2022,
+  module: ts.ModuleKind.NodeNext,
+  moduleResolution: ts.ModuleResolutionKind.NodeNext,
+  lib: ["lib.es2022.d.ts", "lib.dom.d.ts", "lib.esnext.disposable.d.ts"],
+  types: ["node"],
+  skipLibCheck: true,
+  allowImportingTsExtensions: true,
+  noUnusedLocals: false,
+};
+// one virtual copy of each module with its examples appended, each in a block of its own, so an
+// example sees the module's own names and `tg`; line numbers map back to the comment
+const shadow = new Map(); // virtual path -> { file, blocks: [{ from, to, line }] }
+let count = 0;
+for (const f of files) {
+  const exs = examples(f);
+  if (exs.length === 0) continue;
+  const dir = dirname(f);
+  let toIndex = relative(dir, join(src, "index.js")).replace(/\\/g, "/");
+  if (!toIndex.startsWith(".")) toIndex = `./${toIndex}`;
+  const body = readFileSync(f, "utf8");
+  const own = f.endsWith(`${join("src", "index.ts")}`);
+  let text = `${own ? "" : `import * as tg from "${toIndex}";\n`}${body}\n`;
+  const blocks = [];
+  for (const ex of exs) {
+    const code = ex.code
+      .split("\n")
+      .map((l) => {
+        const m = l.match(
+          /^\s*import\s+(type\s+)?(.*?)\s+from\s+["']typegrad(\/[\w-]+)?["'];?\s*$/,
+        );
+        if (!m) return l;
+        const clause = m[2].trim();
+        if (clause.startsWith("* as tg")) return "";
+        if (m[1]) return "";
+        const named = clause.match(/^\{(.*)\}$/);
+        return named
+          ? `const { ${named[1]
+              .split(",")
+              .filter((n) => !n.trim().startsWith("type "))
+              .join(",")} } = tg;`
+          : l;
+      })
+      .join("\n");
+    const from = text.split("\n").length;
+    text += `{\n${code}\n}\n`;
+    blocks.push({ from, to: text.split("\n").length, line: ex.line });
+    count++;
+  }
+  const name = join(dir, `__examples__${f.slice(dir.length + 1)}`);
+  shadow.set(name, { file: f, blocks, text });
+}
+console.error(`check-examples: ${count} examples in ${shadow.size} files`);
+const getSourceFile = host.getSourceFile;
+host.getSourceFile = (name, lang, ...rest) => {
+  const v = shadow.get(name);
+  if (v) return ts.createSourceFile(name, v.text, lang, true);
+  return getSourceFile.call(host, name, lang, ...rest);
+};
+const fileExists = host.fileExists;
+host.fileExists = (name) => shadow.has(name) || fileExists.call(host, name);
+const program = ts.createProgram([...shadow.keys()], opts, host);
+let failures = 0;
+const seen = new Set();
+for (const [name, v] of shadow) {
+  const sf = program.getSourceFile(name);
+  for (const d of ts.getPreEmitDiagnostics(program, sf)) {
+    if (!d.file || d.file.fileName !== name || d.start === undefined) continue;
+    const line = d.file.getLineAndCharacterOfPosition(d.start).line + 1;
+    const b = v.blocks.find((q) => line > q.from && line < q.to);
+    if (!b) continue; // the module itself: checked by npm run typecheck
+    const key = `${v.file}:${b.line}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    failures++;
+    if (!process.argv.includes("--quiet"))
+      console.log(
+        `${relative(root, v.file)}:${b.line + (line - b.from - 1)}: ${ts.flattenDiagnosticMessageText(d.messageText, " ").slice(0, 200)}`,
+      );
+  }
+}
+console.log(`check-examples: ${count - failures} of ${count} examples compile, ${failures} fail`);
+process.exit(failures > 0 ? 1 : 0);
