@@ -235,5 +235,6 @@ export async function main(opts: CnnOptions = {}): Promise<{
 if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
   const argv = process.argv.slice(2);
   const epochs = argv.includes("--epochs") ? Number(argv[argv.indexOf("--epochs") + 1]) : undefined;
-  await main({ quick: argv.includes("--quick"), epochs });
+  const out = argv.includes("--out") ? argv[argv.indexOf("--out") + 1] : undefined;
+  await main({ quick: argv.includes("--quick"), epochs, out });
 }

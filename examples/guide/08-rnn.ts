@@ -504,5 +504,7 @@ export async function main(opts: RnnOptions = {}): Promise<{
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
-  await main({ quick: process.argv.includes("--quick") });
+  const argv = process.argv.slice(2);
+  const out = argv.includes("--out") ? argv[argv.indexOf("--out") + 1] : undefined;
+  await main({ quick: argv.includes("--quick"), out });
 }
