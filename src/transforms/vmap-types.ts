@@ -60,17 +60,19 @@ type Split<S extends Shape, K extends number> = `${K}` extends `-${infer N exten
  * ```
  */
 export type BatchedTensor<S extends Shape, D extends DType, K extends number, B extends number> =
-  IsAny<S> extends true
-    ? Tensor<any, D>
-    : number extends K
-      ? Tensor<number[], D>
-      : number extends S["length"]
-        ? K extends 0
-          ? Tensor<[B, ...S], D>
-          : Tensor<number[], D>
-        : Split<S, K> extends [infer L extends Shape, infer R extends Shape]
-          ? Tensor<[...L, B, ...R], D>
-          : Split<S, K>;
+  // axis 0 is decided before looking at `S`, so that a shape that is a type parameter (on which
+  // conditional types defer) still gets `[B, ...S]`
+  number extends K
+    ? Tensor<number[], D>
+    : K extends 0
+      ? Tensor<[B, ...S], D>
+      : IsAny<S> extends true
+        ? Tensor<any, D>
+        : number extends S["length"]
+          ? Tensor<number[], D>
+          : Split<S, K> extends [infer L extends Shape, infer R extends Shape]
+            ? Tensor<[...L, B, ...R], D>
+            : Split<S, K>;
 
 /**
  * A pytree with the batch dimension `B` inserted at axis `K` of every tensor; other leaves
@@ -171,17 +173,15 @@ export interface Vmapped<A extends readonly unknown[], R, IA, OA extends number>
  * type F = tg.Vmapped2<[tg.Tensor<[]>], tg.Tensor<[]>, 0, 0, 0, 0>; // <B2, B1>(x: Tensor<[B2, B1]>) => Tensor<[B2, B1]>
  * ```
  */
-export interface Vmapped2<
+export type Vmapped2<
   A extends readonly unknown[],
   R,
   IA1,
   OA1 extends number,
   IA2,
   OA2 extends number,
-> {
-  <B2 extends number, B1 extends number>(
-    ...args: {
-      [K in keyof A]: BatchTree<BatchTree<A[K], ArgAxis<IA1, K>, B1>, ArgAxis<IA2, K>, B2>;
-    }
-  ): BatchLeaves<BatchLeaves<R, OA1, B1>, OA2, B2>;
-}
+> = <B2 extends number, B1 extends number>(
+  ...args: {
+    [K in keyof A]: BatchTree<BatchTree<A[K], ArgAxis<IA1, K>, B1>, ArgAxis<IA2, K>, B2>;
+  }
+) => BatchLeaves<BatchLeaves<R, OA1, B1>, OA2, B2>;

@@ -75,6 +75,22 @@ describe("vmap places the batch where the axes say", () => {
     expect(batched(tg.ones([3, 4])).shape).toEqual([4]);
   });
 
+  it("code generic over the example's shape or the parameters compiles", () => {
+    function perRow<S extends tg.Shape>(f: (x: T<S>) => T<[]>) {
+      const v = tg.vmap(f);
+      return <B extends number>(xs: T<[B, ...S]>): T<[B]> => v(xs);
+    }
+    const sums = perRow((r: T<[3]>) => tg.sum(r))(tg.ones([4, 3]));
+    expectTypeOf(sums).toEqualTypeOf<T<[4]>>();
+    expect(sums.toArray()).toEqual([3, 3, 3, 3]);
+    const perExample = <P>(loss: (p: P, x: T<[3]>) => T<[]>) =>
+      tg.vmap(tg.grad(loss), { inAxes: [null, 0] });
+    const g = perExample((p: { w: T<[3]> }, x: T<[3]>) => tg.sum(tg.mul(p.w, x)));
+    const gw = g({ w: tg.ones([3]) }, tg.ones([5, 3]));
+    expectTypeOf(gw).toEqualTypeOf<{ w: T<[5, 3]> }>();
+    expect(gw.w.shape).toEqual([5, 3]);
+  });
+
   it("mismatches do not compile, and the runtime agrees", () => {
     const w = tg.ones([3, 2]);
     const perRow = tg.vmap((r: T<[3]>) => tg.matmul(r, w));
