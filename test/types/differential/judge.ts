@@ -10,7 +10,8 @@
  *   batch sizes compiles (one that runs only at B = 3, because it meets a literal 3, is not
  *   generic in B: a type parameter meets only itself, 1 and `number`); inside the function, a size that is the batch is `B`, one computed from
  *   it is `number`, the others are the runtime's literals; the call's type is the runtime's shape
- *   (with the same `number`s). A program the runtime refuses at both sizes must not compile.
+ *   (with the same `number`s). A program the runtime refuses at both sizes must not compile,
+ *   unless a size computed from `B` (typed `number`) takes part.
  */
 import type { Checked, TensorType, TypeDim } from "./checker.js";
 import type { Program } from "./model.js";
@@ -86,7 +87,15 @@ export function judge(p: Program, c: Checked, runs: RunResult[]): Disagreement[]
   const must = p.kind === "number" ? accepted > 0 : accepted === runs.length;
   if (must && !compiles)
     out.push({ rule: "runtime accepts ⇒ compiles", detail: c.errors.join("\n") });
-  if (p.kind === "generic" && accepted === 0 && compiles && runs.every((r) => !r.ok && r.typed)) {
+  // unless a size computed from B (2·B, typed number) is involved: then the runtime decides
+  const computed = p.family === "ops" && p.computed;
+  if (
+    p.kind === "generic" &&
+    !computed &&
+    accepted === 0 &&
+    compiles &&
+    runs.every((r) => !r.ok && r.typed)
+  ) {
     const r = runs[0];
     out.push({
       rule: "runtime refuses at every size ⇒ compile error",

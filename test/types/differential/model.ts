@@ -37,6 +37,8 @@ export interface OpsProgram {
   kind: Kind;
   input: Val;
   steps: Step[];
+  /** Whether a size computed from `B` (`"?"`, typed `number`) occurs: then the runtime decides it. */
+  computed: boolean;
 }
 
 /** An `nn.sequential` stack applied to a batch of inputs. */

@@ -26,16 +26,26 @@ import {
 export const COMPUTE: Record<string, OpRule> = {
   binary: {
     when: () => true,
-    gen(d, v, src) {
+    gen(d, v, src, _kind, vals) {
       const compare = d.chance(0.25);
       const op = d.pick(compare ? COMPARE : ARITH);
       const kind = d.int(0, 9);
       let other: Operand;
       let ok = compare || v.dtype !== "bool";
       let shape: Dim[] | null = v.shape;
+      // an earlier value that broadcasts with this one (a batch B meets B from another branch)
+      const earlier = vals
+        .map((w, j) => ({ w, j }))
+        .filter(({ w, j }) => j !== src && !w.shape.includes("?") && !v.shape.includes("?"))
+        .filter(({ w }) => broadcastSym(v.shape, w.shape) !== null);
       if (kind < 2) other = { v: src };
       else if (kind < 3) other = { n: 2 };
-      else {
+      else if (kind < 5 && earlier.length > 0) {
+        const { w, j } = d.pick(earlier);
+        other = { v: j };
+        shape = broadcastSym(v.shape, w.shape);
+        if (w.dtype !== v.dtype) ok = false;
+      } else {
         let c = broadcastPartner(d, v.shape);
         let dt = v.dtype;
         if (d.chance(0.12)) {

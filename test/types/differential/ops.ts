@@ -36,7 +36,13 @@ export const ops = tg as unknown as Record<string, (...args: unknown[]) => AnyTe
 /** A rule: draw, write, run. `gen` returns the step and the predicted result (null: meant to fail). */
 export interface OpRule {
   when(v: Val, kind: Kind): boolean;
-  gen(d: Draw, v: Val, src: number, kind: Kind): { step: Step; out: Val | null };
+  gen(
+    d: Draw,
+    v: Val,
+    src: number,
+    kind: Kind,
+    vals: readonly Val[],
+  ): { step: Step; out: Val | null };
   emit(s: Step, name: (i: number) => string): string;
   run(s: Step, vals: AnyTensor[], b: number): AnyTensor;
 }

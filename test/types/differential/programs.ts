@@ -37,12 +37,13 @@ function drawOps(d: Draw, kind: Kind): Program {
     const v = vals[src];
     const usable = OPS.filter((op) => TABLE[op].when(v, kind));
     const op = d.pick(usable);
-    const { step, out } = TABLE[op].gen(d, v, src, kind);
+    const { step, out } = TABLE[op].gen(d, v, src, kind, vals);
     steps.push(step);
     if (!out) break;
     vals.push(out);
   }
-  return { family: "ops", kind, input: { shape, dtype }, steps };
+  const computed = vals.some((v) => v.shape.includes("?"));
+  return { family: "ops", kind, input: { shape, dtype }, steps, computed };
 }
 
 /** Draws an `nn.sequential` stack on images or vectors. */
