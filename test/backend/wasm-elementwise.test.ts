@@ -2,7 +2,8 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { ArithOp, CompareOp } from "../../src/backend/backend.js";
 import { wasmBackend as B, collapse } from "../../src/backend/wasm/backend.js";
-import { buf, forEachIndex, mismatch, rand, read, stridesOf } from "./wasm-util.js";
+import { buf, forEachIndex, rand, read, stridesOf } from "./wasm-util.js";
+import { closeness } from "../util/close.js";
 
 const DIMS = [0, 1, 1, 2, 3, 4, 5, 7, 8, 13];
 
@@ -139,7 +140,10 @@ describe("wasm binary with broadcasting", () => {
           ],
           (x, y) => Math.fround(ARITH[op](x, y)),
         );
-        const m = mismatch(read(out), want, op === "pow" ? 2 ** -21 : 0, op === "pow" ? 1e-44 : 0);
+        const m = closeness(read(out), want, {
+          rtol: op === "pow" ? 2 ** -21 : 0,
+          atol: op === "pow" ? 1e-44 : 0,
+        }).message;
         for (const x of [ab, bb, out]) B.free(x);
         expect(m, `${op} ${JSON.stringify(c.shape)}`).toBeNull();
       }),
@@ -172,7 +176,7 @@ describe("wasm binary with broadcasting", () => {
           ],
           I32[op],
         );
-        const m = mismatch(read(out), want, 0);
+        const m = closeness(read(out), want, { rtol: 0, atol: 0 }).message;
         for (const x of [ab, bb, out]) B.free(x);
         expect(m, `${op} ${JSON.stringify(c.shape)}`).toBeNull();
       }),
@@ -216,7 +220,7 @@ describe("wasm binary with broadcasting", () => {
             ],
             CMP[op],
           );
-          const m = mismatch(read(out), want, 0);
+          const m = closeness(read(out), want, { rtol: 0, atol: 0 }).message;
           for (const x of [ab, bb, out]) B.free(x);
           expect(m).toBeNull();
         },
@@ -251,7 +255,7 @@ describe("wasm binary with broadcasting", () => {
           ],
           (x, y, z) => (x ? y : z),
         );
-        const m = mismatch(read(out), want, 0);
+        const m = closeness(read(out), want, { rtol: 0, atol: 0 }).message;
         for (const x of [cb, ab, bb, out]) B.free(x);
         expect(m).toBeNull();
       }),
@@ -277,7 +281,10 @@ describe("wasm long rows (SIMD paths)", () => {
         ]) {
           B.binary(op, a, b, out, [n], [sa], [sb]);
           const want = ad.map((_, i) => CMP[op](ad[i * sa], bd[i * sb]));
-          expect(mismatch(read(out), want, 0), `${dt} ${op} ${sa}${sb}`).toBeNull();
+          expect(
+            closeness(read(out), want, { rtol: 0, atol: 0 }).message,
+            `${dt} ${op} ${sa}${sb}`,
+          ).toBeNull();
         }
       }
       const cd = rand(n, 13).map((v) => +(v > 0));
@@ -285,11 +292,11 @@ describe("wasm long rows (SIMD paths)", () => {
       const w = B.alloc(dt, n);
       B.where(c, a, b, w, [n], [1], [1], [1]);
       expect(
-        mismatch(
+        closeness(
           read(w),
           cd.map((v, i) => (v ? ad[i] : bd[i])),
-          0,
-        ),
+          { rtol: 0, atol: 0 },
+        ).message,
       ).toBeNull();
       for (const x of [a, b, out, c, w]) B.free(x);
     }
@@ -380,7 +387,7 @@ describe("wasm cast, fill, copy", () => {
             const oi = idx.reduce((s, i, d) => s + i * outStrides[d], 3);
             want[oi] = xd[xi];
           });
-          const m = mismatch(read(out), want, 0);
+          const m = closeness(read(out), want, { rtol: 0, atol: 0 }).message;
           B.free(x);
           B.free(out);
           expect(m).toBeNull();

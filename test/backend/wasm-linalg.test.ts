@@ -1,20 +1,11 @@
 import fc from "fast-check";
-import { describe, expect, it } from "vitest";
+import { describe, it } from "vitest";
 import type { Conv2dGeometry } from "../../src/backend/backend.js";
 import { wasmBackend as B } from "../../src/backend/wasm/backend.js";
+import { expectClose } from "../util/close.js";
 import { buf, rand, read } from "./wasm-util.js";
 
 const SIZES = [0, 1, 2, 3, 4, 5, 7, 8, 9, 13, 17, 31, 64, 97];
-
-/** Checks `got` against float64 sums `want`, each within 2e-6 of the sum of |terms| `scale`. */
-function expectClose(got: number[], want: number[], scale: number[], what: string): void {
-  expect(got.length, what).toBe(want.length);
-  for (let i = 0; i < got.length; i++) {
-    if (!(Math.abs(got[i] - want[i]) <= 2e-6 * scale[i] + 1e-30)) {
-      expect.fail(`${what}: at ${i} got ${got[i]}, want ${want[i]}`);
-    }
-  }
-}
 
 function matmulCase(
   batch: number,
@@ -54,7 +45,12 @@ function matmulCase(
       }
     }
   }
-  expectClose(read(out), want, scale, `matmul b${batch} ${m}x${k}x${n} tA=${tA} tB=${tB}`);
+  expectClose(read(out), want, {
+    rtol: 2e-6,
+    atol: 1e-30,
+    scale: scale,
+    what: `matmul b${batch} ${m}x${k}x${n} tA=${tA} tB=${tB}`,
+  });
   B.free(a);
   B.free(b);
   B.free(out);
@@ -133,9 +129,19 @@ function convCase(g: Conv2dGeometry, seed: number): void {
   B.conv2dBackpropFilter(x, dy, dw, g);
   const r = conv64(g, xd, wd, dyd);
   const what = JSON.stringify(g);
-  expectClose(read(y), r.y, r.ys, `conv2d ${what}`);
-  expectClose(read(dx), r.dx, r.dxs, `backprop input ${what}`);
-  expectClose(read(dw), r.dw, r.dws, `backprop filter ${what}`);
+  expectClose(read(y), r.y, { rtol: 2e-6, atol: 1e-30, scale: r.ys, what: `conv2d ${what}` });
+  expectClose(read(dx), r.dx, {
+    rtol: 2e-6,
+    atol: 1e-30,
+    scale: r.dxs,
+    what: `backprop input ${what}`,
+  });
+  expectClose(read(dw), r.dw, {
+    rtol: 2e-6,
+    atol: 1e-30,
+    scale: r.dws,
+    what: `backprop filter ${what}`,
+  });
   for (const b of [x, w, dy, y, dx, dw]) B.free(b);
 }
 

@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import type { UnaryOp } from "../../src/backend/backend.js";
 import { wasmBackend as B } from "../../src/backend/wasm/backend.js";
-import { buf, erf64, mismatch, rand, read } from "./wasm-util.js";
+import { buf, erf64, rand, read } from "./wasm-util.js";
+import { closeness } from "../util/close.js";
 
 const logistic = (x: number) => 1 / (1 + Math.exp(-x));
 const ORACLE: Record<UnaryOp, (x: number) => number> = {
@@ -63,8 +64,8 @@ function check(op: UnaryOp, xs: number[], rel: number, abs = 0): void {
   B.unary(op, x, y);
   const xf = read(x);
   const want = xf.map((v) => Math.fround(ORACLE[op](v)));
-  const m = mismatch(read(y), want, rel, abs);
-  expect(m, `${op}: ${m} for x = ${m ? xf[Number(m.split(":")[0].slice(3))] : ""}`).toBeNull();
+  const r = closeness(read(y), want, { rtol: rel, atol: abs });
+  expect(r.message, `${op}: ${r.message} for x = ${r.worst ? xf[r.worst.index] : ""}`).toBeNull();
   B.free(x);
   B.free(y);
 }
@@ -157,6 +158,6 @@ describe("wasm pow f32 vs Math.pow", () => {
     B.binary("pow", a, b, y, [xs.length], [1], [1]);
     const bf = read(b);
     const want = read(a).map((v, i) => Math.fround(v ** bf[i]));
-    expect(mismatch(read(y), want, 2 ** -21, 1e-45)).toBeNull();
+    expect(closeness(read(y), want, { rtol: 2 ** -21, atol: 1e-45 }).message).toBeNull();
   });
 });

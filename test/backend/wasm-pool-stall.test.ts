@@ -8,6 +8,7 @@ import { describe, expect, it } from "vitest";
 import { backendInfo } from "../../src/backend/wasm/backend.js";
 import { stallNextPart } from "../../src/backend/wasm/pool.js";
 import * as tg from "../../src/index.js";
+import { expectClose } from "../util/close.js";
 import { rand } from "./wasm-util.js";
 
 /** `[m, k] × [k, n]` in float64 from row-major arrays. */
@@ -27,15 +28,13 @@ describe.runIf(backendInfo().poolThreads > 1)("a stalled worker", () => {
     const want = product(a, b, m, k, n);
     const x = tg.reshape(tg.tensor(a), [m, k]);
     const w = tg.reshape(tg.tensor(b), [k, n]);
-    const close = (got: ArrayLike<number>) =>
-      Array.from(got).every((v, i) => Math.abs(v - want[i]) <= 1e-4 * (1 + Math.abs(want[i])));
 
-    expect(close(tg.matmul(x, w).dataSync())).toBe(true);
+    expectClose(tg.matmul(x, w).dataSync(), want, { tol: 1e-4 });
     stallNextPart(200);
     const t0 = performance.now();
     const y = tg.matmul(x, w).dataSync();
     expect(performance.now() - t0).toBeGreaterThanOrEqual(200);
-    expect(close(y)).toBe(true);
+    expectClose(y, want, { tol: 1e-4 });
     const info = backendInfo();
     expect(info.threads).toBe(1);
     expect(info.poolThreads).toBe(1);
@@ -43,7 +42,7 @@ describe.runIf(backendInfo().poolThreads > 1)("a stalled worker", () => {
       /a worker did not finish part 1 of tg_matmul_part_f32 within 0.2 s; the pool was stopped/,
     );
     // later kernels, split or not, run on the calling thread and stay right
-    expect(close(tg.matmul(x, w).dataSync())).toBe(true);
+    expectClose(tg.matmul(x, w).dataSync(), want, { tol: 1e-4 });
     expect(
       Array.from(
         tg

@@ -3,7 +3,8 @@ import { describe, expect, it } from "vitest";
 import type { ReduceOp } from "../../src/backend/backend.js";
 import { wasmBackend as B } from "../../src/backend/wasm/backend.js";
 import { kernels } from "../../src/backend/wasm/loader.js";
-import { buf, mismatch, rand, read } from "./wasm-util.js";
+import { buf, rand, read } from "./wasm-util.js";
+import { closeness, expectClose } from "../util/close.js";
 
 const DIMS = [0, 1, 2, 3, 4, 5, 7, 8, 13, 16, 17, 33, 100];
 
@@ -65,11 +66,9 @@ describe("wasm reduce", () => {
           B.free(x);
           B.free(out);
           if (op === "sum" && dt === "f32") {
-            for (let i = 0; i < got.length; i++) {
-              expect(Math.abs(got[i] - want[i])).toBeLessThanOrEqual(1e-6 * scale[i] + 1e-30);
-            }
+            expectClose(got, want, { rtol: 1e-6, atol: 1e-30, scale });
           } else {
-            expect(mismatch(got, want.map(Math.fround), 0)).toBeNull();
+            expect(closeness(got, want.map(Math.fround), { rtol: 0, atol: 0 }).message).toBeNull();
           }
         },
       ),
@@ -117,7 +116,7 @@ describe("wasm gather and scatterAdd", () => {
           for (let o = 0; o < outer; o++)
             for (let j = 0; j < nIdx; j++)
               for (let i = 0; i < inner; i++) want.push(xd[(o * axis + id[j]) * inner + i]);
-          expect(mismatch(read(g), want, 0)).toBeNull();
+          expect(closeness(read(g), want, { rtol: 0, atol: 0 }).message).toBeNull();
           if (dt !== "bool") {
             const s = B.alloc(dt, outer * axis * inner);
             B.fill(s, 5);
@@ -127,7 +126,9 @@ describe("wasm gather and scatterAdd", () => {
               for (let j = 0; j < nIdx; j++)
                 for (let i = 0; i < inner; i++)
                   back[(o * axis + id[j]) * inner + i] += want[(o * nIdx + j) * inner + i];
-            expect(mismatch(read(s), back.map(Math.fround), 1e-6, 1e-6)).toBeNull();
+            expect(
+              closeness(read(s), back.map(Math.fround), { rtol: 1e-6, atol: 1e-6 }).message,
+            ).toBeNull();
             B.free(s);
           }
           for (const b of [x, idx, g]) B.free(b);

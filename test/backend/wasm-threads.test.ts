@@ -19,6 +19,7 @@ import {
   wasmBackend as B,
 } from "../../src/backend/wasm/backend.js";
 import { wantedThreads } from "../../src/backend/wasm/loader.js";
+import { expectClose } from "../util/close.js";
 import { buf, rand, read } from "./wasm-util.js";
 
 /** Runs `f` with every split kernel forced into `parts` parts. */
@@ -99,10 +100,7 @@ describe("thread pool", () => {
             return r;
           };
           const [split, whole] = [run(parts), run(1)];
-          expect(split.length).toBe(whole.length);
-          for (let i = 0; i < whole.length; i++) {
-            expect(Math.abs(split[i] - whole[i])).toBeLessThanOrEqual(1e-6 * (1 + k));
-          }
+          expectClose(split, whole, { atol: 1e-6 * (1 + k), rtol: 0 });
           B.free(a);
           B.free(b);
         },
@@ -273,22 +271,14 @@ describe("thread pool", () => {
               return r;
             });
           const ySize = batch * outH * outW * outC;
-          const near = (got: number[], want: number[]) => {
-            expect(got.length).toBe(want.length);
-            for (let i = 0; i < want.length; i++) {
-              expect(Math.abs(got[i] - want[i])).toBeLessThanOrEqual(
-                1e-5 * (1 + Math.abs(want[i])),
-              );
-            }
-          };
           const fwd = (p: number) => run(p, ySize, (y) => B.conv2d(x, w, y, g));
-          near(fwd(parts), fwd(1));
+          expectClose(fwd(parts), fwd(1), { tol: 1e-5 });
           const dxSize = batch * inH * inW * inC;
           const bpi = (p: number) => run(p, dxSize, (dx) => B.conv2dBackpropInput(dy, w, dx, g));
-          near(bpi(parts), bpi(1));
+          expectClose(bpi(parts), bpi(1), { tol: 1e-5 });
           const dwSize = kH * kW * inC * outC;
           const bpf = (p: number) => run(p, dwSize, (dw) => B.conv2dBackpropFilter(x, dy, dw, g));
-          near(bpf(parts), bpf(1));
+          expectClose(bpf(parts), bpf(1), { tol: 1e-5 });
           for (const t of [x, w, dy]) B.free(t);
         },
       ),

@@ -29,27 +29,6 @@ export function rand(n: number, seed: number, lo = -1, hi = 1): number[] {
   return out;
 }
 
-/** Whether `got` is within `rel` relative (or `abs` absolute) of `want`; NaN and ±inf must match. */
-export function close(got: number, want: number, rel = 1e-6, abs = 0): boolean {
-  if (Number.isNaN(want)) return Number.isNaN(got);
-  if (!Number.isFinite(want)) return got === want;
-  return Math.abs(got - want) <= Math.max(rel * Math.abs(want), abs);
-}
-
-/** The first index where `got` and `want` are not {@link close}, with both values, or null. */
-export function mismatch(
-  got: ArrayLike<number>,
-  want: ArrayLike<number>,
-  rel = 1e-6,
-  abs = 0,
-): string | null {
-  if (got.length !== want.length) return `length ${got.length} vs ${want.length}`;
-  for (let i = 0; i < got.length; i++) {
-    if (!close(got[i], want[i], rel, abs)) return `at ${i}: got ${got[i]}, want ${want[i]}`;
-  }
-  return null;
-}
-
 /** Row-major strides of `shape`. */
 export function stridesOf(shape: readonly number[]): number[] {
   const s = new Array<number>(shape.length);

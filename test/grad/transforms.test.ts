@@ -12,10 +12,9 @@ import * as M from "../../src/prims/movement.js";
 import { reduceSum } from "../../src/prims/reduce.js";
 import { arbShape, arbTensor } from "../../src/testing/arbitraries.js";
 import type { AnyTensor as T } from "../../src/tensor/tensor.js";
+import { expectClose } from "../util/close.js";
 
 const arr = (t: T) => Array.from(t.dataSync() as ArrayLike<number>);
-const close = (a: number[], b: number[], tol = 1e-9) =>
-  a.forEach((v, i) => expect(v).toBeCloseTo(b[i], -Math.log10(tol)));
 const f64 = (data: number[], shape: number[]) => constant(data, shape, "f64");
 
 describe("grad and valueAndGrad", () => {
@@ -27,18 +26,18 @@ describe("grad and valueAndGrad", () => {
     const [value, g] = tg.valueAndGrad(loss)(params, x);
     // y = x·w + b = [1-3+0.5, 2-4-0.5] = [-1.5, -2.5]; loss = 2.25 + 6.25
     expect(value.item()).toBeCloseTo(8.5, 12);
-    close(arr(g.layers[0].b), [-3, -5]);
-    close(arr(g.w), [-3, -5, 3, 5]);
+    expectClose(arr(g.layers[0].b), [-3, -5], { atol: 5e-10, rtol: 0 });
+    expectClose(arr(g.w), [-3, -5, 3, 5], { atol: 5e-10, rtol: 0 });
   });
 
   test("argnums picks arguments; a list gives a tuple", () => {
     const f = (a: T, b: T) => reduceSum(E.mul(a, E.mul(b, b)));
     const a = f64([1, 2], [2]);
     const b = f64([3, 4], [2]);
-    close(arr(tg.grad(f, { argnums: 1 })(a, b)), [6, 16]);
+    expectClose(arr(tg.grad(f, { argnums: 1 })(a, b)), [6, 16], { atol: 5e-10, rtol: 0 });
     const [ga, gb] = tg.grad(f, { argnums: [0, 1] })(a, b);
-    close(arr(ga), [9, 16]);
-    close(arr(gb), [6, 16]);
+    expectClose(arr(ga), [9, 16], { atol: 5e-10, rtol: 0 });
+    expectClose(arr(gb), [6, 16], { atol: 5e-10, rtol: 0 });
   });
 
   test("hasAux returns auxiliary outputs without differentiating them", () => {
@@ -49,15 +48,16 @@ describe("grad and valueAndGrad", () => {
     const [[loss, aux], g] = tg.valueAndGrad(f, { hasAux: true })(f64([3, 4], [2]));
     expect(loss.item()).toBeCloseTo(25, 12);
     expect(aux.norm.item()).toBeCloseTo(5, 12);
-    close(arr(g), [6, 8]);
+    expectClose(arr(g), [6, 8], { atol: 5e-10, rtol: 0 });
   });
 
   test("grad(grad(f)) is the second derivative", () => {
     const f = (x: T) => reduceSum(E.mul(E.sin(x), E.exp(x)));
     const d2 = tg.grad((x: T) => reduceSum(tg.grad(f)(x)))(f64([0.3, -1.2], [2]));
-    close(
+    expectClose(
       arr(d2),
       [0.3, -1.2].map((x) => 2 * Math.cos(x) * Math.exp(x)),
+      { atol: 5e-10, rtol: 0 },
     );
   });
 
@@ -99,8 +99,8 @@ describe("vjp, jvp and their agreement", () => {
   test("Hessian-vector products and the full Hessian", () => {
     const f = (x: T) => reduceSum(E.mul(x, E.mul(x, x)));
     const x = f64([1, -2, 0.5], [3]);
-    close(arr(tg.hvp(f, x, f64([1, 1, 1], [3]))), [6, -12, 3]);
-    close(arr(tg.hessian(f)(x)), [6, 0, 0, 0, -12, 0, 0, 0, 3]);
+    expectClose(arr(tg.hvp(f, x, f64([1, 1, 1], [3]))), [6, -12, 3], { atol: 5e-10, rtol: 0 });
+    expectClose(arr(tg.hessian(f)(x)), [6, 0, 0, 0, -12, 0, 0, 0, 3], { atol: 5e-10, rtol: 0 });
   });
 });
 
@@ -112,7 +112,7 @@ describe("vmap", () => {
     const per = tg.vmap((x: T) => tg.grad(loss)(w, x), { inAxes: [0] })(xs) as T;
     expect(per.shape).toEqual([3, 2]);
     // d/dw Σ (w·x)² = 2 w x²
-    close(arr(per), [1, -8, 9, -32, 25, -72]);
+    expectClose(arr(per), [1, -8, 9, -32, 25, -72], { atol: 5e-10, rtol: 0 });
   });
 
   test("jit(vmap(f)) equals vmap(f), and inAxes/outAxes place the batch", () => {
@@ -120,11 +120,11 @@ describe("vmap", () => {
     const a = f64([1, 2, 3, 4, 5, 6], [2, 3]);
     const b = f64([1, 0, 1], [3]);
     const v = tg.vmap(f, { inAxes: [0, null] });
-    close(arr(tg.jit(v)(a, b)), arr(v(a, b)));
-    close(arr(v(a, b)), [4, 10]);
+    expectClose(arr(tg.jit(v)(a, b)), arr(v(a, b)), { atol: 5e-10, rtol: 0 });
+    expectClose(arr(v(a, b)), [4, 10], { atol: 5e-10, rtol: 0 });
     const cols = tg.vmap((x: T) => E.mul(x, 2), { inAxes: [1], outAxes: 1 })(a) as T;
     expect(cols.shape).toEqual([2, 3]);
-    close(arr(cols), [2, 4, 6, 8, 10, 12]);
+    expectClose(arr(cols), [2, 4, 6, 8, 10, 12], { atol: 5e-10, rtol: 0 });
   });
 
   test("vmap equals a loop over random shapes", () => {
@@ -153,7 +153,7 @@ describe("vmap", () => {
               ),
               got.shape.slice(1),
             );
-            close(arr(g), arr(f(row)));
+            expectClose(arr(g), arr(f(row)), { atol: 5e-10, rtol: 0 });
           }
         },
       ),
@@ -219,8 +219,8 @@ describe("jit", () => {
   test("grad through jit and jit of grad agree", () => {
     const f = (x: T) => reduceSum(E.tanh(E.mul(x, x)));
     const x = f64([0.1, 0.7, -0.4], [3]);
-    close(arr(tg.grad(tg.jit(f))(x)), arr(tg.grad(f)(x)));
-    close(arr(tg.jit(tg.grad(f))(x)), arr(tg.grad(f)(x)));
+    expectClose(arr(tg.grad(tg.jit(f))(x)), arr(tg.grad(f)(x)), { atol: 5e-10, rtol: 0 });
+    expectClose(arr(tg.jit(tg.grad(f))(x)), arr(tg.grad(f)(x)), { atol: 5e-10, rtol: 0 });
   });
 });
 

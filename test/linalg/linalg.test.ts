@@ -8,6 +8,7 @@ import { ShapeError } from "../../src/shape/errors.js";
 import { grad } from "../../src/transforms/grad.js";
 import { reduceSum } from "../../src/prims/reduce.js";
 import type { AnyTensor as T } from "../../src/tensor/tensor.js";
+import { expectClose } from "../util/close.js";
 
 const arbEntries = (n: number) =>
   fc.array(fc.double({ min: -1, max: 1, noNaN: true }), { minLength: n, maxLength: n });
@@ -34,11 +35,6 @@ const matmulHost = (
       for (let l = 0; l < k; l++) out[i * n + j] += a[i * k + l] * b[l * n + j];
   return out;
 };
-const near = (got: ArrayLike<number>, want: ArrayLike<number>, tol: number): void => {
-  expect(got.length).toBe(want.length);
-  for (let i = 0; i < got.length; i++)
-    expect(Math.abs(got[i] - want[i])).toBeLessThanOrEqual(tol * Math.max(1, Math.abs(want[i])));
-};
 
 describe("solve and inv", () => {
   test("a · solve(a, b) = b (matrix and vector b, f64)", () => {
@@ -48,10 +44,10 @@ describe("solve and inv", () => {
         const x = linalg.solve(A, constant(b, [n, 2], "f64"));
         expect(x.shape).toEqual([n, 2]);
         expect(x.dtype).toBe("f64");
-        near(matmulHost(a, x.dataSync(), n, n, 2), b, 1e-10);
+        expectClose(matmulHost(a, x.dataSync(), n, n, 2), b, { tol: 1e-10 });
         const xv = linalg.solve(A, constant(b.slice(0, n), [n], "f64"));
         expect(xv.shape).toEqual([n]);
-        near(matmulHost(a, xv.dataSync(), n, n, 1), b.slice(0, n), 1e-10);
+        expectClose(matmulHost(a, xv.dataSync(), n, n, 1), b.slice(0, n), { tol: 1e-10 });
       }),
       { numRuns: 40 },
     );
@@ -61,7 +57,7 @@ describe("solve and inv", () => {
       fc.property(arbSystem, ({ n, a }) => {
         const Ai = linalg.inv(constant(a, [n, n], "f64"));
         const eye = Array.from({ length: n * n }, (_, i) => (i % (n + 1) === 0 ? 1 : 0));
-        near(matmulHost(a, Ai.dataSync(), n, n, n), eye, 1e-10);
+        expectClose(matmulHost(a, Ai.dataSync(), n, n, n), eye, { tol: 1e-10 });
       }),
       { numRuns: 40 },
     );
@@ -72,11 +68,11 @@ describe("solve and inv", () => {
   test("worked example in f32", () => {
     const x = linalg.solve(constant([2, 1, 1, 3], [2, 2], "f32"), constant([3, 5], [2], "f32"));
     expect(x.dtype).toBe("f32");
-    near(x.dataSync(), [0.8, 1.4], 1e-6);
-    near(
+    expectClose(x.dataSync(), [0.8, 1.4], { tol: 1e-6 });
+    expectClose(
       linalg.inv(constant([4, 7, 2, 6], [2, 2], "f32")).dataSync(),
       [0.6, -0.7, -0.2, 0.4],
-      1e-6,
+      { tol: 1e-6 },
     );
   });
   test("singular and mis-shaped input throw ShapeErrors that name the operation", () => {
@@ -126,8 +122,8 @@ describe("lstsq", () => {
         const res = b.map((v, i) => v - ax[i]);
         const at: number[] = [];
         for (let j = 0; j < n; j++) for (let i = 0; i < m; i++) at.push(a[i * n + j]);
-        near(matmulHost(at, res, n, m, 1), new Array(n).fill(0), 1e-9);
-        near([r.residuals[0]], [res.reduce((s, v) => s + v * v, 0)], 1e-9);
+        expectClose(matmulHost(at, res, n, m, 1), new Array(n).fill(0), { tol: 1e-9 });
+        expectClose([r.residuals[0]], [res.reduce((s, v) => s + v * v, 0)], { tol: 1e-9 });
         expect(r.rank).toBe(n);
       }),
       { numRuns: 40 },
@@ -136,7 +132,7 @@ describe("lstsq", () => {
   test("fits a line exactly; matches solve on the normal equation", () => {
     const a = constant([1, 0, 1, 1, 1, 2], [3, 2], "f32");
     const r = linalg.lstsq(a, constant([1, 3, 5], [3], "f32"));
-    near(r.x.dataSync(), [1, 2], 1e-6);
+    expectClose(r.x.dataSync(), [1, 2], { tol: 1e-6 });
     expect(r.residuals[0]).toBeLessThan(1e-10);
     const b2 = constant([1, 2, 3, 2, 5, 1], [3, 2], "f32");
     const two = linalg.lstsq(a, b2);
@@ -144,7 +140,7 @@ describe("lstsq", () => {
     // normal equation: (aᵀa) x = aᵀ b
     const ata = constant([3, 3, 3, 5], [2, 2], "f64");
     const atb = constant([1 + 3 + 5, 3 + 2 * 5], [2], "f64");
-    near(linalg.solve(ata, atb).dataSync(), [1, 2], 1e-12);
+    expectClose(linalg.solve(ata, atb).dataSync(), [1, 2], { tol: 1e-12 });
   });
   test("rank-deficient and mis-shaped input throw", () => {
     expect(() =>

@@ -9,6 +9,7 @@ import * as optim from "../../src/optim/index.js";
 import { constant } from "../../src/prims/constants.js";
 import type { AnyTensor as T } from "../../src/tensor/tensor.js";
 import { jit } from "../../src/transforms/jit.js";
+import { expectClose } from "../util/close.js";
 
 type Tree = { w: T; b: T };
 type HostTree = { w: number[]; b: number[] };
@@ -59,13 +60,8 @@ function runOpt(
   return { w: Array.from(params.w.dataSync()), b: Array.from(params.b.dataSync()) };
 }
 
-function expectClose(got: HostTree, want: HostTree): void {
-  for (const k of ["w", "b"] as const) {
-    got[k].forEach((v, i) => {
-      const w = want[k][i];
-      expect(Math.abs(v - w)).toBeLessThanOrEqual(1e-4 * Math.max(1, Math.abs(w)));
-    });
-  }
+function expectCloseTree(got: HostTree, want: HostTree): void {
+  for (const k of ["w", "b"] as const) expectClose(got[k], want[k], { tol: 1e-4, what: k });
 }
 
 interface Row {
@@ -165,8 +161,8 @@ describe("optimizers follow their formulas (float64 reference, 3 steps)", () => 
           const p0 = f32(p);
           const g0 = gs.map(f32);
           const want = runRef(row.ref, row.nState, p0, g0);
-          expectClose(runOpt(row.opt(), p0, g0, false), want);
-          expectClose(runOpt(row.opt(), p0, g0, true), want);
+          expectCloseTree(runOpt(row.opt(), p0, g0, false), want);
+          expectCloseTree(runOpt(row.opt(), p0, g0, true), want);
         }),
         { numRuns: 15 },
       );

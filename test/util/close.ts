@@ -27,11 +27,13 @@ export interface CloseOptions {
   what?: string;
 }
 
-/** The worst entry of a comparison, or why the sequences cannot be compared. */
+/** The outcome of a comparison: the worst entry out of tolerance, and a message naming it. */
 export interface Closeness {
   ok: boolean;
   /** Why the comparison failed (null when it passed). */
   message: string | null;
+  /** The worst entry out of tolerance (null when none is, or the lengths differ). */
+  worst: { index: number; got: number; want: number; error: number } | null;
 }
 
 type Numbers = ArrayLike<number> | ArrayLike<bigint> | number;
@@ -51,9 +53,13 @@ export function closeness(got: Numbers, want: Numbers, opts: CloseOptions = {}):
   const w = toArray(want);
   const what = opts.what ? `${opts.what}: ` : "";
   if (g.length !== w.length)
-    return { ok: false, message: `${what}got ${g.length} entries, want ${w.length}` };
+    return { ok: false, message: `${what}got ${g.length} entries, want ${w.length}`, worst: null };
   if (opts.scale !== undefined && opts.scale.length !== w.length)
-    return { ok: false, message: `${what}${opts.scale.length} scales for ${w.length} entries` };
+    return {
+      ok: false,
+      message: `${what}${opts.scale.length} scales for ${w.length} entries`,
+      worst: null,
+    };
   const tol = opts.tol ?? 1e-6;
   const atol = opts.atol ?? tol;
   const rtol = opts.rtol ?? tol;
@@ -82,11 +88,12 @@ export function closeness(got: Numbers, want: Numbers, opts: CloseOptions = {}):
     bad++;
     if (worst.index < 0 || ratio > worst.ratio) worst = { index: i, ratio, error, bound, why };
   }
-  if (bad === 0) return { ok: true, message: null };
+  if (bad === 0) return { ok: true, message: null, worst: null };
   const i = worst.index;
   const fmt = (v: number) => (Object.is(v, -0) ? "-0" : String(v));
   return {
     ok: false,
+    worst: { index: i, got: g[i], want: w[i], error: worst.error },
     message:
       `${what}${bad} of ${w.length} entries out of tolerance; worst at index ${i}: got ${fmt(g[i])}, ` +
       `want ${fmt(w[i])}, error ${worst.error}` +
