@@ -2,7 +2,7 @@
 import { expect, test } from "vitest";
 import * as tg from "../../src/index.js";
 import { checkProgram } from "../../src/ir/check.js";
-import { Program, Var } from "../../src/ir/program.js";
+import { type Eqn, Program, Var } from "../../src/ir/program.js";
 import { PASSES } from "../../src/lower/lower.js";
 import { constant } from "../../src/prims/constants.js";
 import { customVjp, scan } from "../../src/prims/control.js";
@@ -118,4 +118,55 @@ test("the checker rejects a use before definition and a wrong aval", () => {
       new Program([a], [], [], [{ prim: "exp", inputs: [a], params: {}, outputs: [c] }], [c]),
     ),
   ).toThrow(/f32\[3\] but the rule gives f32\[2\]/);
+});
+
+/** `p` with equation `at`'s sub-program (params key `key`) replaced by `broken(sub)`. */
+function withBrokenBody(p: Program, prim: "scan" | "fused", broken: (b: Program) => Program) {
+  const at = p.eqns.findIndex((e) => e.prim === prim);
+  expect(at, `no ${prim} equation in\n${p}`).toBeGreaterThanOrEqual(0);
+  const e = p.eqns[at] as Eqn<"scan" | "fused">;
+  const eqns = p.eqns.slice();
+  eqns[at] = { ...e, params: { ...e.params, body: broken(e.params.body) } } as Eqn;
+  return { program: new Program(p.inputs, p.constVars, p.consts, eqns, p.outputs), at };
+}
+/** `b` with equation 0 changed by `change` (inputs and outputs keep their avals). */
+const changeFirst = (b: Program, change: (e: Eqn) => Eqn) =>
+  new Program(b.inputs, b.constVars, b.consts, [change(b.eqns[0]), ...b.eqns.slice(1)], b.outputs);
+
+test("the checker looks inside scan and fused bodies", () => {
+  const rnn = tg.makeProgram(
+    (v: T) =>
+      scan(
+        ([c], [r]) => {
+          const n = E.tanh(E.add(c, r));
+          return [[n], [E.mul(n, n)]];
+        },
+        [constant([0, 0, 0], [3], "f32")],
+        [v],
+      )[1][0],
+  )(x);
+  checkProgram(rnn);
+  // equation 0 of the body reads a variable the body never defines
+  const stray = withBrokenBody(rnn, "scan", (b) =>
+    changeFirst(b, (e) => ({
+      ...e,
+      inputs: [new Var(900010, e.inputs[0].aval), ...e.inputs.slice(1)],
+    })),
+  );
+  expect(() => checkProgram(stray.program)).toThrow(
+    new RegExp(`in equation ${stray.at}'s scan body: equation 0 \\(\\w+\\) uses variable 900010`),
+  );
+
+  let fused = tg.makeProgram((v: T) => E.add(E.mul(E.tanh(v), v), v))(x);
+  for (const pass of PASSES) fused = checkProgram(pass.run(fused));
+  // equation 0 of the body claims an output the shape rule does not give (the body's outputs,
+  // and so the fused equation's own shape rule, are untouched)
+  const wrong = withBrokenBody(fused, "fused", (b) =>
+    changeFirst(b, (e) => ({ ...e, outputs: [new Var(900011, { shape: [7], dtype: "f32" })] })),
+  );
+  expect(() => checkProgram(wrong.program)).toThrow(
+    new RegExp(
+      `in equation ${wrong.at}'s fused body: equation 0 \\(\\w+\\) output 0 is f32\\[7\\]`,
+    ),
+  );
 });
