@@ -3,9 +3,16 @@
  * enough to read (under 600 characters), also when a batch type parameter is involved (where an
  * undecided test would print kilobytes of expanded conditional types). Each snippet is compiled
  * with the TypeScript compiler API in one program and its diagnostics measured.
+ *
+ * The same program (TypeScript 6, the `typescript` devDependency) also compiles the shape type
+ * tests, which `npm run typecheck` checks with TypeScript 7, and requires no error: an
+ * `expectTypeOf` that fails or a `@ts-expect-error` that no longer fires (TS2578) under 6 fails.
  */
+import ts from "typescript";
 import { describe, expect, it } from "vitest";
-import { checkAll } from "./differential/checker.js";
+import { checkAll, fileErrors } from "./differential/checker.js";
+
+const TYPE_TESTS = ["test/types/shape-algebra.test.ts", "test/types/shapes.test.ts"];
 
 const LIMIT = 600;
 /** How tsc writes the batch parameter inside a message (a template literal placeholder). */
@@ -66,8 +73,12 @@ const cases: { name: string; body: string; names: string[] }[] = [
 const source = (body: string) =>
   `import * as tg from "../../../src/index.js";\nexport function f<B extends number>(x: tg.Tensor<[B, 13, 13, 32]>, y: tg.Tensor<[B, 10]>) {\n  ${body}\n  return [x, y];\n}\n`;
 
+const checked = checkAll(
+  cases.map((c) => source(c.body)),
+  TYPE_TESTS,
+);
+
 describe("a shape mismatch prints one short message naming the op and the shapes", () => {
-  const checked = checkAll(cases.map((c) => source(c.body)));
   it.each(cases.map((c, i) => ({ ...c, errors: checked[i].errors })))(
     "$name",
     ({ errors, names }) => {
@@ -78,4 +89,11 @@ describe("a shape mismatch prints one short message naming the op and the shapes
       for (const n of names) expect(message).toContain(n);
     },
   );
+});
+
+describe(`the shape type tests compile under TypeScript ${ts.version}`, () => {
+  it.each(TYPE_TESTS)("%s", (file) => {
+    expect(ts.version.startsWith("6.")).toBe(true);
+    expect(fileErrors([file])[0]).toEqual([]);
+  });
 });
