@@ -9,6 +9,7 @@ import { gather } from "../prims/indexing.js";
 import { add, stopGradient } from "../prims/elementwise.js";
 import { foldIn, type Key, key as makeKey, split } from "../random/index.js";
 import type { AnyTensor, AnyTensor as T, Shape } from "../tensor/tensor.js";
+import { tidy } from "../tensor/tidy.js";
 import { valueAndGrad } from "../transforms/grad.js";
 import { jit } from "../transforms/jit.js";
 import type { Callback, EpochLogs, FitContext } from "./callbacks.js";
@@ -62,8 +63,9 @@ export interface FitOptions<
   /**
    * A per-batch transform run eagerly on each gathered training batch before the step, such as
    * data augmentation: `(x, y, key) => [tg.data.augment(key, x, { shift: 2 }), y]`. Its key is
-   * new for every batch (derived from `key`); validation data is never transformed. `fit` frees
-   * the batch and what the transform returns after the step.
+   * new for every batch (derived from `key`); validation data is never transformed. It runs in a
+   * `tg.tidy` scope: tensors it makes and does not return are freed at once, and `fit` frees the
+   * batch and what the transform returned after the step.
    */
   augment?: (x: T, y: T, key: Key) => readonly [T, T];
   /** A penalty on the parameters added to the loss (for example `tg.nn.l2`). */
@@ -183,7 +185,7 @@ export async function fit<
   const augmentedStep = (fn: NonNullable<FitOptions["augment"]>, k: Key, idx: T) => {
     const xb = gather(train.x, idx, 0);
     const yb = gather(train.y, idx, 0);
-    const [xa, ya] = fn(xb, yb, k);
+    const [xa, ya] = tidy(() => fn(xb, yb, k));
     const all = indexTensor(Int32Array.from({ length: idx.shape[0] }, (_, i) => i));
     const r = step(p, opt, st, stepKey, xa, ya, all);
     for (const t of new Set([k, all, xb, yb, xa, ya])) t.dispose();

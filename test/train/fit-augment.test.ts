@@ -70,4 +70,27 @@ describe("fit augment", () => {
     const plain = train.evaluate(model, r.params, data, { loss: xent, metrics: ["accuracy"] });
     expect(plain.accuracy).toBeLessThan(0.5);
   });
+
+  test("what the transform makes is freed: its temporaries at once, its result after the step", async () => {
+    const model = mlp(4, 8, 3);
+    const temporaries: T[] = [];
+    const results: T[] = [];
+    await train.fit(model, model.init(random.key(0)), blobs(60), {
+      loss: xent,
+      optimizer: optim.sgd({ lr: 0.05 }),
+      epochs: 1,
+      batchSize: 20,
+      key: random.key(1),
+      progress: false,
+      augment: (x, y) => {
+        const half = mul(x, 0.5);
+        temporaries.push(half);
+        const out = mul(half, 2);
+        results.push(out);
+        return [out, y];
+      },
+    });
+    expect(temporaries).toHaveLength(3);
+    for (const t of [...temporaries, ...results]) expect(t.isDisposed).toBe(true);
+  });
 });
