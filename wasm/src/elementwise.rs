@@ -497,27 +497,6 @@ pub unsafe extern "C" fn tg_cast(from: i32, to: i32, x: *const u8, y: *mut u8, n
     }
 }
 
-/// Sets `n` 32-bit elements to the bit pattern `v`.
-#[no_mangle]
-pub unsafe extern "C" fn tg_fill_32(y: *mut u32, v: u32, n: usize) {
-    let vv = u32x4_splat(v);
-    let mut i = 0;
-    while i + 4 <= n {
-        v128_store(y.add(i) as *mut v128, vv);
-        i += 4;
-    }
-    while i < n {
-        *y.add(i) = v;
-        i += 1;
-    }
-}
-
-/// Sets `n` bytes to `v`.
-#[no_mangle]
-pub unsafe extern "C" fn tg_fill_8(y: *mut u8, v: u8, n: usize) {
-    core::ptr::write_bytes(y, v, n)
-}
-
 macro_rules! copy_fn {
     ($fname:ident, $t:ty) => {
         /// Strided copy `out[Σ idx·os] = x[Σ idx·xs]`; `meta` = shape, xStrides, outStrides, counter.

@@ -2,8 +2,9 @@
 //!
 //! The scalar functions take and return f32 and compute internally in f64, which keeps the
 //! polynomials short and the results within about one ulp of the correctly rounded value. The
-//! vector forms (`*_v`, 4 lanes) used by the SIMD paths are f32 for `exp` (< 1 ulp) and `logistic`
-//! (≈ 2 ulp) and f64x2 for `tanh` and `log` (≈ 0.5 ulp). Special
+//! vector forms (`*_v`, 4 lanes) used by the SIMD paths are f32 for `exp` (< 1 ulp), `logistic`
+//! and `tanh` (≈ 2 ulp; tanh is an odd polynomial for |x| < 0.625, else built on the f32 `exp_v`),
+//! and two f64x2 halves for `log` (≈ 0.5 ulp). Special
 //! values follow JavaScript's `Math.*` (the reference backend): NaN in gives NaN out, overflow gives
 //! ±inf, `exp(-1000) = 0`, `tanh(±1000) = ±1`, `logistic(±1000) ∈ {0, 1}`.
 use crate::simd::madd;

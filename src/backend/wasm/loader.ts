@@ -42,8 +42,6 @@ export interface Kernels {
   tg_where_32(cond: Ptr, a: Ptr, b: Ptr, out: Ptr, rank: number, meta: Ptr): void;
   tg_where_8(cond: Ptr, a: Ptr, b: Ptr, out: Ptr, rank: number, meta: Ptr): void;
   tg_cast(from: number, to: number, x: Ptr, out: Ptr, n: number): void;
-  tg_fill_32(out: Ptr, bits: number, n: number): void;
-  tg_fill_8(out: Ptr, value: number, n: number): void;
   tg_copy_32(x: Ptr, out: Ptr, rank: number, meta: Ptr): void;
   tg_copy_8(x: Ptr, out: Ptr, rank: number, meta: Ptr): void;
   tg_reduce_f32(op: number, x: Ptr, out: Ptr, outer: number, mid: number, inner: number): void;
