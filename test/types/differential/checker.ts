@@ -44,9 +44,16 @@ function tensorType(checker: ts.TypeChecker, t: ts.Type): TensorType {
   return { dims, dtype: d.isStringLiteral() ? d.value : null, text };
 }
 
-/** Checks `sources` as modules in `test/types/differential/` and reads each one's results. */
-export function checkAll(sources: readonly string[]): Checked[] {
-  const { program, names } = programOf(sources, []);
+/**
+ * Checks `sources` as modules in `test/types/differential/` and reads each one's results; `files`
+ * (paths from the repository root) join the same program, for `fileErrors`.
+ */
+export function checkAll(sources: readonly string[], files: readonly string[] = []): Checked[] {
+  const { program, names } = programOf(
+    sources,
+    files.map((f) => path.join(ROOT, f)),
+  );
+  lastProgram = program;
   const checker = program.getTypeChecker();
   return names.map((n) => {
     const sf = program.getSourceFile(n);
@@ -65,12 +72,21 @@ export function checkAll(sources: readonly string[]): Checked[] {
   });
 }
 
-/** The errors TypeScript 6 reports in each of `files` (paths from the repository root). */
+let lastProgram: ts.Program | null = null;
+
+/**
+ * The errors TypeScript 6 reports in each of `files` (paths from the repository root), read from
+ * the program of the last `checkAll` that included them, or from a new one.
+ */
 export function fileErrors(files: readonly string[]): string[][] {
-  const { program } = programOf(
-    [],
-    files.map((f) => path.join(ROOT, f)),
-  );
+  const reuse = lastProgram && files.every((f) => lastProgram?.getSourceFile(path.join(ROOT, f)));
+  const program =
+    reuse && lastProgram
+      ? lastProgram
+      : programOf(
+          [],
+          files.map((f) => path.join(ROOT, f)),
+        ).program;
   return files.map((f) => {
     const sf = program.getSourceFile(path.join(ROOT, f));
     if (!sf) throw new Error(`${f} is not in the program`);
