@@ -50,15 +50,24 @@ const k: Kernels = kernels;
 let metaPtr = arena.alloc(4096);
 let metaInts = 1024;
 
-/** Writes `arrays` one after the other into the metadata region, plus `spare` free ints. */
-function meta(arrays: readonly (readonly number[])[], spare: number): Ptr {
-  let n = spare;
-  for (const a of arrays) n += a.length;
+/**
+ * The metadata region, grown to hold at least `n` ints when it is smaller (its contents are then
+ * dropped): write it after this call.
+ */
+function metaRoom(n: number): Ptr {
   if (n > metaInts) {
     arena.free(metaPtr);
     metaInts = Math.max(n, 2 * metaInts);
     metaPtr = arena.alloc(metaInts * 4);
   }
+  return metaPtr;
+}
+
+/** Writes `arrays` one after the other into the metadata region, plus `spare` free ints. */
+function meta(arrays: readonly (readonly number[])[], spare: number): Ptr {
+  let n = spare;
+  for (const a of arrays) n += a.length;
+  metaRoom(n);
   const i32 = arena.i32;
   let at = metaPtr >>> 2;
   for (const a of arrays) {
@@ -68,17 +77,17 @@ function meta(arrays: readonly (readonly number[])[], spare: number): Ptr {
 }
 
 /**
- * Runs an N-d kernel `kernel(...lead, ...operands, rank, meta)` whose iteration `nd` just wrote
- * (rank `rank`, operands' element sizes `bytes`), split into parts along the outermost axis.
+ * Runs an N-d kernel `kernel(...lead, ...operands, rank, meta)` over the iteration `it` that `nd`
+ * just wrote (operands' element sizes `bytes`), split into parts along the outermost axis.
  */
 function splitNd(
   kernel: PartKernel,
   lead: readonly number[],
   operands: readonly Ptr[],
   bytes: readonly number[],
-  rank: number,
+  it: Iteration,
 ): void {
-  const ints = lastInts;
+  const { ints, rank } = it;
   let n = 1;
   for (let d = 0; d < rank; d++) n *= ints[d];
   // a rank-0 iteration (every axis of size 1) is one element
@@ -139,18 +148,24 @@ function contiguous(shape: readonly number[]): number[] {
   return s;
 }
 
+/** An N-d iteration after collapsing: its rank, and what the metadata region holds for it. */
+interface Iteration {
+  rank: number;
+  /** shape, then each operand's strides, as written to the metadata region. */
+  ints: Int32Array;
+}
+
 /** A collapsed iteration, kept per shape array (planned and prepared calls pass the same arrays). */
 interface Collapsed {
   strides: readonly (readonly number[])[];
   contiguousLast: boolean;
-  rank: number;
-  /** shape, then each operand's strides, as written to the metadata region; null when empty. */
-  ints: Int32Array | null;
+  /** null when the iteration is empty. */
+  iter: Iteration | null;
 }
 const collapsedOf = new WeakMap<readonly number[], Collapsed>();
 
 /**
- * Collapses and writes an N-d iteration; returns the rank (metadata at `metaPtr`) or -1 when
+ * Collapses and writes an N-d iteration (metadata at `metaPtr`); returns it, or null when it is
  * empty. With `contiguousLast`, a last operand with the row-major strides of `shape` follows.
  * The collapse is cached per `shape` array and strides arrays, so prepared calls skip it.
  */
@@ -158,7 +173,7 @@ function nd(
   shape: readonly number[],
   strides: readonly (readonly number[])[],
   contiguousLast: boolean,
-): number {
+): Iteration | null {
   let c = collapsedOf.get(shape);
   if (
     c === undefined ||
@@ -171,29 +186,19 @@ function nd(
     c = {
       strides: [...strides],
       contiguousLast,
-      rank: cc === null ? -1 : cc.shape.length,
-      ints: cc === null ? null : Int32Array.from([...cc.shape, ...cc.strides.flat()]),
+      iter:
+        cc === null
+          ? null
+          : { rank: cc.shape.length, ints: Int32Array.from([...cc.shape, ...cc.strides.flat()]) },
     };
     collapsedOf.set(shape, c);
   }
-  if (c.ints === null) return -1;
-  writeMeta(c.ints, c.rank);
-  lastInts = c.ints;
-  return c.rank;
-}
-
-/** The iteration `nd` wrote last (shape, then each operand's strides). */
-let lastInts: Int32Array = new Int32Array(0);
-
-/** Writes `ints` plus `spare` free ints at the metadata region. */
-function writeMeta(ints: Int32Array, spare: number): void {
-  const n = ints.length + spare;
-  if (n > metaInts) {
-    arena.free(metaPtr);
-    metaInts = Math.max(n, 2 * metaInts);
-    metaPtr = arena.alloc(metaInts * 4);
-  }
-  arena.i32.set(ints, metaPtr >>> 2);
+  const it = c.iter;
+  if (it === null) return null;
+  // rank spare ints after the iteration: a kernel's row counter
+  const at = metaRoom(it.ints.length + it.rank);
+  arena.i32.set(it.ints, at >>> 2);
+  return it;
 }
 
 const isCompare = (op: BinaryOp): op is CompareOp => op in COMPARE_CODE;
@@ -311,19 +316,19 @@ export const wasmBackend: Backend = {
     const pa = ptr(a);
     const pb = ptr(b);
     const po = ptr(out);
-    const rank = nd(shape, [aStrides, bStrides], true);
-    if (rank < 0) return;
+    const it = nd(shape, [aStrides, bStrides], true);
+    if (it === null) return;
     if (isCompare(op)) {
       const code = COMPARE_CODE[op];
-      if (a.dtype === "f32") splitNd("tg_compare_f32", [code], [pa, pb, po], [4, 4, 1], rank);
-      else if (a.dtype === "i32") k.tg_compare_i32(code, pa, pb, po, rank, metaPtr);
-      else if (a.dtype === "bool") k.tg_compare_u8(code, pa, pb, po, rank, metaPtr);
+      if (a.dtype === "f32") splitNd("tg_compare_f32", [code], [pa, pb, po], [4, 4, 1], it);
+      else if (a.dtype === "i32") k.tg_compare_i32(code, pa, pb, po, it.rank, metaPtr);
+      else if (a.dtype === "bool") k.tg_compare_u8(code, pa, pb, po, it.rank, metaPtr);
       else throw dtypeError(op, a.dtype);
       return;
     }
     const code = ARITH_CODE[op as ArithOp];
-    if (a.dtype === "f32") splitNd("tg_binary_f32", [code], [pa, pb, po], [4, 4, 4], rank);
-    else if (a.dtype === "i32") k.tg_binary_i32(code, pa, pb, po, rank, metaPtr);
+    if (a.dtype === "f32") splitNd("tg_binary_f32", [code], [pa, pb, po], [4, 4, 4], it);
+    else if (a.dtype === "i32") k.tg_binary_i32(code, pa, pb, po, it.rank, metaPtr);
     else throw dtypeError(op, a.dtype);
   },
 
@@ -332,11 +337,11 @@ export const wasmBackend: Backend = {
     const pa = ptr(a);
     const pb = ptr(b);
     const po = ptr(out);
-    const rank = nd(shape, [condStrides, aStrides, bStrides], true);
-    if (rank < 0) return;
-    if (a.dtype === "bool") k.tg_where_8(pc, pa, pb, po, rank, metaPtr);
+    const it = nd(shape, [condStrides, aStrides, bStrides], true);
+    if (it === null) return;
+    if (a.dtype === "bool") k.tg_where_8(pc, pa, pb, po, it.rank, metaPtr);
     else if (a.dtype === "f32" || a.dtype === "i32")
-      splitNd("tg_where_32", [], [pc, pa, pb, po], [1, 4, 4, 4], rank);
+      splitNd("tg_where_32", [], [pc, pa, pb, po], [1, 4, 4, 4], it);
     else throw dtypeError("where", a.dtype);
   },
 
@@ -369,11 +374,7 @@ export const wasmBackend: Backend = {
     const codeAt = 2 + 3 * nIn;
     const extraAt = codeAt + 4 * nOps + 1;
     const ints = extraAt + 2 * nExtra;
-    if (ints > metaInts) {
-      arena.free(metaPtr);
-      metaInts = Math.max(ints, 2 * metaInts);
-      metaPtr = arena.alloc(metaInts * 4);
-    }
+    metaRoom(ints);
     // registers of 256 floats (CHUNK in wasm/src/fused.rs), then one pointer per input
     const regs = (nIn + nOps) * 256 + nIn;
     const i32 = arena.i32;
@@ -459,10 +460,10 @@ export const wasmBackend: Backend = {
     const w = BYTES[x.dtype];
     const px = ptr(x) + xOffset * w;
     const po = ptr(out) + outOffset * w;
-    const rank = nd(shape, [xStrides, outStrides], false);
-    if (rank < 0) return;
-    if (w === 4) k.tg_copy_32(px, po, rank, metaPtr);
-    else if (w === 1) k.tg_copy_8(px, po, rank, metaPtr);
+    const it = nd(shape, [xStrides, outStrides], false);
+    if (it === null) return;
+    if (w === 4) k.tg_copy_32(px, po, it.rank, metaPtr);
+    else if (w === 1) k.tg_copy_8(px, po, it.rank, metaPtr);
     else throw dtypeError("copy", x.dtype);
   },
 
@@ -548,9 +549,12 @@ export { backendInfo, forceParts, setThreads } from "./threads.js";
  * allocated).
  * @example
  * ```ts
+ * const loss = (w: tg.Tensor<[3]>) => tg.sum(tg.mul(w, w));
+ * const step = tg.jit((w: tg.Tensor<[3]>) => tg.sub(w, tg.mul(tg.grad(loss)(w), 0.1)), { donate: [0] });
+ * let params = step(tg.ones([3]));
  * const before = tg.memoryStats().allocations;
- * step(params);
- * tg.memoryStats().allocations - before; // 1: only the loss of a donated, jitted step
+ * params = step(params);
+ * tg.memoryStats().allocations - before; // 0: a donated, jitted step updates its argument in place
  * ```
  */
 export function wasmStats(): {
