@@ -18,7 +18,8 @@ export * from "./tensor/create.js";
 export type * from "./shape/types.js";
 export type { Kinds } from "./shape/dims.js";
 
-export { getBackend, setBackend } from "./backend/registry.js";
+export { type BackendName, getBackend, setBackend, useBackend } from "./backend/registry.js";
+export { webgpuInfo } from "./backend/webgpu/device.js";
 export type { Aval, Eqn, Var } from "./ir/program.js";
 export type { CustomVjpParams, ParamsOf, Prim } from "./ir/primitive.js";
 export { Program } from "./ir/program.js";

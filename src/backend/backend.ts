@@ -53,7 +53,7 @@ export interface Conv2dGeometry {
 
 /** A place where tensors live and kernels run. */
 export interface Backend {
-  readonly name: "wasm" | "reference";
+  readonly name: "wasm" | "reference" | "webgpu";
   /** A new buffer of `size` elements, zero-filled. */
   alloc(dtype: DType, size: number): Buf;
   /**
@@ -67,6 +67,11 @@ export interface Backend {
   write(buf: Buf, data: ArrayLike<number>): void;
   /** A copy of the contents, as the storage type of the dtype (reference: always Float64Array). */
   read(buf: Buf): TypedArray;
+  /**
+   * The contents, asynchronously, as `read` gives them. Backends whose data cannot be read
+   * synchronously (webgpu: `read` throws) implement it; `Tensor.data()` uses it when present.
+   */
+  readAsync?(buf: Buf): Promise<TypedArray>;
   /**
    * A live view of the contents with no copy (wasm: a typed array over wasm memory; it is
    * invalidated by the next allocation, which may grow memory). For readers and loaders that fill

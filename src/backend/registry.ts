@@ -5,6 +5,7 @@
  * ```ts
  * tg.setBackend("reference"); // plain TypeScript, float64 inside
  * tg.setBackend("wasm");      // the default: SIMD WebAssembly kernels
+ * await tg.useBackend("webgpu"); // WGSL kernels on the GPU (opens the device first)
  * ```
  * @module
  */
@@ -27,9 +28,41 @@ export function registerBackend(b: Backend): void {
  * tg.setBackend("reference");
  * ```
  */
-export function setBackend(name: "wasm" | "reference"): void {
-  if (!backends.has(name)) throw new Error(`setBackend: no backend named "${name}" is registered`);
+export function setBackend(name: BackendName): void {
+  if (!backends.has(name)) {
+    throw new Error(
+      name === "webgpu"
+        ? 'setBackend: the webgpu backend opens a device asynchronously; use `await tg.useBackend("webgpu")`'
+        : `setBackend: no backend named "${name}" is registered`,
+    );
+  }
   current = name;
+}
+
+/** The names of the backends. */
+export type BackendName = "wasm" | "reference" | "webgpu";
+
+/**
+ * Chooses the backend for new tensors, loading it first if needed: `"webgpu"` finds an adapter
+ * and opens a device (in Node through the npm package `webgpu`), and rejects with an error that
+ * says why when there is none. Tensors made before keep their backend; an operation moves them.
+ * @example
+ * ```ts
+ * await tg.useBackend("webgpu");
+ * tg.webgpuInfo().adapter; // the GPU, as the adapter names itself
+ * await tg.useBackend("wasm");
+ * ```
+ */
+export async function useBackend(name: BackendName): Promise<void> {
+  if (name === "webgpu" && !backends.has("webgpu")) {
+    const [{ initDevice }, { webgpuBackend }] = await Promise.all([
+      import("./webgpu/device.js"),
+      import("./webgpu/backend.js"),
+    ]);
+    await initDevice();
+    registerBackend(webgpuBackend);
+  }
+  setBackend(name);
 }
 
 /**
@@ -39,9 +72,9 @@ export function setBackend(name: "wasm" | "reference"): void {
  * tg.getBackend(); // "wasm"
  * ```
  */
-export function getBackend(): "wasm" | "reference" {
+export function getBackend(): BackendName {
   if (current === null) throw new Error("getBackend: no backend is registered");
-  return current as "wasm" | "reference";
+  return current as BackendName;
 }
 
 /** The backend that holds tensors of `dtype`: the reference backend for f64, else the current one. */

@@ -114,13 +114,17 @@ export class Tensor<S extends Shape = Shape, D extends DType = "f32"> {
   }
 
   /**
-   * The data, asynchronously (the same as `dataSync`; kept for tfjs users).
+   * The data, asynchronously: the same as `dataSync`, and the only way to read data on the
+   * webgpu backend (which cannot read synchronously).
    * @example
    * ```ts
    * await tg.tensor([1, 2]).data();
    * ```
    */
   async data(): Promise<TypedArray> {
+    const s = this._concrete("data");
+    // backends that cannot read synchronously (webgpu) read back asynchronously
+    if (s.backend.readAsync) return convertStorage(await s.backend.readAsync(s.buf), this.dtype);
     return this.dataSync();
   }
 

@@ -526,7 +526,7 @@ const MODES = [
 
 for (const mode of MODES) {
   describe(`against PyTorch ${fixtures.torch}: ${mode.name}`, () => {
-    let before: "wasm" | "reference";
+    let before: ReturnType<typeof getBackend>;
     beforeAll(() => {
       before = getBackend();
       setBackend(mode.backend);

@@ -1,0 +1,321 @@
+/**
+ * The webgpu backend: tensors live in GPU buffers and every kernel is a WGSL compute shader,
+ * generated per op from the op list and compiled once (see `wgsl.ts`, `matmul.ts`, `reduce.ts`,
+ * `random.ts`). Kernels are recorded into one command encoder and submitted together (see
+ * `device.ts`); nothing is read back until `await t.data()`.
+ *
+ * Stores f32, i32 and bool (a u32 per element). A synchronous read (`dataSync`) throws: WebGPU
+ * can only read asynchronously. Kernels not written yet (conv2d and its gradients, `sub` for
+ * `scan`) throw an error naming the op and "webgpu".
+ *
+ * Open it with `await tg.useBackend("webgpu")` (it needs an adapter: see `device.ts`).
+ * @module
+ */
+import type { DType } from "../../shape/dtype.js";
+import type { ArithOp, Backend, Buf, CompareOp, FusedOp } from "../backend.js";
+import { COMPARE_OPS } from "../ops.js";
+import {
+  freeGpuBuf,
+  gpuBuf,
+  hostView,
+  markWritten,
+  newGpuBuf,
+  readBack,
+  syncReadError,
+  upload,
+} from "./buffers.js";
+import { dispatch, gpuDevice, grid } from "./device.js";
+import { gpuMatmul } from "./matmul.js";
+import { gpuRandom } from "./random.js";
+import { gpuReduce } from "./reduce.js";
+import {
+  ARITH_F32,
+  ARITH_I32,
+  asF32,
+  bindings,
+  COMPARE,
+  convert,
+  elementKernel,
+  fusedExpr,
+  type Operand,
+  stridedOffsets,
+  UNARY_F32,
+  UNARY_I32,
+} from "./wgsl.js";
+
+/**
+ * The error for a primitive this backend does not implement yet.
+ * @example
+ * ```ts
+ * throw unsupported("conv2d");
+ * ```
+ */
+export function unsupported(op: string): Error {
+  return new Error(`webgpu: ${op} is not implemented on the webgpu backend yet`);
+}
+
+/**
+ * Records one elementwise kernel: uploads pending host data of every operand, binds them, and
+ * dispatches `body` (which reads `i`, the element, and the operands' names) over `n` elements.
+ */
+function run(
+  op: string,
+  operands: readonly Operand[],
+  n: number,
+  meta: readonly number[],
+  body: (names: string[]) => string,
+): void {
+  if (n === 0) return;
+  for (const o of operands) upload(o.buf);
+  const bs = bindings(operands);
+  const limit = gpuDevice().limits.maxStorageBuffersPerShaderStage;
+  if (bs.buffers.length + 1 > limit) {
+    throw new Error(
+      `webgpu ${op}: ${bs.buffers.length} buffers and the parameters exceed this device's ${limit} storage buffers per kernel`,
+    );
+  }
+  dispatch(
+    elementKernel(bs, body(bs.names)),
+    bs.buffers.map((g) => g.cell.buffer),
+    Int32Array.from([n, ...meta]),
+    grid(Math.ceil(n / 256)),
+  );
+  for (const o of operands) if (o.write) markWritten(o.buf);
+}
+
+const prod = (s: readonly number[]) => s.reduce((a, b) => a * b, 1);
+const rd = (b: Buf, op: string): Operand => ({ buf: gpuBuf(b, op), write: false });
+const wr = (b: Buf, op: string): Operand => ({ buf: gpuBuf(b, op), write: true });
+const isCompare = (op: string): op is CompareOp => (COMPARE_OPS as readonly string[]).includes(op);
+
+function typeError(op: string, d: DType): Error {
+  return new Error(`webgpu ${op}: dtype ${d} is not supported by this kernel`);
+}
+
+/** The WebGPU backend (f32, i32 and bool; WGSL kernels). */
+export const webgpuBackend: Backend = {
+  name: "webgpu",
+
+  alloc(dtype, size) {
+    return newGpuBuf(dtype, size);
+  },
+
+  allocUninit(dtype, size) {
+    return newGpuBuf(dtype, size);
+  },
+
+  free(b) {
+    freeGpuBuf(b);
+  },
+
+  sub() {
+    throw unsupported("sub (the rows of a scan)");
+  },
+
+  write(b, data) {
+    const g = gpuBuf(b, "write");
+    if (data.length !== g.size) {
+      throw new Error(`webgpu write: ${data.length} values into a buffer of ${g.size}`);
+    }
+    g.host = null;
+    g.written = false;
+    const v = hostView(g, "write");
+    if (g.dtype === "bool") for (let i = 0; i < g.size; i++) v[i] = data[i] !== 0 ? 1 : 0;
+    else v.set(data);
+  },
+
+  read() {
+    throw syncReadError("dataSync");
+  },
+
+  readAsync(b) {
+    const g = gpuBuf(b, "data");
+    return readBack(g);
+  },
+
+  view(b) {
+    return hostView(gpuBuf(b, "view"), "view");
+  },
+
+  fill(out, value) {
+    const o = wr(out, "fill");
+    const bits =
+      o.buf.dtype === "f32"
+        ? new Int32Array(Float32Array.of(value).buffer)[0]
+        : o.buf.dtype === "bool"
+          ? +(value !== 0)
+          : value | 0;
+    const v =
+      o.buf.dtype === "f32" ? "bitcast<f32>(prm[1])" : convert("prm[1]", "i32", o.buf.dtype);
+    run("fill", [o], o.buf.size, [bits], ([n]) => `  ${n}[i] = ${v};`);
+  },
+
+  unary(op, x, out) {
+    const [a, o] = [rd(x, op), wr(out, op)];
+    const f =
+      a.buf.dtype === "f32" ? UNARY_F32[op] : a.buf.dtype === "i32" ? UNARY_I32[op] : undefined;
+    if (!f) throw typeError(op, a.buf.dtype);
+    run(op, [a, o], o.buf.size, [], ([x, y]) => `  ${y}[i] = ${f(`${x}[i]`)};`);
+  },
+
+  binary(op, a, b, out, shape, aStrides, bStrides) {
+    const ops = [rd(a, op), rd(b, op), wr(out, op)];
+    const d = ops[0].buf.dtype;
+    let expr: (x: string, y: string) => string;
+    if (isCompare(op)) expr = (x, y) => `u32(${COMPARE[op](x, y)})`;
+    else if (d === "f32") expr = ARITH_F32[op as ArithOp];
+    else if (d === "i32") expr = ARITH_I32[op as ArithOp];
+    else throw typeError(op, d);
+    const meta = [shape.length, ...shape, ...aStrides, ...bStrides];
+    run(
+      op,
+      ops,
+      prod(shape),
+      meta,
+      ([x, y, z]) => `${stridedOffsets(1, 2, [])}
+  ${z}[i] = ${expr(`${x}[off0]`, `${y}[off1]`)};`,
+    );
+  },
+
+  where(cond, a, b, out, shape, condStrides, aStrides, bStrides) {
+    const ops = [rd(cond, "where"), rd(a, "where"), rd(b, "where"), wr(out, "where")];
+    const meta = [shape.length, ...shape, ...condStrides, ...aStrides, ...bStrides];
+    run(
+      "where",
+      ops,
+      prod(shape),
+      meta,
+      ([c, x, y, z]) => `${stridedOffsets(1, 3, [])}
+  ${z}[i] = select(${y}[off2], ${x}[off1], ${c}[off0] != 0u);`,
+    );
+  },
+
+  fused(ops, ins, outs, results) {
+    const nIn = ins.length;
+    for (let k = 0; k < results.length; k++) {
+      const r = results[k];
+      if (!(r >= nIn && r < nIn + ops.length) || results.indexOf(r) !== k)
+        throw new Error(`webgpu fused: result ${r} is not a distinct op value (${nIn} inputs)`);
+      if (outs[k].dtype !== "f32") throw typeError("fused", outs[k].dtype);
+    }
+    if (results.length === 0) return;
+    const n = outs[0].size;
+    for (const o of outs) {
+      if (o.size !== n) throw new Error("webgpu fused: outputs of different sizes");
+    }
+    const operands = [...ins.map((b) => rd(b, "fused")), ...outs.map((b) => wr(b, "fused"))];
+    for (const o of operands.slice(0, nIn)) {
+      if (o.buf.dtype !== "f32" && o.buf.dtype !== "bool") throw typeError("fused", o.buf.dtype);
+    }
+    const last = Math.max(...results) - nIn;
+    run(
+      "fused",
+      operands,
+      n,
+      ins.map((b) => b.size),
+      (names) => fusedBody(ops, ins, results, names, n, last),
+    );
+  },
+
+  cast(x, out) {
+    const [a, o] = [rd(x, "cast"), wr(out, "cast")];
+    run("cast", [a, o], o.buf.size, [], ([x, y]) => {
+      return `  ${y}[i] = ${convert(`${x}[i]`, a.buf.dtype, o.buf.dtype)};`;
+    });
+  },
+
+  reduce: gpuReduce,
+
+  copy(x, xOffset, xStrides, out, outOffset, outStrides, shape) {
+    const ops = [rd(x, "copy"), wr(out, "copy")];
+    const meta = [xOffset, outOffset, shape.length, ...shape, ...xStrides, ...outStrides];
+    run(
+      "copy",
+      ops,
+      prod(shape),
+      meta,
+      ([a, b]) => `${stridedOffsets(3, 2, ["prm[1]", "prm[2]"])}
+  ${b}[off1] = ${a}[off0];`,
+    );
+  },
+
+  matmul: gpuMatmul,
+
+  conv2d() {
+    throw unsupported("conv2d");
+  },
+
+  conv2dBackpropInput() {
+    throw unsupported("conv2dBackpropInput");
+  },
+
+  conv2dBackpropFilter() {
+    throw unsupported("conv2dBackpropFilter");
+  },
+
+  gather(x, idx, out, _outer, axisLen, inner, nIdx) {
+    const ops = [rd(x, "gather"), rd(idx, "gather"), wr(out, "gather")];
+    run(
+      "gather",
+      ops,
+      ops[2].buf.size,
+      [axisLen, inner, nIdx],
+      ([a, j, o]) => `  let axisLen = u32(prm[1]);
+  let inner = u32(prm[2]);
+  let row = (i / inner) % u32(prm[3]);
+  let outerIdx = i / (inner * u32(prm[3]));
+  ${o}[i] = ${a}[(outerIdx * axisLen + u32(${j}[row])) * inner + i % inner];`,
+    );
+  },
+
+  scatterAdd(upd, idx, out, _outer, axisLen, inner, nIdx) {
+    const ops = [rd(upd, "scatterAdd"), rd(idx, "scatterAdd"), wr(out, "scatterAdd")];
+    const d = ops[0].buf.dtype;
+    if (d !== "f32" && d !== "i32") throw typeError("scatterAdd", d);
+    // one invocation per output element sums the updates whose index hits it (no float atomics)
+    run(
+      "scatterAdd",
+      ops,
+      ops[2].buf.size,
+      [axisLen, inner, nIdx],
+      ([u, j, o]) => `  let axisLen = u32(prm[1]);
+  let inner = u32(prm[2]);
+  let nIdx = u32(prm[3]);
+  let row = i32((i / inner) % axisLen);
+  let outerIdx = i / (inner * axisLen);
+  var acc: ${d} = ${d === "f32" ? "0.0" : "0"};
+  for (var q = 0u; q < nIdx; q++) {
+    if (${j}[q] == row) { acc += ${u}[(outerIdx * nIdx + q) * inner + i % inner]; }
+  }
+  ${o}[i] = acc;`,
+    );
+  },
+
+  random: gpuRandom,
+};
+
+/** The WGSL body of a fused chain: value `v<j>` per input and op, outputs stored last. */
+function fusedBody(
+  ops: readonly FusedOp[],
+  ins: readonly Buf[],
+  results: readonly number[],
+  names: readonly string[],
+  n: number,
+  last: number,
+): string {
+  const nIn = ins.length;
+  const lines: string[] = [];
+  for (let k = 0; k < nIn; k++) {
+    const at = ins[k].size === n ? "i" : ins[k].size === 1 ? "0u" : `i % u32(prm[${1 + k}])`;
+    lines.push(`  let v${k} = ${asF32(`${names[k]}[${at}]`, ins[k].dtype)};`);
+  }
+  for (let j = 0; j <= last; j++) {
+    const a = ops[j].args;
+    const arg = (q: number) => `v${a[q] ?? a[0]}`;
+    lines.push(`  let v${nIn + j} = tg_ftz(${fusedExpr(ops[j].op, arg(0), arg(1), arg(2))});`);
+  }
+  results.forEach((r, k) => {
+    lines.push(`  ${names[nIn + k]}[i] = v${r};`);
+  });
+  return lines.join("\n");
+}

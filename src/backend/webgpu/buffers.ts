@@ -1,0 +1,222 @@
+/**
+ * Buffers of the webgpu backend: a `GPUBuffer` of 4 bytes per element (f32, i32, and bool as a
+ * u32 0/1), freed by `free` or, once the handle is garbage-collected, by a `FinalizationRegistry`,
+ * as wasm tensors are.
+ *
+ * Data from the host goes through a host copy: `view` of a buffer that no kernel has written yet
+ * gives a typed array that the caller fills (the constructors do), and the copy is uploaded before
+ * the first kernel that touches the buffer. A buffer that a kernel wrote can only be read
+ * asynchronously ({@link readBack}): WebGPU has no synchronous read.
+ * @module
+ */
+import type { DType, TypedArray } from "../../shape/dtype.js";
+import { DTypeError } from "../../shape/errors.js";
+import type { Buf } from "../backend.js";
+import { commandEncoder, destroyLater, gpuDevice, submit, throwDeviceError } from "./device.js";
+
+/** What the finalizer needs to release a buffer: the GPU buffer, and whether it was freed. */
+interface Cell {
+  buffer: GPUBuffer;
+  freed: boolean;
+}
+
+/** A buffer in GPU memory. */
+export class GpuBuf implements Buf {
+  /**
+   * The host copy: what the host wrote and has not uploaded yet (`dirty`), or for i32 buffers the
+   * uploaded contents (kept for index checks on the host). Null once a kernel wrote the buffer.
+   */
+  host: TypedArray | null = null;
+  dirty = false;
+  /** Whether a kernel has written this buffer (its contents then exist only on the GPU). */
+  written = false;
+  constructor(
+    readonly dtype: DType,
+    readonly size: number,
+    readonly cell: Cell,
+  ) {}
+  get freed(): boolean {
+    return this.cell.freed;
+  }
+}
+
+function release(c: Cell): void {
+  if (!c.freed) {
+    c.freed = true;
+    destroyLater(c.buffer);
+  }
+}
+
+const finalizer = new FinalizationRegistry<Cell>(release);
+
+/**
+ * A new buffer of `size` elements of `dtype` (zero-filled by WebGPU), freed by the finalizer when
+ * its handle is dropped. f64 throws a `DTypeError`.
+ * @example
+ * ```ts
+ * const b = newGpuBuf("f32", 1024);
+ * ```
+ */
+export function newGpuBuf(dtype: DType, size: number): GpuBuf {
+  if (dtype !== "f32" && dtype !== "i32" && dtype !== "bool") {
+    throw new DTypeError(
+      "webgpu",
+      dtype === "f64"
+        ? "f64 is not stored on the GPU; use the reference backend"
+        : `unknown dtype ${String(dtype)} (valid: f32, i32, bool)`,
+    );
+  }
+  if (!Number.isSafeInteger(size) || size < 0) {
+    throw new RangeError(`webgpu: cannot allocate ${size} ${dtype} elements: not an integer ≥ 0`);
+  }
+  const buffer = gpuDevice().createBuffer({
+    size: Math.max(4, size * 4),
+    usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST,
+  });
+  const cell: Cell = { buffer, freed: false };
+  const b = new GpuBuf(dtype, size, cell);
+  finalizer.register(b, cell, cell);
+  return b;
+}
+
+/**
+ * Frees a buffer now (its GPU memory is released after the recorded commands are submitted).
+ * @example
+ * ```ts
+ * freeGpuBuf(b);
+ * ```
+ */
+export function freeGpuBuf(b: Buf): void {
+  if (!(b instanceof GpuBuf) || b.cell.freed) return;
+  finalizer.unregister(b.cell);
+  b.host = null;
+  release(b.cell);
+}
+
+/**
+ * The buffer as a `GpuBuf`; throws if it is another backend's or was freed.
+ * @example
+ * ```ts
+ * gpuBuf(b).cell.buffer;
+ * ```
+ */
+export function gpuBuf(b: Buf, op: string): GpuBuf {
+  if (!(b instanceof GpuBuf)) throw new TypeError(`webgpu ${op}: not a webgpu buffer`);
+  if (b.cell.freed) throw new Error(`webgpu ${op}: buffer used after free`);
+  return b;
+}
+
+function hostArray(dtype: DType, size: number): TypedArray {
+  if (dtype === "f32") return new Float32Array(size);
+  if (dtype === "i32") return new Int32Array(size);
+  return new Uint8Array(size);
+}
+
+/**
+ * A host copy that the caller may fill and that is uploaded before the next kernel touches the
+ * buffer. Throws when a kernel wrote the buffer: its contents exist only on the GPU.
+ * @example
+ * ```ts
+ * hostView(b, "view").set([1, 2, 3]);
+ * ```
+ */
+export function hostView(b: GpuBuf, op: string): TypedArray {
+  if (b.host === null) {
+    if (b.written) throw syncReadError(op);
+    b.host = hostArray(b.dtype, b.size);
+  }
+  b.dirty = true;
+  return b.host;
+}
+
+/**
+ * The error for a synchronous read of GPU data.
+ * @example
+ * ```ts
+ * throw syncReadError("dataSync");
+ * ```
+ */
+export function syncReadError(op: string): Error {
+  return new Error(
+    `webgpu ${op}: data on the GPU cannot be read synchronously (WebGPU has no synchronous read); use \`await t.data()\` instead of dataSync(), toArray() or item()`,
+  );
+}
+
+/**
+ * Records the upload of a host copy that was written since the last upload.
+ * @example
+ * ```ts
+ * upload(b); // before a kernel reads b
+ * ```
+ */
+export function upload(b: GpuBuf): void {
+  if (!b.dirty || b.host === null) return;
+  b.dirty = false;
+  const bytes = b.size * 4;
+  const data = b.host;
+  // i32 copies stay on the host for index checks; others are dropped after the upload
+  if (b.dtype !== "i32") b.host = null;
+  if (bytes === 0) return;
+  const staging = gpuDevice().createBuffer({
+    size: bytes,
+    usage: GPUBufferUsage.COPY_SRC,
+    mappedAtCreation: true,
+  });
+  const range = staging.getMappedRange();
+  if (b.dtype === "f32") new Float32Array(range).set(data);
+  else if (b.dtype === "i32") new Int32Array(range).set(data);
+  else new Uint32Array(range).set(data);
+  staging.unmap();
+  // recorded in the open encoder, so it lands between the kernels recorded before and after
+  commandEncoder().copyBufferToBuffer(staging, 0, b.cell.buffer, 0, bytes);
+  destroyLater(staging);
+}
+
+/**
+ * Marks buffers as written by a kernel: their host copies are stale.
+ * @example
+ * ```ts
+ * markWritten(out);
+ * ```
+ */
+export function markWritten(b: GpuBuf): void {
+  b.written = true;
+  b.host = null;
+  b.dirty = false;
+}
+
+/**
+ * The contents of a buffer, read back from the GPU after everything recorded so far has run.
+ * f32 → Float32Array, i32 → Int32Array, bool → Uint8Array.
+ * @example
+ * ```ts
+ * await readBack(b); // Float32Array
+ * ```
+ */
+export async function readBack(b: GpuBuf): Promise<TypedArray> {
+  if (b.host !== null) return b.host.slice();
+  if (b.size === 0) return hostArray(b.dtype, 0);
+  const bytes = b.size * 4;
+  const device = gpuDevice();
+  const staging = device.createBuffer({
+    size: bytes,
+    usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST,
+  });
+  commandEncoder().copyBufferToBuffer(b.cell.buffer, 0, staging, 0, bytes);
+  submit();
+  try {
+    await staging.mapAsync(GPUMapMode.READ);
+  } catch (e) {
+    throwDeviceError("read");
+    throw e;
+  }
+  throwDeviceError("read");
+  const range = staging.getMappedRange();
+  let out: TypedArray;
+  if (b.dtype === "f32") out = new Float32Array(range).slice();
+  else if (b.dtype === "i32") out = new Int32Array(range).slice();
+  else out = Uint8Array.from(new Uint32Array(range), (v) => (v !== 0 ? 1 : 0));
+  staging.unmap();
+  staging.destroy();
+  return out;
+}

@@ -1,0 +1,298 @@
+/**
+ * The WebGPU device of the webgpu backend: finding an adapter (the browser's `navigator.gpu`, or
+ * in Node the npm `webgpu` package, Dawn's binding), one shared command encoder that kernels
+ * record into, the compiled-pipeline cache, and validation errors reported at the next read.
+ *
+ * Ordering: every kernel and every upload from the host is recorded into the open encoder, in
+ * call order; the encoder is submitted before a read-back, after {@link MAX_PASSES} passes, or when
+ * the event loop turns. Buffers freed meanwhile are destroyed only after that submit.
+ * @module
+ */
+
+/** The adapter and device in use, and what the adapter says about itself. */
+export interface GpuContext {
+  readonly device: GPUDevice;
+  /** `vendor architecture device description` of the adapter, as it reports them. */
+  readonly adapter: string;
+  /** The GPU object (kept referenced: Dawn's Node binding crashes if it is collected). */
+  readonly gpu: GPU;
+}
+
+let ctx: GpuContext | null = null;
+let pending: Promise<GpuContext> | null = null;
+
+/** The first validation or out-of-memory error the device reported, thrown at the next read. */
+let deviceError: string | null = null;
+
+/**
+ * Finds an adapter and opens a device, once. Rejects with an error that says why when there is
+ * no WebGPU implementation or no adapter.
+ * @example
+ * ```ts
+ * const { adapter } = await initDevice(); // "google swiftshader …" on a machine without a GPU
+ * ```
+ */
+export function initDevice(): Promise<GpuContext> {
+  if (ctx) return Promise.resolve(ctx);
+  if (!pending) {
+    pending = openDevice().then(
+      (c) => {
+        ctx = c;
+        return c;
+      },
+      (e: unknown) => {
+        pending = null;
+        throw e;
+      },
+    );
+  }
+  return pending;
+}
+
+async function findGpu(): Promise<GPU> {
+  const nav = (globalThis as { navigator?: { gpu?: GPU } }).navigator;
+  if (nav?.gpu) return nav.gpu;
+  const isNode =
+    typeof (globalThis as { process?: { versions?: { node?: string } } }).process?.versions
+      ?.node === "string";
+  if (!isNode) throw new Error("webgpu: this environment has no navigator.gpu");
+  let mod: { create: (flags: string[]) => GPU; globals: object };
+  try {
+    // a variable specifier keeps bundlers from resolving the optional package
+    const name = "webgpu";
+    mod = (await import(name)) as typeof mod;
+  } catch (e) {
+    throw new Error(
+      `webgpu: in Node the WebGPU backend needs the npm package "webgpu" (Dawn's binding): npm install webgpu (${(e as Error).message})`,
+    );
+  }
+  // GPUBufferUsage, GPUMapMode and the other enums the kernels use
+  for (const [k, v] of Object.entries(mod.globals)) {
+    if (!(k in globalThis)) (globalThis as Record<string, unknown>)[k] = v;
+  }
+  return mod.create([]);
+}
+
+async function openDevice(): Promise<GpuContext> {
+  const gpu = await findGpu();
+  const adapter = await gpu.requestAdapter();
+  if (!adapter) {
+    throw new Error(
+      "webgpu: no adapter was found (without a GPU, install SwiftShader's Vulkan driver — Debian's chromium-common and libvulkan1 — and set VK_ICD_FILENAMES=/usr/lib/chromium/vk_swiftshader_icd.json)",
+    );
+  }
+  const lim = adapter.limits;
+  const device = await adapter.requestDevice({
+    requiredLimits: {
+      maxStorageBuffersPerShaderStage: lim.maxStorageBuffersPerShaderStage,
+      maxStorageBufferBindingSize: lim.maxStorageBufferBindingSize,
+      maxBufferSize: lim.maxBufferSize,
+    },
+  });
+  device.addEventListener("uncapturederror", (ev) => {
+    deviceError ??= (ev as GPUUncapturedErrorEvent).error.message;
+  });
+  const i = adapter.info;
+  const adapterName = [i.vendor, i.architecture, i.device, i.description]
+    .filter((s) => s)
+    .join(" ");
+  return { device, adapter: adapterName, gpu };
+}
+
+/**
+ * The open device; throws if `useBackend("webgpu")` has not finished.
+ * @example
+ * ```ts
+ * gpuDevice().limits.maxStorageBuffersPerShaderStage;
+ * ```
+ */
+export function gpuDevice(): GPUDevice {
+  if (!ctx) throw new Error('webgpu: no device; call `await tg.useBackend("webgpu")` first');
+  return ctx.device;
+}
+
+/**
+ * The adapter's description, or null before the device is open.
+ * @example
+ * ```ts
+ * adapterName(); // "google swiftshader swiftshader-device-subzero SwiftShader driver 5.0.0"
+ * ```
+ */
+export function adapterName(): string | null {
+  return ctx?.adapter ?? null;
+}
+
+/**
+ * Throws the first error the device reported (a failed pipeline or dispatch), once.
+ * @example
+ * ```ts
+ * await flushed(); throwDeviceError("read");
+ * ```
+ */
+export function throwDeviceError(op: string): void {
+  if (deviceError === null) return;
+  const msg = deviceError;
+  deviceError = null;
+  throw new Error(`webgpu ${op}: an earlier kernel failed on the device: ${msg}`);
+}
+
+// -- recording and submitting ------------------------------------------------------------------
+
+/** Passes recorded before the encoder is submitted without waiting for the event loop. */
+const MAX_PASSES = 256;
+
+let encoder: GPUCommandEncoder | null = null;
+let passes = 0;
+let scheduled = false;
+/** Buffers to destroy once the commands that use them were submitted. */
+let afterSubmit: GPUBuffer[] = [];
+
+/**
+ * The open command encoder (opened on first use, submitted by {@link submit}).
+ * @example
+ * ```ts
+ * commandEncoder().copyBufferToBuffer(a, 0, b, 0, 16);
+ * ```
+ */
+export function commandEncoder(): GPUCommandEncoder {
+  if (!encoder) {
+    encoder = gpuDevice().createCommandEncoder();
+    if (!scheduled) {
+      scheduled = true;
+      queueMicrotask(() => {
+        scheduled = false;
+        submit();
+      });
+    }
+  }
+  return encoder;
+}
+
+/**
+ * Destroys `b` after the recorded commands are submitted (destroying earlier would invalidate
+ * them; WebGPU keeps a destroyed buffer alive until submitted work that uses it is done).
+ * @example
+ * ```ts
+ * destroyLater(staging);
+ * ```
+ */
+export function destroyLater(b: GPUBuffer): void {
+  if (encoder) afterSubmit.push(b);
+  else b.destroy();
+}
+
+/**
+ * Submits what was recorded, then destroys the buffers released meanwhile.
+ * @example
+ * ```ts
+ * submit();
+ * ```
+ */
+export function submit(): void {
+  if (encoder) {
+    const e = encoder;
+    encoder = null;
+    passes = 0;
+    gpuDevice().queue.submit([e.finish()]);
+  }
+  const list = afterSubmit;
+  afterSubmit = [];
+  for (const b of list) b.destroy();
+}
+
+// -- pipelines and dispatch --------------------------------------------------------------------
+
+const pipelines = new Map<string, GPUComputePipeline>();
+
+/**
+ * The compute pipeline of a WGSL module (entry point `main`), compiled once per source text.
+ * @example
+ * ```ts
+ * pipeline(code).getBindGroupLayout(0);
+ * ```
+ */
+export function pipeline(code: string): GPUComputePipeline {
+  let p = pipelines.get(code);
+  if (!p) {
+    const device = gpuDevice();
+    p = device.createComputePipeline({
+      layout: "auto",
+      compute: { module: device.createShaderModule({ code }), entryPoint: "main" },
+    });
+    pipelines.set(code, p);
+  }
+  return p;
+}
+
+/** Number of pipelines compiled so far (for tests of the cache). */
+export function pipelineCount(): number {
+  return pipelines.size;
+}
+
+/**
+ * Records one dispatch of `code` with `buffers` at bindings `0…` and `meta` (i32 parameters, `prm` in WGSL) at the
+ * next binding as a read-only storage buffer.
+ * @example
+ * ```ts
+ * dispatch(code, [x, out], Int32Array.of(n), [Math.ceil(n / 256), 1, 1]);
+ * ```
+ */
+export function dispatch(
+  code: string,
+  buffers: readonly GPUBuffer[],
+  meta: Int32Array,
+  groups: readonly [number, number, number],
+): void {
+  if (groups[0] === 0 || groups[1] === 0 || groups[2] === 0) return;
+  const device = gpuDevice();
+  const p = pipeline(code);
+  const metaBuf = device.createBuffer({
+    size: Math.max(16, Math.ceil(meta.byteLength / 16) * 16),
+    usage: GPUBufferUsage.STORAGE,
+    mappedAtCreation: true,
+  });
+  new Int32Array(metaBuf.getMappedRange()).set(meta);
+  metaBuf.unmap();
+  const entries: GPUBindGroupEntry[] = buffers.map((buffer, binding) => ({
+    binding,
+    resource: { buffer },
+  }));
+  entries.push({ binding: buffers.length, resource: { buffer: metaBuf } });
+  const group = device.createBindGroup({ layout: p.getBindGroupLayout(0), entries });
+  const pass = commandEncoder().beginComputePass();
+  pass.setPipeline(p);
+  pass.setBindGroup(0, group);
+  pass.dispatchWorkgroups(groups[0], groups[1], groups[2]);
+  pass.end();
+  afterSubmit.push(metaBuf);
+  if (++passes >= MAX_PASSES) submit();
+}
+
+/** The largest workgroup count along one dispatch dimension (WebGPU's default limit). */
+export const MAX_GROUPS = 65535;
+
+/**
+ * A 2-D grid of `groups` workgroups (x at most {@link MAX_GROUPS}): kernels number their workgroup
+ * `wid.y * nx + wid.x` and skip numbers ≥ `groups`.
+ * @example
+ * ```ts
+ * grid(70000); // [65535, 2, 1]
+ * ```
+ */
+export function grid(groups: number): [number, number, number] {
+  if (groups <= MAX_GROUPS) return [groups, 1, 1];
+  return [MAX_GROUPS, Math.ceil(groups / MAX_GROUPS), 1];
+}
+
+/**
+ * What the webgpu backend runs on: the adapter as it names itself (null before
+ * `await tg.useBackend("webgpu")` succeeded) and how many kernels it has compiled.
+ * @example
+ * ```ts
+ * await tg.useBackend("webgpu");
+ * tg.webgpuInfo(); // { adapter: "google swiftshader …", pipelines: 12 }
+ * ```
+ */
+export function webgpuInfo(): { adapter: string | null; pipelines: number } {
+  return { adapter: adapterName(), pipelines: pipelines.size };
+}

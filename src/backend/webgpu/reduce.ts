@@ -1,0 +1,130 @@
+/**
+ * Reductions on the GPU over the middle axis of `x` viewed as `[outer, mid, inner]`. A long
+ * middle axis gets one workgroup per output: 256 invocations each reduce a strided part, then a
+ * tree in workgroup memory combines them (sums are also more accurate that way). A short one gets
+ * one invocation per output, looping. argmax/argmin keep the first index on ties and the first
+ * NaN, as the reference does.
+ * @module
+ */
+import type { Buf, ReduceOp } from "../backend.js";
+import { gpuBuf, markWritten, upload } from "./buffers.js";
+import { dispatch, grid } from "./device.js";
+import { bindings, convert, elementKernel } from "./wgsl.js";
+
+/** Middle axes at least this long are reduced by a whole workgroup. */
+const TREE_FROM = 64;
+
+/** WGSL `better(a, ai, b, bi)`: whether (b, bi) replaces (a, ai) in max/min/arg* (first NaN wins). */
+function pickFn(op: ReduceOp, t: string): string {
+  const cmp = op === "max" || op === "argmax" ? ">" : "<";
+  return `fn better(a: ${t}, ai: u32, b: ${t}, bi: u32) -> bool {
+  let an = a != a;
+  let bn = b != b;
+  if (an && bn) { return bi < ai; }
+  if (an) { return false; }
+  if (bn) { return true; }
+  if (b ${cmp} a) { return true; }
+  return b == a && bi < ai;
+}`;
+}
+
+/**
+ * Reduces `x` `[outer, mid, inner]` into `out` `[outer, inner]` as `Backend.reduce` defines it.
+ * @example
+ * ```ts
+ * gpuReduce("sum", x, out, 1, 1000, 1);
+ * ```
+ */
+export function gpuReduce(
+  op: ReduceOp,
+  x: Buf,
+  out: Buf,
+  outer: number,
+  mid: number,
+  inner: number,
+): void {
+  const gx = gpuBuf(x, op);
+  const go = gpuBuf(out, op);
+  const nOut = outer * inner;
+  if (nOut === 0) return;
+  upload(gx);
+  upload(go);
+  // values: f32 stays f32; i32 and bool (u32) are reduced as i32
+  const t = gx.dtype === "f32" ? "f32" : "i32";
+  const load = (e: string) => (gx.dtype === "bool" ? `i32(b0[${e}])` : `b0[${e}]`);
+  const isArg = op === "argmax" || op === "argmin";
+  const store = (v: string, idx: string) =>
+    isArg
+      ? convert(`i32(${idx})`, "i32", go.dtype)
+      : convert(v, t === "f32" ? "f32" : "i32", go.dtype);
+  const bs = bindings([
+    { buf: gx, write: false },
+    { buf: go, write: true },
+  ]);
+  const meta = Int32Array.of(nOut, mid, inner);
+  const buffers = bs.buffers.map((g) => g.cell.buffer);
+  const zero = t === "f32" ? "0.0" : "0";
+  if (mid < TREE_FROM) {
+    const body =
+      op === "sum"
+        ? `  let mid = u32(prm[1]);
+  let inner = u32(prm[2]);
+  let base = (i / inner) * mid * inner + i % inner;
+  var acc: ${t} = ${zero};
+  for (var m = 0u; m < mid; m++) { acc += ${load("base + m * inner")}; }
+  b1[i] = ${store("acc", "0u")};`
+        : `  let mid = u32(prm[1]);
+  let inner = u32(prm[2]);
+  let base = (i / inner) * mid * inner + i % inner;
+  var best: ${t} = ${load("base")};
+  var bi = 0u;
+  for (var m = 1u; m < mid; m++) {
+    let v = ${load("base + m * inner")};
+    if (better(best, bi, v, m)) { best = v; bi = m; }
+  }
+  b1[i] = ${store("best", "bi")};`;
+    const code = elementKernel(bs, body) + (op === "sum" ? "" : `\n${pickFn(op, t)}`);
+    dispatch(code, buffers, meta, grid(Math.ceil(nOut / 256)));
+  } else {
+    const combine =
+      op === "sum"
+        ? "vals[li] = vals[li] + vals[li + s];"
+        : "if (better(vals[li], idxs[li], vals[li + s], idxs[li + s])) { vals[li] = vals[li + s]; idxs[li] = idxs[li + s]; }";
+    const local =
+      op === "sum"
+        ? `var acc: ${t} = ${zero};
+  for (var m = li; m < mid; m += 256u) { acc += ${load("base + m * inner")}; }
+  vals[li] = acc;
+  idxs[li] = 0u;`
+        : `var best: ${t} = ${load("base + min(li, mid - 1u) * inner")};
+  var bi = min(li, mid - 1u);
+  for (var m = li + 256u; m < mid; m += 256u) {
+    let v = ${load("base + m * inner")};
+    if (better(best, bi, v, m)) { best = v; bi = m; }
+  }
+  vals[li] = best;
+  idxs[li] = bi;`;
+    const code = `${bs.decls}
+var<workgroup> vals: array<${t}, 256>;
+var<workgroup> idxs: array<u32, 256>;
+${op === "sum" ? "" : pickFn(op, t)}
+@compute @workgroup_size(256)
+fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nw: vec3u, @builtin(local_invocation_index) li: u32) {
+  let g = wid.y * nw.x + wid.x;
+  let nOut = u32(prm[0]);
+  let mid = u32(prm[1]);
+  let inner = u32(prm[2]);
+  let o = min(g, nOut - 1u);
+  let base = (o / inner) * mid * inner + o % inner;
+  ${local}
+  workgroupBarrier();
+  for (var s = 128u; s > 0u; s = s >> 1u) {
+    if (li < s) { ${combine} }
+    workgroupBarrier();
+  }
+  if (li == 0u && g < nOut) { b1[g] = ${store("vals[0]", "idxs[0]")}; }
+}`;
+    dispatch(code, buffers, meta, grid(nOut));
+  }
+  markWritten(go);
+}

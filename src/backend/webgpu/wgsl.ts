@@ -1,0 +1,244 @@
+/**
+ * WGSL generation for the elementwise kernels of the webgpu backend: one expression per op of
+ * the op list (`../ops.ts`), typed as a table over its op-name types, so an op added there without
+ * a WGSL expression here is a compile error. Kernels are generated per op (and per dtype and
+ * aliasing of their buffers) and compiled once.
+ *
+ * Every kernel runs one invocation per output element in workgroups of 256, numbered over a 2-D
+ * grid (see `grid` in `device.ts`); `prm` (i32) holds the element count first, then the kernel's
+ * sizes and strides.
+ * @module
+ */
+import type { DType } from "../../shape/dtype.js";
+import type { ArithOp, CompareOp, FusedOpName, UnaryOp } from "../ops.js";
+import type { GpuBuf } from "./buffers.js";
+
+/** The WGSL element type that stores a dtype (bool is a u32 0/1). */
+export function wgslType(d: DType): "f32" | "i32" | "u32" {
+  return d === "f32" ? "f32" : d === "i32" ? "i32" : "u32";
+}
+
+/** Helper functions every generated kernel may call (WGSL drops unused ones). */
+export const PRELUDE = `
+fn tg_ftz(v: f32) -> f32 { return select(v, 0.0, abs(v) < 1.17549435e-38); }
+fn tg_logistic(x: f32) -> f32 {
+  if (x >= 0.0) { return 1.0 / (1.0 + exp(-x)); }
+  let e = exp(x);
+  return e / (1.0 + e);
+}
+fn tg_tanh(x: f32) -> f32 { return tanh(clamp(x, -15.0, 15.0)); }
+fn tg_erf(x: f32) -> f32 {
+  let a = abs(x);
+  let t = 1.0 / (1.0 + 0.3275911 * a);
+  let p = t * (0.254829592 + t * (-0.284496736 + t * (1.421413741 + t * (-1.453152027 + t * 1.061405429))));
+  let r = 1.0 - p * exp(-a * a);
+  return select(-r, r, x >= 0.0);
+}
+fn tg_pow(a: f32, b: f32) -> f32 {
+  if (b == 0.0) { return 1.0; }
+  if (a < 0.0 && floor(b) == b) {
+    let m = pow(-a, b);
+    return select(m, -m, abs(b % 2.0) == 1.0);
+  }
+  return pow(a, b);
+}
+fn tg_idiv(a: i32, b: i32) -> i32 { return select(a / b, 0, b == 0); }
+fn tg_ipow(a: i32, b: i32) -> i32 {
+  if (b < 0) {
+    if (a == 1) { return 1; }
+    if (a == -1) { return select(-1, 1, (b & 1) == 0); }
+    return 0;
+  }
+  var r = 1;
+  var base = a;
+  var e = b;
+  loop {
+    if (e == 0) { break; }
+    if ((e & 1) == 1) { r = r * base; }
+    base = base * base;
+    e = e >> 1u;
+  }
+  return r;
+}
+fn tg_f2i(x: f32) -> i32 {
+  if (x != x) { return 0; }
+  if (x >= 2147483648.0) { return 2147483647; }
+  if (x <= -2147483648.0) { return -2147483647 - 1; }
+  return i32(x);
+}
+fn tg_fsign(x: f32) -> f32 { return select(sign(x), x, x == 0.0 || x != x); }
+`;
+
+/** f32 expressions of the unary ops, over an operand expression. */
+export const UNARY_F32: { readonly [K in UnaryOp]: (x: string) => string } = {
+  neg: (x) => `(-${x})`,
+  exp: (x) => `exp(${x})`,
+  log: (x) => `log(${x})`,
+  sin: (x) => `sin(${x})`,
+  cos: (x) => `cos(${x})`,
+  tanh: (x) => `tg_tanh(${x})`,
+  logistic: (x) => `tg_logistic(${x})`,
+  sqrt: (x) => `sqrt(${x})`,
+  abs: (x) => `abs(${x})`,
+  sign: (x) => `tg_fsign(${x})`,
+  floor: (x) => `floor(${x})`,
+  erf: (x) => `tg_erf(${x})`,
+};
+
+/** i32 expressions of the unary ops that integers have (the others throw, as on wasm). */
+export const UNARY_I32: { readonly [K in UnaryOp]?: (x: string) => string } = {
+  neg: (x) => `(-${x})`,
+  abs: (x) => `abs(${x})`,
+  sign: (x) => `sign(${x})`,
+};
+
+/** f32 expressions of the arithmetic ops. */
+export const ARITH_F32: { readonly [K in ArithOp]: (a: string, b: string) => string } = {
+  add: (a, b) => `(${a} + ${b})`,
+  sub: (a, b) => `(${a} - ${b})`,
+  mul: (a, b) => `(${a} * ${b})`,
+  div: (a, b) => `(${a} / ${b})`,
+  max: (a, b) => `max(${a}, ${b})`,
+  min: (a, b) => `min(${a}, ${b})`,
+  pow: (a, b) => `tg_pow(${a}, ${b})`,
+};
+
+/** i32 expressions of the arithmetic ops (WGSL's i32 `+ - *` wrap modulo 2³²). */
+export const ARITH_I32: { readonly [K in ArithOp]: (a: string, b: string) => string } = {
+  ...ARITH_F32,
+  div: (a, b) => `tg_idiv(${a}, ${b})`,
+  pow: (a, b) => `tg_ipow(${a}, ${b})`,
+};
+
+/** Comparisons as WGSL bool expressions. */
+export const COMPARE: { readonly [K in CompareOp]: (a: string, b: string) => string } = {
+  lt: (a, b) => `(${a} < ${b})`,
+  le: (a, b) => `(${a} <= ${b})`,
+  gt: (a, b) => `(${a} > ${b})`,
+  ge: (a, b) => `(${a} >= ${b})`,
+  eq: (a, b) => `(${a} == ${b})`,
+  ne: (a, b) => `(${a} != ${b})`,
+};
+
+/**
+ * An expression converting a value stored as `from` to the storage of `to` (float → i32
+ * truncates toward zero and saturates, NaN → 0; anything → bool is `!= 0`).
+ */
+export function convert(x: string, from: DType, to: DType): string {
+  if (from === to) return x;
+  if (to === "bool") return from === "f32" ? `u32(${x} != 0.0)` : `u32(${x} != 0)`;
+  if (to === "f32") return `f32(${x})`;
+  if (from === "f32") return `tg_f2i(${x})`;
+  return `i32(${x})`;
+}
+
+/** A buffer operand of a kernel: read only, or written. */
+export interface Operand {
+  buf: GpuBuf;
+  write: boolean;
+}
+
+/** Bindings of a kernel: one per distinct buffer (a buffer both read and written is bound once). */
+export interface Bindings {
+  /** The WGSL declarations, `prm` last. */
+  decls: string;
+  /** The variable name of each operand, in operand order. */
+  names: string[];
+  /** The distinct buffers, in binding order. */
+  buffers: GpuBuf[];
+}
+
+/**
+ * The bindings of `operands`: distinct buffers get bindings `0…`, then `prm` (`array<i32>`).
+ * @example
+ * ```ts
+ * bindings([{ buf: x, write: false }, { buf: out, write: true }]).names; // ["b0", "b1"]
+ * ```
+ */
+export function bindings(operands: readonly Operand[]): Bindings {
+  const buffers: GpuBuf[] = [];
+  const writes: boolean[] = [];
+  const names = operands.map(({ buf, write }) => {
+    let k = buffers.indexOf(buf);
+    if (k < 0) {
+      k = buffers.length;
+      buffers.push(buf);
+      writes.push(write);
+    } else writes[k] ||= write;
+    return `b${k}`;
+  });
+  const decls = buffers.map(
+    (b, k) =>
+      `@group(0) @binding(${k}) var<storage, ${writes[k] ? "read_write" : "read"}> b${k}: array<${wgslType(b.dtype)}>;`,
+  );
+  decls.push(`@group(0) @binding(${buffers.length}) var<storage, read> prm: array<i32>;`);
+  return { decls: decls.join("\n"), names, buffers };
+}
+
+/**
+ * A kernel of one invocation per element `i < prm[0]`, around `body`.
+ * @example
+ * ```ts
+ * elementKernel(b, "b1[i] = b0[i];");
+ * ```
+ */
+export function elementKernel(b: Bindings, body: string): string {
+  return `${b.decls}
+${PRELUDE}
+@compute @workgroup_size(256)
+fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nw: vec3u, @builtin(local_invocation_index) li: u32) {
+  let i = (wid.y * nw.x + wid.x) * 256u + li;
+  if (i >= u32(prm[0])) { return; }
+${body}
+}`;
+}
+
+/**
+ * WGSL that computes `offN` (i32) for each of `count` strided operands of the element `i`, with
+ * `prm[at]` = rank, then the shape, then each operand's strides; `bases[k]` is an expression of
+ * operand k's starting offset.
+ */
+export function stridedOffsets(at: number, count: number, bases: readonly string[]): string {
+  const lines = [`  let rank = prm[${at}];`, "  var r = i;"];
+  for (let k = 0; k < count; k++) lines.push(`  var off${k}: i32 = ${bases[k] ?? "0"};`);
+  lines.push("  for (var d = rank - 1; d >= 0; d--) {");
+  lines.push(`    let s = u32(prm[${at + 1} + d]);`);
+  lines.push("    let c = i32(r % s);");
+  lines.push("    r = r / s;");
+  for (let k = 0; k < count; k++) {
+    lines.push(`    off${k} += c * prm[${at + 1} + rank * ${k + 1} + d];`);
+  }
+  lines.push("  }");
+  return lines.join("\n");
+}
+
+/** f32 expression of a value stored as `d`. */
+export function asF32(x: string, d: DType): string {
+  return d === "f32" ? x : `f32(${x})`;
+}
+
+/** The f32 expression of one op of a fused chain over the expressions of its arguments. */
+export function fusedExpr(op: FusedOpName, a: string, b: string, c: string): string {
+  switch (op) {
+    case "add":
+    case "sub":
+    case "mul":
+    case "div":
+    case "max":
+    case "min":
+      return ARITH_F32[op](a, b);
+    case "lt":
+    case "le":
+    case "gt":
+    case "ge":
+    case "eq":
+    case "ne":
+      return `select(0.0, 1.0, ${COMPARE[op](a, b)})`;
+    case "where":
+      return `select(${c}, ${b}, ${a} != 0.0)`;
+    case "cast":
+      return a;
+    default:
+      return UNARY_F32[op](a);
+  }
+}
