@@ -1,7 +1,11 @@
-// Type-checks every JSDoc `@example` in src/: each ```ts block becomes a file of its own that sees
-// `tg` (the package index) and the exports of the module it documents, and must compile under the
-// project's strict settings. Prints each failure with its file and line; exits 1 if any fails.
-//   node scripts/check-examples.mjs [--list]
+// Type-checks every JSDoc `@example` in src/: each ```ts block is appended, in a block (or a
+// namespace, when it has import lines or `declare`/`export` statements) of its own, to a virtual
+// copy of the module it documents, so it sees `tg` (the package index) and that module's names,
+// and must compile under the project's strict settings. `import … from "typegrad"` becomes a use
+// of `tg`; other imports (node:fs, fp-ts, a sibling module) are imported for that example alone.
+// An example that shows a compile error marks the line with `// @ts-expect-error`, which is then
+// enforced. Prints the first error of each failing example with its file and line; exits 1 if any
+// fails.   node scripts/check-examples.mjs [--quiet]
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -45,7 +49,6 @@ function examples(file) {
 }
 
 const host = ts.createCompilerHost({});
-const virtual = new Map();
 const opts = {
   strict: true,
   noEmit: true,
@@ -69,31 +72,49 @@ for (const f of files) {
   let toIndex = relative(dir, join(src, "index.js")).replace(/\\/g, "/");
   if (!toIndex.startsWith(".")) toIndex = `./${toIndex}`;
   const body = readFileSync(f, "utf8");
-  const own = f.endsWith(`${join("src", "index.ts")}`);
-  let text = `${own ? "" : `import * as tg from "${toIndex}";\n`}${body}\n`;
+  let text = `import * as tg from "${toIndex}";\n${body}\n`;
   const blocks = [];
-  for (const ex of exs) {
-    const code = ex.code
-      .split("\n")
+  for (const [k, ex] of exs.entries()) {
+    // An example with import lines, or with `declare`/`export` statements, goes into a namespace of
+    // its own (which still sees the module's names): its imports become aliases (`import x = …`,
+    // so types and namespaces come along), the modules they name are imported on the opening line.
+    // Any other example goes into a plain block (which, unlike a namespace, allows `await`).
+    const importRe = /^\s*import\s+(type\s+)?(.*?)\s+from\s+["']([^"']+)["'];?\s*$/;
+    const lines = ex.code.split("\n");
+    const wrap = lines.some((l) => importRe.test(l) || /^\s*(export|declare)\s/.test(l));
+    const ns = `__example${k}`;
+    const hoisted = [];
+    const code = lines
       .map((l) => {
-        const m = l.match(
-          /^\s*import\s+(type\s+)?(.*?)\s+from\s+["']typegrad(\/[\w-]+)?["'];?\s*$/,
-        );
+        const m = l.match(importRe);
         if (!m) return l;
-        const clause = m[2].trim();
-        if (clause.startsWith("* as tg")) return "";
-        if (m[1]) return "";
+        const [, , clause0, spec] = m;
+        const clause = clause0.trim();
+        let from = "tg";
+        if (!/^typegrad(\/[\w-]+)?$/.test(spec)) {
+          from = `${ns}_${hoisted.length}`;
+          const star = /^\*\s+as\s/.test(clause) || /^\{/.test(clause);
+          hoisted.push(`import ${star ? "* as " : ""}${from} from "${spec}";`);
+        }
+        const star = clause.match(/^\*\s+as\s+(\w+)$/);
+        if (star) return star[1] === from ? "" : `import ${star[1]} = ${from};`;
         const named = clause.match(/^\{(.*)\}$/);
-        return named
-          ? `const { ${named[1]
-              .split(",")
-              .filter((n) => !n.trim().startsWith("type "))
-              .join(",")} } = tg;`
-          : l;
+        if (named)
+          return named[1]
+            .split(",")
+            .map((n) => n.trim().replace(/^type\s+/, ""))
+            .filter((n) => n)
+            .map((n) => {
+              const [a, b] = n.split(/\s+as\s+/);
+              return `import ${b ?? a} = ${from}.${a};`;
+            })
+            .join(" ");
+        if (/^\w+$/.test(clause)) return `import ${clause} = ${from};`;
+        return l; // anything else is reported as written
       })
       .join("\n");
     const from = text.split("\n").length;
-    text += `{\n${code}\n}\n`;
+    text += wrap ? `${hoisted.join(" ")} namespace ${ns} {\n${code}\n}\n` : `{\n${code}\n}\n`;
     blocks.push({ from, to: text.split("\n").length, line: ex.line });
     count++;
   }
@@ -117,7 +138,7 @@ for (const [name, v] of shadow) {
   for (const d of ts.getPreEmitDiagnostics(program, sf)) {
     if (!d.file || d.file.fileName !== name || d.start === undefined) continue;
     const line = d.file.getLineAndCharacterOfPosition(d.start).line + 1;
-    const b = v.blocks.find((q) => line > q.from && line < q.to);
+    const b = v.blocks.find((q) => line >= q.from && line < q.to);
     if (!b) continue; // the module itself: checked by npm run typecheck
     const key = `${v.file}:${b.line}`;
     if (seen.has(key)) continue;
@@ -125,7 +146,7 @@ for (const [name, v] of shadow) {
     failures++;
     if (!process.argv.includes("--quiet"))
       console.log(
-        `${relative(root, v.file)}:${b.line + (line - b.from - 1)}: ${ts.flattenDiagnosticMessageText(d.messageText, " ").slice(0, 200)}`,
+        `${relative(root, v.file)}:${b.line + Math.max(0, line - b.from - 1)}: ${ts.flattenDiagnosticMessageText(d.messageText, " ").slice(0, 200)}`,
       );
   }
 }
