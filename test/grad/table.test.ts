@@ -549,6 +549,10 @@ const TABLE = {
   ],
 } satisfies Record<Prim, readonly Row[] | Exempt>;
 
+// the table's type is what makes it complete: an entry missing (here all but one) does not compile
+// @ts-expect-error a primitive without rows or an exemption is a compile error
+const _incomplete = { neg: TABLE.neg } satisfies Record<Prim, readonly Row[] | Exempt>;
+
 const ROWS: Row[] = Object.values(TABLE).flatMap((v): readonly Row[] => ("exempt" in v ? [] : v));
 const CHECKS: Check[] = Object.values(TABLE).flatMap((v): readonly Check[] =>
   "exempt" in v ? v.checks : [],
