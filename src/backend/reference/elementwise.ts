@@ -99,7 +99,11 @@ export function unaryFn(op: UnaryOp): (x: number) => number {
  * `out[i] = op(x[i])`, computed in float64 and stored as `out.dtype`.
  * @example
  * ```ts
- * unary("exp", x, out); // out[i] = e^{x[i]}
+ * import { RefBuf } from "./storage.js";
+ * const x = new RefBuf("f64", 2);
+ * x.data?.set([0, 1]);
+ * const out = new RefBuf("f64", 2);
+ * unary("exp", x, out); // out[i] = e^{x[i]}: [1, 2.718281828459045]
  * ```
  */
 export function unary(op: UnaryOp, x: Buf, out: Buf): void {
@@ -211,8 +215,12 @@ const COMPARE_OPS: readonly string[] = ["lt", "le", "gt", "ge", "eq", "ne"];
  * Arithmetic follows the dtype of `a` (see {@link arith}); comparisons give bool 0/1.
  * @example
  * ```ts
+ * import { RefBuf } from "./storage.js";
+ * const [a, b, out] = [new RefBuf("f32", 3), new RefBuf("f32", 2), new RefBuf("f32", 6)];
+ * a.data?.set([1, 2, 3]);
+ * b.data?.set([10, 20]);
  * // a row vector plus a column vector: [2, 3] = [1, 3] + [2, 1]
- * binary("add", a, b, out, [2, 3], [0, 1], [1, 0]);
+ * binary("add", a, b, out, [2, 3], [0, 1], [1, 0]); // out: [11, 12, 13, 21, 22, 23]
  * ```
  */
 export function binary(
@@ -240,7 +248,11 @@ export function binary(
  * `out[idx] = cond[idx] != 0 ? a[idx] : b[idx]`, each operand read through its own strides.
  * @example
  * ```ts
- * where(cond, a, b, out, [4], [1], [1], [0]); // b is a broadcast scalar
+ * import { RefBuf } from "./storage.js";
+ * const [cond, a, b, out] = [new RefBuf("bool", 4), new RefBuf("f32", 4), new RefBuf("f32", 1), new RefBuf("f32", 4)];
+ * cond.data?.set([1, 0, 1, 0]);
+ * a.data?.set([1, 2, 3, 4]);
+ * where(cond, a, b, out, [4], [1], [1], [0]); // b is a broadcast scalar: out [1, 0, 3, 0]
  * ```
  */
 export function where(
@@ -269,6 +281,9 @@ export function where(
  * round to nearest (see {@link toDType}).
  * @example
  * ```ts
+ * import { RefBuf } from "./storage.js";
+ * const [x, out] = [new RefBuf("f32", 3), new RefBuf("i32", 3)];
+ * x.data?.set([-1.5, 2.5, 3e9]);
  * cast(x, out); // x f32 [-1.5, 2.5, 3e9] → out i32 [-1, 2, 2147483647]
  * ```
  */

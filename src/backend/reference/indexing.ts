@@ -14,7 +14,10 @@ import { dataOf, forEachIndex, toDType } from "./storage.js";
  *   a NaN in the slice, the index of the first NaN (as NumPy does).
  * @example
  * ```ts
- * reduce("sum", x, out, 2, 3, 1); // x [2, 3] → out [2]: row sums
+ * import { RefBuf } from "./storage.js";
+ * const [x, out] = [new RefBuf("f32", 6), new RefBuf("f32", 2)];
+ * x.data?.set([1, 2, 3, 4, 5, 6]);
+ * reduce("sum", x, out, 2, 3, 1); // x [2, 3] → out [2]: row sums [6, 15]
  * ```
  */
 export function reduce(
@@ -56,7 +59,10 @@ export function reduce(
  * multi-index `idx` of `shape`.
  * @example
  * ```ts
- * copy(x, 0, [1, 3], out, 0, [2, 1], [3, 2]); // transposes a [2, 3] matrix into [3, 2]
+ * import { RefBuf } from "./storage.js";
+ * const [x, out] = [new RefBuf("f32", 6), new RefBuf("f32", 6)];
+ * x.data?.set([1, 2, 3, 4, 5, 6]);
+ * copy(x, 0, [1, 3], out, 0, [2, 1], [3, 2]); // transposes a [2, 3] matrix into [3, 2]: [1, 4, 2, 5, 3, 6]
  * ```
  */
 export function copy(
@@ -79,7 +85,12 @@ export function copy(
  * `out[o, j, i] = x[o, idx[j], i]` with `x` `[outer, axisLen, inner]` and `out` `[outer, nIdx, inner]`.
  * @example
  * ```ts
- * gather(table, ids, out, 1, vocab, dim, ids.size); // embedding lookup
+ * import { RefBuf } from "./storage.js";
+ * const [vocab, dim] = [3, 2];
+ * const [table, ids, out] = [new RefBuf("f32", vocab * dim), new RefBuf("i32", 2), new RefBuf("f32", 2 * dim)];
+ * table.data?.set([0, 1, 10, 11, 20, 21]);
+ * ids.data?.set([2, 0]);
+ * gather(table, ids, out, 1, vocab, dim, ids.size); // embedding lookup: out [20, 21, 0, 1]
  * ```
  */
 export function gather(
@@ -109,7 +120,12 @@ export function gather(
  * formed in float64 and stored once.
  * @example
  * ```ts
- * scatterAdd(dOut, ids, dTable, 1, vocab, dim, ids.size); // gradient of an embedding lookup
+ * import { RefBuf } from "./storage.js";
+ * const [vocab, dim] = [3, 2];
+ * const [dOut, ids, dTable] = [new RefBuf("f32", 2 * dim), new RefBuf("i32", 2), new RefBuf("f32", vocab * dim)];
+ * dOut.data?.set([1, 1, 1, 1]);
+ * ids.data?.set([2, 2]);
+ * scatterAdd(dOut, ids, dTable, 1, vocab, dim, ids.size); // gradient of an embedding lookup: dTable [0, 0, 0, 0, 2, 2]
  * ```
  */
 export function scatterAdd(

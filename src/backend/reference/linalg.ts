@@ -12,7 +12,11 @@ import { dataOf, toDType } from "./storage.js";
  * `t·bBatchStride` as `[k, n]` (or `[n, k]` if `transB`). `out` is contiguous `[batch, m, n]`.
  * @example
  * ```ts
- * matmul(a, b, out, 1, 2, 3, 4, false, false, 0, 0); // [2, 3] @ [3, 4] → [2, 4]
+ * import { RefBuf } from "./storage.js";
+ * const [a, b, out] = [new RefBuf("f32", 6), new RefBuf("f32", 12), new RefBuf("f32", 8)];
+ * a.data?.fill(1);
+ * b.data?.fill(2);
+ * matmul(a, b, out, 1, 2, 3, 4, false, false, 0, 0); // [2, 3] @ [3, 4] → [2, 4], every entry 6
  * ```
  */
 export function matmul(
@@ -57,7 +61,10 @@ export function matmul(
  * construction: `y += x·w`, `dx += dy·w`, `dw += x·dy`.
  * @example
  * ```ts
- * forEachConvTerm(g, (xi, wi, yi) => { y[yi] += x[xi] * w[wi]; });
+ * const g = { batch: 1, inH: 3, inW: 3, inC: 1, outH: 1, outW: 1, outC: 1, kH: 3, kW: 3,
+ *   strideH: 1, strideW: 1, padTop: 0, padLeft: 0 };
+ * const [x, w, y] = [new Float64Array(9).fill(1), new Float64Array(9).fill(2), new Float64Array(1)];
+ * forEachConvTerm(g, (xi, wi, yi) => { y[yi] += x[xi] * w[wi]; }); // y [18]
  * ```
  */
 export function forEachConvTerm(
@@ -99,8 +106,12 @@ function store(out: Buf, acc: Float64Array): void {
  * with `x` NHWC, `w` HWIO, and zero outside the image.
  * @example
  * ```ts
+ * import { RefBuf } from "./storage.js";
+ * const [x, w, y] = [new RefBuf("f32", 25), new RefBuf("f32", 9), new RefBuf("f32", 9)];
+ * x.data?.fill(1);
+ * w.data?.fill(1);
  * conv2d(x, w, y, { batch: 1, inH: 5, inW: 5, inC: 1, outH: 3, outW: 3, outC: 1, kH: 3, kW: 3,
- *   strideH: 1, strideW: 1, padTop: 0, padLeft: 0 });
+ *   strideH: 1, strideW: 1, padTop: 0, padLeft: 0 }); // y: nine 9s
  * ```
  */
 export function conv2d(x: Buf, w: Buf, y: Buf, g: Conv2dGeometry): void {
@@ -119,7 +130,11 @@ export function conv2d(x: Buf, w: Buf, y: Buf, g: Conv2dGeometry): void {
  * output reads get 0).
  * @example
  * ```ts
- * conv2dBackpropInput(dy, w, dx, g);
+ * import { RefBuf } from "./storage.js";
+ * const g = { batch: 1, inH: 5, inW: 5, inC: 1, outH: 3, outW: 3, outC: 1, kH: 3, kW: 3,
+ *   strideH: 1, strideW: 1, padTop: 0, padLeft: 0 };
+ * const [dy, w, dx] = [new RefBuf("f32", 9), new RefBuf("f32", 9), new RefBuf("f32", 25)];
+ * conv2dBackpropInput(dy, w, dx, g); // dx [1, 5, 5, 1] from dy [1, 3, 3, 1]
  * ```
  */
 export function conv2dBackpropInput(dy: Buf, w: Buf, dx: Buf, g: Conv2dGeometry): void {
@@ -137,7 +152,11 @@ export function conv2dBackpropInput(dy: Buf, w: Buf, dx: Buf, g: Conv2dGeometry)
  * over the terms where they met. Overwrites `dw`.
  * @example
  * ```ts
- * conv2dBackpropFilter(x, dy, dw, g);
+ * import { RefBuf } from "./storage.js";
+ * const g = { batch: 1, inH: 5, inW: 5, inC: 1, outH: 3, outW: 3, outC: 1, kH: 3, kW: 3,
+ *   strideH: 1, strideW: 1, padTop: 0, padLeft: 0 };
+ * const [x, dy, dw] = [new RefBuf("f32", 25), new RefBuf("f32", 9), new RefBuf("f32", 9)];
+ * conv2dBackpropFilter(x, dy, dw, g); // dw [3, 3, 1, 1] from x [1, 5, 5, 1] and dy [1, 3, 3, 1]
  * ```
  */
 export function conv2dBackpropFilter(x: Buf, dy: Buf, dw: Buf, g: Conv2dGeometry): void {

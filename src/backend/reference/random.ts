@@ -52,6 +52,9 @@ export function threefry2x32(k0: number, k1: number, c0: number, c1: number): [n
  * - `"uniform"`: `(h >>> 8) · 2⁻²⁴`, a multiple of 2⁻²⁴ in `[0, 1)` (exact in f32 and f64).
  * @example
  * ```ts
+ * import { RefBuf } from "./storage.js";
+ * const [keys, out] = [new RefBuf("i32", 2), new RefBuf("f32", 10)];
+ * keys.data?.set([0, 42]);
  * random("uniform", keys, out, 1, 10); // ten uniforms from one key
  * ```
  */

@@ -128,6 +128,8 @@ export class Arena {
    * It walks every block, so it is for tests and debugging, not for hot paths.
    * @example
    * ```ts
+   * const arena = new Arena(new WebAssembly.Memory({ initial: 1 }), 0);
+   * arena.free(arena.alloc(100));
    * arena.check(); // throws if an allocation or a release ever went wrong
    * ```
    */

@@ -197,6 +197,7 @@ export function dtypeError(op: string, d: DType): DTypeError {
  * A typed-array view of `size` elements of `d` at `p` (valid until memory grows).
  * @example
  * ```ts
+ * const b = newBuf("f32", 4, false);
  * viewAt("f32", ptr(b), b.size).fill(1);
  * ```
  */

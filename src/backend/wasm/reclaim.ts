@@ -111,6 +111,7 @@ export const canForce: boolean = forceGc !== null;
  * a collection that finds it dead frees its cell's block.
  * @example
  * ```ts
+ * const buf = { cell: { ptr: 64, bytes: 16, freed: false } };
  * watch(buf, buf.cell);
  * ```
  */
@@ -124,6 +125,9 @@ export function watch(handle: object, cell: Cell): void {
  * allocation can reuse what dead handles held.
  * @example
  * ```ts
+ * import { Arena } from "./arena.js";
+ * const arena = new Arena(new WebAssembly.Memory({ initial: 1 }), 0);
+ * const free = (c: Cell) => arena.free(c.ptr);
  * allocating(4096, arena.bytesInUse(), free);
  * ```
  */
@@ -139,7 +143,10 @@ export function allocating(bytes: number, inUse: number, free: (c: Cell) => void
  * bytes freed (0 where no collection can be forced).
  * @example
  * ```ts
- * collect(arena.bytesInUse(), free); // e.g. 134217728
+ * import { Arena } from "./arena.js";
+ * const arena = new Arena(new WebAssembly.Memory({ initial: 1 }), 0);
+ * const free = (c: Cell) => arena.free(c.ptr);
+ * collect(arena.bytesInUse(), free); // the bytes freed, e.g. 134217728
  * ```
  */
 export function collect(inUse: number, free: (c: Cell) => void): number {
@@ -177,6 +184,9 @@ function sweep(free: (c: Cell) => void): number {
  * engine's own collections found dead meanwhile (cheap: no collection is forced).
  * @example
  * ```ts
+ * import { Arena } from "./arena.js";
+ * const arena = new Arena(new WebAssembly.Memory({ initial: 1 }), 0);
+ * const free = (c: Cell) => arena.free(c.ptr);
  * afterBurst(() => arena.bytesInUse(), free);
  * ```
  */

@@ -115,6 +115,9 @@ export function canBlock(): boolean {
  * the ones started) if one fails, or if they are not all ready within `timeoutMs`.
  * @example
  * ```ts
+ * const module = await WebAssembly.compileStreaming(fetch("typegrad-mt.wasm"));
+ * const memory = new WebAssembly.Memory({ initial: 32, maximum: 65536, shared: true });
+ * const [ctrl, stackTop, names] = [new SharedArrayBuffer(4096), 1 << 20, ["tg_add_f32"]];
  * const workers = await startBrowserWorkers([{ module, memory, ctrl, slot: 1, stackTop, names }]);
  * ```
  */
