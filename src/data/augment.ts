@@ -27,6 +27,7 @@ export interface AugmentOptions {
  * gets its own shift, flip and noise, drawn from `key`; the same key gives the same result.
  * @example
  * ```ts
+ * const [step, x] = [3, tg.zeros([8, 28, 28, 1])];
  * const xa = tg.data.augment(tg.random.key(step), x, { shift: 2, flip: true, noise: 0.05, clip: [0, 1] });
  * ```
  */

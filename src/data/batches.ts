@@ -21,6 +21,8 @@ export interface BatchOptions {
  * per batch). The iterable can be iterated again and gives the same batches.
  * @example
  * ```ts
+ * const train = { x: tg.zeros([1000, 28, 28]), y: tg.zeros([1000], "i32") };
+ * const [epoch, key] = [0, tg.random.key(1)];
  * for (const { x, y } of tg.data.batches(tg.random.key(epoch), train, 128)) {
  *   // x: Tensor<[number, 28, 28]>, y: Tensor<[number], "i32">
  * }
@@ -77,7 +79,8 @@ export function batchCount(n: number, size: number, options: { dropLast?: boolea
  * tensor, so pairs stay together).
  * @example
  * ```ts
- * const { x, y } = tg.data.shuffle(tg.random.key(0), { x, y });
+ * const data = { x: tg.tensor([[1, 2], [3, 4], [5, 6]]), y: tg.tensor([0, 1, 2], "i32") };
+ * const { x, y } = tg.data.shuffle(tg.random.key(0), data); // the same rows, in one new order for x and y
  * ```
  */
 export function shuffle<DS extends Dataset>(key: Key, dataset: DS): DS {

@@ -25,6 +25,7 @@ export type Rows<DS, N extends number> = { [K in keyof DS]: WithRows<DS[K], N> }
  * The number of rows of a dataset, checking that every tensor has the same first dimension.
  * @example
  * ```ts
+ * const [x, y] = [tg.zeros([60000, 28, 28]), tg.zeros([60000], "i32")];
  * datasetLength("batches", { x, y }); // 60000
  * ```
  */
@@ -51,7 +52,8 @@ export function datasetLength(op: string, ds: Dataset): number {
  * The rows `indices` of a tensor, as a new tensor (one copy, straight into the new buffer).
  * @example
  * ```ts
- * takeRows(x, new Int32Array([2, 0])); // rows 2 and 0 of x
+ * const x = tg.tensor([[1, 2], [3, 4], [5, 6]]);
+ * takeRows(x, new Int32Array([2, 0])); // rows 2 and 0 of x: [[5, 6], [1, 2]]
  * ```
  */
 export function takeRows(
@@ -79,7 +81,8 @@ export function takeRows(
  * The rows `indices` of every tensor of a dataset.
  * @example
  * ```ts
- * takeDataset({ x, y }, new Int32Array([3, 1])); // { x: rows 3 and 1, y: … }
+ * const [x, y] = [tg.tensor([[1], [2], [3], [4]]), tg.tensor([0, 1, 0, 1], "i32")];
+ * takeDataset({ x, y }, new Int32Array([3, 1])); // { x: rows 3 and 1, [[4], [2]], y: [1, 1] }
  * ```
  */
 export function takeDataset<DS extends Dataset>(
@@ -97,6 +100,7 @@ export function takeDataset<DS extends Dataset>(
  * Whether a value is a concrete tensor.
  * @example
  * ```ts
+ * const x = tg.tensor([1, 2]);
  * isTensor(x); // true
  * ```
  */

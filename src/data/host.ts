@@ -50,7 +50,8 @@ export function fromTyped(
  * A host copy of a tensor's data as numbers in a typed array of its dtype (`dataSync`).
  * @example
  * ```ts
- * hostData(t); // Float32Array
+ * const t = tg.tensor([1, 2, 3]);
+ * hostData(t); // Float32Array [1, 2, 3]
  * ```
  */
 export function hostData(t: AnyTensor): TypedArray {
@@ -62,7 +63,8 @@ export function hostData(t: AnyTensor): TypedArray {
  * Used by copy loops that allocate their output first.
  * @example
  * ```ts
- * const out = allocFilled([n], "f32", (o) => { const src = liveView(x); … });
+ * const x = tg.tensor([1, 2, 3]);
+ * const out = allocFilled([3], "f32", (o) => o.set(liveView(x))); // a copy of x
  * ```
  */
 export function liveView(t: AnyTensor): TypedArray {

@@ -47,7 +47,8 @@ const MAX_DATA = 2 ** 32;
  * not checked (see `parseIdxHeader`).
  * @example
  * ```ts
- * parseIdxLayout(bytes.subarray(0, 16)); // Right({ type: "u8", shape: [60000, 28, 28], offset: 16, … })
+ * const bytes = encodeIdx(new Uint8Array(3 * 28 * 28), [3, 28, 28], "u8");
+ * parseIdxLayout(bytes.subarray(0, 16)); // Right({ type: "u8", shape: [3, 28, 28], offset: 16, … })
  * ```
  */
 export function parseIdxLayout(bytes: Uint8Array, path?: string): E.Either<LoadError, IdxHeader> {
@@ -126,7 +127,8 @@ export function idxLength(h: IdxHeader): number {
  * that the length is exactly header + data (`"truncated"` if shorter, `"bad-header"` if longer).
  * @example
  * ```ts
- * parseIdxHeader(bytes); // Right({ type: "u8", shape: [60000, 28, 28], offset: 16, … })
+ * const bytes = encodeIdx(new Uint8Array(3 * 28 * 28), [3, 28, 28], "u8");
+ * parseIdxHeader(bytes); // Right({ type: "u8", shape: [3, 28, 28], offset: 16, … })
  * ```
  */
 export function parseIdxHeader(bytes: Uint8Array, path?: string): E.Either<LoadError, IdxHeader> {
@@ -190,7 +192,10 @@ const BOUND: Record<IdxType, number> = {
  * range, and a float `value * scale` must not overflow (an f64 value beyond f32 loaded as f32).
  * @example
  * ```ts
- * checkIdxValues(bytes, header, "bool", 1, n); // null, or LoadError "value 5 at byte 17 (element 1) …"
+ * const bytes = encodeIdx([1, 5, 0], [3], "u8");
+ * const header = parseIdxHeader(bytes);
+ * const n = 3;
+ * if (E.isRight(header)) checkIdxValues(bytes, header.right, "bool", 1, n); // LoadError "u8 value 5 at byte 9 (element 1) does not fit bool: …"
  * ```
  */
 export function checkIdxValues(
@@ -241,7 +246,10 @@ export function checkIdxValues(
  * `value * scale`. The values must fit `out` (see `checkIdxValues`).
  * @example
  * ```ts
- * readIdxValues(bytes, header, new Float32Array(n), 1 / 255);
+ * const bytes = encodeIdx([0, 51, 255], [3], "u8");
+ * const header = parseIdxHeader(bytes);
+ * const n = 3;
+ * if (E.isRight(header)) readIdxValues(bytes, header.right, new Float32Array(n), 1 / 255); // [0, 0.2, 1]
  * ```
  */
 export function readIdxValues(bytes: Uint8Array, h: IdxHeader, out: TypedArray, scale = 1): void {

@@ -4,7 +4,7 @@
  * @example
  * ```ts
  * const { train, test } = tg.data.mnist();
- * for (const { x, y } of tg.data.batches(tg.random.key(0), train, 128)) { … }
+ * for (const { x, y } of tg.data.batches(tg.random.key(0), train, 128)) x.shape; // [128, 28, 28] (the last [96, 28, 28])
  * ```
  * @module
  */

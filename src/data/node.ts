@@ -86,6 +86,9 @@ function gzipFailure(err: unknown, path?: string): LoadError {
  * past it stops there and is a `"bad-header"` error: `why` says what the limit is.
  * @example
  * ```ts
+ * import { gzipSync } from "node:zlib";
+ * const gzipped = gzipSync(new Uint8Array(100));
+ * const bomb = gzipSync(new Uint8Array(1 << 20));
  * gunzip(gzipped, "x.idx.gz"); // Right(Uint8Array)
  * gunzip(bomb, "x.idx.gz", 16, "the header needs 16 bytes"); // Left(bad-header)
  * ```
@@ -126,6 +129,8 @@ export function gunzip(
  * producing at most 1 MiB, so a stream that expands enormously costs no more than that.
  * @example
  * ```ts
+ * import { gzipSync } from "node:zlib";
+ * const gzipped = gzipSync(new Uint8Array(1 << 20));
  * gunzipHead(gzipped, 1024); // Right(the first ≥1024 bytes, or all of a shorter stream)
  * ```
  */

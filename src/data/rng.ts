@@ -60,6 +60,7 @@ export function keyWords(key: Key | AnyTensor, op: string): [number, number] {
  * Random numbers from a source of 32-bit words: uniform, integer and normal draws.
  * @example
  * ```ts
+ * const key = seedKey(0);
  * const r = streamOf(key, "op");
  * r.uniform(); r.int(10); r.normal();
  * ```
@@ -131,6 +132,7 @@ export class RandomStream extends Random {
  * still a pure function of the key. Not counter-based: draw from one instance sequentially.
  * @example
  * ```ts
+ * const key = seedKey(0);
  * const r = fastStream(keyWords(key, "word2vec"), 0); r.int(1000);
  * ```
  */
@@ -170,6 +172,7 @@ function rotl(x: number, k: number): number {
  * The fast generator of sub-stream `i` of two key words.
  * @example
  * ```ts
+ * const key = seedKey(0);
  * fastStream(keyWords(key, "augment"), 3).normal();
  * ```
  */
@@ -181,6 +184,7 @@ export function fastStream(words: readonly [number, number], i: number): FastRan
  * The random stream of a key.
  * @example
  * ```ts
+ * const key = seedKey(0);
  * streamOf(key, "shuffle").int(10);
  * ```
  */
@@ -192,6 +196,7 @@ export function streamOf(key: Key | AnyTensor, op: string): RandomStream {
  * The `i`-th sub-stream of a key: independent streams for, say, each epoch or each transform.
  * @example
  * ```ts
+ * const key = seedKey(0);
  * foldStream(keyWords(key, "augment"), 1).normal();
  * ```
  */
@@ -204,7 +209,8 @@ export function foldStream(words: readonly [number, number], i: number): RandomS
  * A uniformly random permutation of `0 … n-1` (Fisher–Yates).
  * @example
  * ```ts
- * permutation(streamOf(key, "shuffle"), 5); // Int32Array [3, 0, 4, 1, 2]
+ * const key = seedKey(0);
+ * permutation(streamOf(key, "shuffle"), 5); // Int32Array [3, 2, 1, 0, 4]
  * ```
  */
 export function permutation(r: Random, n: number): Int32Array {

@@ -35,6 +35,7 @@ function classMembers(op: string, ds: Dataset, labels: string): Map<number, numb
  * in order, followed by the drawn copies; shuffle or batch it afterwards.
  * @example
  * ```ts
+ * const [x, y] = [tg.tensor([[1], [2], [3]]), tg.tensor([0, 0, 1], "i32")];
  * const balanced = tg.data.oversample(tg.random.key(0), { x, y }); // every class as large as the largest
  * ```
  */
@@ -59,7 +60,8 @@ export function oversample<DS extends Dataset>(
  * random subset of its examples (without replacement). Kept examples stay in their original order.
  * @example
  * ```ts
- * const balanced = tg.data.undersample(tg.random.key(0), { x, y });
+ * const [x, y] = [tg.tensor([[1], [2], [3]]), tg.tensor([0, 0, 1], "i32")];
+ * const balanced = tg.data.undersample(tg.random.key(0), { x, y }); // every class as small as the smallest
  * ```
  */
 export function undersample<DS extends Dataset>(

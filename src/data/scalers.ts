@@ -79,6 +79,8 @@ function fitted<F extends number>(
  * feature gets scale 1, as scikit-learn).
  * @example
  * ```ts
+ * const trainX = tg.tensor([[1, 10], [3, 30]]);
+ * const testX = tg.tensor([[2, 20], [5, 0]]);
  * const scaler = tg.data.standardScaler().fit(trainX);
  * const xs = scaler.transform(testX);
  * scaler.inverseTransform(xs); // ≈ testX
@@ -108,6 +110,7 @@ export function standardScaler(): Scaler {
  * the maximum to `range[1]`. A constant feature maps to `range[0]`.
  * @example
  * ```ts
+ * const x = tg.tensor([[1, 10], [3, 30], [2, 20]]);
  * const s = tg.data.minMaxScaler({ range: [-1, 1] }).fit(x);
  * s.transform(x); // every feature in [-1, 1]
  * ```

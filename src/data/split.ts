@@ -25,8 +25,9 @@ export interface SplitOptions {
  * With `{ stratify: true }`, each class of `y` is split in the same proportion.
  * @example
  * ```ts
+ * const [x, y] = [tg.zeros([100, 4]), tg.zeros([100], "i32")];
  * const { train, test } = tg.data.trainTestSplit(tg.random.key(0), x, y, 0.2);
- * train.x.shape; // [0.8·N, …]
+ * train.x.shape; // [80, 4]
  * ```
  */
 export function trainTestSplit<X extends AnyTensor, Y extends AnyTensor>(
