@@ -4,6 +4,7 @@
  * @example
  * ```ts
  * tg.debug.nans(true);                        // the first op that makes a NaN or Inf throws
+ * const step = () => tg.sum(tg.mul(tg.ones([4]), 2));
  * const found = await tg.debug.leaks(step);   // tensors `step` left alive, and where they were made
  * tg.debug.checkArena();                      // throws if the allocator's bookkeeping is broken
  * ```

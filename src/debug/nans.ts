@@ -77,7 +77,9 @@ export function callSite(): string {
  * whether or not an input held one: a NaN in the data stops at the first op that reads it).
  * @example
  * ```ts
- * checkFinite("log", [x], [y]);
+ * const x = tg.tensor([1, 0]);
+ * const y = tg.log(x);
+ * checkFinite("log", [x], [y]); // throws a FloatingPointError: log(0) is -Infinity
  * ```
  */
 export function checkFinite(

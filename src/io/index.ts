@@ -3,6 +3,7 @@
  * ONNX export (`exportOnnx`), and the typed `LoadError` of every loader.
  * @example
  * ```ts
+ * const params = tg.nn.dense(3, 2).init(tg.random.key(0));
  * const bytes = tg.io.saveSafetensors(params);
  * const back = tg.io.loadSafetensors(bytes, params); // Either<LoadError, typeof params>
  * ```

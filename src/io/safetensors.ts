@@ -84,6 +84,8 @@ export interface SafetensorsEntry {
  * paths; leaves that are not tensors are skipped. `metadata` goes into `__metadata__`.
  * @example
  * ```ts
+ * import * as fs from "node:fs";
+ * const params = tg.nn.dense(3, 2).init(tg.random.key(0));
  * const bytes = tg.io.saveSafetensors(params);    // Uint8Array
  * fs.writeFileSync("model.safetensors", bytes);
  * ```
@@ -177,6 +179,7 @@ const isCount = (d: unknown): d is number => Number.isSafeInteger(d) && (d as nu
  * DataView, never read through a misaligned typed-array view.
  * @example
  * ```ts
+ * const bytes = tg.io.saveSafetensors({ w: tg.zeros([2, 3]) });
  * parseSafetensors(bytes); // Right({ entries: { "w": { dtype: "F32", shape: [2, 3], … } }, … })
  * ```
  */
@@ -338,7 +341,11 @@ const GET: Record<SafetensorsDType, (dv: DataView, i: number) => number | bigint
  * integer (I64, U32, U64) outside the i32 range. Nothing is wrapped or normalised silently.
  * @example
  * ```ts
- * decodeEntry(file, "w", file.entries["w"]); // Right(Float32Array)
+ * const r = parseSafetensors(tg.io.saveSafetensors({ w: tg.zeros([2, 3]) }));
+ * if (E.isRight(r)) {
+ *   const file = r.right;
+ *   decodeEntry(file, "w", file.entries["w"]); // Right(Float32Array)
+ * }
  * ```
  */
 export function decodeEntry(
@@ -381,7 +388,11 @@ export function decodeEntry(
  * `decodeEntry`.
  * @example
  * ```ts
- * readEntry(file, "w", file.entries["w"]); // Right(Tensor)
+ * const r = parseSafetensors(tg.io.saveSafetensors({ w: tg.zeros([2, 3]) }));
+ * if (E.isRight(r)) {
+ *   const file = r.right;
+ *   readEntry(file, "w", file.entries["w"]); // Right(Tensor)
+ * }
  * ```
  */
 export function readEntry(
@@ -399,6 +410,7 @@ export function readEntry(
  * allocated: an error allocates nothing.
  * @example
  * ```ts
+ * const bytes = tg.io.saveSafetensors({ layers: [{ w: tg.zeros([2, 3]), b: tg.zeros([3]) }] });
  * const r = tg.io.readSafetensors(bytes); // Right({ "layers.0.w": Tensor, … })
  * ```
  */
@@ -435,6 +447,9 @@ export interface LoadSafetensorsOptions {
  * string (`toString`, `constructor`…). Every tensor is decoded before any is allocated.
  * @example
  * ```ts
+ * const model = tg.nn.sequential([4], tg.nn.dense(2));
+ * let params = model.init(tg.random.key(0));
+ * const bytes = tg.io.saveSafetensors(params);
  * const r = tg.io.loadSafetensors(bytes, model.init(tg.random.key(0)));
  * if (E.isRight(r)) params = r.right; // the same type as params
  * ```

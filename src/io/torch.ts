@@ -10,6 +10,7 @@
  * @example
  * ```ts
  * const model = tg.nn.sequential([6], tg.nn.dense(16), tg.nn.relu, tg.nn.dense(3));
+ * const bytes = tg.io.saveTorch(model.init(tg.random.key(1))); // e.g. a state_dict saved by PyTorch
  * const params = E.getOrElseW(() => undefined)(tg.io.loadTorch(bytes, model.init(tg.random.key(0))));
  * const back = tg.io.saveTorch(params); // the same names and layouts as PyTorch's state_dict
  * ```
@@ -87,6 +88,7 @@ const join = (a: string, b: string) => (a ? `${a}.${b}` : b);
  * @example
  * ```ts
  * const rnn = tg.nn.sequential([5, 3], tg.nn.lstm(8), tg.nn.dense(2));
+ * const bytes = tg.io.saveTorch(rnn.init(tg.random.key(1)), { modules: { "0": "rnn", "1": "fc" } });
  * tg.io.loadTorch(bytes, rnn.init(tg.random.key(0)), { modules: { "0": "rnn", "1": "fc" } });
  * ```
  */
@@ -177,6 +179,8 @@ function missing(name: string, what: string, entries: Record<string, unknown>): 
  * gets `num_batches_tracked` (0), which `load_state_dict(strict=True)` expects.
  * @example
  * ```ts
+ * import { writeFileSync } from "node:fs";
+ * const params = tg.nn.sequential([6], tg.nn.dense(16), tg.nn.relu, tg.nn.dense(3)).init(tg.random.key(0));
  * writeFileSync("mlp.safetensors", tg.io.saveTorch(params));
  * // python: model.load_state_dict(safetensors.torch.load_file("mlp.safetensors"))
  * ```

@@ -11,6 +11,7 @@ import type { AnyTensor } from "../tensor/tensor.js";
  * insertion order, arrays by index). Leaves that are not tensors (numbers, null) are left out.
  * @example
  * ```ts
+ * const [w, b] = [tg.zeros([2, 3]), tg.zeros([3])];
  * flattenTree({ layers: [{ w, b }] }); // [["layers.0.w", w], ["layers.0.b", b]]
  * ```
  */
@@ -40,7 +41,8 @@ export function flattenTree(tree: unknown, prefix = ""): [string, AnyTensor][] {
  * leaves are kept.
  * @example
  * ```ts
- * mapTree(params, (path, t) => zerosLike(t));
+ * const params = tg.nn.dense(3, 2).init(tg.random.key(0));
+ * mapTree(params, (path, t) => tg.zerosLike(t)); // the same tree, every leaf zeros
  * ```
  */
 export function mapTree<T>(like: T, leaf: (path: string, t: AnyTensor) => AnyTensor): T {

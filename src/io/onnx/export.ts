@@ -9,6 +9,7 @@
  * const model = tg.nn.sequential([784], tg.nn.dense(10), tg.nn.softmax);
  * const params = model.init(tg.random.key(0));
  * const bytes = tg.io.exportOnnx((p, x) => model.apply(p, x), params, tg.zeros([1, 784]));
+ * import { writeFileSync } from "node:fs";
  * writeFileSync("model.onnx", bytes); // InferenceSession.create("model.onnx") runs any batch size
  * ```
  * @module
@@ -61,6 +62,8 @@ export interface ExportOnnxOptions {
  * `OnnxExportError` naming it and the equation.
  * @example
  * ```ts
+ * const cnn = tg.nn.sequential([28, 28, 1], tg.nn.conv2d(8, 3), tg.nn.relu, tg.nn.flatten, tg.nn.dense(10));
+ * const params = cnn.init(tg.random.key(0));
  * const bytes = tg.io.exportOnnx((p, x) => cnn.apply(p, x), params, tg.zeros([1, 28, 28, 1]));
  * ```
  */
@@ -76,6 +79,9 @@ export function exportOnnx<A extends unknown[]>(
  * static batch size).
  * @example
  * ```ts
+ * const model = tg.nn.sequential([784], tg.nn.dense(10));
+ * const [params, x] = [model.init(tg.random.key(0)), tg.zeros([1, 784])];
+ * const apply = (p: typeof params, x: tg.Tensor<[1, 784]>) => model.apply(p, x);
  * tg.io.exportOnnxWith({ inputNames: ["image"], outputNames: ["logits"] }, apply, params, x);
  * ```
  */

@@ -4,6 +4,7 @@
  * @example
  * ```ts
  * const g = new OnnxGraph("main");
+ * import { affine as batch } from "./sym.js";
  * const x = g.input("x", "f32", [batch(1, 0), 3]);
  * g.output(g.node("Relu", [x])[0], "y", "f32", [batch(1, 0), 3]);
  * encodeModel(g, { opset: 17 }); // Uint8Array
@@ -321,6 +322,8 @@ export interface ModelOptions {
  * came with it (8 for opsets 17 and 18, 9 for 19 and 20, 10 for 21 and 22, 11 for 23, 12 for 24).
  * @example
  * ```ts
+ * const graph = new OnnxGraph("main");
+ * graph.output(graph.node("Relu", [graph.input("x", "f32", [2, 3])])[0], "y", "f32", [2, 3]);
  * const bytes = encodeModel(graph, { opset: 17 });
  * ```
  */

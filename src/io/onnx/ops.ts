@@ -8,7 +8,8 @@
  * transposed at export time (no node).
  * @example
  * ```ts
- * onnxOps.exp(ctx, {}, {}); // ["exp"]: one Exp node
+ * // the exporter calls each row with the equation's context: this row makes one Exp node
+ * const bytes = tg.io.exportOnnx((x: tg.Tensor<[3]>) => tg.exp(x), tg.zeros([3]));
  * ```
  * @module
  */

@@ -6,6 +6,10 @@
  * export as the slices and reductions they are made of.
  * @example
  * ```ts
+ * import { staticShapes } from "./sym.js";
+ * const program = tg.makeProgram((x: tg.Tensor<[1, 4, 4, 1]>) => tg.maxPool2d(x, 2))(tg.zeros([1, 4, 4, 1]));
+ * const uses = new Map<Var, number>(program.eqns.flatMap((e) => e.inputs).map((v) => [v, 1]));
+ * const [i, outputs, info] = [program.eqns.findIndex((e) => e.prim === "reshape"), new Set(program.outputs), staticShapes(program)];
  * const m = matchPool(program.eqns, i, uses, outputs, info); // { kind: "max", kh: 2, kw: 2, … }
  * ```
  * @module
@@ -28,7 +32,10 @@ export interface PoolMatch {
  * with the reshaped value used nowhere else.
  * @example
  * ```ts
- * matchPool(p.eqns, 3, uses, new Set(p.outputs), info);
+ * import { staticShapes } from "./sym.js";
+ * const p = tg.makeProgram((x: tg.Tensor<[1, 4, 4, 1]>) => tg.avgPool2d(x, 2))(tg.zeros([1, 4, 4, 1]));
+ * const [uses, info] = [new Map<Var, number>(p.eqns.flatMap((e) => e.inputs).map((v) => [v, 1])), staticShapes(p)];
+ * matchPool(p.eqns, p.eqns.findIndex((e) => e.prim === "reshape"), uses, new Set(p.outputs), info); // { kind: "sum", … }
  * ```
  */
 export function matchPool(
@@ -68,6 +75,9 @@ export function matchPool(
  * The nodes of a matched pooling on NHWC value `x`; returns the NHWC result.
  * @example
  * ```ts
+ * import { OnnxGraph } from "./graph.js";
+ * const p = tg.makeProgram((x: tg.Tensor<[1, 4, 4, 1]>) => tg.max(x, 1))(tg.zeros([1, 4, 4, 1]));
+ * const [g, reduce] = [new OnnxGraph("main"), p.eqns[0]];
  * const y = emitPool(g, "x", { kind: "max", kh: 2, kw: 2, reduce }, "f32");
  * ```
  */

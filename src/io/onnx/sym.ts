@@ -5,6 +5,8 @@
  * sizes from its input's shape at run time, so one exported file serves any batch size.
  * @example
  * ```ts
+ * const f = tg.makeProgram((x: tg.Tensor<[number, 784]>) => tg.relu(x));
+ * const [p2, p3, p5] = [f(tg.zeros([2, 784])), f(tg.zeros([3, 784])), f(tg.zeros([5, 784]))];
  * const info = symbolicBatch([p2, p3, p5], [2, 3, 5]); // the programs of f at batch sizes 2, 3, 5
  * info.shapeOf(p2.inputs[0]); // [{ k: 1, c: 0 }, 784]
  * ```
@@ -59,6 +61,7 @@ export interface ShapeInfo {
  * The static sizes of one traced program (the batch size stays fixed).
  * @example
  * ```ts
+ * const program = tg.makeProgram((x: tg.Tensor<[32, 784]>) => tg.relu(x))(tg.zeros([32, 784]));
  * staticShapes(program).shapeOf(program.inputs[0]); // [32, 784]
  * ```
  */
@@ -77,7 +80,8 @@ export function staticShapes(_p: Program): ShapeInfo {
  * structure or a number changes other than affinely.
  * @example
  * ```ts
- * const info = symbolicBatch([p2, p3, p5], [2, 3, 5]);
+ * const f = tg.makeProgram((x: tg.Tensor<[number, 4]>) => tg.sum(x, 1));
+ * const info = symbolicBatch([f(tg.zeros([2, 4])), f(tg.zeros([3, 4])), f(tg.zeros([5, 4]))], [2, 3, 5]);
  * ```
  */
 export function symbolicBatch(programs: readonly Program[], sizes: readonly number[]): ShapeInfo {

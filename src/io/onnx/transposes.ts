@@ -7,6 +7,10 @@
  * at the input, and before a flatten.
  * @example
  * ```ts
+ * import { OnnxGraph } from "./graph.js";
+ * const graph = new OnnxGraph("main");
+ * const [t] = graph.node("Transpose", [graph.input("x", "f32", [1, 2, 2, 3])], { perm: { ints: [0, 3, 1, 2] } });
+ * graph.output(graph.node("Relu", [t])[0], "y", "f32", [1, 3, 2, 2]);
  * foldTransposes(graph); // in place; the model computes the same values
  * ```
  * @module
@@ -63,7 +67,9 @@ const isIdentity = (p: readonly number[]) => p.every((v, i) => v === i);
  * `g` (subgraph bodies are left as they are), then drops the nodes nothing reads.
  * @example
  * ```ts
- * foldTransposes(graph);
+ * const model = tg.nn.sequential([8, 8, 1], tg.nn.conv2d(4, 3), tg.nn.relu, tg.nn.maxPool2d(2));
+ * // exportOnnx runs this pass on its graph: Conv → relu → MaxPool with no Transpose between them
+ * const bytes = tg.io.exportOnnx((p, x) => model.apply(p, x), model.init(tg.random.key(0)), tg.zeros([1, 8, 8, 1]));
  * ```
  */
 export function foldTransposes(g: OnnxGraph): void {
