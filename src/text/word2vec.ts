@@ -72,24 +72,37 @@ export interface Word2Vec {
 }
 
 /** The parameters: the input vectors (the word vectors) and the output vectors, one row per word. */
-interface Tables {
+export interface Tables {
   input: { table: T };
   output: { table: T };
 }
 
 /** The two `nn.embedding` lookups. */
-interface Lookup {
+export interface Lookup {
   input: (p: { table: T }, ids: T) => T;
   output: (p: { table: T }, ids: T) => T;
 }
 
 /**
  * The negative-sampling loss of a batch, summed over it: context ids `[B, C]` whose masked mean
- * is h (C = 1 for skip-gram), targets `[B, 1 + K]` (the true word, then K negatives), and a
- * weight `[B, 1]` that is 0 for the padding rows of a last, partial batch.
- * log σ(s) is written as min(s, 0) − log(1 + e^−|s|) so that it never overflows.
+ * is h (C = 1 for skip-gram), targets `[B, 1 + K]` (the true word, then K negatives), their signs
+ * `[1, 1 + K]` (+1, then −1) and a weight `[B, 1]` that is 0 for the padding rows of a last,
+ * partial batch: −Σ_b w_b Σ_k log σ(sign_k · h_b·v_{target_bk}). log σ(s) is written as
+ * min(s, 0) − log(1 + e^−|s|) so that it never overflows. Exported for the gradient tests.
+ * @example
+ * ```ts
+ * const loss = sgnsLoss(lookup, { input, output }, ctx, mask, targets, sign, weight); // rank 0
+ * ```
  */
-function sgnsLoss(lookup: Lookup, p: Tables, ctx: T, mask: T, targets: T, sign: T, weight: T): T {
+export function sgnsLoss(
+  lookup: Lookup,
+  p: Tables,
+  ctx: T,
+  mask: T,
+  targets: T,
+  sign: T,
+  weight: T,
+): T {
   const [b, c] = ctx.shape;
   const e = lookup.input(p.input, ctx); // [B, C, d]
   const m = reshape(mask, [b, c, 1]);

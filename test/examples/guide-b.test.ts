@@ -6,6 +6,7 @@ import { readFileSync, rmSync } from "node:fs";
 import { dirname } from "node:path";
 import { describe, expect, test } from "vitest";
 import * as ch06 from "../../examples/guide/06-cnn.js";
+import * as ch07 from "../../examples/guide/07-embeddings.js";
 import * as ch08 from "../../examples/guide/08-rnn.js";
 import * as ch09 from "../../examples/guide/09-text.js";
 import * as ch10 from "../../examples/guide/10-generative.js";
@@ -38,6 +39,27 @@ describe("guide, chapters 6-11 (quick mode)", () => {
       expect(
         r.fashion.confusion.map((row, i) => row[i]).reduce((a, b) => a + b, 0) / total,
       ).toBeCloseTo(r.fashion.testAccuracy, 6);
+      expectSvgs(r.files);
+    },
+    LIMIT,
+  );
+
+  test(
+    "07 embeddings: matrix factorisation of 1,000 supermarket baskets",
+    async () => {
+      const r = await ch07.main({ quick: true, verbose: false });
+      expect(r.items).toBeGreaterThan(50);
+      // each model beats the one below it on held-out cells
+      expect(r.rmse.itemMean).toBeLessThan(r.rmse.globalMean - 0.02);
+      expect(r.rmse.biases).toBeLessThan(r.rmse.itemMean);
+      expect(r.rmse.factorised).toBeLessThan(r.rmse.biases);
+      for (const n of r.nearest) {
+        expect(n.near).toHaveLength(4);
+        for (const x of n.near) expect(Math.abs(x.similarity)).toBeLessThanOrEqual(1 + 1e-6);
+      }
+      expect(r.nearest.find((n) => n.item === "vegetables")?.near.map((x) => x.item)).toContain(
+        "fruit",
+      );
       expectSvgs(r.files);
     },
     LIMIT,
