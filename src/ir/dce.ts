@@ -9,7 +9,8 @@ import { type Eqn, Program, type Var } from "./program.js";
  * Dead-code elimination: drops equations whose outputs nothing uses, and unused constants.
  * @example
  * ```ts
- * const smaller = dce(program);
+ * const program = tg.makeProgram((x: tg.Tensor<[2]>) => { tg.exp(x); return tg.neg(x); })(tg.zeros([2]));
+ * const smaller = dce(program); // the unused exp is gone
  * ```
  */
 export function dce(p: Program): Program {

@@ -147,8 +147,12 @@ export type RuleTable = { [P in Prim]: PrimRule<P> };
  * The kernel of `rule` bound to `avals` and `params`.
  * @example
  * ```ts
+ * import { rules } from "./rules.js";
+ * import { referenceBackend as backend } from "../backend/reference.js";
+ * import { RefBuf } from "../backend/reference/storage.js";
+ * const [x, y] = [new RefBuf("f32", 4), new RefBuf("f32", 4)];
  * const k = prepareKernel(rules().exp, [{ shape: [4], dtype: "f32" }], {});
- * k(backend, [x], [y]);
+ * k(backend, [x], [y]); // y[i] = e^{x[i]}
  * ```
  */
 export function prepareKernel<P extends Prim>(

@@ -7,7 +7,9 @@
  * @example
  * ```ts
  * rules().exp.abstractEval([{ shape: [2], dtype: "f32" }], {});
- * interpreters().evalProgram(program, [x]);
+ * const x = tg.tensor([1, 2]);
+ * const program = tg.makeProgram((v: tg.Tensor<[2]>) => tg.exp(v))(x);
+ * interpreters().evalProgram(program, [x]); // [Tensor [e, e²]]
  * ```
  * @module
  */
@@ -21,7 +23,10 @@ let table: RuleTable | null = null;
  * Installs the rule table (once, from `src/prims/table.ts`).
  * @example
  * ```ts
- * installRules({ ...elementwiseRules, ...reduceRules });
+ * // src/prims/table.ts installs the whole table at load; a test may swap one rule, then restore it
+ * const saved = rules();
+ * installRules({ ...saved, exp: { ...saved.exp } });
+ * installRules(saved);
  * ```
  */
 export function installRules(t: RuleTable): void {
@@ -32,7 +37,8 @@ export function installRules(t: RuleTable): void {
  * Every primitive's rules.
  * @example
  * ```ts
- * rules().add.abstractEval([a, b], {});
+ * const [a, b] = [{ shape: [2, 3], dtype: "f32" as const }, { shape: [3], dtype: "f32" as const }];
+ * rules().add.abstractEval([a, b], {}); // [{ shape: [2, 3], dtype: "f32" }]
  * ```
  */
 export function rules(): RuleTable {
@@ -72,6 +78,8 @@ let interp: Interpreters | null = null;
  * Installs the interpreters (once, from `src/transforms/interpreters.ts`).
  * @example
  * ```ts
+ * // src/transforms/interpreters.ts, at load:
+ * const { evalProgram, jvpProgram, vjpProgram, vmapProgram } = interpreters();
  * installInterpreters({ evalProgram, jvpProgram, vjpProgram, vmapProgram });
  * ```
  */
@@ -83,7 +91,9 @@ export function installInterpreters(i: Interpreters): void {
  * The installed interpreters.
  * @example
  * ```ts
- * const [outs, tangents] = interpreters().jvpProgram(body, primals, tangents);
+ * const primals = [tg.tensor([1, 2])];
+ * const body = tg.makeProgram((v: tg.Tensor<[2]>) => tg.mul(v, v))(primals[0]);
+ * const [outs, tangents] = interpreters().jvpProgram(body, primals, [tg.ones([2])]); // tangents [[2, 4]]
  * ```
  */
 export function interpreters(): Interpreters {

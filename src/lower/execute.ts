@@ -18,6 +18,9 @@ export interface Executable {
  * Prepares `p` for repeated execution (last-use analysis is done once).
  * @example
  * ```ts
+ * import { lower } from "./lower.js";
+ * const x = tg.tensor([1, 2]);
+ * const program = tg.makeProgram((v: tg.Tensor<[2]>) => tg.exp(tg.neg(v)))(x);
  * const exe = executable(lower(program)); exe.run([x]);
  * ```
  */

@@ -42,7 +42,9 @@ export const PASSES: readonly { name: string; run: (p: Program) => Program }[] =
  * Runs every pass over `p`.
  * @example
  * ```ts
- * lower(tg.makeProgram(f)(x)).toString();
+ * const f = (v: tg.Tensor<[3]>) => tg.relu(tg.add(tg.mul(v, 2), 1));
+ * const x = tg.zeros([3]);
+ * lower(tg.makeProgram(f)(x)).toString(); // one fused equation for mul, add and relu
  * ```
  */
 export function lower(p: Program, passes = PASSES): Program {

@@ -394,6 +394,10 @@ const UNBOUND: Buf = Object.freeze({ dtype: "f32", size: 0 });
  * With `givenOutputs`, the outputs are written into caller-given buffers (`runBufs`).
  * @example
  * ```ts
+ * import { lower } from "./lower.js";
+ * import { wasmBackend } from "../backend/wasm/backend.js";
+ * const w = tg.ones([4]);
+ * const program = tg.makeProgram((v: tg.Tensor<[4]>) => tg.mul(v, 0.5))(w);
  * const plan = planProgram(lower(program), wasmBackend, [true]);
  * plan?.run([w], new Set([0]));
  * ```

@@ -4,7 +4,8 @@
  * program itself.
  * @example
  * ```ts
- * export const cse = intoScans(cseLevel);
+ * import { dce } from "../ir/dce.js";
+ * export const dceAll = intoScans(dce); // dce inside every scan body, then on the program
  * ```
  * @module
  */
@@ -18,8 +19,11 @@ export type Pass = (p: Program) => Program;
  * `pass` applied inside every scan body (recursively), then to the program that holds them.
  * @example
  * ```ts
- * const fuseAll = intoScans(fuseLevel);
- * fuseAll(program); // scan bodies fused too
+ * import { dce } from "../ir/dce.js";
+ * const sum = (xs: tg.Tensor<[3]>) => tg.scan(([c], [x]) => [[tg.add(c, x)], []], [tg.zeros([])], [xs])[0];
+ * const program = tg.makeProgram(sum)(tg.ones([3]));
+ * const dceAll = intoScans(dce);
+ * dceAll(program); // scan bodies cleaned too
  * ```
  */
 export function intoScans(pass: Pass): Pass {

@@ -12,7 +12,9 @@ import { concat, moveAxisTo, reshape, slice } from "./movement.js";
  * Batches `prim` by unrolling over the batch axis.
  * @example
  * ```ts
- * batchByUnrolling("conv2d", [x, w], [0, 0], params); // [[y], [0]]
+ * const [x, w] = [tg.zeros([2, 1, 5, 5, 1]), tg.zeros([2, 3, 3, 1, 4])]; // a batch of 2 images and filters
+ * const params = { strides: [1, 1], pads: [0, 0, 0, 0] } as const;
+ * batchByUnrolling("conv2d", [x, w], [0, 0], params); // [[y], [0]], y [2, 1, 3, 3, 4]
  * ```
  */
 export function batchByUnrolling<P extends Prim>(

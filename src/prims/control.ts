@@ -26,7 +26,8 @@ export function closeOver(p: Program): [Program, T[]] {
  * Returns the final carry and the stacked `ys`. The body is traced once.
  * @example
  * ```ts
- * const [[total], [partial]] = scan(([c], [x]) => { const s = add(c, x); return [[s], [s]]; }, [zero], [xs]);
+ * const [zero, xs] = [tg.zeros([]), tg.tensor([1, 2, 3])];
+ * const [[total], [partial]] = scan(([c], [x]) => { const s = add(c, x); return [[s], [s]]; }, [zero], [xs]); // 6, [1, 3, 6]
  * ```
  */
 export function scan(
@@ -420,6 +421,7 @@ const scanRule: PrimRule<"scan"> = {
  * `bwd(inputs, outputs, outputCotangents)` returns one cotangent (or null) per input.
  * @example
  * ```ts
+ * const { log, div } = tg;
  * const safeLog = customVjp((x) => [log(x)], ([x], _y, [ct]) => [div(ct, x)]);
  * ```
  */

@@ -5,7 +5,8 @@
  * @example
  * ```ts
  * import { add, reduceSum, reshape } from "./core.js";
- * const s = reduceSum(reshape(add(x, 1), [-1]));
+ * const x = tg.tensor([[1, 2], [3, 4]]);
+ * const s = reduceSum(reshape(add(x, 1), [-1])); // 14
  * ```
  * @module
  */
