@@ -19,7 +19,8 @@ export interface Mat {
  * Traced values are refused: these routines run on the host.
  * @example
  * ```ts
- * toMat("solve", a, "a");
+ * const a = tg.tensor([[2, 1], [1, 3]]);
+ * toMat("solve", a, "a"); // { m: { rows: 2, cols: 2, data: Float64Array [2, 1, 1, 3] }, vector: false }
  * ```
  */
 export function toMat(
@@ -58,7 +59,8 @@ export function toMat(
  * A float64 matrix back as a tensor of `dtype` (a vector when `vector`).
  * @example
  * ```ts
- * fromMat(x, false, "f32");
+ * const x = { rows: 2, cols: 1, data: new Float64Array([0.8, 1.4]) };
+ * fromMat(x, false, "f32"); // Tensor [2, 1]: [[0.8], [1.4]]
  * ```
  */
 export function fromMat(m: Mat, vector: boolean, dtype: T["dtype"]): T {

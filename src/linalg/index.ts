@@ -10,7 +10,8 @@
  * @example
  * ```ts
  * const x = tg.linalg.solve(tg.tensor([[2, 1], [1, 3]]), tg.tensor([3, 5])); // [0.8, 1.4]
- * const { x: w } = tg.linalg.lstsq(features, targets);                         // least squares
+ * const [features, targets] = [tg.tensor([[1, 0], [1, 1], [1, 2]]), tg.tensor([1, 3, 5])];
+ * const { x: w } = tg.linalg.lstsq(features, targets);                         // least squares: [1, 2]
  * ```
  * @module
  */

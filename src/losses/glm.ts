@@ -6,6 +6,8 @@
  *
  * @example
  * ```ts
+ * const [logRate, y] = [tg.tensor([0, 1, 2]), tg.tensor([1, 3, 6])];
+ * const [mean, variance] = [tg.tensor([1, 2.5, 6.5]), tg.exp(tg.tensor([0, 0, 0]))];
  * const counts = tg.losses.poissonNll(logRate, y);                 // logRate = x·w + b (log link)
  * const nll = tg.losses.gaussianNll(mean, y, variance);            // variance > 0, e.g. exp(s)
  * ```

@@ -3,6 +3,8 @@
  *
  * @example
  * ```ts
+ * const model = tg.nn.sequential([4], tg.nn.dense(3));
+ * const [params, x, y] = [model.init(tg.random.key(0)), tg.zeros([2, 4]), tg.tensor([0, 2], "i32")];
  * const loss = tg.losses.sparseCategoricalCrossEntropy(model.apply(params, x), y, { fromLogits: true });
  * ```
  * @module

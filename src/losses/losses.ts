@@ -6,6 +6,8 @@
  *
  * @example
  * ```ts
+ * const [pred, y] = [tg.tensor([1, 2, 3]), tg.tensor([1, 2, 5])];
+ * const [logits, labels] = [tg.tensor([[2, 0, 0], [0, 1, 0]]), tg.tensor([0, 1], "i32")];
  * const l = tg.losses.mse(pred, y);                                     // Tensor<[]>
  * const ce = tg.losses.sparseCategoricalCrossEntropy(logits, labels, { fromLogits: true });
  * const per = tg.losses.mae(pred, y, { reduction: "none" });            // Tensor<[B]>
@@ -315,6 +317,8 @@ function perExampleOf(per: T): T {
  * whose rows are all probability distributions are an error (eagerly), never a silently wrong loss.
  * @example
  * ```ts
+ * const logits = tg.tensor([[2, 0, 0], [0, 1, 0]]);
+ * const oneHotLabels = tg.tensor([[1, 0, 0], [0, 1, 0]]);
  * tg.losses.categoricalCrossEntropy(logits, oneHotLabels, { fromLogits: true });
  * ```
  */
@@ -342,6 +346,7 @@ export const categoricalCrossEntropy: Loss<
  * are all probability distributions are an error (eagerly), never a silently wrong loss.
  * @example
  * ```ts
+ * const logits = tg.tensor([[0, 0, 0, 5], [0, 5, 0, 0]]);
  * tg.losses.sparseCategoricalCrossEntropy(logits, tg.tensor([3, 1], "i32"), { fromLogits: true });
  * ```
  */

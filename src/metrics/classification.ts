@@ -139,7 +139,8 @@ function averaged(
  * @example
  * ```ts
  * tg.metrics.precision([1, 1, 0, 1], [1, 0, 0, 1]); // 2/3
- * tg.metrics.precision(logits, labels, { average: "macro" });
+ * const [logits, labels] = [tg.tensor([[2, 0], [0, 1], [3, 1]]), tg.tensor([0, 1, 1], "i32")];
+ * tg.metrics.precision(logits, labels, { average: "macro" }); // (1/2 + 1) / 2 = 0.75
  * ```
  */
 export function precision(pred: LabelsLike, y: LabelsLike, options: AverageOptions = {}): number {
@@ -164,7 +165,8 @@ export function recall(pred: LabelsLike, y: LabelsLike, options: AverageOptions 
  * @example
  * ```ts
  * tg.metrics.f1([1, 1, 0, 1], [1, 0, 0, 1]); // 0.8
- * tg.metrics.f1(pred, y, { average: "macro" });
+ * const [pred, y] = [tg.tensor([0, 1, 1], "i32"), tg.tensor([0, 1, 0], "i32")];
+ * tg.metrics.f1(pred, y, { average: "macro" }); // (2/3 + 2/3) / 2
  * ```
  */
 export function f1(pred: LabelsLike, y: LabelsLike, options: AverageOptions = {}): number {

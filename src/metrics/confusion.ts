@@ -51,9 +51,12 @@ export interface FormatConfusionOptions {
  * totals and each class's recall.
  * @example
  * ```ts
+ * const y = tg.tensor([0, 0, 0, 0, 0, 0, 1, 2], "i32");
+ * const pred = tg.tensor([0, 0, 0, 0, 0, 2, 1, 2], "i32");
  * console.log(tg.metrics.formatConfusionMatrix(tg.metrics.confusionMatrix(pred, y, 3)));
- * // true\pred    0    1    2 │ total recall
- * //         0    5    0    1 │     6  83.3%
+ * // true\pred   0   1   2 │ total recall
+ * //         0   5   0   1 │     6  83.3%
+ * //         1   0   1   0 │     1 100.0%
  * // …
  * ```
  */

@@ -3,6 +3,9 @@
  * matrix as a tensor).
  * @example
  * ```ts
+ * const model = tg.nn.sequential([4], tg.nn.dense(3));
+ * const params = model.init(tg.random.key(0));
+ * const test = { x: tg.zeros([10, 4]), y: tg.zeros([10], "i32") };
  * tg.metrics.accuracy(model.apply(params, test.x), test.y);
  * ```
  * @module

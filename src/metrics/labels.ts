@@ -75,7 +75,8 @@ export function classIds(op: string, x: LabelsLike, threshold?: number): Int32Ar
  * Class ids of a prediction and of the truth, checked to have the same length.
  * @example
  * ```ts
- * pairIds("f1", pred, y); // [Int32Array, Int32Array]
+ * const [pred, y] = [tg.tensor([[0.9, 0.1], [0.2, 0.8]]), [0, 1]];
+ * pairIds("f1", pred, y); // [Int32Array [0, 1], Int32Array [0, 1]]
  * ```
  */
 export function pairIds(
