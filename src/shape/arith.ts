@@ -21,6 +21,8 @@ import type { Is, KindOf, Kinds } from "./dims.js";
 
 // ─── reversed digit strings ──────────────────────────────────────────────────────────────
 
+/** `T[K]` when `K` is a key of `T`: a lookup that does not distribute `K` over the table's keys. */
+type Lookup<T, K> = K extends keyof T ? T[K] : never;
 type Rev<S extends string, Acc extends string = ""> = S extends `${infer H}${infer T}`
   ? Rev<T, `${H}${Acc}`>
   : Acc;
@@ -60,8 +62,8 @@ type AddR<
     ? C extends "1"
       ? `${Acc}1`
       : Acc
-    : Step<AddDigits[`0${Head<B>}${C}` & keyof AddDigits], "", Tail<B>, Acc, "add">
-  : Step<AddDigits[`${Head<A>}${Head<B>}${C}` & keyof AddDigits], Tail<A>, Tail<B>, Acc, "add">;
+    : Step<Lookup<AddDigits, `0${Head<B>}${C}`>, "", Tail<B>, Acc, "add">
+  : Step<Lookup<AddDigits, `${Head<A>}${Head<B>}${C}`>, Tail<A>, Tail<B>, Acc, "add">;
 
 /** A − B on reversed strings, for A ≥ B. */
 type SubR<
@@ -71,7 +73,7 @@ type SubR<
   Acc extends string = "",
 > = A extends ""
   ? Strip<Acc>
-  : Step<SubDigits[`${Head<A>}${Head<B>}${C}` & keyof SubDigits], Tail<A>, Tail<B>, Acc, "sub">;
+  : Step<Lookup<SubDigits, `${Head<A>}${Head<B>}${C}`>, Tail<A>, Tail<B>, Acc, "sub">;
 
 type MulDigitR<
   A extends string,
@@ -79,7 +81,7 @@ type MulDigitR<
   C extends string = "0",
   Acc extends string = "",
 > = A extends `${infer H}${infer T}`
-  ? MulDigits[`${H}${D}${C}` & keyof MulDigits] extends `${infer C2}${infer R}`
+  ? Lookup<MulDigits, `${H}${D}${C}`> extends `${infer C2}${infer R}`
     ? MulDigitR<T, D, C2, `${Acc}${R}`>
     : never
   : C extends "0"
@@ -105,9 +107,9 @@ type CmpR<
     ? CmpR<
         AT,
         BT,
-        CmpDigits[`${a}${b}` & keyof CmpDigits] extends "eq"
+        Lookup<CmpDigits, `${a}${b}`> extends "eq"
           ? Res
-          : CmpDigits[`${a}${b}` & keyof CmpDigits]
+          : Lookup<CmpDigits, `${a}${b}`>
       >
     : "gt"
   : B extends ""
