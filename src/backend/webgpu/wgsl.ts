@@ -66,6 +66,18 @@ fn tg_f2i(x: f32) -> i32 {
   if (x <= -2147483648.0) { return -2147483647 - 1; }
   return i32(x);
 }
+fn tg_sincos(x: f32, cosine: bool) -> f32 {
+  let k = round(x * 0.63661977236758134);
+  let r = (x - k * 1.5707963705062866) + k * 4.371139000186243e-8;
+  let r2 = r * r;
+  let s = r * (1.0 + r2 * (-0.16666666666666666 + r2 * (0.008333333333333333 + r2 * (-1.984126984126984e-4 + r2 * 2.7557319223985893e-6))));
+  let c = 1.0 + r2 * (-0.5 + r2 * (0.041666666666666664 + r2 * (-0.001388888888888889 + r2 * (2.48015873015873e-5 - r2 * 2.755731922398589e-7))));
+  let q = (i32(k) + select(0, 1, cosine)) & 3;
+  if (q == 0) { return s; }
+  if (q == 1) { return c; }
+  if (q == 2) { return -s; }
+  return -c;
+}
 fn tg_fsign(x: f32) -> f32 { return select(sign(x), x, x == 0.0 || x != x); }
 `;
 
@@ -74,8 +86,8 @@ export const UNARY_F32: { readonly [K in UnaryOp]: (x: string) => string } = {
   neg: (x) => `(-${x})`,
   exp: (x) => `exp(${x})`,
   log: (x) => `log(${x})`,
-  sin: (x) => `sin(${x})`,
-  cos: (x) => `cos(${x})`,
+  sin: (x) => `tg_sincos(${x}, false)`,
+  cos: (x) => `tg_sincos(${x}, true)`,
   tanh: (x) => `tg_tanh(${x})`,
   logistic: (x) => `tg_logistic(${x})`,
   sqrt: (x) => `sqrt(${x})`,

@@ -1,0 +1,503 @@
+/**
+ * The webgpu kernels against the reference backend (float64, the definition of each kernel) on
+ * random shapes and values: one table, one row per kernel family, each with its tolerance.
+ *
+ * Tolerances (|got − want| ≤ abs + rel·|want|, or rel·Σ|terms| for sums); everywhere a wanted
+ * f32 subnormal may come back as 0 (GPUs flush subnormals):
+ * - exact: copy, fill, cast, comparisons, where, i32 arithmetic, gather, max/min/argmax/argmin,
+ *   random bits;
+ * - add/sub/mul/div/neg/abs/sign/floor/sqrt: 1 ulp-ish (rel 3e-7) as WGSL rounds them;
+ * - exp/log/tanh/logistic/pow: rel 1e-5, abs 1e-6 (WGSL allows a few ulp; SwiftShader is within);
+ * - sin/cos: abs 1e-6 on [−4, 4] (our own range reduction and polynomials: the builtins of
+ *   SwiftShader were off by 1e-5, and WGSL allows 2⁻¹¹); erf: abs 5e-7 (a rational approximation, error 1.5e-7);
+ * - fused chains: rel 1e-5, abs 1e-6 per chain (each op may add its own error);
+ * - sums (reduce, matmul, scatterAdd): rel 2e-6 of Σ|terms|, abs 1e-6 (f32 accumulation).
+ */
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import type { Backend, Buf, FusedOp } from "../../src/backend/backend.js";
+import {
+  ARITH_OPS,
+  COMPARE_OPS,
+  FUSED_ARITH,
+  FUSED_UNARY,
+  type FusedOpName,
+  REDUCE_OPS,
+  UNARY_OPS,
+} from "../../src/backend/ops.js";
+import { referenceBackend } from "../../src/backend/reference.js";
+import { webgpuBackend } from "../../src/backend/webgpu/backend.js";
+import type { DType } from "../../src/shape/dtype.js";
+import { openWebgpu } from "./adapter.js";
+
+const why = await openWebgpu();
+
+type Tol = { exact: true } | { exact: false; rel: number; abs: number; sums?: boolean };
+const exact: Tol = { exact: true };
+const close = (rel: number, abs: number, sums = false): Tol => ({ exact: false, rel, abs, sums });
+
+interface Case {
+  inputs: { dtype: DType; data: readonly number[] }[];
+  outputs: { dtype: DType; size: number }[];
+  call: (be: Backend, ins: Buf[], outs: Buf[]) => void;
+  tol: Tol;
+}
+
+/** The smallest normal f32. */
+const FLT_MIN = 2 ** -126;
+
+/** Outputs start as garbage, so a kernel that leaves an element unwritten fails. */
+const GARBAGE: Record<DType, number> = { f32: 3.25, f64: 3.25, i32: 77, bool: 1 };
+
+async function execute(be: Backend, c: Case, abs = false): Promise<number[][]> {
+  const ins = c.inputs.map(({ dtype, data }) => {
+    const b = be.alloc(dtype, data.length);
+    be.write(b, abs && dtype === "f32" ? data.map(Math.abs) : data);
+    return b;
+  });
+  const outs = c.outputs.map(({ dtype, size }) => {
+    const b = be.alloc(dtype, size);
+    be.fill(b, GARBAGE[dtype]);
+    return b;
+  });
+  c.call(be, ins, outs);
+  const res: number[][] = [];
+  for (const o of outs) res.push(Array.from(be.readAsync ? await be.readAsync(o) : be.read(o)));
+  for (const b of [...ins, ...outs]) be.free(b);
+  return res;
+}
+
+async function check(c: Case): Promise<void> {
+  const got = await execute(webgpuBackend, c);
+  const want = await execute(referenceBackend, c);
+  // Σ|terms| for sums: the same kernel on absolute values
+  const mag = !c.tol.exact && c.tol.sums ? await execute(referenceBackend, c, true) : want;
+  for (let k = 0; k < want.length; k++) {
+    expect(got[k].length).toBe(want[k].length);
+    for (let i = 0; i < want[k].length; i++) {
+      const [g, w] = [got[k][i], want[k][i]];
+      if (g === w || (Number.isNaN(g) && Number.isNaN(w))) continue;
+      // GPUs flush f32 subnormals (below 2⁻¹²⁶) to zero, inputs and results alike
+      const flushed = Math.abs(w) < FLT_MIN && g === 0;
+      const ok =
+        flushed || (!c.tol.exact && Math.abs(g - w) <= c.tol.abs + c.tol.rel * Math.abs(mag[k][i]));
+      if (!ok) {
+        throw new Error(`output ${k}, element ${i}: webgpu ${g}, reference ${w}`);
+      }
+    }
+  }
+}
+
+// ---------- arbitraries ----------
+
+/** f32 values in [lo, hi]; no subnormals (GPUs read them as 0: a documented difference). */
+const f32 = (lo: number, hi: number) =>
+  fc
+    .float({ min: Math.fround(lo), max: Math.fround(hi), noNaN: true, noDefaultInfinity: true })
+    .map((v) => (Math.abs(v) < FLT_MIN ? 0 : v));
+const vals = (n: number, lo = -4, hi = 4) => fc.array(f32(lo, hi), { minLength: n, maxLength: n });
+const ints = (n: number, lo = -50, hi = 50) =>
+  fc.array(fc.integer({ min: lo, max: hi }), { minLength: n, maxLength: n });
+const shapeArb = fc.array(fc.integer({ min: 1, max: 5 }), { minLength: 0, maxLength: 3 });
+const prod = (s: readonly number[]) => s.reduce((a, b) => a * b, 1);
+
+/** A broadcast operand of `shape`: each axis kept or of size 1 (stride 0). */
+function layout(shape: number[], keep: boolean[]): { size: number; strides: number[] } {
+  const dims = shape.map((n, d) => (keep[d] ? n : 1));
+  const strides = new Array<number>(shape.length);
+  let acc = 1;
+  for (let d = shape.length - 1; d >= 0; d--) {
+    strides[d] = keep[d] ? acc : 0;
+    acc *= dims[d];
+  }
+  return { size: prod(dims), strides };
+}
+
+/** A shape and a broadcast layout of each of `n` operands. */
+const broadcast = (n: number) =>
+  shapeArb.chain((shape) =>
+    fc.tuple(
+      fc.constant(shape),
+      fc.array(fc.array(fc.boolean(), { minLength: shape.length, maxLength: shape.length }), {
+        minLength: n,
+        maxLength: n,
+      }),
+    ),
+  );
+
+function dataFor(d: DType, n: number, lo = -4, hi = 4): fc.Arbitrary<number[]> {
+  if (d === "f32") return vals(n, lo, hi);
+  if (d === "i32") return ints(n);
+  return ints(n, 0, 1);
+}
+
+// ---------- the table ----------
+
+interface Row {
+  name: string;
+  cases: fc.Arbitrary<Case>;
+  runs?: number;
+}
+const rows: Row[] = [];
+
+const UNARY_TOL: Record<string, Tol> = {
+  exp: close(1e-5, 1e-6),
+  log: close(1e-5, 1e-6),
+  tanh: close(1e-5, 1e-6),
+  logistic: close(1e-5, 1e-6),
+  sin: close(0, 1e-6),
+  cos: close(0, 1e-6),
+  erf: close(0, 5e-7),
+};
+for (const op of UNARY_OPS) {
+  const positive = op === "log" || op === "sqrt";
+  rows.push({
+    name: `unary ${op} f32`,
+    cases: fc.integer({ min: 0, max: 300 }).chain((n) =>
+      vals(n, positive ? 1e-3 : -4, 4).map((x) => ({
+        inputs: [{ dtype: "f32", data: x }],
+        outputs: [{ dtype: "f32", size: n }],
+        call: (be, [a], [o]) => be.unary(op, a, o),
+        tol: UNARY_TOL[op] ?? close(3e-7, 0),
+      })),
+    ),
+  });
+}
+for (const op of ["neg", "abs", "sign"] as const) {
+  rows.push({
+    name: `unary ${op} i32`,
+    cases: fc.integer({ min: 0, max: 100 }).chain((n) =>
+      ints(n).map((x) => ({
+        inputs: [{ dtype: "i32", data: x }],
+        outputs: [{ dtype: "i32", size: n }],
+        call: (be, [a], [o]) => be.unary(op, a, o),
+        tol: exact,
+      })),
+    ),
+  });
+}
+
+function binaryRow(op: string, d: DType, out: DType, tol: Tol, lo = -4, hi = 4): Row {
+  return {
+    name: `binary ${op} ${d} (broadcast)`,
+    cases: broadcast(2).chain(([shape, [ka, kb]]) => {
+      const [a, b] = [layout(shape, ka), layout(shape, kb)];
+      return fc.tuple(dataFor(d, a.size, lo, hi), dataFor(d, b.size, lo, hi)).map(([x, y]) => ({
+        inputs: [
+          { dtype: d, data: x },
+          { dtype: d, data: op === "div" && d === "f32" ? y.map((v) => v + 5) : y },
+        ],
+        outputs: [{ dtype: out, size: prod(shape) }],
+        call: (be, [p, q], [o]) => be.binary(op as never, p, q, o, shape, a.strides, b.strides),
+        tol,
+      }));
+    }),
+  };
+}
+for (const op of ARITH_OPS) {
+  const tol = op === "pow" ? close(1e-5, 1e-6) : close(3e-7, 0);
+  rows.push(
+    op === "pow" ? binaryRow(op, "f32", "f32", tol, 0.1, 3) : binaryRow(op, "f32", "f32", tol),
+  );
+  if (op !== "pow") rows.push(binaryRow(op, "i32", "i32", exact));
+}
+rows.push({
+  name: "binary pow i32 (small exponents)",
+  cases: fc.integer({ min: 1, max: 40 }).chain((n) =>
+    fc.tuple(ints(n, -6, 6), ints(n, -2, 9)).map(([x, y]) => ({
+      inputs: [
+        { dtype: "i32", data: x },
+        { dtype: "i32", data: y },
+      ],
+      outputs: [{ dtype: "i32", size: n }],
+      call: (be, [p, q], [o]) => be.binary("pow", p, q, o, [n], [1], [1]),
+      tol: exact,
+    })),
+  ),
+});
+for (const op of COMPARE_OPS) {
+  rows.push(binaryRow(op, "f32", "bool", exact, -2, 2));
+  rows.push(binaryRow(op, "i32", "bool", exact));
+}
+
+for (const d of ["f32", "i32", "bool"] as const) {
+  rows.push({
+    name: `where ${d} (broadcast)`,
+    cases: broadcast(3).chain(([shape, [kc, ka, kb]]) => {
+      const [c, a, b] = [layout(shape, kc), layout(shape, ka), layout(shape, kb)];
+      return fc
+        .tuple(dataFor("bool", c.size), dataFor(d, a.size), dataFor(d, b.size))
+        .map(([xc, xa, xb]) => ({
+          inputs: [
+            { dtype: "bool", data: xc },
+            { dtype: d, data: xa },
+            { dtype: d, data: xb },
+          ],
+          outputs: [{ dtype: d, size: prod(shape) }],
+          call: (be, [p, q, r], [o]) =>
+            be.where(p, q, r, o, shape, c.strides, a.strides, b.strides),
+          tol: exact,
+        }));
+    }),
+  });
+}
+
+const DTYPES = ["f32", "i32", "bool"] as const;
+for (const from of DTYPES) {
+  for (const to of DTYPES) {
+    rows.push({
+      name: `cast ${from} → ${to}`,
+      cases: fc.integer({ min: 0, max: 100 }).chain((n) =>
+        (from === "f32"
+          ? fc.array(fc.oneof(f32(-100, 100), fc.constantFrom(0, -0, 3e9, -3e9, 0.5, -0.5)), {
+              minLength: n,
+              maxLength: n,
+            })
+          : dataFor(from, n)
+        ).map((x) => ({
+          inputs: [{ dtype: from, data: x }],
+          outputs: [{ dtype: to, size: n }],
+          call: (be, [a], [o]) => be.cast(a, o),
+          tol: exact,
+        })),
+      ),
+    });
+  }
+}
+
+/** Random fused chains: 1–3 inputs (full, scalar or a repeated row; one may be bool). */
+const FUSED_OPS: readonly FusedOpName[] = [
+  ...FUSED_UNARY.filter((o) => o !== "log" && o !== "sqrt"),
+  ...FUSED_ARITH.filter((o) => o !== "div"),
+  ...COMPARE_OPS,
+  "where",
+  "cast",
+];
+rows.push({
+  name: "fused chains",
+  runs: 40,
+  cases: fc
+    .record({
+      rows: fc.integer({ min: 1, max: 6 }),
+      cols: fc.integer({ min: 1, max: 40 }),
+      kinds: fc.array(fc.constantFrom("full", "scalar", "row", "bool"), {
+        minLength: 1,
+        maxLength: 3,
+      }),
+      picks: fc.array(
+        fc.record({ op: fc.constantFrom(...FUSED_OPS), a: fc.nat(), b: fc.nat(), c: fc.nat() }),
+        { minLength: 1, maxLength: 6 },
+      ),
+      extra: fc.boolean(),
+    })
+    .chain(({ rows: r, cols, kinds, picks, extra }) => {
+      const n = r * cols;
+      const nIn = kinds.length;
+      const ops: FusedOp[] = picks.map((p, j) => {
+        const avail = nIn + j;
+        const args = [p.a % avail, p.b % avail, p.c % avail];
+        const arity =
+          p.op === "where"
+            ? 3
+            : (FUSED_ARITH as readonly string[]).includes(p.op) ||
+                (COMPARE_OPS as readonly string[]).includes(p.op)
+              ? 2
+              : 1;
+        return { op: p.op, args: args.slice(0, arity) };
+      });
+      const last = nIn + ops.length - 1;
+      const results = extra && ops.length > 1 ? [nIn, last] : [last];
+      const sizes = kinds.map((k) => (k === "scalar" ? 1 : k === "row" ? cols : n));
+      return fc
+        .tuple(
+          ...kinds.map((k, i) =>
+            k === "bool" ? dataFor("bool", sizes[i]) : vals(sizes[i], -2, 2),
+          ),
+        )
+        .map((datas) => ({
+          inputs: kinds.map((k, i) => ({ dtype: k === "bool" ? "bool" : "f32", data: datas[i] })),
+          outputs: results.map(() => ({ dtype: "f32" as const, size: n })),
+          call: (be, ins, outs) => be.fused(ops, ins, outs, results),
+          tol: close(1e-5, 1e-6),
+        }));
+    }),
+});
+
+for (const op of REDUCE_OPS) {
+  for (const d of op === "sum" ? (["f32", "i32"] as const) : (["f32", "i32"] as const)) {
+    rows.push({
+      name: `reduce ${op} ${d}`,
+      cases: fc
+        .tuple(
+          fc.integer({ min: 1, max: 4 }),
+          fc.oneof(fc.integer({ min: 1, max: 20 }), fc.integer({ min: 60, max: 700 })),
+          fc.integer({ min: 1, max: 4 }),
+        )
+        .chain(([outer, mid, inner]) =>
+          // few distinct values, so ties (first index wins) occur
+          (d === "f32" && op === "sum"
+            ? vals(outer * mid * inner)
+            : ints(outer * mid * inner, -5, 5)
+          ).map((x) => ({
+            inputs: [{ dtype: d, data: x }],
+            outputs: [
+              { dtype: op === "argmax" || op === "argmin" ? "i32" : d, size: outer * inner },
+            ],
+            call: (be, [a], [o]) => be.reduce(op, a, o, outer, mid, inner),
+            tol: d === "f32" && op === "sum" ? close(2e-6, 1e-6, true) : exact,
+          })),
+        ),
+    });
+  }
+}
+
+rows.push({
+  name: "matmul (batched, transposes, shared operands)",
+  runs: 30,
+  cases: fc
+    .record({
+      batch: fc.integer({ min: 1, max: 3 }),
+      m: fc.integer({ min: 1, max: 40 }),
+      k: fc.integer({ min: 1, max: 40 }),
+      n: fc.integer({ min: 1, max: 40 }),
+      ta: fc.boolean(),
+      tb: fc.boolean(),
+      shareA: fc.boolean(),
+      shareB: fc.boolean(),
+    })
+    .chain(({ batch, m, k, n, ta, tb, shareA, shareB }) => {
+      const [sa, sb] = [shareA ? 0 : m * k, shareB ? 0 : k * n];
+      return fc
+        .tuple(vals(shareA ? m * k : batch * m * k), vals(shareB ? k * n : batch * k * n))
+        .map(([x, y]) => ({
+          inputs: [
+            { dtype: "f32", data: x },
+            { dtype: "f32", data: y },
+          ],
+          outputs: [{ dtype: "f32", size: batch * m * n }],
+          call: (be, [a, b], [o]) => be.matmul(a, b, o, batch, m, k, n, ta, tb, sa, sb),
+          tol: close(2e-6, 1e-6, true),
+        }));
+    }),
+});
+
+rows.push({
+  name: "copy (strided: a transpose into an offset region)",
+  cases: fc
+    .tuple(fc.integer({ min: 1, max: 6 }), fc.integer({ min: 1, max: 6 }), fc.nat(5), fc.nat(5))
+    .chain(([r, c, xOff, oOff]) =>
+      vals(xOff + r * c).map((x) => ({
+        inputs: [{ dtype: "f32", data: x }],
+        outputs: [{ dtype: "f32", size: oOff + r * c }],
+        call: (be, [a], [o]) => be.copy(a, xOff, [c, 1], o, oOff, [1, r], [r, c]),
+        tol: exact,
+      })),
+    ),
+});
+
+rows.push({
+  name: "gather and scatterAdd",
+  cases: fc
+    .tuple(
+      fc.integer({ min: 1, max: 3 }),
+      fc.integer({ min: 1, max: 6 }),
+      fc.integer({ min: 1, max: 4 }),
+      fc.integer({ min: 0, max: 8 }),
+    )
+    .chain(([outer, axisLen, inner, nIdx]) =>
+      fc
+        .tuple(
+          vals(outer * axisLen * inner),
+          ints(nIdx, 0, axisLen - 1),
+          vals(outer * nIdx * inner),
+        )
+        .map(([x, idx, upd]) => ({
+          inputs: [
+            { dtype: "f32", data: x },
+            { dtype: "i32", data: idx },
+            { dtype: "f32", data: upd },
+          ],
+          outputs: [
+            { dtype: "f32", size: outer * nIdx * inner },
+            { dtype: "f32", size: outer * axisLen * inner },
+          ],
+          call: (be, [a, i, u], [g, s]) => {
+            be.gather(a, i, g, outer, axisLen, inner, nIdx);
+            be.scatterAdd(u, i, s, outer, axisLen, inner, nIdx);
+          },
+          tol: close(2e-6, 1e-6, true),
+        })),
+    ),
+});
+
+for (const kind of ["bits", "uniform"] as const) {
+  rows.push({
+    name: `random ${kind} (Threefry-2x32, the same streams)`,
+    cases: fc
+      .tuple(fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 50 }))
+      .chain(([nKeys, perKey]) =>
+        ints(2 * nKeys, -(2 ** 31), 2 ** 31 - 1).map((keys) => ({
+          inputs: [{ dtype: "i32", data: keys }],
+          outputs: [{ dtype: kind === "bits" ? "i32" : "f32", size: nKeys * perKey }],
+          call: (be, [k], [o]) => be.random(kind, k, o, nKeys, perKey),
+          tol: exact,
+        })),
+      ),
+  });
+}
+
+rows.push({
+  name: "fill",
+  cases: fc
+    .tuple(
+      fc.constantFrom<DType>("f32", "i32", "bool"),
+      fc.integer({ min: 0, max: 600 }),
+      f32(-9, 9),
+    )
+    .map(([d, n, v]) => ({
+      inputs: [],
+      outputs: [{ dtype: d, size: n }],
+      call: (be, _ins, [o]) => be.fill(o, d === "f32" ? v : Math.trunc(v)),
+      tol: exact,
+    })),
+});
+
+describe.skipIf(why !== null)("webgpu kernels against the reference backend", () => {
+  for (const r of rows) {
+    it(r.name, async () => {
+      await fc.assert(fc.asyncProperty(r.cases, check), { numRuns: r.runs ?? 15, seed: 17 });
+    });
+  }
+});
+
+describe.skipIf(why !== null)("webgpu buffers and errors", () => {
+  it("a synchronous read throws, pointing to await t.data()", () => {
+    const b = webgpuBackend.alloc("f32", 4);
+    webgpuBackend.fill(b, 1);
+    expect(() => webgpuBackend.read(b)).toThrow(/await t\.data\(\)/);
+    expect(() => webgpuBackend.view(b)).toThrow(/await t\.data\(\)/);
+    webgpuBackend.free(b);
+  });
+  it("a freed buffer cannot be used, and freeing twice does nothing", () => {
+    const b = webgpuBackend.alloc("f32", 4);
+    webgpuBackend.free(b);
+    webgpuBackend.free(b);
+    expect(() => webgpuBackend.fill(b, 1)).toThrow(/used after free/);
+  });
+  it("kernels not written yet throw, naming the op and webgpu", () => {
+    const b = webgpuBackend.alloc("f32", 1);
+    const g = {
+      ...{ batch: 1, inH: 1, inW: 1, inC: 1, outH: 1, outW: 1, outC: 1, kH: 1, kW: 1 },
+      ...{ strideH: 1, strideW: 1, padTop: 0, padLeft: 0 },
+    };
+    expect(() => webgpuBackend.conv2d(b, b, b, g)).toThrow(/conv2d.*webgpu/);
+    expect(() => webgpuBackend.sub(b, 0, 1)).toThrow(/sub.*webgpu/);
+    expect(() => webgpuBackend.unary("exp", webgpuBackend.alloc("i32", 1), b)).toThrow(
+      /webgpu exp: dtype i32/,
+    );
+  });
+});
+
+describe.runIf(why !== null)("webgpu", () => {
+  it.skip(`skipped: no WebGPU adapter (${why}); set TYPEGRAD_REQUIRE_WEBGPU=1 to fail instead`, () => {});
+});
