@@ -140,6 +140,7 @@ export const logSoftmax: Activation = named("logSoftmax", (x) =>
  * The identity.
  * @example
  * ```ts
+ * const x = tg.tensor([1, -2]);
  * tg.nn.linear(x) === x; // true
  * ```
  */

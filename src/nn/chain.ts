@@ -6,6 +6,7 @@
  * @example
  * ```ts
  * const model = tg.nn.serial(tg.nn.dense(784, 128), tg.nn.relu, tg.nn.dense(128, 10)); // Model<[784], [10], …>
+ * // @ts-expect-error: the layers do not fit
  * tg.nn.serial(tg.nn.dense(784, 128), tg.nn.dense(64, 10));
  * //                                   ~~~~~~~~~~~~~~~~~~ error: "serial: layer 2 takes [64] but layer 1 gives [128]"
  * ```
@@ -216,7 +217,8 @@ export function buildChain(
  * ```ts
  * const model = tg.nn.serial(tg.nn.dense(784, 128), tg.nn.relu, tg.nn.dropout(0.2), tg.nn.dense(128, 10));
  * const params = model.init(tg.random.key(0)); // [{ w: Tensor<[784, 128]>, b: … }, {}, {}, { w: …, b: … }]
- * const logits = model.apply(params, x);       // Tensor<[B, 10]>
+ * const x = tg.zeros([32, 784]);
+ * const logits = model.apply(params, x);       // Tensor<[32, 10]>
  * ```
  */
 export function serial<L extends readonly [AnyModel, ...LayerLike[]]>(

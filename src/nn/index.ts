@@ -7,7 +7,8 @@
  * ```ts
  * const model = tg.nn.serial(tg.nn.dense(784, 128), tg.nn.relu, tg.nn.dropout(0.2), tg.nn.dense(128, 10));
  * const params = model.init(tg.random.key(0));
- * const logits = model.apply(params, x); // Tensor<[B, 10]>
+ * const x = tg.zeros([32, 784]);
+ * const logits = model.apply(params, x); // Tensor<[32, 10]>
  * ```
  * @module
  */

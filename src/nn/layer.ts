@@ -8,7 +8,8 @@
  * ```ts
  * const layer = tg.nn.dense(784, 10);            // Layer<[784], [10], { w: Tensor<[784, 10]>, b: Tensor<[10]> }>
  * const params = layer.init(tg.random.key(0));
- * const y = layer.apply(params, x);              // x: Tensor<[B, 784]> → Tensor<[B, 10]>
+ * const x = tg.zeros([32, 784]);
+ * const y = layer.apply(params, x);              // x: Tensor<[32, 784]> → Tensor<[32, 10]>
  * ```
  * @module
  */

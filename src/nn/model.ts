@@ -11,7 +11,9 @@
  * ```ts
  * const spec = tg.nn.dense(10);                      // LayerSpec: input size still open
  * const layer = tg.nn.build(spec, [784]);            // Model<[784], [10], { w: Tensor<[784, 10]>; b: Tensor<[10]> }>
- * const y = pipe(x, layer.apply(layer.init(tg.random.key(0))));
+ * import { pipe } from "fp-ts/lib/function.js";
+ * const x = tg.zeros([32, 784]);
+ * const y = pipe(x, layer.apply(layer.init(tg.random.key(0)))); // Tensor<[32, 10]>
  * ```
  * @module
  */
@@ -54,6 +56,8 @@ export interface Model<I extends Shape, O extends Shape, P = {}, St = {}>
  * The curried `apply(params, opts?)`: a function of a batch, for fp-ts `pipe`.
  * @example
  * ```ts
+ * const model = tg.nn.sequential([784], tg.nn.dense(10));
+ * const params = model.init(tg.random.key(0));
  * const f: tg.nn.Curried<[784], [10]> = model.apply(params);
  * ```
  */

@@ -5,6 +5,7 @@
  * @example
  * ```ts
  * const model = tg.nn.serial(tg.nn.dense(784, 128), tg.nn.relu, tg.nn.dropout(0.2), tg.nn.dense(128, 10));
+ * const [params, x] = [model.init(tg.random.key(0)), tg.zeros([32, 784])];
  * model.apply(params, x, { training: true, key: tg.random.key(1) });
  * ```
  * @module
@@ -31,7 +32,8 @@ function needKey(name: string, opts: ForwardOptions<unknown>): AnyTensor {
  * scaled by `1/(1−rate)`, so the expected value is unchanged. The identity at inference.
  * @example
  * ```ts
- * tg.nn.dropout(0.5).build([4]).apply({}, x, { training: true, key: tg.random.key(0) });
+ * const x = tg.ones([2, 4]);
+ * tg.nn.dropout(0.5).build([4]).apply({}, x, { training: true, key: tg.random.key(0) }); // each entry 0 or 2
  * ```
  */
 export function dropout(rate: number): LayerSpec<IdentityFn> {

@@ -6,6 +6,7 @@
  * ```ts
  * const bn = tg.nn.build(tg.nn.batchNorm(), [16]);
  * let state = bn.initState();                           // { mean: zeros [16], variance: ones [16] }
+ * const [params, x] = [bn.init(tg.random.key(0)), tg.zeros([8, 16])];
  * const r = bn.forward(params, x, { training: true, state }); state = r.state;
  * const y = bn.apply(params, x, { state });             // inference: the running averages
  * ```
@@ -66,6 +67,7 @@ function featureAxis(name: string, shape: Shape): number {
  * @example
  * ```ts
  * const model = tg.nn.sequential([20], tg.nn.dense(16), tg.nn.batchNorm(), tg.nn.relu);
+ * const [params, x] = [model.init(tg.random.key(0)), tg.zeros([8, 20])];
  * const { y, state } = model.forward(params, x, { training: true, state: model.initState() });
  * ```
  */

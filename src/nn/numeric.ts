@@ -4,7 +4,8 @@
  *
  * @example
  * ```ts
- * logSoftmaxAxis(logits, -1); // stable: x − max − log Σ exp(x − max)
+ * const logits = tg.tensor([[1000, 0], [0, 1000]]);
+ * logSoftmaxAxis(logits, -1); // stable: x − max − log Σ exp(x − max); [[0, -1000], [-1000, 0]]
  * ```
  * @module
  */
@@ -18,7 +19,8 @@ import type { AnyTensor as T } from "../tensor/tensor.js";
  * Sum over `axes`, keeping them as size 1.
  * @example
  * ```ts
- * sumKeep(x, [-1]);
+ * const x = tg.tensor([[1, 2], [3, 4]]);
+ * sumKeep(x, [-1]); // [[3], [7]]
  * ```
  */
 export function sumKeep(x: T, axes: readonly number[]): T {
@@ -30,7 +32,8 @@ export function sumKeep(x: T, axes: readonly number[]): T {
  * Mean over `axes` (all when omitted); `keep` keeps them as size 1.
  * @example
  * ```ts
- * meanAxes(x, [0]);
+ * const x = tg.tensor([[1, 2], [3, 4]]);
+ * meanAxes(x, [0]); // [2, 3]
  * ```
  */
 export function meanAxes(x: T, axes?: readonly number[], keep = false): T {
@@ -66,7 +69,8 @@ export function logsumexpAxis(x: T, axis: number, keep = false): T {
  * `x − logsumexp(x)` along `axis`.
  * @example
  * ```ts
- * logSoftmaxAxis(x, -1);
+ * const x = tg.tensor([[0, 0], [1, 1]]);
+ * logSoftmaxAxis(x, -1); // [[-ln 2, -ln 2], [-ln 2, -ln 2]]
  * ```
  */
 export function logSoftmaxAxis(x: T, axis = -1): T {
@@ -77,7 +81,8 @@ export function logSoftmaxAxis(x: T, axis = -1): T {
  * `exp(x − max) / Σ exp(x − max)` along `axis`.
  * @example
  * ```ts
- * softmaxAxis(x, -1);
+ * const x = tg.tensor([[0, 0], [1, 1]]);
+ * softmaxAxis(x, -1); // [[0.5, 0.5], [0.5, 0.5]]
  * ```
  */
 export function softmaxAxis(x: T, axis = -1): T {
@@ -91,7 +96,8 @@ export function softmaxAxis(x: T, axis = -1): T {
  * Mean and (biased) variance over `axes`, kept as size 1.
  * @example
  * ```ts
- * const [mu, v] = moments(x, [0]);
+ * const x = tg.tensor([[1, 2], [3, 6]]);
+ * const [mu, v] = moments(x, [0]); // mean [[2, 4]], variance [[1, 4]] (the axis kept)
  * ```
  */
 export function moments(x: T, axes: readonly number[]): [T, T] {

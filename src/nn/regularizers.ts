@@ -3,6 +3,8 @@
  *
  * @example
  * ```ts
+ * const model = tg.nn.sequential([3], tg.nn.dense(1));
+ * const [params, x, y] = [model.init(tg.random.key(0)), tg.zeros([8, 3]), tg.zeros([8, 1])];
  * const loss = (p: typeof params) => tg.add(tg.losses.mse(model.apply(p, x), y), tg.nn.l2(p, 1e-4));
  * ```
  * @module
