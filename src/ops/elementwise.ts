@@ -382,6 +382,7 @@ export function cast<S extends Shape, D extends DType>(
  * The identity whose derivative is zero: gradients do not flow through it.
  * @example
  * ```ts
+ * const x = tg.tensor([1, 5, 3]);
  * const m = tg.stopGradient(tg.max(x)); // a constant shift
  * ```
  */

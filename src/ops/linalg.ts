@@ -6,6 +6,7 @@
  * @example
  * ```ts
  * tg.matmul(tg.zeros([2, 3]), tg.zeros([3, 5])); // Tensor<[2, 5]>
+ * // @ts-expect-error: matmul: inner sizes 3 and 4 differ
  * tg.matmul(tg.zeros([2, 3]), tg.zeros([4, 5])); // compile error: matmul: inner sizes 3 and 4 differ
  * ```
  * @module

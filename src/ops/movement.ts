@@ -34,6 +34,7 @@ export type DTypeOfAll<T extends readonly AnyTensor[]> =
  * @example
  * ```ts
  * tg.reshape(tg.zeros([2, 3]), [3, 2]); // Tensor<[3, 2]>
+ * // @ts-expect-error: reshape: cannot reshape [2, 3] (6 elements) to [4, 2] (8 elements)
  * tg.reshape(tg.zeros([2, 3]), [4, 2]); // compile error: 6 vs 8 elements
  * ```
  */

@@ -4,6 +4,8 @@
  *
  * @example
  * ```ts
+ * import { logistic } from "../prims/core.js";
+ * const x = tg.tensor([1, 2], "i32");
  * named("sigmoid", () => logistic(x)); // a DTypeError from logistic is rethrown as sigmoid's
  * ```
  * @module
@@ -15,6 +17,8 @@ import { DTypeError, ShapeError } from "../shape/errors.js";
  * `op`, with the same explanation and the original error as its `cause` (so nothing is lost).
  * @example
  * ```ts
+ * import { reciprocal, sqrt } from "../prims/core.js";
+ * const x = tg.tensor([1, 4], "i32");
  * named("rsqrt", () => reciprocal(sqrt(x))); // "rsqrt: dtype i32 is not supported …"
  * ```
  */

@@ -77,6 +77,8 @@ function adamLike(name: string, opts: AdamwOptions, wd: number): Optimizer<AdamS
  * @example
  * ```ts
  * const opt = tg.optim.adam({ lr: 1e-3 });
+ * let params = { w: tg.ones([3]) };
+ * const grads = tg.grad((p: typeof params) => tg.sum(tg.mul(p.w, p.w)))(params);
  * let state = opt.init(params);
  * ({ params, state } = opt.update(grads, state, params));
  * ```

@@ -82,6 +82,8 @@ const castTo = (s: T, like: T): T => cast(s, like.dtype);
  * @example
  * ```ts
  * const opt = tg.optim.chain(tg.optim.clipByGlobalNorm(1), tg.optim.adam({ lr: 1e-3 }));
+ * let params = { w: tg.ones([3]) };
+ * const grads = tg.grad((p: typeof params) => tg.sum(tg.mul(p.w, p.w)))(params);
  * let state = opt.init(params);
  * ({ params, state } = opt.update(grads, state, params));
  * ```

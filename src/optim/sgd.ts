@@ -39,6 +39,8 @@ export interface SgdState {
  * @example
  * ```ts
  * const opt = tg.optim.sgd({ lr: 0.1, momentum: 0.9, nesterov: true });
+ * let params = { w: tg.ones([3]) };
+ * const grads = tg.grad((p: typeof params) => tg.sum(tg.mul(p.w, p.w)))(params);
  * let state = opt.init(params);
  * ({ params, state } = opt.update(grads, state, params));
  * ```

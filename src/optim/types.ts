@@ -34,6 +34,8 @@ export type LearningRate = number | Schedule;
  * @example
  * ```ts
  * const opt = tg.optim.adam({ lr: 1e-3 });
+ * let params = { w: tg.ones([3]) };
+ * const grads = tg.grad((p: typeof params) => tg.sum(tg.mul(p.w, p.w)))(params);
  * let state = opt.init(params);
  * ({ params, state } = opt.update(grads, state, params));
  * ```
@@ -53,7 +55,9 @@ export interface Optimizer<S = unknown> {
  * @example
  * ```ts
  * const t = tg.optim.clipByGlobalNorm(1);
- * const { grads } = t.transform(g, t.init(params), params);
+ * const params = { w: tg.tensor([3, 4]) };
+ * const g = { w: tg.tensor([30, 40]) };
+ * const { grads } = t.transform(g, t.init(params), params); // { w: ≈ [0.6, 0.8] }: global norm 1
  * ```
  */
 export interface GradientTransform<S = unknown> {
@@ -80,7 +84,9 @@ export function freshScalar(v: number): Scalar {
  * The learning rate at `step`: the number itself, or the schedule's value as a tensor.
  * @example
  * ```ts
- * const rate = rateOf(schedule, state.step);
+ * const schedule = tg.optim.cosineDecay({ lr: 0.1, steps: 1000 });
+ * const state = { step: freshScalar(0) };
+ * const rate = rateOf(schedule, state.step); // Tensor 0.1
  * ```
  */
 export function rateOf(lr: LearningRate, step: Scalar): Scalar | number {
@@ -91,7 +97,9 @@ export function rateOf(lr: LearningRate, step: Scalar): Scalar | number {
  * A rate from `rateOf` in the dtype of a parameter.
  * @example
  * ```ts
- * mul(g, lrAt(rate, p.dtype));
+ * const { mul } = tg;
+ * const [g, p, rate] = [tg.tensor([1, 2], "f64"), tg.tensor([0, 0], "f64"), freshScalar(0.1)];
+ * mul(g, lrAt(rate, p.dtype)); // f64 ≈ [0.1, 0.2] (the f32 rate cast to f64)
  * ```
  */
 export function lrAt(rate: Scalar | number, dtype: T["dtype"]): T | number {
@@ -102,7 +110,8 @@ export function lrAt(rate: Scalar | number, dtype: T["dtype"]): T | number {
  * Zeros shaped like each leaf of a tree (fresh buffers when concrete).
  * @example
  * ```ts
- * const m = zerosTree(params);
+ * const params = { w: tg.ones([2, 3]), b: tg.ones([3]) };
+ * const m = zerosTree(params); // { w: zeros [2, 3], b: zeros [3] }
  * ```
  */
 export function zerosTree<P>(tree: P, value = 0): P {
@@ -124,6 +133,9 @@ export function zerosTree<P>(tree: P, value = 0): P {
  * the result is one tree per tuple entry.
  * @example
  * ```ts
+ * const { sub } = tg;
+ * const [params, grads] = [{ w: tg.ones([2]) }, { w: tg.tensor([0.5, 0.5]) }];
+ * const m = zerosTree(params);
  * const [p2, m2] = zipTrees([params, grads, m], (p, g, mm) => [sub(p, g), mm], 2);
  * ```
  */

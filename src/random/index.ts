@@ -39,6 +39,7 @@ export function key(seed: number): Key {
  * `n` new independent keys from one (default 2).
  * @example
  * ```ts
+ * const key = tg.random.key(0);
  * const [a, b] = tg.random.split(key);
  * ```
  */
@@ -51,6 +52,7 @@ export function split(k: Key, n = 2): Key[] {
  * A key derived from `k` and an integer (for per-step keys in a loop).
  * @example
  * ```ts
+ * const [key, step] = [tg.random.key(0), 10];
  * const stepKey = tg.random.foldIn(key, step);
  * ```
  */
@@ -62,6 +64,7 @@ export function foldIn(k: Key, data: number): Key {
  * Uniform numbers in `[min, max)`.
  * @example
  * ```ts
+ * const key = tg.random.key(0);
  * tg.random.uniform(key, [2, 3], { min: -1, max: 1 });
  * ```
  */
@@ -80,6 +83,7 @@ export function uniform<const S extends Shape>(
  * Normal numbers (Box–Muller) with the given mean and standard deviation.
  * @example
  * ```ts
+ * const key = tg.random.key(0);
  * tg.random.normal(key, [784, 128], { std: 0.05 });
  * ```
  */
@@ -102,6 +106,7 @@ export function normal<const S extends Shape>(
  * Booleans that are true with probability `p`.
  * @example
  * ```ts
+ * const key = tg.random.key(0);
  * tg.random.bernoulli(key, 0.8, [128, 10]);
  * ```
  */
@@ -113,6 +118,7 @@ export function bernoulli<const S extends Shape>(k: Key, p: number, shape: S): T
  * Integers uniform in `[low, high)`.
  * @example
  * ```ts
+ * const key = tg.random.key(0);
  * tg.random.randint(key, [5], 0, 10);
  * ```
  */
@@ -132,6 +138,7 @@ export function randint<const S extends Shape>(
  * A random permutation of `0 … n−1` (computed on the host from the key's random numbers).
  * @example
  * ```ts
+ * const key = tg.random.key(0);
  * tg.random.permutation(key, 10).toArray();
  * ```
  */
