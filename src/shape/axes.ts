@@ -5,7 +5,7 @@
  *
  * @example
  * ```ts
- * type R = Reduce<[B, 10], 1, false>;     // [B]
+ * type R<B extends number> = Reduce<[B, 10], 1, false>;     // [B]
  * type K = Reduce<[2, 3, 4], -1, true>;   // [2, 3, 1]
  * ```
  * @module

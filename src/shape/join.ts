@@ -114,7 +114,7 @@ type StackList<S extends readonly number[], A extends number> =
  * agree. For a list of unknown length the joined size is `number`.
  * @example
  * ```ts
- * type C = Concat<[[B, 3], [B, 5]], 1>; // [B, 8]
+ * type C<B extends number> = Concat<[[B, 3], [B, 5]], 1>; // [B, 8]
  * ```
  */
 export type Concat<

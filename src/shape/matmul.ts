@@ -4,7 +4,7 @@
  *
  * @example
  * ```ts
- * type Y = MatMul<[B, 784], [784, 10]>;   // [B, 10]
+ * type Y<B extends number> = MatMul<[B, 784], [784, 10]>;   // [B, 10]
  * type E = MatMul<[2, 3], [4, 5]>;        // { error: "matmul: inner sizes 3 and 4 differ (shapes [2, 3] and [4, 5])" }
  * ```
  * @module

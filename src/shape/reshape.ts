@@ -154,7 +154,7 @@ export type Reshape<
  * 0 to the rank. A lone batch parameter among ones stays itself.
  * @example
  * ```ts
- * type F = Flatten<[B, 7, 7, 64], 1>; // [B, 3136]
+ * type F<B extends number> = Flatten<[B, 7, 7, 64], 1>; // [B, 3136]
  * ```
  */
 export type Flatten<S extends readonly number[], A extends number = 1, K extends Kinds = Kinds> =

@@ -378,6 +378,7 @@ export type Narrow<S extends Shape, P extends readonly (number | null)[]> = {
  * that shape in its type: the way in for data whose sizes only the runtime knows.
  * @example
  * ```ts
+ * const loaded: tg.AnyTensor = tg.zeros([100, 784]); // e.g. data from a file
  * const x = tg.assertShape(loaded, [null, 784]); // Tensor<[number, 784], "f32">
  * ```
  */

@@ -15,6 +15,7 @@ let paused = 0;
  * Tells every active listener of a new concrete tensor (called by the Tensor constructor).
  * @example
  * ```ts
+ * const t = tg.zeros([2]); // the Tensor constructor calls trackTensor(t) itself
  * trackTensor(t);
  * ```
  */

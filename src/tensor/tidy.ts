@@ -25,8 +25,11 @@ function tensorsOf(x: unknown, into: Set<AnyTensor>): void {
  * Tensors made before `fn` ran, and values `jit` or `grad` capture while tracing, are never freed.
  * @example
  * ```ts
+ * const loss = (w: tg.Tensor<[3]>) => tg.sum(tg.mul(w, w));
+ * const step = (w: tg.Tensor<[3]>) => tg.sub(w, tg.mul(tg.grad(loss)(w), 0.1));
+ * let params = tg.ones([3]);
  * for (let i = 0; i < 1000; i++) {
- *   params = tg.tidy(() => step(params, x, y)); // the old params and all temporaries are freed
+ *   params = tg.tidy(() => step(params)); // the old params and all temporaries are freed
  * }
  * ```
  */
