@@ -48,6 +48,13 @@ function examples(file) {
   return out;
 }
 
+/** Whether module text `body` declares or imports `name` at its top level (roughly). */
+const declares = (body, name) =>
+  new RegExp(
+    `^(export\\s+)?(declare\\s+)?(type|interface|class|function|const|let|var|enum|namespace)\\s+${name}\\b`,
+    "m",
+  ).test(body) || new RegExp(`^import\\b[^;]*\\b${name}\\b`, "m").test(body);
+
 const host = ts.createCompilerHost({});
 const opts = {
   strict: true,
@@ -74,6 +81,7 @@ for (const f of files) {
   const body = readFileSync(f, "utf8");
   let text = `import * as tg from "${toIndex}";\n${body}\n`;
   const blocks = [];
+  const typesHoisted = new Set();
   for (const [k, ex] of exs.entries()) {
     // An example with import lines, or with `declare`/`export` statements, goes into a namespace of
     // its own (which still sees the module's names): its imports become aliases (`import x = …`,
@@ -102,11 +110,19 @@ for (const f of files) {
         if (named)
           return named[1]
             .split(",")
-            .map((n) => n.trim().replace(/^type\s+/, ""))
+            .map((n) => n.trim())
             .filter((n) => n)
             .map((n) => {
-              const [a, b] = n.split(/\s+as\s+/);
-              return `import ${b ?? a} = ${from}.${a};`;
+              const typeOnly = Boolean(m[1]) || n.startsWith("type ");
+              const [a, b = a] = n.replace(/^type\s+/, "").split(/\s+as\s+/);
+              // an alias cannot name a type-only export: a type from typegrad is imported at the
+              // top of the module instead, unless the module has a name of its own like it
+              if (typeOnly && from === "tg" && !typesHoisted.has(b) && !declares(body, b)) {
+                typesHoisted.add(b);
+                hoisted.push(`import type { ${a} as ${b} } from "${toIndex}";`);
+                return "";
+              }
+              return `import ${b} = ${from}.${a};`;
             })
             .join(" ");
         if (/^\w+$/.test(clause)) return `import ${clause} = ${from};`;
