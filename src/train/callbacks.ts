@@ -88,6 +88,10 @@ function snapshot(tree: unknown): () => unknown {
  * the best epoch's parameters (and layer state) at the end.
  * @example
  * ```ts
+ * const model = tg.nn.sequential([4], tg.nn.dense(3));
+ * const [params, loss, optimizer] = [model.init(tg.random.key(0)), tg.losses.mse, tg.optim.adam({ lr: 1e-2 })];
+ * const train = { x: tg.zeros([100, 4]), y: tg.zeros([100, 3]) };
+ * const test = { x: tg.zeros([20, 4]), y: tg.zeros([20, 3]) };
  * await tg.train.fit(model, params, train, {
  *   loss, optimizer, epochs: 50, validation: test,
  *   callbacks: [tg.train.earlyStopping({ patience: 2, restoreBestWeights: true })],

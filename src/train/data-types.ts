@@ -24,6 +24,8 @@ type IsAny<T> = 0 extends 1 & T ? true : false;
  * What `fit`, `evaluate` and `predict` need of a model (every `Model` and `Layer` has it).
  * @example
  * ```ts
+ * const model = tg.nn.sequential([784], tg.nn.dense(10));
+ * const params = model.init(tg.random.key(0));
  * const m: tg.train.Trainable<[784], [10], typeof params, {}> = model;
  * ```
  */
@@ -92,6 +94,7 @@ export type ExampleCheck<Op extends string, X, Y> =
  * `y` must have as many examples.
  * @example
  * ```ts
+ * const [x, y] = [tg.zeros([60000, 784]), tg.zeros([60000], "i32")];
  * const d: tg.train.TrainData<"fit", [784], typeof x, typeof y> = { x, y };
  * ```
  */
@@ -105,6 +108,7 @@ export interface TrainData<Op extends string, I extends Shape, X, Y> {
  * any number of examples.
  * @example
  * ```ts
+ * const [testX, testY] = [tg.zeros([10000, 784]), tg.zeros([10000], "i32")];
  * const v: tg.train.ValidationData<[784], tg.Tensor<[60000], "i32">> = { x: testX, y: testY };
  * ```
  */

@@ -21,6 +21,7 @@ export interface XY {
  * The number of examples, after checking that `x` and `y` agree.
  * @example
  * ```ts
+ * const [x, y] = [tg.zeros([60000, 784]), tg.zeros([60000], "i32")];
  * exampleCount("fit", { x, y }); // 60000
  * ```
  */
@@ -49,7 +50,8 @@ export function rows(t: T, from: number, to: number): T {
  * Keras's `validationSplit`: the last `fraction` of the examples (before shuffling) are held out.
  * @example
  * ```ts
- * const [train, val] = splitTail({ x, y }, 0.1);
+ * const [x, y] = [tg.zeros([100, 4]), tg.zeros([100], "i32")];
+ * const [train, val] = splitTail({ x, y }, 0.1); // the first 90 examples, the last 10
  * ```
  */
 export function splitTail(d: XY, fraction: number): [XY, XY] {
@@ -109,6 +111,7 @@ export function indexTensor(idx: Int32Array): T {
  * frees the caller's tensors.
  * @example
  * ```ts
+ * const params = tg.nn.dense(3, 2).init(tg.random.key(0));
  * const mine = copyTree(params);
  * ```
  */

@@ -66,6 +66,10 @@ function evalStep(
  * Loss and metrics over a whole dataset, on given metric objects (the fit loop's validation).
  * @example
  * ```ts
+ * import { accuracy } from "./metrics.js";
+ * const model = tg.nn.sequential([4], tg.nn.dense(3));
+ * const [params, state, loss] = [model.init(tg.random.key(0)), model.initState(), tg.losses.mse];
+ * const test = { x: tg.zeros([20, 4]), y: tg.zeros([20, 3]) };
  * evaluateWith(model, params, state, test, loss, [accuracy()], 256); // { loss, accuracy }
  * ```
  */
@@ -109,7 +113,10 @@ export function evaluateWith(
  * against the model as in `fit`.
  * @example
  * ```ts
- * tg.train.evaluate(model, params, test, { loss, metrics: ["accuracy"] }); // { loss: 0.08, accuracy: 0.976 }
+ * const model = tg.nn.sequential([784], tg.nn.dense(10));
+ * const [params, loss] = [model.init(tg.random.key(0)), tg.losses.sparseCategoricalCrossEntropy];
+ * const test = { x: tg.zeros([10000, 784]), y: tg.zeros([10000], "i32") };
+ * tg.train.evaluate(model, params, test, { loss, metrics: ["accuracy"] }); // { loss, accuracy }, e.g. { loss: 0.08, accuracy: 0.976 } once trained on MNIST
  * ```
  */
 export function evaluate<
@@ -145,6 +152,8 @@ export function evaluate<
  * `[examples, ...outputShape]`.
  * @example
  * ```ts
+ * const model = tg.nn.sequential([784], tg.nn.dense(10));
+ * const [params, test] = [model.init(tg.random.key(0)), { x: tg.zeros([10000, 784]) }];
  * const logits = tg.train.predict(model, params, test.x); // Tensor<[10000, 10]>
  * ```
  */

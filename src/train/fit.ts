@@ -104,6 +104,10 @@ export interface FitResult<P, St> {
  * per-example shape.
  * @example
  * ```ts
+ * const model = tg.nn.sequential([784], tg.nn.dense(128), tg.nn.relu, tg.nn.dense(10));
+ * const params = model.init(tg.random.key(0));
+ * const train = { x: tg.zeros([1000, 784]), y: tg.zeros([1000], "i32") };
+ * const test = { x: tg.zeros([200, 784]), y: tg.zeros([200], "i32") };
  * const { params: trained, history } = await tg.train.fit(model, params, train, {
  *   loss: (p, y) => tg.losses.sparseCategoricalCrossEntropy(p, y, { fromLogits: true }),
  *   optimizer: tg.optim.adam({ lr: 1e-3 }), epochs: 5, batchSize: 128,

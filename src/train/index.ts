@@ -4,6 +4,9 @@
  * plots of a history (SVG, and a small chart for the terminal).
  * @example
  * ```ts
+ * const model = tg.nn.sequential([4], tg.nn.dense(3));
+ * const [params, loss] = [model.init(tg.random.key(0)), tg.losses.sparseCategoricalCrossEntropy];
+ * const train = { x: tg.zeros([256, 4]), y: tg.zeros([256], "i32") };
  * const { params: trained, history } = await tg.train.fit(model, params, train, {
  *   loss, optimizer: tg.optim.adam({ lr: 1e-3 }), epochs: 5, batchSize: 128, metrics: ["accuracy"],
  * });

@@ -79,7 +79,8 @@ export function accuracy(opts: { threshold?: number } = {}): Metric {
  * `y > 0.5`; averaged over an example's components.
  * @example
  * ```ts
- * tg.train.binaryAccuracy({ threshold: 0 }).sum(logits, y);
+ * const [logits, y] = [tg.tensor([[2], [-1], [0.5]]), tg.tensor([[1], [1], [1]])];
+ * tg.train.binaryAccuracy({ threshold: 0 }).sum(logits, y); // Tensor 2: two of three right
  * ```
  */
 export function binaryAccuracy(opts: { threshold?: number } = {}): Metric {
@@ -98,7 +99,8 @@ export function binaryAccuracy(opts: { threshold?: number } = {}): Metric {
  * Mean absolute error per example, summed over the batch.
  * @example
  * ```ts
- * tg.train.maeMetric().sum(pred, y);
+ * const [pred, y] = [tg.tensor([[1], [2]]), tg.tensor([[1.5], [1]])];
+ * tg.train.maeMetric().sum(pred, y); // Tensor 1.5: 0.5 + 1
  * ```
  */
 export function maeMetric(): Metric {
@@ -115,7 +117,8 @@ export function maeMetric(): Metric {
  * Mean squared error per example, summed over the batch.
  * @example
  * ```ts
- * tg.train.mseMetric().sum(pred, y);
+ * const [pred, y] = [tg.tensor([[1], [2]]), tg.tensor([[1.5], [1]])];
+ * tg.train.mseMetric().sum(pred, y); // Tensor 1.25: 0.25 + 1
  * ```
  */
 export function mseMetric(): Metric {

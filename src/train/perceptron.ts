@@ -61,6 +61,8 @@ function binaryLabels(y: T, n: number): Uint8Array {
  * Trains a perceptron on `x` (`[N, features]`) and binary labels `y` (`[N]`: 0/1, −1/+1 or bool).
  * @example
  * ```ts
+ * const x = tg.tensor([[0, 0], [0, 1], [1, 0], [1, 1]]);
+ * const y = tg.tensor([0, 0, 0, 1]); // AND: linearly separable
  * const p = tg.train.perceptron(x, y, { maxEpochs: 50 });
  * if (!p.converged) console.log(p.message);
  * p.predict(x).toArray();

@@ -106,6 +106,7 @@ function panel(
  * @example
  * ```ts
  * import { writeFileSync } from "node:fs";
+ * const history = { loss: [0.9, 0.5, 0.3], valLoss: [1, 0.6, 0.45], accuracy: [0.6, 0.8, 0.9] };
  * writeFileSync("history.svg", tg.train.plotHistory(history));
  * ```
  */
@@ -142,6 +143,7 @@ const BLOCKS = " ▁▂▃▄▅▆▇█";
  * Long series are averaged down to `width` columns.
  * @example
  * ```ts
+ * const losses = [0.9, 0.5, 0.3, 0.25, 0.2];
  * console.log(tg.train.terminalChart(losses, { label: "loss" }));
  * ```
  */
