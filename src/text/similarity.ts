@@ -41,7 +41,8 @@ function cos(
  * @example
  * ```ts
  * tg.text.cosineSimilarity([1, 0], [1, 1]); // 0.7071…
- * tg.text.cosineSimilarity(embeddings, embeddings).shape; // [V, V]
+ * const embeddings = tg.tensor([[1, 0], [0, 1], [1, 1]]); // [V, D] with V = 3
+ * tg.text.cosineSimilarity(embeddings, embeddings).shape; // [V, V] = [3, 3]
  * ```
  */
 export function cosineSimilarity(

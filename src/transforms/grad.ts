@@ -56,6 +56,9 @@ export function grad<F extends ScalarFn, const N extends number | readonly numbe
  * The value of a scalar function and its gradient, in one pass.
  * @example
  * ```ts
+ * type P = { w: tg.Tensor<[3, 1]> };
+ * const lossFn = (p: P, x: tg.Tensor<[8, 3]>, y: tg.Tensor<[8, 1]>) => tg.losses.mse(tg.matmul(x, p.w), y);
+ * const [params, x, y] = [{ w: tg.zeros([3, 1]) }, tg.ones([8, 3]), tg.ones([8, 1])];
  * const [loss, grads] = tg.valueAndGrad(lossFn)(params, x, y); // grads has the type of params
  * ```
  */

@@ -15,7 +15,8 @@ import { vmap } from "./vmap.js";
  * A Hessian-vector product `H(x)·v` of a scalar function, as `jvp(grad(f))`: no Hessian is built.
  * @example
  * ```ts
- * const hv = tg.hvp((x: tg.Tensor<[3]>) => tg.sum(tg.mul(x, tg.mul(x, x))), x, v); // 6·x·v
+ * const [x, v] = [tg.tensor([1, 2, 3]), tg.tensor([1, 1, 1])];
+ * const hv = tg.hvp((x: tg.Tensor<[3]>) => tg.sum(tg.mul(x, tg.mul(x, x))), x, v); // 6·x·v: [6, 12, 18]
  * ```
  */
 export function hvp<S extends Shape, D extends DType>(

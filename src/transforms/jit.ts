@@ -185,7 +185,8 @@ export type Jitted<F extends (...args: any[]) => any> = F & {
  * @example
  * ```ts
  * const step = tg.jit((w: tg.Tensor<[3]>, g: tg.Tensor<[3]>) => tg.sub(w, tg.mul(g, 0.1)), { donate: [0] });
- * w = step(w, g);
+ * let [w, g] = [tg.ones([3]), tg.tensor([1, 2, 3])];
+ * w = step(w, g); // [0.9, 0.8, 0.7]; the old w's buffer was reused
  * ```
  */
 export function jit<F extends (...args: any[]) => any>(f: F, opts: JitOptions = {}): Jitted<F> {

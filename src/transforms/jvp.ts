@@ -17,7 +17,9 @@ import { traceTree } from "./trace-tree.js";
  * Runs `p` on `primals` and pushes `tangents` forward through it.
  * @example
  * ```ts
- * const [ys, ts] = jvpProgram(p, [x], [tangent]);
+ * const [x, tangent] = [tg.tensor([1, 2]), tg.ones([2])];
+ * const p = tg.makeProgram((v: tg.Tensor<[2]>) => tg.mul(v, v))(x);
+ * const [ys, ts] = jvpProgram(p, [x], [tangent]); // ys [[1, 4]], ts [[2, 4]]
  * ```
  */
 export function jvpProgram(

@@ -51,7 +51,8 @@ export function flatten(tree: unknown): [T[], TreeDef] {
  * Rebuilds a tree of structure `def` from its tensors.
  * @example
  * ```ts
- * const [l, d] = flatten({ a: x }); unflatten(d, l).a === x; // true
+ * const x = tg.tensor([1, 2]);
+ * const [l, d] = flatten({ a: x }); unflatten<{ a: T }>(d, l).a === x; // true
  * ```
  */
 export function unflatten<R = unknown>(def: TreeDef, leaves: readonly T[]): R {
@@ -92,7 +93,8 @@ export function treeKey(def: TreeDef): string {
  * Applies `f` to every tensor of a tree, keeping its structure.
  * @example
  * ```ts
- * treeMap(params, (w) => tg.mul(w, 0.5));
+ * const params = tg.nn.dense(3, 2).init(tg.random.key(0));
+ * treeMap(params, (w) => tg.mul(w, 0.5)); // every leaf halved, same structure
  * ```
  */
 export function treeMap<R>(tree: R, f: (t: T, i: number) => T): R {

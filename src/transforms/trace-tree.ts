@@ -25,7 +25,8 @@ export interface TracedTree {
  * Traces `f(...args)` into a Program.
  * @example
  * ```ts
- * const t = traceTree((p, x) => tg.sum(tg.mul(p.w, x)), [{ w }, x]);
+ * const [w, x] = [tg.ones([3]), tg.tensor([1, 2, 3])];
+ * const t = traceTree((p: { w: tg.Tensor<[3]> }, x: tg.Tensor<[3]>) => tg.sum(tg.mul(p.w, x)), [{ w }, x]);
  * t.program.toString();
  * ```
  */

@@ -23,8 +23,10 @@ export interface Linearized {
  * `wrt[i]` says whether input `i` is differentiated (default: every float input).
  * @example
  * ```ts
+ * const x = tg.tensor([1, 2, 3]);
+ * const p = tg.makeProgram((v: tg.Tensor<[3]>) => tg.sum(tg.mul(v, v)))(x);
  * const { outs, backward } = vjpProgram(p, [x]);
- * const [dx] = backward([tg.ones([])]);
+ * const [dx] = backward([tg.ones([])]); // [2, 4, 6]
  * ```
  */
 export function vjpProgram(

@@ -19,7 +19,9 @@ import type { BatchLeaves, InAxes, Vmapped, Vmapped2 } from "./vmap-types.js";
  * Runs the per-example program `p` on batched `args`, whose batch axes are `dims`.
  * @example
  * ```ts
- * const [ys, yDims] = vmapProgram(p, [xs], [0]);
+ * const xs = tg.tensor([[1, 2], [3, 4], [5, 6]]); // 3 examples of [2]
+ * const p = tg.makeProgram((x: tg.Tensor<[2]>) => tg.sum(x))(tg.zeros([2]));
+ * const [ys, yDims] = vmapProgram(p, [xs], [0]); // [[3, 7, 11]], [0]
  * ```
  */
 export function vmapProgram(
