@@ -5,7 +5,7 @@
  * @module
  */
 import * as E from "fp-ts/lib/Either.js";
-import type * as TE from "fp-ts/lib/TaskEither.js";
+import type { Either, TaskEither } from "../io/either.js";
 import { type LoadError, loadError } from "../io/load-error.js";
 import type { Tensor } from "../tensor/tensor.js";
 import { fromTyped } from "./host.js";
@@ -90,7 +90,7 @@ export function parseCsvRows(
   text: string,
   delimiter = ",",
   path?: string,
-): E.Either<LoadError, { rows: string[][]; lines: number[] }> {
+): Either<LoadError, { rows: string[][]; lines: number[] }> {
   if (typeof text !== "string")
     return E.left(
       loadError("bad-argument", `the CSV text is ${describe(text)}, not a string`, path),
@@ -259,7 +259,7 @@ function checkOptions(o: unknown): string | null {
 export function loadCsv<const O extends CsvOptions = CsvOptions>(
   text: string,
   options?: O,
-): E.Either<LoadError, CsvData<LabelDTypeOf<O>>> {
+): Either<LoadError, CsvData<LabelDTypeOf<O>>> {
   const o: CsvOptions = options ?? {};
   const path = typeof o.path === "string" ? o.path : undefined;
   const bad = checkOptions(o);
@@ -378,8 +378,8 @@ function decodeLabels(
   body: readonly string[][],
   col: number,
   o: CsvOptions,
-  fail: (r: number, what: string, kind: "parse" | "out-of-range") => E.Either<LoadError, never>,
-): E.Either<LoadError, { values: ArrayLike<number>; dtype: LabelDType; classes?: string[] }> {
+  fail: (r: number, what: string, kind: "parse" | "out-of-range") => Either<LoadError, never>,
+): Either<LoadError, { values: ArrayLike<number>; dtype: LabelDType; classes?: string[] }> {
   const cells = body.map((row) => row[col].trim());
   const numbers = cells.map(parseCsvNumber);
   const asCategory =
@@ -426,7 +426,7 @@ function decodeLabels(
 export function readCsv<const O extends CsvOptions = CsvOptions>(
   path: string,
   options?: O,
-): TE.TaskEither<LoadError, CsvData<LabelDTypeOf<O>>> {
+): TaskEither<LoadError, CsvData<LabelDTypeOf<O>>> {
   return async () => {
     if (typeof path !== "string")
       return E.left(
@@ -455,6 +455,6 @@ export function readCsv<const O extends CsvOptions = CsvOptions>(
     }
     const o = (options ?? {}) as CsvOptions;
     const withPath = o !== null && typeof o === "object" ? { ...o, path: o.path ?? path } : o;
-    return loadCsv(text, withPath) as E.Either<LoadError, CsvData<LabelDTypeOf<O>>>;
+    return loadCsv(text, withPath) as Either<LoadError, CsvData<LabelDTypeOf<O>>>;
   };
 }

@@ -5,6 +5,7 @@
  * @module
  */
 import * as E from "fp-ts/lib/Either.js";
+import type { Either } from "../io/either.js";
 import { type LoadError, loadError } from "../io/load-error.js";
 import type { DType, TypedArray } from "../shape/dtype.js";
 import type { AnyTensor } from "../tensor/tensor.js";
@@ -51,7 +52,7 @@ const MAX_DATA = 2 ** 32;
  * parseIdxLayout(bytes.subarray(0, 16)); // Right({ type: "u8", shape: [3, 28, 28], offset: 16, … })
  * ```
  */
-export function parseIdxLayout(bytes: Uint8Array, path?: string): E.Either<LoadError, IdxHeader> {
+export function parseIdxLayout(bytes: Uint8Array, path?: string): Either<LoadError, IdxHeader> {
   if (bytes.length < 4) {
     return E.left(
       loadError(
@@ -131,7 +132,7 @@ export function idxLength(h: IdxHeader): number {
  * parseIdxHeader(bytes); // Right({ type: "u8", shape: [3, 28, 28], offset: 16, … })
  * ```
  */
-export function parseIdxHeader(bytes: Uint8Array, path?: string): E.Either<LoadError, IdxHeader> {
+export function parseIdxHeader(bytes: Uint8Array, path?: string): Either<LoadError, IdxHeader> {
   const parsed = parseIdxLayout(bytes, path);
   if (E.isLeft(parsed)) return parsed;
   const h = parsed.right;
@@ -290,7 +291,7 @@ export interface LoadIdxOptions {
  * idxBytes("t10k-labels-idx1-ubyte.gz"); // Right(Uint8Array)
  * ```
  */
-export function idxBytes(pathOrBytes: string | Uint8Array): E.Either<LoadError, Uint8Array> {
+export function idxBytes(pathOrBytes: string | Uint8Array): Either<LoadError, Uint8Array> {
   if (typeof pathOrBytes !== "string" && !(pathOrBytes instanceof Uint8Array)) {
     const what = pathOrBytes === null ? "null" : typeof pathOrBytes;
     return E.left(
@@ -357,7 +358,7 @@ function checkIdxOptions(o: unknown): string | null {
 export function loadIdx(
   pathOrBytes: string | Uint8Array,
   options: LoadIdxOptions = {},
-): E.Either<LoadError, AnyTensor> {
+): Either<LoadError, AnyTensor> {
   const path = typeof pathOrBytes === "string" ? pathOrBytes : undefined;
   const bad = checkIdxOptions(options);
   if (bad) return E.left(loadError("bad-argument", `loadIdx: ${bad}`, path));

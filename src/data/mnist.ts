@@ -6,6 +6,7 @@
  * @module
  */
 import * as E from "fp-ts/lib/Either.js";
+import type { Either } from "../io/either.js";
 import { pipe } from "fp-ts/lib/function.js";
 import { type LoadError, LoadFailure, loadError } from "../io/load-error.js";
 import type { Tensor } from "../tensor/tensor.js";
@@ -63,7 +64,7 @@ function decodeSplit(
   imagesPath: string,
   labelsPath: string,
   limit: number | undefined,
-): E.Either<LoadError, MnistSplit> {
+): Either<LoadError, MnistSplit> {
   return pipe(
     E.Do,
     E.bind("ib", () => idxBytes(imagesPath)),
@@ -96,7 +97,7 @@ function checkHeaders(
   lh: IdxHeader,
   ip: string,
   lp: string,
-): E.Either<LoadError, void> {
+): Either<LoadError, void> {
   if (ih.type !== "u8" || ih.shape.length !== 3 || ih.shape[1] !== 28 || ih.shape[2] !== 28) {
     return E.left(
       loadError(
@@ -133,7 +134,7 @@ function checkHeaders(
  * if (E.isRight(r)) r.right.train.x.shape; // [1000, 28, 28]
  * ```
  */
-export function loadMnist(options: MnistOptions = {}): E.Either<LoadError, Mnist<number, number>> {
+export function loadMnist(options: MnistOptions = {}): Either<LoadError, Mnist<number, number>> {
   const dir =
     options.dir ??
     (() => {

@@ -5,6 +5,7 @@
  * @module
  */
 import * as E from "fp-ts/lib/Either.js";
+import type { Either } from "../io/either.js";
 import { type LoadError, loadError } from "../io/load-error.js";
 
 type Fs = typeof import("node:fs");
@@ -24,7 +25,7 @@ function builtin<M>(name: string): M | null {
  * readBytes("data/train-labels-idx1-ubyte"); // Right(Uint8Array)
  * ```
  */
-export function readBytes(path: string): E.Either<LoadError, Uint8Array> {
+export function readBytes(path: string): Either<LoadError, Uint8Array> {
   const fs = builtin<Fs>("node:fs");
   if (!fs) return E.left(loadError("unavailable", "reading files needs Node (node:fs)", path));
   try {
@@ -45,7 +46,7 @@ export function readBytes(path: string): E.Either<LoadError, Uint8Array> {
  * readText("iris.csv"); // Right("sepal_length,…")
  * ```
  */
-export function readText(path: string): E.Either<LoadError, string> {
+export function readText(path: string): Either<LoadError, string> {
   return E.map((b: Uint8Array) => new TextDecoder().decode(b))(readBytes(path));
 }
 
@@ -98,7 +99,7 @@ export function gunzip(
   path?: string,
   maxBytes?: number,
   why = "the limit",
-): E.Either<LoadError, Uint8Array> {
+): Either<LoadError, Uint8Array> {
   const zlib = builtin<Zlib>("node:zlib");
   if (!zlib) return E.left(loadError("unavailable", "gunzip needs Node (node:zlib)", path));
   const buffer = builtin<typeof import("node:buffer")>("node:buffer");
@@ -138,7 +139,7 @@ export function gunzipHead(
   bytes: Uint8Array,
   need: number,
   path?: string,
-): E.Either<LoadError, Uint8Array> {
+): Either<LoadError, Uint8Array> {
   const zlib = builtin<Zlib>("node:zlib");
   if (!zlib) return E.left(loadError("unavailable", "gunzip needs Node (node:zlib)", path));
   const opts = { finishFlush: zlib.constants.Z_SYNC_FLUSH, maxOutputLength: STEP_OUTPUT };

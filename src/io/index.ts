@@ -9,6 +9,7 @@
  * ```
  * @module
  */
+export type { Either, Left, Right, TaskEither } from "./either.js";
 export { type LoadError, type LoadErrorKind, LoadFailure, loadError } from "./load-error.js";
 export {
   type LoadSafetensorsOptions,

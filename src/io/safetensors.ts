@@ -6,6 +6,7 @@
  * @module
  */
 import * as E from "fp-ts/lib/Either.js";
+import type { Either } from "./either.js";
 import { fromTyped } from "../data/host.js";
 import { type DType, newStorage, type TypedArray } from "../shape/dtype.js";
 import type { AnyTensor } from "../tensor/tensor.js";
@@ -183,7 +184,7 @@ const isCount = (d: unknown): d is number => Number.isSafeInteger(d) && (d as nu
  * parseSafetensors(bytes); // Right({ entries: { "w": { dtype: "F32", shape: [2, 3], … } }, … })
  * ```
  */
-export function parseSafetensors(bytes: Uint8Array): E.Either<LoadError, SafetensorsFile> {
+export function parseSafetensors(bytes: Uint8Array): Either<LoadError, SafetensorsFile> {
   if (!(bytes instanceof Uint8Array)) {
     const what = bytes === null ? "null" : typeof bytes;
     return E.left(loadError("bad-argument", `safetensors: the input is ${what}, not a Uint8Array`));
@@ -353,7 +354,7 @@ export function decodeEntry(
   name: string,
   e: SafetensorsEntry,
   dtype: DType = TENSOR_DTYPE[e.dtype],
-): E.Either<LoadError, TypedArray> {
+): Either<LoadError, TypedArray> {
   const [begin, end] = e.data_offsets;
   const d = file.data;
   const dv = new DataView(d.buffer, d.byteOffset + begin, end - begin);
@@ -400,7 +401,7 @@ export function readEntry(
   name: string,
   e: SafetensorsEntry,
   dtype: DType = TENSOR_DTYPE[e.dtype],
-): E.Either<LoadError, AnyTensor> {
+): Either<LoadError, AnyTensor> {
   return E.map((v: TypedArray) => fromTyped(v, e.shape, dtype))(decodeEntry(file, name, e, dtype));
 }
 
@@ -414,7 +415,7 @@ export function readEntry(
  * const r = tg.io.readSafetensors(bytes); // Right({ "layers.0.w": Tensor, … })
  * ```
  */
-export function readSafetensors(bytes: Uint8Array): E.Either<LoadError, Record<string, AnyTensor>> {
+export function readSafetensors(bytes: Uint8Array): Either<LoadError, Record<string, AnyTensor>> {
   const parsed = parseSafetensors(bytes);
   if (E.isLeft(parsed)) return parsed;
   const file = parsed.right;
@@ -458,7 +459,7 @@ export function loadSafetensors<T>(
   bytes: Uint8Array,
   like: T,
   options: LoadSafetensorsOptions = {},
-): E.Either<LoadError, T> {
+): Either<LoadError, T> {
   if (
     options === null ||
     typeof options !== "object" ||

@@ -17,6 +17,7 @@
  * @module
  */
 import * as E from "fp-ts/lib/Either.js";
+import type { Either } from "./either.js";
 import { isTensor } from "../data/dataset.js";
 import { fromTyped } from "../data/host.js";
 import type { DType } from "../shape/dtype.js";
@@ -96,7 +97,7 @@ export function loadTorch<T>(
   bytes: Uint8Array,
   like: T,
   opts: TorchOptions = {},
-): E.Either<LoadError, T> {
+): Either<LoadError, T> {
   const file = readSafetensors(bytes);
   if (E.isLeft(file)) return file;
   const entries = file.right;
