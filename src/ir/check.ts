@@ -20,6 +20,7 @@ function subPrograms(e: Eqn): [string, Program][] {
  * Checks `p` and throws an Error that names the first bad equation; returns `p` when it is sound.
  * @example
  * ```ts
+ * const [f, x] = [(v: tg.Tensor<[2, 3]>) => tg.sum(tg.relu(v), 1), tg.zeros([2, 3])];
  * checkProgram(tg.makeProgram(f)(x)); // the program, or an error
  * ```
  */

@@ -91,6 +91,11 @@ export interface Lookup {
  * min(s, 0) − log(1 + e^−|s|) so that it never overflows. Exported for the gradient tests.
  * @example
  * ```ts
+ * import { gather } from "../prims/indexing.js";
+ * const lookup: Lookup = { input: (p, ids) => gather(p.table, ids, 0), output: (p, ids) => gather(p.table, ids, 0) };
+ * const [input, output] = [{ table: tg.ones([6, 3]) }, { table: tg.ones([6, 3]) }];
+ * const [ctx, mask, targets] = [tg.tensor([[1], [2]], "i32"), tg.ones([2, 1]), tg.tensor([[3, 4], [5, 0]], "i32")];
+ * const [sign, weight] = [tg.tensor([[1, -1]]), tg.ones([2, 1])]; // skip-gram, one negative, B = 2
  * const loss = sgnsLoss(lookup, { input, output }, ctx, mask, targets, sign, weight); // rank 0
  * ```
  */
@@ -119,8 +124,10 @@ export function sgnsLoss(
  * Called with options only, returns a trainer whose `fit(tokens)` does the same.
  * @example
  * ```ts
+ * const corpus = "the king rules the land. the queen rules the land. ".repeat(50);
  * const w2v = tg.text.word2vec(tg.text.tokenize(corpus), { dim: 32, window: 3, negative: 5, epochs: 10 });
- * w2v.mostSimilar("king", 3); // [{ word: "queen", similarity: 0.8 }, …]
+ * w2v.mostSimilar("king", 3); // the 3 nearest words as [{ word, similarity }, …]; "queen" among them
+ * const tokens = tg.text.tokenize(corpus);
  * tg.text.word2vec({ dim: 32 }).fit(tokens);
  * ```
  */
