@@ -12,6 +12,7 @@ import { rules } from "./rules.js";
 import { type AnyTensor, Storage, Tensor } from "../tensor/tensor.js";
 import { checkFinite, nanChecks } from "../debug/nans.js";
 import { DTypeError } from "../shape/errors.js";
+import type { DType } from "../shape/dtype.js";
 import { untracked } from "../tensor/scope.js";
 import { type Kernel, type ParamsOf, type Prim, prepareKernel } from "./primitive.js";
 import { type Aval, type Eqn, Program, Var } from "./program.js";
@@ -212,12 +213,20 @@ function copyParams<T>(p: T): T {
   return out as T;
 }
 
+/** The dtype whose backend runs an entry's kernel, as `runKernel` chooses it. */
+function entryDType(e: EagerEntry): DType {
+  if (e.dtypes.includes("f64") || e.outAvals.some((a) => a.dtype === "f64")) return "f64";
+  return e.outAvals[0]?.dtype ?? "f32";
+}
+
 function findEager(prim: Prim, inputs: AnyTensor[], params: unknown): EagerEntry | undefined {
   const list = eagerCache.get(prim);
   if (list === undefined) return undefined;
   for (let j = 0; j < list.length; j++) {
     const e = list[j];
     if (e.shapes.length !== inputs.length) continue;
+    // an entry prepared on another backend (before setBackend/useBackend) does not apply
+    if (e.be !== backendFor(entryDType(e))) continue;
     let ok = true;
     for (let i = 0; i < inputs.length && ok; i++) {
       const t = inputs[i];

@@ -323,6 +323,34 @@ rows.push({
     }),
 });
 
+rows.push({
+  name: "fused chains with more inputs than a kernel can bind (inputs packed)",
+  runs: 8,
+  cases: fc
+    .tuple(fc.integer({ min: 9, max: 16 }), fc.integer({ min: 1, max: 50 }), fc.boolean())
+    .chain(([nIn, n, inPlace]) =>
+      fc.tuple(...Array.from({ length: nIn }, (_, i) => vals(i % 3 === 0 ? 1 : n))).map((datas) => {
+        // v_nIn = in0 · in1, then add every other input; results: the last two sums
+        const ops: FusedOp[] = [{ op: "mul", args: [0, 1] }];
+        for (let i = 2; i < nIn; i++) ops.push({ op: "add", args: [nIn + ops.length - 1, i] });
+        const results = [nIn + ops.length - 2, nIn + ops.length - 1].filter((r) => r >= nIn);
+        return {
+          inputs: datas.map((d) => ({ dtype: "f32" as const, data: d })),
+          outputs: results.map(() => ({ dtype: "f32" as const, size: n })),
+          // in place: the last output is also the first full-size input
+          call: (be: Backend, ins: Buf[], outs: Buf[]) => {
+            if (!inPlace) return be.fused(ops, ins, outs, results);
+            const full = ins.findIndex((b) => b.size === n);
+            be.copy(ins[full], 0, [1], outs[outs.length - 1], 0, [1], [n]);
+            const args = ins.map((b, i) => (i === full ? outs[outs.length - 1] : b));
+            be.fused(ops, args, outs, results);
+          },
+          tol: close(1e-5, 1e-5),
+        };
+      }),
+    ),
+});
+
 for (const op of REDUCE_OPS) {
   for (const d of op === "sum" ? (["f32", "i32"] as const) : (["f32", "i32"] as const)) {
     rows.push({

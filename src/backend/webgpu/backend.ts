@@ -11,86 +11,24 @@
  * Open it with `await tg.useBackend("webgpu")` (it needs an adapter: see `device.ts`).
  * @module
  */
-import type { DType } from "../../shape/dtype.js";
-import type { ArithOp, Backend, Buf, CompareOp, FusedOp } from "../backend.js";
-import { COMPARE_OPS } from "../ops.js";
-import {
-  freeGpuBuf,
-  gpuBuf,
-  hostView,
-  markWritten,
-  newGpuBuf,
-  readBack,
-  syncReadError,
-  upload,
-} from "./buffers.js";
-import { dispatch, gpuDevice, grid } from "./device.js";
+import type { ArithOp, Backend } from "../backend.js";
+import { freeGpuBuf, gpuBuf, hostView, newGpuBuf, readBack, syncReadError } from "./buffers.js";
+import { gpuFused } from "./fused.js";
 import { gpuMatmul } from "./matmul.js";
 import { gpuRandom } from "./random.js";
 import { gpuReduce } from "./reduce.js";
+import { isCompare, prod, rd, run, typeError, unsupported, wr } from "./run.js";
 import {
   ARITH_F32,
   ARITH_I32,
-  asF32,
-  bindings,
   COMPARE,
   convert,
-  elementKernel,
-  fusedExpr,
-  type Operand,
   stridedOffsets,
   UNARY_F32,
   UNARY_I32,
 } from "./wgsl.js";
 
-/**
- * The error for a primitive this backend does not implement yet.
- * @example
- * ```ts
- * throw unsupported("conv2d");
- * ```
- */
-export function unsupported(op: string): Error {
-  return new Error(`webgpu: ${op} is not implemented on the webgpu backend yet`);
-}
-
-/**
- * Records one elementwise kernel: uploads pending host data of every operand, binds them, and
- * dispatches `body` (which reads `i`, the element, and the operands' names) over `n` elements.
- */
-function run(
-  op: string,
-  operands: readonly Operand[],
-  n: number,
-  meta: readonly number[],
-  body: (names: string[]) => string,
-): void {
-  if (n === 0) return;
-  for (const o of operands) upload(o.buf);
-  const bs = bindings(operands);
-  const limit = gpuDevice().limits.maxStorageBuffersPerShaderStage;
-  if (bs.buffers.length + 1 > limit) {
-    throw new Error(
-      `webgpu ${op}: ${bs.buffers.length} buffers and the parameters exceed this device's ${limit} storage buffers per kernel`,
-    );
-  }
-  dispatch(
-    elementKernel(bs, body(bs.names)),
-    bs.buffers.map((g) => g.cell.buffer),
-    Int32Array.from([n, ...meta]),
-    grid(Math.ceil(n / 256)),
-  );
-  for (const o of operands) if (o.write) markWritten(o.buf);
-}
-
-const prod = (s: readonly number[]) => s.reduce((a, b) => a * b, 1);
-const rd = (b: Buf, op: string): Operand => ({ buf: gpuBuf(b, op), write: false });
-const wr = (b: Buf, op: string): Operand => ({ buf: gpuBuf(b, op), write: true });
-const isCompare = (op: string): op is CompareOp => (COMPARE_OPS as readonly string[]).includes(op);
-
-function typeError(op: string, d: DType): Error {
-  return new Error(`webgpu ${op}: dtype ${d} is not supported by this kernel`);
-}
+export { unsupported };
 
 /** The WebGPU backend (f32, i32 and bool; WGSL kernels). */
 export const webgpuBackend: Backend = {
@@ -190,32 +128,7 @@ export const webgpuBackend: Backend = {
     );
   },
 
-  fused(ops, ins, outs, results) {
-    const nIn = ins.length;
-    for (let k = 0; k < results.length; k++) {
-      const r = results[k];
-      if (!(r >= nIn && r < nIn + ops.length) || results.indexOf(r) !== k)
-        throw new Error(`webgpu fused: result ${r} is not a distinct op value (${nIn} inputs)`);
-      if (outs[k].dtype !== "f32") throw typeError("fused", outs[k].dtype);
-    }
-    if (results.length === 0) return;
-    const n = outs[0].size;
-    for (const o of outs) {
-      if (o.size !== n) throw new Error("webgpu fused: outputs of different sizes");
-    }
-    const operands = [...ins.map((b) => rd(b, "fused")), ...outs.map((b) => wr(b, "fused"))];
-    for (const o of operands.slice(0, nIn)) {
-      if (o.buf.dtype !== "f32" && o.buf.dtype !== "bool") throw typeError("fused", o.buf.dtype);
-    }
-    const last = Math.max(...results) - nIn;
-    run(
-      "fused",
-      operands,
-      n,
-      ins.map((b) => b.size),
-      (names) => fusedBody(ops, ins, results, names, n, last),
-    );
-  },
+  fused: gpuFused,
 
   cast(x, out) {
     const [a, o] = [rd(x, "cast"), wr(out, "cast")];
@@ -293,29 +206,3 @@ export const webgpuBackend: Backend = {
 
   random: gpuRandom,
 };
-
-/** The WGSL body of a fused chain: value `v<j>` per input and op, outputs stored last. */
-function fusedBody(
-  ops: readonly FusedOp[],
-  ins: readonly Buf[],
-  results: readonly number[],
-  names: readonly string[],
-  n: number,
-  last: number,
-): string {
-  const nIn = ins.length;
-  const lines: string[] = [];
-  for (let k = 0; k < nIn; k++) {
-    const at = ins[k].size === n ? "i" : ins[k].size === 1 ? "0u" : `i % u32(prm[${1 + k}])`;
-    lines.push(`  let v${k} = ${asF32(`${names[k]}[${at}]`, ins[k].dtype)};`);
-  }
-  for (let j = 0; j <= last; j++) {
-    const a = ops[j].args;
-    const arg = (q: number) => `v${a[q] ?? a[0]}`;
-    lines.push(`  let v${nIn + j} = tg_ftz(${fusedExpr(ops[j].op, arg(0), arg(1), arg(2))});`);
-  }
-  results.forEach((r, k) => {
-    lines.push(`  ${names[nIn + k]}[i] = v${r};`);
-  });
-  return lines.join("\n");
-}
