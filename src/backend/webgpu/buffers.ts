@@ -83,6 +83,7 @@ export function newGpuBuf(dtype: DType, size: number): GpuBuf {
  * Frees a buffer now (its GPU memory is released after the recorded commands are submitted).
  * @example
  * ```ts
+ * const b = newGpuBuf("f32", 1024);
  * freeGpuBuf(b);
  * ```
  */
@@ -97,7 +98,8 @@ export function freeGpuBuf(b: Buf): void {
  * The buffer as a `GpuBuf`; throws if it is another backend's or was freed.
  * @example
  * ```ts
- * gpuBuf(b).cell.buffer;
+ * const b: Buf = newGpuBuf("f32", 4);
+ * gpuBuf(b, "add").cell.buffer; // the GPUBuffer; a buffer of another backend throws, naming "add"
  * ```
  */
 export function gpuBuf(b: Buf, op: string): GpuBuf {
@@ -117,6 +119,7 @@ function hostArray(dtype: DType, size: number): TypedArray {
  * buffer. Throws when a kernel wrote the buffer: its contents exist only on the GPU.
  * @example
  * ```ts
+ * const b = newGpuBuf("f32", 3);
  * hostView(b, "view").set([1, 2, 3]);
  * ```
  */
@@ -146,6 +149,8 @@ export function syncReadError(op: string): Error {
  * Records the upload of a host copy that was written since the last upload.
  * @example
  * ```ts
+ * const b = newGpuBuf("f32", 3);
+ * hostView(b, "view").set([1, 2, 3]);
  * upload(b); // before a kernel reads b
  * ```
  */
@@ -176,6 +181,7 @@ export function upload(b: GpuBuf): void {
  * Marks buffers as written by a kernel: their host copies are stale.
  * @example
  * ```ts
+ * const out = newGpuBuf("f32", 3); // … after recording a kernel that writes out:
  * markWritten(out);
  * ```
  */
@@ -190,7 +196,9 @@ export function markWritten(b: GpuBuf): void {
  * f32 → Float32Array, i32 → Int32Array, bool → Uint8Array.
  * @example
  * ```ts
- * await readBack(b); // Float32Array
+ * const b = newGpuBuf("f32", 3);
+ * hostView(b, "view").set([1, 2, 3]);
+ * await readBack(b); // Float32Array [1, 2, 3]
  * ```
  */
 export async function readBack(b: GpuBuf): Promise<TypedArray> {

@@ -34,7 +34,8 @@ function choosePacked(ins: readonly GpuBuf[], outs: readonly GpuBuf[], limit: nu
  * `Backend.fused` on the GPU.
  * @example
  * ```ts
- * gpuFused([{ op: "mul", args: [0, 1] }, { op: "exp", args: [2] }], [a, b], [out], [3]);
+ * const [a, b, out] = [newGpuBuf("f32", 4), newGpuBuf("f32", 4), newGpuBuf("f32", 4)];
+ * gpuFused([{ op: "mul", args: [0, 1] }, { op: "exp", args: [2] }], [a, b], [out], [3]); // out = exp(a·b)
  * ```
  */
 export function gpuFused(

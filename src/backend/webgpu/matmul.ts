@@ -51,7 +51,9 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: ve
  * `out[b, m, n] = Σ_k A[b, m, k]·B[b, k, n]` as `Backend.matmul` defines it (f32).
  * @example
  * ```ts
- * gpuMatmul(a, b, out, 1, 64, 32, 16, false, false, 0, 0);
+ * import { newGpuBuf } from "./buffers.js";
+ * const [a, b, out] = [newGpuBuf("f32", 64 * 32), newGpuBuf("f32", 32 * 16), newGpuBuf("f32", 64 * 16)];
+ * gpuMatmul(a, b, out, 1, 64, 32, 16, false, false, 0, 0); // [64, 32] @ [32, 16] → [64, 16]
  * ```
  */
 export function gpuMatmul(

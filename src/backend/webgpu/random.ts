@@ -30,6 +30,8 @@ function rounds(): string {
  * `Backend.random` on the GPU: keys i32 `[nKeys, 2]`, `out[k·perKey + c]` from counter `c`.
  * @example
  * ```ts
+ * import { newGpuBuf } from "./buffers.js";
+ * const [keys, out] = [newGpuBuf("i32", 2), newGpuBuf("f32", 1000)];
  * gpuRandom("uniform", keys, out, 1, 1000);
  * ```
  */

@@ -32,7 +32,9 @@ function pickFn(op: ReduceOp, t: string): string {
  * Reduces `x` `[outer, mid, inner]` into `out` `[outer, inner]` as `Backend.reduce` defines it.
  * @example
  * ```ts
- * gpuReduce("sum", x, out, 1, 1000, 1);
+ * import { newGpuBuf } from "./buffers.js";
+ * const [x, out] = [newGpuBuf("f32", 1000), newGpuBuf("f32", 1)];
+ * gpuReduce("sum", x, out, 1, 1000, 1); // the sum of 1000 values
  * ```
  */
 export function gpuReduce(

@@ -164,6 +164,8 @@ export interface Bindings {
  * The bindings of `operands`: distinct buffers get bindings `0…`, then `prm` (`array<i32>`).
  * @example
  * ```ts
+ * import { newGpuBuf } from "./buffers.js";
+ * const [x, out] = [newGpuBuf("f32", 8), newGpuBuf("f32", 8)];
  * bindings([{ buf: x, write: false }, { buf: out, write: true }]).names; // ["b0", "b1"]
  * ```
  */
@@ -191,6 +193,8 @@ export function bindings(operands: readonly Operand[]): Bindings {
  * A kernel of one invocation per element `i < prm[0]`, around `body`.
  * @example
  * ```ts
+ * import { newGpuBuf } from "./buffers.js";
+ * const b = bindings([{ buf: newGpuBuf("f32", 8), write: false }, { buf: newGpuBuf("f32", 8), write: true }]);
  * elementKernel(b, "b1[i] = b0[i];");
  * ```
  */
