@@ -392,7 +392,7 @@ export async function longMemory(o: {
     row.epochsTo95 = at < 0 ? null : at + 1;
     if (o.verbose)
       console.log(
-        `  ${cell.padEnd(9)} test accuracy ${(100 * rows.at(-1)!.testAccuracy).toFixed(1)} %  (${seconds.toFixed(0)} s)`,
+        `  ${cell.padEnd(9)} test accuracy ${(100 * row.testAccuracy).toFixed(1)} %, ≥ 95 % after ${row.epochsTo95 ?? "—"} epochs, ${row.params} parameters  (${seconds.toFixed(0)} s; per epoch: ${row.curve.map((a) => a.toFixed(2)).join(" ")})`,
       );
   }
   return rows;
@@ -440,6 +440,9 @@ export async function main(opts: RnnOptions = {}): Promise<{
     sampleLength: quick ? 60 : 400,
     verbose,
   });
+  log(
+    `  ${lm.valBits.at(-1)?.toFixed(3)} bits/char on held-out text (character frequencies alone: ${lm.unigramBits.toFixed(3)}), ${lm.seconds.toFixed(0)} s`,
+  );
   for (const s of lm.samples) log(`  temperature ${s.temperature}: ${s.text}`);
 
   log("2. forecasting daily US births");

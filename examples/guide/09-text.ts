@@ -494,6 +494,10 @@ export async function main(opts: TextOptions = {}): Promise<{
       `  ${model}: ${result.vocabulary} words, ${result.seconds.toFixed(0)} s, analogies ${result.analogies.filter((a) => a.top1).length}/${ANALOGIES.length} first, ${result.analogies.filter((a) => a.top5).length}/${ANALOGIES.length} in the top 5`,
     );
     for (const n of result.nearest) log(`    ${n.word}: ${n.near.join(", ")}`);
+    for (const a of result.analogies)
+      log(
+        `    ${a.question} ${a.answer}${a.top1 ? " ✓" : a.top5 ? ` (${a.expected} in the top 5)` : ` (expected ${a.expected})`}`,
+      );
   }
 
   log("4. a retrieval chatbot");
