@@ -117,7 +117,7 @@ export async function main(opts: GenerativeOptions = {}): Promise<GenerativeResu
   const n = data.train.x.shape[0];
   const xTrain = data.train.x.dataSync() as Float32Array;
   const xTest = reshape(data.test.x, [-1, 784]);
-  const epochs = quick ? 4 : 15;
+  const epochs = quick ? 4 : 10;
   const batch = 100;
   const t0 = performance.now();
 
