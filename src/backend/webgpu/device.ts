@@ -126,7 +126,7 @@ export function adapterName(): string | null {
  * Throws the first error the device reported (a failed pipeline or dispatch), once.
  * @example
  * ```ts
- * await flushed(); throwDeviceError("read");
+ * await gpuDevice().queue.onSubmittedWorkDone(); throwDeviceError("read");
  * ```
  */
 export function throwDeviceError(op: string): void {
@@ -143,6 +143,8 @@ const MAX_PASSES = 256;
 
 let encoder: GPUCommandEncoder | null = null;
 let passes = 0;
+/** Kernels dispatched and command buffers submitted since the device opened. */
+const counts = { dispatches: 0, submits: 0 };
 let scheduled = false;
 /** Buffers to destroy once the commands that use them were submitted. */
 let afterSubmit: GPUBuffer[] = [];
@@ -151,6 +153,8 @@ let afterSubmit: GPUBuffer[] = [];
  * The open command encoder (opened on first use, submitted by {@link submit}).
  * @example
  * ```ts
+ * import { newGpuBuf } from "./buffers.js";
+ * const [a, b] = [newGpuBuf("f32", 4).cell.buffer, newGpuBuf("f32", 4).cell.buffer];
  * commandEncoder().copyBufferToBuffer(a, 0, b, 0, 16);
  * ```
  */
@@ -173,6 +177,8 @@ export function commandEncoder(): GPUCommandEncoder {
  * them; WebGPU keeps a destroyed buffer alive until submitted work that uses it is done).
  * @example
  * ```ts
+ * import { newGpuBuf } from "./buffers.js";
+ * const staging = newGpuBuf("f32", 4).cell.buffer; // e.g. a buffer a recorded copy still reads
  * destroyLater(staging);
  * ```
  */
@@ -193,6 +199,7 @@ export function submit(): void {
     const e = encoder;
     encoder = null;
     passes = 0;
+    counts.submits++;
     gpuDevice().queue.submit([e.finish()]);
   }
   const list = afterSubmit;
@@ -208,6 +215,8 @@ const pipelines = new Map<string, GPUComputePipeline>();
  * The compute pipeline of a WGSL module (entry point `main`), compiled once per source text.
  * @example
  * ```ts
+ * const code = "@group(0) @binding(0) var<storage, read_write> b0: array<f32>;\n" +
+ *   "@compute @workgroup_size(64) fn main(@builtin(global_invocation_id) g: vec3u) { b0[g.x] = 1.0; }";
  * pipeline(code).getBindGroupLayout(0);
  * ```
  */
@@ -224,16 +233,18 @@ export function pipeline(code: string): GPUComputePipeline {
   return p;
 }
 
-/** Number of pipelines compiled so far (for tests of the cache). */
-export function pipelineCount(): number {
-  return pipelines.size;
-}
 
 /**
  * Records one dispatch of `code` with `buffers` at bindings `0…` and `meta` (i32 parameters, `prm` in WGSL) at the
  * next binding as a read-only storage buffer.
  * @example
  * ```ts
+ * import { newGpuBuf } from "./buffers.js";
+ * import { bindings, elementKernel } from "./wgsl.js";
+ * const n = 1000;
+ * const [xb, ob] = [newGpuBuf("f32", n), newGpuBuf("f32", n)];
+ * const b = bindings([{ buf: xb, write: false }, { buf: ob, write: true }]);
+ * const [code, x, out] = [elementKernel(b, "b1[i] = b0[i];"), xb.cell.buffer, ob.cell.buffer];
  * dispatch(code, [x, out], Int32Array.of(n), [Math.ceil(n / 256), 1, 1]);
  * ```
  */
@@ -265,6 +276,7 @@ export function dispatch(
   pass.dispatchWorkgroups(groups[0], groups[1], groups[2]);
   pass.end();
   afterSubmit.push(metaBuf);
+  counts.dispatches++;
   if (++passes >= MAX_PASSES) submit();
 }
 
@@ -286,13 +298,20 @@ export function grid(groups: number): [number, number, number] {
 
 /**
  * What the webgpu backend runs on: the adapter as it names itself (null before
- * `await tg.useBackend("webgpu")` succeeded) and how many kernels it has compiled.
+ * `await tg.useBackend("webgpu")` succeeded), how many kernels it has compiled, and how many
+ * kernels it has dispatched and command buffers it has submitted so far (differences over a
+ * training step count its kernels).
  * @example
  * ```ts
  * await tg.useBackend("webgpu");
- * tg.webgpuInfo(); // { adapter: "google swiftshader …", pipelines: 12 }
+ * tg.webgpuInfo(); // { adapter: "google swiftshader …", pipelines: 12, dispatches: 40, submits: 3 }
  * ```
  */
-export function webgpuInfo(): { adapter: string | null; pipelines: number } {
-  return { adapter: adapterName(), pipelines: pipelines.size };
+export function webgpuInfo(): {
+  adapter: string | null;
+  pipelines: number;
+  dispatches: number;
+  submits: number;
+} {
+  return { adapter: adapterName(), pipelines: pipelines.size, ...counts };
 }
