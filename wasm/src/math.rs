@@ -270,6 +270,9 @@ pub fn sin(x: f32) -> f32 {
     if !x.is_finite() {
         return f32::NAN;
     }
+    if x == 0.0 {
+        return x; // ±0: the sign of zero is kept, as IEEE and Math.sin do
+    }
     let (r, q) = rem_pio2(x);
     (match q {
         0 => sin_kernel(r),
@@ -295,8 +298,8 @@ pub fn cos(x: f32) -> f32 {
 
 /// The error function: a Taylor series below 2.5, a continued fraction for erfc up to 4, then ±1.
 pub fn erf(x: f32) -> f32 {
-    if x != x {
-        return x;
+    if x != x || x == 0.0 {
+        return x; // NaN, and ±0 with its sign (erf is odd)
     }
     let a = fabs(x) as f64;
     let r = if a < 2.5 {
