@@ -14,13 +14,16 @@ import { allocFilled } from "./host.js";
 import { type IdxHeader, idxBytes, parseIdxHeader, readIdxValues } from "./idx.js";
 import { fileExists, joinPath, packageDir } from "./node.js";
 
-/** One split of MNIST: images scaled to [0, 1] and their digit labels 0–9. */
-export interface MnistSplit<N extends number = number> {
+/**
+ * One split of MNIST: images scaled to [0, 1] and their digit labels 0–9. A type alias, not an
+ * interface, so that it is a `Dataset` (a record of tensors) for `batches` and `fit`.
+ */
+export type MnistSplit<N extends number = number> = {
   /** Images, f32 in [0, 1] (the grey level / 255), `[N, 28, 28]`. */
   readonly x: Tensor<[N, 28, 28], "f32">;
   /** Labels, i32 in 0–9, `[N]`. */
   readonly y: Tensor<[N], "i32">;
-}
+};
 
 /** MNIST's training and test splits. */
 export interface Mnist<NTrain extends number = 60000, NTest extends number = 10000> {

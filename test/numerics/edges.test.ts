@@ -453,6 +453,8 @@ const NOT_OPS: Record<string, string> = {
   reduceWith: "internal helper of the reductions, exported by accident of `export *`",
   getBackend: "runtime setting",
   setBackend: "runtime setting",
+  useBackend: "runtime setting",
+  webgpuInfo: "runtime information",
   setThreads: "runtime setting",
   backendInfo: "runtime information",
   memoryStats: "runtime information",
