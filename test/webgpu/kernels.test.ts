@@ -11,7 +11,7 @@
  * - sin/cos: abs 1e-6 on [−4, 4] (our own range reduction and polynomials: the builtins of
  *   SwiftShader were off by 1e-5, and WGSL allows 2⁻¹¹); erf: abs 5e-7 (a rational approximation, error 1.5e-7);
  * - fused chains: rel 1e-5, abs 1e-6 per chain (each op may add its own error);
- * - sums (reduce, matmul, scatterAdd): rel 2e-6 of Σ|terms|, abs 1e-6 (f32 accumulation).
+ * - sums (reduce, matmul, conv2d and its gradients, scatterAdd): rel 2e-6 of Σ|terms|, abs 1e-6 (f32 accumulation).
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
@@ -458,6 +458,59 @@ rows.push({
     ),
 });
 
+/** A convolution geometry: "valid" to "same"-like padding, strides 1–2. */
+const convArb = fc
+  .record({
+    batch: fc.integer({ min: 1, max: 2 }),
+    inH: fc.integer({ min: 1, max: 7 }),
+    inW: fc.integer({ min: 1, max: 7 }),
+    inC: fc.integer({ min: 1, max: 3 }),
+    outC: fc.integer({ min: 1, max: 3 }),
+    kH: fc.integer({ min: 1, max: 3 }),
+    kW: fc.integer({ min: 1, max: 3 }),
+    strideH: fc.integer({ min: 1, max: 2 }),
+    strideW: fc.integer({ min: 1, max: 2 }),
+    padH: fc.nat(2),
+    padW: fc.nat(2),
+  })
+  .map(({ padH, padW, ...g }) => {
+    const padTop = Math.min(padH, g.kH - 1);
+    const padLeft = Math.min(padW, g.kW - 1);
+    const outH = Math.floor((g.inH + 2 * padTop - g.kH) / g.strideH) + 1;
+    const outW = Math.floor((g.inW + 2 * padLeft - g.kW) / g.strideW) + 1;
+    return { ...g, padTop, padLeft, outH, outW };
+  })
+  .filter((g) => g.outH >= 1 && g.outW >= 1);
+rows.push({
+  name: "conv2d and both gradients (NHWC, strides, padding)",
+  runs: 25,
+  cases: convArb.chain((g) => {
+    const [nx, nw, ny] = [
+      g.batch * g.inH * g.inW * g.inC,
+      g.kH * g.kW * g.inC * g.outC,
+      g.batch * g.outH * g.outW * g.outC,
+    ];
+    return fc.tuple(vals(nx), vals(nw), vals(ny)).map(([x, w, dy]) => ({
+      inputs: [
+        { dtype: "f32", data: x },
+        { dtype: "f32", data: w },
+        { dtype: "f32", data: dy },
+      ],
+      outputs: [
+        { dtype: "f32", size: ny },
+        { dtype: "f32", size: nx },
+        { dtype: "f32", size: nw },
+      ],
+      call: (be: Backend, [xb, wb, dyb]: Buf[], [y, dx, dw]: Buf[]) => {
+        be.conv2d(xb, wb, y, g);
+        be.conv2dBackpropInput(dyb, wb, dx, g);
+        be.conv2dBackpropFilter(xb, dyb, dw, g);
+      },
+      tol: close(2e-6, 1e-6, true),
+    }));
+  }),
+});
+
 for (const kind of ["bits", "uniform"] as const) {
   rows.push({
     name: `random ${kind} (Threefry-2x32, the same streams)`,
@@ -506,6 +559,14 @@ describe.skipIf(why !== null)("webgpu buffers and errors", () => {
     expect(() => webgpuBackend.view(b)).toThrow(/await t\.data\(\)/);
     webgpuBackend.free(b);
   });
+  it("i32 data from the host reads synchronously until a kernel writes it (index checks)", () => {
+    const b = webgpuBackend.alloc("i32", 3);
+    webgpuBackend.write(b, [4, 5, 6]);
+    expect(Array.from(webgpuBackend.read(b))).toEqual([4, 5, 6]);
+    webgpuBackend.fill(b, 1);
+    expect(() => webgpuBackend.read(b)).toThrow(/await t\.data\(\)/);
+    webgpuBackend.free(b);
+  });
   it("a freed buffer cannot be used, and freeing twice does nothing", () => {
     const b = webgpuBackend.alloc("f32", 4);
     webgpuBackend.free(b);
@@ -514,11 +575,6 @@ describe.skipIf(why !== null)("webgpu buffers and errors", () => {
   });
   it("kernels not written yet throw, naming the op and webgpu", () => {
     const b = webgpuBackend.alloc("f32", 1);
-    const g = {
-      ...{ batch: 1, inH: 1, inW: 1, inC: 1, outH: 1, outW: 1, outC: 1, kH: 1, kW: 1 },
-      ...{ strideH: 1, strideW: 1, padTop: 0, padLeft: 0 },
-    };
-    expect(() => webgpuBackend.conv2d(b, b, b, g)).toThrow(/conv2d.*webgpu/);
     expect(() => webgpuBackend.sub(b, 0, 1)).toThrow(/sub.*webgpu/);
     expect(() => webgpuBackend.unary("exp", webgpuBackend.alloc("i32", 1), b)).toThrow(
       /webgpu exp: dtype i32/,

@@ -91,6 +91,55 @@ describe.skipIf(why !== null)("training on webgpu", () => {
     });
   }
 
+  it("a jitted CNN step (conv2d, maxPool2d, sparse cross-entropy, Adam) matches wasm for 3 steps", async () => {
+    const run = async () => {
+      const n = 8;
+      const xs = Float32Array.from({ length: n * 64 }, (_, i) => Math.sin(i * 0.13));
+      const x = tg.fromArray(xs, [n, 8, 8, 1]);
+      const y = tg.fromArray(
+        Int32Array.from({ length: n }, (_, i) => i % 3),
+        [n],
+        "i32",
+      );
+      const model = tg.nn.sequential(
+        [8, 8, 1],
+        tg.nn.conv2d(4, 3),
+        tg.nn.relu,
+        tg.nn.maxPool2d(2),
+        tg.nn.flatten,
+        tg.nn.dense(3),
+      );
+      let params = model.init(tg.random.key(5));
+      type P = typeof params;
+      const opt = tg.optim.adam({ lr: 0.01 });
+      let state = opt.init(params);
+      const lossFn = (p: P) =>
+        tg.losses.sparseCategoricalCrossEntropy(model.apply(p, x), y, { fromLogits: true });
+      const step = tg.jit((p: P, s: typeof state) => {
+        const [loss, grads] = tg.valueAndGrad(lossFn)(p);
+        return { ...opt.update(grads, s, p), loss };
+      });
+      const losses: number[] = [];
+      for (let i = 0; i < 3; i++) {
+        const r = step(params, state);
+        ({ params, state } = r);
+        losses.push((await r.loss.data())[0]);
+      }
+      return losses;
+    };
+    await tg.useBackend("wasm");
+    const want = await run();
+    await tg.useBackend("webgpu");
+    let got: number[];
+    try {
+      got = await run();
+    } finally {
+      await tg.useBackend("wasm");
+    }
+    expect(want[2]).toBeLessThan(want[0]);
+    expectClose(got, want, { rtol: 1e-4, atol: 1e-6, what: "losses" });
+  });
+
   it("useBackend rejects an unknown name", async () => {
     await expect(tg.useBackend("cuda" as never)).rejects.toThrow(/no backend named "cuda"/);
   });

@@ -5,7 +5,8 @@
  * `device.ts`); nothing is read back until `await t.data()`.
  *
  * Stores f32, i32 and bool (a u32 per element). A synchronous read (`dataSync`) throws: WebGPU
- * can only read asynchronously. Kernels not written yet (conv2d and its gradients, `sub` for
+ * can only read asynchronously (except i32 data from the host that no kernel has written: its
+ * host copy is kept for index checks). Kernels not written yet (`sub` for
  * `scan`) throw an error naming the op and "webgpu".
  *
  * Open it with `await tg.useBackend("webgpu")` (it needs an adapter: see `device.ts`).
@@ -13,6 +14,7 @@
  */
 import type { ArithOp, Backend } from "../backend.js";
 import { freeGpuBuf, gpuBuf, hostView, newGpuBuf, readBack, syncReadError } from "./buffers.js";
+import { gpuConv2d, gpuConv2dBackpropFilter, gpuConv2dBackpropInput } from "./conv.js";
 import { gpuFused } from "./fused.js";
 import { gpuMatmul } from "./matmul.js";
 import { gpuRandom } from "./random.js";
@@ -62,7 +64,11 @@ export const webgpuBackend: Backend = {
     else v.set(data);
   },
 
-  read() {
+  read(b) {
+    // i32 data written from the host (labels, indices) keeps its host copy until a kernel
+    // overwrites it, so that host-side index checks can read it; anything else is on the GPU only
+    const g = gpuBuf(b, "dataSync");
+    if (g.dtype === "i32" && g.host !== null) return g.host.slice();
     throw syncReadError("dataSync");
   },
 
@@ -154,17 +160,9 @@ export const webgpuBackend: Backend = {
 
   matmul: gpuMatmul,
 
-  conv2d() {
-    throw unsupported("conv2d");
-  },
-
-  conv2dBackpropInput() {
-    throw unsupported("conv2dBackpropInput");
-  },
-
-  conv2dBackpropFilter() {
-    throw unsupported("conv2dBackpropFilter");
-  },
+  conv2d: gpuConv2d,
+  conv2dBackpropInput: gpuConv2dBackpropInput,
+  conv2dBackpropFilter: gpuConv2dBackpropFilter,
 
   gather(x, idx, out, _outer, axisLen, inner, nIdx) {
     const ops = [rd(x, "gather"), rd(idx, "gather"), wr(out, "gather")];

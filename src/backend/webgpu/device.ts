@@ -233,7 +233,6 @@ export function pipeline(code: string): GPUComputePipeline {
   return p;
 }
 
-
 /**
  * Records one dispatch of `code` with `buffers` at bindings `0…` and `meta` (i32 parameters, `prm` in WGSL) at the
  * next binding as a read-only storage buffer.

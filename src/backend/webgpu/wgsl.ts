@@ -20,7 +20,9 @@ export function wgslType(d: DType): "f32" | "i32" | "u32" {
 
 /** Helper functions every generated kernel may call (WGSL drops unused ones). */
 export const PRELUDE = `
-fn tg_ftz(v: f32) -> f32 { return select(v, 0.0, abs(v) < 1.17549435e-38); }
+fn tg_ftz(v: f32) -> f32 {
+  return select(v, bitcast<f32>(bitcast<u32>(v) & 0x80000000u), abs(v) < 1.17549435e-38);
+}
 fn tg_logistic(x: f32) -> f32 {
   if (x >= 0.0) { return 1.0 / (1.0 + exp(-x)); }
   let e = exp(x);
