@@ -9,48 +9,9 @@ import { describe, expect, it } from "vitest";
 import * as tg from "../../src/index.js";
 import { expectClose } from "../util/close.js";
 import { openWebgpu } from "./adapter.js";
+import { type MlpRun, trainMlp } from "./mlp.js";
 
 const why = await openWebgpu();
-
-/** Runs `steps` jitted Adam steps on the current backend; returns each loss and the final params. */
-async function train(steps: number, donate: boolean) {
-  const n = 64;
-  const xs = Float32Array.from({ length: n * 8 }, (_, i) => Math.sin(i * 0.37) * 2);
-  const ys = Float32Array.from({ length: n }, (_, i) => Math.cos(i * 0.21) + xs[i * 8] * 0.5);
-  const x = tg.fromArray(xs, [n, 8]);
-  const y = tg.fromArray(ys, [n, 1]);
-  const model = tg.nn.serial(tg.nn.dense(8, 16), tg.nn.relu, tg.nn.dense(16, 1));
-  let params = model.init(tg.random.key(3));
-  type P = typeof params;
-  const opt = tg.optim.adam({ lr: 0.01 });
-  let state = opt.init(params);
-  const lossFn = (p: P) => tg.losses.mse(model.apply(p, x), y);
-  const step = tg.jit(
-    (p: P, s: typeof state) => {
-      const [loss, grads] = tg.valueAndGrad(lossFn)(p);
-      return { ...opt.update(grads, s, p), loss };
-    },
-    donate ? { donate: [0, 1] } : {},
-  );
-  const losses: number[] = [];
-  for (let i = 0; i < steps; i++) {
-    const r = step(params, state);
-    ({ params, state } = r);
-    losses.push((await r.loss.data())[0]);
-  }
-  // on webgpu the results live on the GPU: a synchronous read throws
-  let onGpu = false;
-  try {
-    params[0].w.dataSync();
-  } catch (e) {
-    onGpu = /await t\.data\(\)/.test((e as Error).message);
-  }
-  const flat: number[] = [];
-  for (const leaf of [params[0].w, params[0].b, params[2].w, params[2].b]) {
-    flat.push(...(await leaf.data()));
-  }
-  return { losses, flat, onGpu };
-}
 
 describe.skipIf(why !== null)("training on webgpu", () => {
   it("eager ops run on the GPU and read back with await t.data()", async () => {
@@ -72,12 +33,12 @@ describe.skipIf(why !== null)("training on webgpu", () => {
   for (const donate of [false, true]) {
     it(`a jitted MLP step with Adam matches wasm for 5 steps${donate ? " (donated buffers)" : ""}`, async () => {
       await tg.useBackend("wasm");
-      const want = await train(5, donate);
+      const want = await trainMlp(5, donate);
       await tg.useBackend("webgpu");
       const kernels = tg.webgpuInfo().pipelines;
-      let got: Awaited<ReturnType<typeof train>>;
+      let got: MlpRun;
       try {
-        got = await train(5, donate);
+        got = await trainMlp(5, donate);
         expect(tg.webgpuInfo().pipelines).toBeGreaterThanOrEqual(kernels);
       } finally {
         await tg.useBackend("wasm");
