@@ -12,12 +12,36 @@
 import type { DType, TypedArray } from "../../shape/dtype.js";
 import { DTypeError } from "../../shape/errors.js";
 import type { Buf } from "../backend.js";
+import { fullCollection } from "../wasm/reclaim.js";
 import { commandEncoder, destroyLater, gpuDevice, submit, throwDeviceError } from "./device.js";
 
-/** What the finalizer needs to release a buffer: the GPU buffer, and whether it was freed. */
+/** What the finalizer needs to release a buffer: the GPU buffer, its bytes, whether it was freed. */
 interface Cell {
   buffer: GPUBuffer;
+  bytes: number;
   freed: boolean;
+}
+
+/** Bytes of GPU buffers not yet released, and allocated since the last forced collection. */
+const bytes = { inUse: 0, sinceCollect: 0 };
+
+/**
+ * GPU bytes allocated between forced collections. V8 collects by JS-heap pressure, which tiny
+ * handles never create, so GPU memory held by dropped handles would otherwise wait (as wasm memory
+ * would; see `../wasm/reclaim.ts`). In Node a full collection runs past this count, and the
+ * finalizer then releases the buffers of dead handles; browsers collect on their own.
+ */
+const COLLECT_BYTES = 64 * 2 ** 20;
+
+/**
+ * Bytes held by GPU buffers that were not released yet.
+ * @example
+ * ```ts
+ * gpuBytesInUse(); // 4096
+ * ```
+ */
+export function gpuBytesInUse(): number {
+  return bytes.inUse;
 }
 
 /** A buffer in GPU memory. */
@@ -43,6 +67,7 @@ export class GpuBuf implements Buf {
 function release(c: Cell): void {
   if (!c.freed) {
     c.freed = true;
+    bytes.inUse -= c.bytes;
     destroyLater(c.buffer);
   }
 }
@@ -69,11 +94,18 @@ export function newGpuBuf(dtype: DType, size: number): GpuBuf {
   if (!Number.isSafeInteger(size) || size < 0) {
     throw new RangeError(`webgpu: cannot allocate ${size} ${dtype} elements: not an integer ≥ 0`);
   }
+  const n = Math.max(4, size * 4);
+  bytes.sinceCollect += n;
+  if (bytes.sinceCollect > Math.max(COLLECT_BYTES, bytes.inUse / 2)) {
+    bytes.sinceCollect = 0;
+    fullCollection();
+  }
   const buffer = gpuDevice().createBuffer({
-    size: Math.max(4, size * 4),
+    size: n,
     usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST,
   });
-  const cell: Cell = { buffer, freed: false };
+  bytes.inUse += n;
+  const cell: Cell = { buffer, bytes: n, freed: false };
   const b = new GpuBuf(dtype, size, cell);
   finalizer.register(b, cell, cell);
   return b;

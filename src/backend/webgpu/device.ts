@@ -296,21 +296,12 @@ export function grid(groups: number): [number, number, number] {
 }
 
 /**
- * What the webgpu backend runs on: the adapter as it names itself (null before
- * `await tg.useBackend("webgpu")` succeeded), how many kernels it has compiled, and how many
- * kernels it has dispatched and command buffers it has submitted so far (differences over a
- * training step count its kernels).
+ * Pipelines compiled, kernels dispatched and command buffers submitted since the device opened.
  * @example
  * ```ts
- * await tg.useBackend("webgpu");
- * tg.webgpuInfo(); // { adapter: "google swiftshader …", pipelines: 12, dispatches: 40, submits: 3 }
+ * deviceCounts().dispatches;
  * ```
  */
-export function webgpuInfo(): {
-  adapter: string | null;
-  pipelines: number;
-  dispatches: number;
-  submits: number;
-} {
-  return { adapter: adapterName(), pipelines: pipelines.size, ...counts };
+export function deviceCounts(): { pipelines: number; dispatches: number; submits: number } {
+  return { pipelines: pipelines.size, ...counts };
 }
