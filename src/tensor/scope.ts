@@ -42,6 +42,17 @@ export function listen(f: TensorListener): () => void {
 }
 
 /**
+ * Whether tracking is paused (the library is making tensors or buffers it holds on purpose).
+ * @example
+ * ```ts
+ * untracked(() => trackingPaused()); // true
+ * ```
+ */
+export function trackingPaused(): boolean {
+  return paused > 0;
+}
+
+/**
  * Runs `fn` with tracking paused: tensors it makes belong to no scope (tracing, caches).
  * @example
  * ```ts

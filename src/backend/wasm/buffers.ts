@@ -8,6 +8,7 @@ import { DTypeError } from "../../shape/errors.js";
 import type { Buf } from "../backend.js";
 import type { Ptr } from "./loader.js";
 import { afterBurst, allocating, type Cell, canForce, collect, watch } from "./reclaim.js";
+import { trackingPaused } from "../../tensor/scope.js";
 import { arena } from "./threads.js";
 
 export type { Cell } from "./reclaim.js";
@@ -124,8 +125,15 @@ export function memoryWarning(on: boolean): void {
   if (env?.TYPEGRAD_MEMORY_WARNING === "0") memoryWarning(false);
 }
 
+/**
+ * The buffers of this job that user code made: not those made while tensor tracking is paused
+ * (a compiled plan's own buffers, the library's caches), which are held on purpose.
+ */
+let userPending: WasmBuf[] = [];
+
 function warnHeld(): void {
-  const held = pending.reduce((n, q) => n + (q.cell!.freed ? 0 : q.cell!.bytes), 0);
+  userPending = userPending.filter((q) => !q.cell!.freed);
+  const held = userPending.reduce((n, q) => n + q.cell!.bytes, 0);
   pendingBytes = held;
   nextCount = Math.max(WARN_BYTES, held + 64 * 2 ** 20);
   if (held <= WARN_BYTES || warnedAt !== 0) return;
@@ -140,8 +148,11 @@ function warnHeld(): void {
 
 function track(b: WasmBuf): void {
   pending.push(b);
-  pendingBytes += b.cell!.bytes;
-  if (pendingBytes > Math.max(WARN_BYTES, nextCount) && warnedAt === 0) warnHeld();
+  if (!trackingPaused()) {
+    userPending.push(b);
+    pendingBytes += b.cell!.bytes;
+    if (pendingBytes > Math.max(WARN_BYTES, nextCount) && warnedAt === 0) warnHeld();
+  }
   if (!scheduled) {
     scheduled = true;
     queueMicrotask(registerPending);
@@ -156,6 +167,7 @@ function registerPending(): void {
   scheduled = false;
   const list = pending;
   pending = [];
+  userPending = [];
   pendingBytes = 0;
   nextCount = 0;
   for (const b of list) {
