@@ -325,21 +325,33 @@ rows.push({
 
 rows.push({
   name: "fused chains with more inputs than a kernel can bind (inputs packed)",
-  runs: 8,
+  runs: 24,
   cases: fc
-    .tuple(fc.integer({ min: 9, max: 16 }), fc.integer({ min: 1, max: 50 }), fc.boolean())
-    .chain(([nIn, n, inPlace]) =>
+    .tuple(
+      fc.integer({ min: 9, max: 16 }),
+      fc.integer({ min: 1, max: 50 }),
+      fc.constantFrom("plain", "in place", "views"),
+    )
+    .chain(([nIn, n, mode]) =>
       fc.tuple(...Array.from({ length: nIn }, (_, i) => vals(i % 3 === 0 ? 1 : n))).map((datas) => {
         // v_nIn = in0 · in1, then add every other input; results: the last two sums
         const ops: FusedOp[] = [{ op: "mul", args: [0, 1] }];
         for (let i = 2; i < nIn; i++) ops.push({ op: "add", args: [nIn + ops.length - 1, i] });
         const results = [nIn + ops.length - 2, nIn + ops.length - 1].filter((r) => r >= nIn);
         return {
-          inputs: datas.map((d) => ({ dtype: "f32" as const, data: d })),
+          // views: each input is a view 3 elements into a larger buffer
+          inputs: datas.map((d) => ({
+            dtype: "f32" as const,
+            data: mode === "views" ? [7, 8, 9, ...d] : d,
+          })),
           outputs: results.map(() => ({ dtype: "f32" as const, size: n })),
           // in place: the last output is also the first full-size input
           call: (be: Backend, ins: Buf[], outs: Buf[]) => {
-            if (!inPlace) return be.fused(ops, ins, outs, results);
+            if (mode === "views") {
+              const views = ins.map((b) => be.sub(b, 3, b.size - 3));
+              return be.fused(ops, views, outs, results);
+            }
+            if (mode === "plain") return be.fused(ops, ins, outs, results);
             const full = ins.findIndex((b) => b.size === n);
             be.copy(ins[full], 0, [1], outs[outs.length - 1], 0, [1], [n]);
             const args = ins.map((b, i) => (i === full ? outs[outs.length - 1] : b));
@@ -458,6 +470,37 @@ rows.push({
     ),
 });
 
+rows.push({
+  name: "kernels on views made by sub (the rows of a scan)",
+  cases: fc
+    .tuple(fc.integer({ min: 1, max: 5 }), fc.integer({ min: 1, max: 40 }))
+    .chain(([steps, n]) =>
+      fc.tuple(vals(steps * n), vals(steps * n), vals(n * n)).map(([x, y, w]) => ({
+        inputs: [
+          { dtype: "f32", data: x },
+          { dtype: "f32", data: y },
+          { dtype: "f32", data: w },
+        ],
+        outputs: [
+          { dtype: "f32", size: steps * n },
+          { dtype: "f32", size: steps * n },
+          { dtype: "f32", size: steps },
+        ],
+        // per row t: out[t] = exp(x[t] + y[t]); mm[t] = out[t] @ w (1×n · n×n); sums[t] = Σ mm[t]
+        call: (be: Backend, [xb, yb, wb]: Buf[], [out, mm, sums]: Buf[]) => {
+          for (let t = 0; t < steps; t++) {
+            const row = (b: Buf) => be.sub(b, t * n, n);
+            be.binary("add", row(xb), row(yb), row(out), [n], [1], [1]);
+            be.unary("exp", row(out), row(out));
+            be.matmul(row(out), wb, row(mm), 1, 1, n, n, false, false, 0, 0);
+            be.reduce("sum", be.sub(be.sub(mm, t * n, n), 0, n), be.sub(sums, t, 1), 1, n, 1);
+          }
+        },
+        tol: close(1e-5, 1e-5, true),
+      })),
+    ),
+});
+
 /** A convolution geometry: "valid" to "same"-like padding, strides 1–2. */
 const convArb = fc
   .record({
@@ -573,12 +616,15 @@ describe.skipIf(why !== null)("webgpu buffers and errors", () => {
     webgpuBackend.free(b);
     expect(() => webgpuBackend.fill(b, 1)).toThrow(/used after free/);
   });
-  it("kernels not written yet throw, naming the op and webgpu", () => {
-    const b = webgpuBackend.alloc("f32", 1);
-    expect(() => webgpuBackend.sub(b, 0, 1)).toThrow(/sub.*webgpu/);
+  it("what is not supported throws, naming the op and webgpu", () => {
+    const b = webgpuBackend.alloc("f32", 8);
     expect(() => webgpuBackend.unary("exp", webgpuBackend.alloc("i32", 1), b)).toThrow(
       /webgpu exp: dtype i32/,
     );
+    // two views of one buffer at different offsets in one kernel
+    const [lo, hi] = [webgpuBackend.sub(b, 0, 4), webgpuBackend.sub(b, 4, 4)];
+    expect(() => webgpuBackend.unary("exp", lo, hi)).toThrow(/webgpu.*offsets 0 and 4/);
+    expect(() => webgpuBackend.sub(b, 6, 4)).toThrow(/webgpu sub: \[6, 10\) is outside/);
   });
 });
 

@@ -101,6 +101,50 @@ describe.skipIf(why !== null)("training on webgpu", () => {
     expectClose(got, want, { rtol: 1e-4, atol: 1e-6, what: "losses" });
   });
 
+  it("a jitted LSTM step (a scan over the rows of views) matches wasm for 3 steps", async () => {
+    // the LSTM's orthogonal initializer computes in float64 on the reference backend, which would
+    // need a synchronous read of a key made on the GPU: the parameters are made on wasm and move
+    // to the GPU at the first step
+    const run = async (backend: "wasm" | "webgpu") => {
+      await tg.useBackend("wasm");
+      const [n, steps, f] = [4, 6, 3];
+      const model = tg.nn.sequential([steps, f], tg.nn.lstm(5), tg.nn.dense(1));
+      let params = model.init(tg.random.key(7));
+      await tg.useBackend(backend);
+      // the data are captured constants of the jitted step: they must live on its backend
+      const xs = Float32Array.from({ length: n * steps * f }, (_, i) => Math.sin(i * 0.29));
+      const x = tg.fromArray(xs, [n, steps, f]);
+      const y = tg.fromArray(
+        Float32Array.from({ length: n }, (_, i) => i / n),
+        [n, 1],
+      );
+      type P = typeof params;
+      const opt = tg.optim.adam({ lr: 0.01 });
+      let state = opt.init(params);
+      const lossFn = (p: P) => tg.losses.mse(model.apply(p, x), y);
+      const step = tg.jit((p: P, s: typeof state) => {
+        const [loss, grads] = tg.valueAndGrad(lossFn)(p);
+        return { ...opt.update(grads, s, p), loss };
+      });
+      const losses: number[] = [];
+      for (let i = 0; i < 3; i++) {
+        const r = step(params, state);
+        ({ params, state } = r);
+        losses.push((await r.loss.data())[0]);
+      }
+      return losses;
+    };
+    const want = await run("wasm");
+    let got: number[];
+    try {
+      got = await run("webgpu");
+    } finally {
+      await tg.useBackend("wasm");
+    }
+    expect(want[2]).toBeLessThan(want[0]);
+    expectClose(got, want, { rtol: 1e-4, atol: 1e-6, what: "losses" });
+  });
+
   it("GPU buffers of dropped tensors are released (no dispose) in an async loop", async () => {
     await tg.useBackend("webgpu");
     try {

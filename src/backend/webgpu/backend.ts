@@ -13,7 +13,15 @@
  * @module
  */
 import type { ArithOp, Backend } from "../backend.js";
-import { freeGpuBuf, gpuBuf, hostView, newGpuBuf, readBack, syncReadError } from "./buffers.js";
+import {
+  freeGpuBuf,
+  gpuBuf,
+  gpuView,
+  hostView,
+  newGpuBuf,
+  readBack,
+  syncReadError,
+} from "./buffers.js";
 import { gpuConv2d, gpuConv2dBackpropFilter, gpuConv2dBackpropInput } from "./conv.js";
 import { gpuFused } from "./fused.js";
 import { gpuMatmul } from "./matmul.js";
@@ -48,8 +56,8 @@ export const webgpuBackend: Backend = {
     freeGpuBuf(b);
   },
 
-  sub() {
-    throw unsupported("sub (the rows of a scan)");
+  sub(b, offset, size) {
+    return gpuView(gpuBuf(b, "sub"), offset, size);
   },
 
   write(b, data) {

@@ -58,10 +58,32 @@ export class GpuBuf implements Buf {
     readonly dtype: DType,
     readonly size: number,
     readonly cell: Cell,
+    /** The buffer this one views (made by `sub`), or null for an owning buffer. */
+    readonly root: GpuBuf | null = null,
+    /** Where the view starts in `root`, in elements. */
+    readonly offset = 0,
   ) {}
   get freed(): boolean {
     return this.cell.freed;
   }
+}
+
+/**
+ * A view of `size` elements of `b` from element `offset` (sharing its GPU memory); freeing it does
+ * nothing, and it keeps its root from being finalized.
+ * @example
+ * ```ts
+ * const row = gpuView(b, 16, 8);
+ * ```
+ */
+export function gpuView(b: GpuBuf, offset: number, size: number): GpuBuf {
+  if (!Number.isSafeInteger(offset) || offset < 0 || offset + size > b.size) {
+    throw new RangeError(
+      `webgpu sub: [${offset}, ${offset + size}) is outside a buffer of ${b.size}`,
+    );
+  }
+  const root = b.root ?? b;
+  return new GpuBuf(b.dtype, size, root.cell, root, b.offset + offset);
 }
 
 function release(c: Cell): void {
@@ -120,7 +142,7 @@ export function newGpuBuf(dtype: DType, size: number): GpuBuf {
  * ```
  */
 export function freeGpuBuf(b: Buf): void {
-  if (!(b instanceof GpuBuf) || b.cell.freed) return;
+  if (!(b instanceof GpuBuf) || b.cell.freed || b.root !== null) return;
   finalizer.unregister(b.cell);
   b.host = null;
   release(b.cell);
@@ -156,6 +178,7 @@ function hostArray(dtype: DType, size: number): TypedArray {
  * ```
  */
 export function hostView(b: GpuBuf, op: string): TypedArray {
+  if (b.root !== null) throw new Error(`webgpu ${op}: a view made by sub has no host copy`);
   if (b.host === null) {
     if (b.written) throw syncReadError(op);
     b.host = hostArray(b.dtype, b.size);
@@ -187,6 +210,10 @@ export function syncReadError(op: string): Error {
  * ```
  */
 export function upload(b: GpuBuf): void {
+  if (b.root !== null) {
+    upload(b.root);
+    return;
+  }
   if (!b.dirty || b.host === null) return;
   b.dirty = false;
   const bytes = b.size * 4;
@@ -218,6 +245,10 @@ export function upload(b: GpuBuf): void {
  * ```
  */
 export function markWritten(b: GpuBuf): void {
+  if (b.root !== null) {
+    markWritten(b.root);
+    return;
+  }
   b.written = true;
   b.host = null;
   b.dirty = false;
@@ -234,7 +265,8 @@ export function markWritten(b: GpuBuf): void {
  * ```
  */
 export async function readBack(b: GpuBuf): Promise<TypedArray> {
-  if (b.host !== null) return b.host.slice();
+  const host = b.root ? b.root.host : b.host;
+  if (host !== null) return host.slice(b.offset, b.offset + b.size);
   if (b.size === 0) return hostArray(b.dtype, 0);
   const bytes = b.size * 4;
   const device = gpuDevice();
@@ -242,7 +274,7 @@ export async function readBack(b: GpuBuf): Promise<TypedArray> {
     size: bytes,
     usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST,
   });
-  commandEncoder().copyBufferToBuffer(b.cell.buffer, 0, staging, 0, bytes);
+  commandEncoder().copyBufferToBuffer(b.cell.buffer, b.offset * 4, staging, 0, bytes);
   submit();
   try {
     await staging.mapAsync(GPUMapMode.READ);

@@ -16,8 +16,10 @@ import { asF32, fusedExpr, type Operand } from "./wgsl.js";
 
 /** Which inputs to pack so that the kernel's distinct buffers, the pack and `prm` fit `limit`. */
 function choosePacked(ins: readonly GpuBuf[], outs: readonly GpuBuf[], limit: number): number[] {
+  const root = (b: GpuBuf) => b.root ?? b;
   const count = (packed: ReadonlySet<number>) =>
-    new Set([...ins.filter((_, i) => !packed.has(i)), ...outs]).size + (packed.size > 0 ? 1 : 0);
+    new Set([...ins.filter((_, i) => !packed.has(i)), ...outs].map(root)).size +
+    (packed.size > 0 ? 1 : 0);
   const packed = new Set<number>();
   if (count(packed) + 1 <= limit) return [];
   const order = ins.map((_, i) => i).sort((a, b) => ins[a].size - ins[b].size);
@@ -78,7 +80,7 @@ export function gpuFused(
       upload(gi[i]);
       enc.copyBufferToBuffer(
         gi[i].cell.buffer,
-        0,
+        gi[i].offset * 4,
         pack.cell.buffer,
         offsets.get(i)! * 4,
         gi[i].size * 4,

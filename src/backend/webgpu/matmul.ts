@@ -7,7 +7,8 @@
  */
 import type { Buf } from "../backend.js";
 import { gpuBuf, markWritten, upload } from "./buffers.js";
-import { dispatch, MAX_GROUPS } from "./device.js";
+import { MAX_GROUPS } from "./device.js";
+import { launch } from "./run.js";
 import { bindings } from "./wgsl.js";
 
 /** The side of a tile. */
@@ -88,11 +89,11 @@ export function gpuMatmul(
     { buf: go, write: true },
   ]);
   if (bs.buffers.length !== 3) throw new Error("webgpu matmul: the output aliases an operand");
-  const meta = Int32Array.of(m, k, n, +transA, +transB, aBatchStride, bBatchStride);
-  dispatch(
+  launch(
+    "matmul",
+    bs,
     matmulCode(bs.decls),
-    bs.buffers.map((g) => g.cell.buffer),
-    meta,
+    [m, k, n, +transA, +transB, aBatchStride, bBatchStride],
     groups,
   );
   markWritten(go);

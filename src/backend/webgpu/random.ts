@@ -6,7 +6,8 @@
  */
 import type { Buf } from "../backend.js";
 import { gpuBuf, markWritten, upload } from "./buffers.js";
-import { dispatch, grid } from "./device.js";
+import { grid } from "./device.js";
+import { launch } from "./run.js";
 import { bindings, elementKernel } from "./wgsl.js";
 
 const ROTATIONS = [13, 15, 26, 6, 17, 29, 16, 24] as const;
@@ -66,11 +67,6 @@ export function gpuRandom(
   var x1 = ks1;
 ${rounds()}
   b1[i] = ${store};`;
-  dispatch(
-    elementKernel(bs, body),
-    bs.buffers.map((g) => g.cell.buffer),
-    Int32Array.of(n, perKey),
-    grid(Math.ceil(n / 256)),
-  );
+  launch("random", bs, elementKernel(bs, body), [n, perKey], grid(Math.ceil(n / 256)));
   markWritten(go);
 }

@@ -8,7 +8,8 @@
  */
 import type { Buf, ReduceOp } from "../backend.js";
 import { gpuBuf, markWritten, upload } from "./buffers.js";
-import { dispatch, grid } from "./device.js";
+import { grid } from "./device.js";
+import { launch } from "./run.js";
 import { bindings, convert, elementKernel } from "./wgsl.js";
 
 /** Middle axes at least this long are reduced by a whole workgroup. */
@@ -63,8 +64,7 @@ export function gpuReduce(
     { buf: gx, write: false },
     { buf: go, write: true },
   ]);
-  const meta = Int32Array.of(nOut, mid, inner);
-  const buffers = bs.buffers.map((g) => g.cell.buffer);
+  const meta = [nOut, mid, inner];
   const zero = t === "f32" ? "0.0" : "0";
   if (mid < TREE_FROM) {
     const body =
@@ -86,7 +86,7 @@ export function gpuReduce(
   }
   b1[i] = ${store("best", "bi")};`;
     const code = elementKernel(bs, body) + (op === "sum" ? "" : `\n${pickFn(op, t)}`);
-    dispatch(code, buffers, meta, grid(Math.ceil(nOut / 256)));
+    launch(op, bs, code, meta, grid(Math.ceil(nOut / 256)));
   } else {
     const combine =
       op === "sum"
@@ -126,7 +126,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nw: vec3u, @
   }
   if (li == 0u && g < nOut) { b1[g] = ${store("vals[0]", "idxs[0]")}; }
 }`;
-    dispatch(code, buffers, meta, grid(nOut));
+    launch(op, bs, code, meta, grid(nOut));
   }
   markWritten(go);
 }

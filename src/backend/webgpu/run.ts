@@ -8,7 +8,7 @@ import type { Buf, CompareOp } from "../backend.js";
 import { COMPARE_OPS } from "../ops.js";
 import { gpuBuf, markWritten, upload } from "./buffers.js";
 import { dispatch, gpuDevice, grid } from "./device.js";
-import { bindings, elementKernel, type Operand } from "./wgsl.js";
+import { addOffsets, type Bindings, bindings, elementKernel, type Operand } from "./wgsl.js";
 
 /**
  * The error for a primitive this backend does not implement yet.
@@ -35,19 +35,38 @@ export function run(
   if (n === 0) return;
   for (const o of operands) upload(o.buf);
   const bs = bindings(operands);
+  launch(op, bs, elementKernel(bs, body(bs.names)), [n, ...meta], grid(Math.ceil(n / 256)));
+  for (const o of operands) if (o.write) markWritten(o.buf);
+}
+
+/**
+ * Dispatches a kernel over its bindings: checks the device's storage-buffer limit, and for views
+ * (`sub`) appends their offsets to the parameters and rewrites the kernel's indices to use them.
+ * @example
+ * ```ts
+ * launch("matmul", bs, code, [m, k, n], [4, 4, 1]);
+ * ```
+ */
+export function launch(
+  op: string,
+  bs: Bindings,
+  code: string,
+  meta: readonly number[],
+  groups: readonly [number, number, number],
+): void {
   const limit = gpuDevice().limits.maxStorageBuffersPerShaderStage;
   if (bs.buffers.length + 1 > limit) {
     throw new Error(
       `webgpu ${op}: ${bs.buffers.length} buffers and the parameters exceed this device's ${limit} storage buffers per kernel`,
     );
   }
+  const views = bs.offsets.some((o) => o !== 0);
   dispatch(
-    elementKernel(bs, body(bs.names)),
+    views ? addOffsets(code, bs.offsets, meta.length) : code,
     bs.buffers.map((g) => g.cell.buffer),
-    Int32Array.from([n, ...meta]),
-    grid(Math.ceil(n / 256)),
+    Int32Array.from(views ? [...meta, ...bs.offsets] : meta),
+    groups,
   );
-  for (const o of operands) if (o.write) markWritten(o.buf);
 }
 
 export const prod = (s: readonly number[]) => s.reduce((a, b) => a * b, 1);

@@ -158,29 +158,40 @@ export interface Bindings {
   decls: string;
   /** The variable name of each operand, in operand order. */
   names: string[];
-  /** The distinct buffers, in binding order. */
+  /** The distinct buffers (the roots of views), in binding order. */
   buffers: GpuBuf[];
+  /** Where each binding's operands start in its buffer, in elements (non-zero for views). */
+  offsets: number[];
 }
 
 /**
- * The bindings of `operands`: distinct buffers get bindings `0…`, then `prm` (`array<i32>`).
+ * The bindings of `operands`: distinct buffers get bindings `0…`, then `prm` (`array<i32>`). A
+ * view binds its root buffer; its offset is added to every index by {@link addOffsets}.
  * @example
  * ```ts
- * import { newGpuBuf } from "./buffers.js";
- * const [x, out] = [newGpuBuf("f32", 8), newGpuBuf("f32", 8)];
  * bindings([{ buf: x, write: false }, { buf: out, write: true }]).names; // ["b0", "b1"]
  * ```
  */
 export function bindings(operands: readonly Operand[]): Bindings {
   const buffers: GpuBuf[] = [];
+  const offsets: number[] = [];
   const writes: boolean[] = [];
   const names = operands.map(({ buf, write }) => {
-    let k = buffers.indexOf(buf);
+    const root = buf.root ?? buf;
+    let k = buffers.indexOf(root);
     if (k < 0) {
       k = buffers.length;
-      buffers.push(buf);
+      buffers.push(root);
+      offsets.push(buf.offset);
       writes.push(write);
-    } else writes[k] ||= write;
+    } else {
+      if (offsets[k] !== buf.offset) {
+        throw new Error(
+          `webgpu: one kernel uses views of one buffer at offsets ${offsets[k]} and ${buf.offset}; not supported yet`,
+        );
+      }
+      writes[k] ||= write;
+    }
     return `b${k}`;
   });
   const decls = buffers.map(
@@ -188,7 +199,45 @@ export function bindings(operands: readonly Operand[]): Bindings {
       `@group(0) @binding(${k}) var<storage, ${writes[k] ? "read_write" : "read"}> b${k}: array<${wgslType(b.dtype)}>;`,
   );
   decls.push(`@group(0) @binding(${buffers.length}) var<storage, read> prm: array<i32>;`);
-  return { decls: decls.join("\n"), names, buffers };
+  return { decls: decls.join("\n"), names, buffers, offsets };
+}
+
+/**
+ * Rewrites every index `b<k>[e]` of a binding with a non-zero offset as
+ * `b<k>[u32(prm[at + k]) + u32(e)]`, so a view's kernel reads and writes its part of the root
+ * buffer; the caller appends `offsets` to the parameters at `at`. Unchanged without views.
+ * @example
+ * ```ts
+ * addOffsets("b0[i] = 1.0;", [3], 2); // "b0[u32(prm[2]) + u32(i)] = 1.0;"
+ * ```
+ */
+export function addOffsets(code: string, offsets: readonly number[], at: number): string {
+  let out = code;
+  offsets.forEach((off, k) => {
+    if (off === 0) return;
+    const open = new RegExp(`\\bb${k}\\[`, "g");
+    let m: RegExpExecArray | null;
+    let from = 0;
+    for (;;) {
+      open.lastIndex = from;
+      m = open.exec(out);
+      if (m === null) break;
+      const start = m.index + m[0].length;
+      let depth = 1;
+      let end = start;
+      while (depth > 0) {
+        const c = out[end++];
+        if (c === "[") depth++;
+        else if (c === "]") depth--;
+      }
+      const expr = out.slice(start, end - 1);
+      const wrapped = `u32(prm[${at + k}]) + u32(${expr})`;
+      out = out.slice(0, start) + wrapped + out.slice(end - 1);
+      // nested indices of the same binding are rewritten by the next matches
+      from = start;
+    }
+  });
+  return out;
 }
 
 /**
