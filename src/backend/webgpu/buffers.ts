@@ -73,7 +73,7 @@ export class GpuBuf implements Buf {
  * nothing, and it keeps its root from being finalized.
  * @example
  * ```ts
- * const row = gpuView(b, 16, 8);
+ * const row = gpuView(newGpuBuf("f32", 32), 16, 8); // elements 16 to 23
  * ```
  */
 export function gpuView(b: GpuBuf, offset: number, size: number): GpuBuf {

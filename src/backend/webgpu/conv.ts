@@ -31,7 +31,11 @@ function checkF32(op: string, bufs: readonly Buf[]): void {
  * `y[b, oh, ow, co] = Σ x[b, oh·sh + i − pt, ow·sw + j − pl, ci] · w[i, j, ci, co]` (zero outside).
  * @example
  * ```ts
- * gpuConv2d(x, w, y, g);
+ * import { newGpuBuf } from "./buffers.js";
+ * const g = { batch: 1, inH: 3, inW: 3, inC: 1, outH: 1, outW: 1, outC: 1, kH: 3, kW: 3,
+ *   strideH: 1, strideW: 1, padTop: 0, padLeft: 0 };
+ * const [x, w, y] = [newGpuBuf("f32", 9), newGpuBuf("f32", 9), newGpuBuf("f32", 1)];
+ * gpuConv2d(x, w, y, g); // y = Σ x·w
  * ```
  */
 export function gpuConv2d(x: Buf, w: Buf, y: Buf, g: Conv2dGeometry): void {
@@ -69,7 +73,11 @@ export function gpuConv2d(x: Buf, w: Buf, y: Buf, g: Conv2dGeometry): void {
  * over the output positions that read `(ih, iw)`.
  * @example
  * ```ts
- * gpuConv2dBackpropInput(dy, w, dx, g);
+ * import { newGpuBuf } from "./buffers.js";
+ * const g = { batch: 1, inH: 3, inW: 3, inC: 1, outH: 1, outW: 1, outC: 1, kH: 3, kW: 3,
+ *   strideH: 1, strideW: 1, padTop: 0, padLeft: 0 };
+ * const [dx, w, dy] = [newGpuBuf("f32", 9), newGpuBuf("f32", 9), newGpuBuf("f32", 1)];
+ * gpuConv2dBackpropInput(dy, w, dx, g); // dx = dy · w
  * ```
  */
 export function gpuConv2dBackpropInput(dy: Buf, w: Buf, dx: Buf, g: Conv2dGeometry): void {
@@ -109,7 +117,11 @@ export function gpuConv2dBackpropInput(dy: Buf, w: Buf, dx: Buf, g: Conv2dGeomet
  * The gradient of `conv2d` with respect to `w`: `dw[i, j, ci, co] = Σ x[b, ih, iw, ci]·dy[b, oh, ow, co]`.
  * @example
  * ```ts
- * gpuConv2dBackpropFilter(x, dy, dw, g);
+ * import { newGpuBuf } from "./buffers.js";
+ * const g = { batch: 1, inH: 3, inW: 3, inC: 1, outH: 1, outW: 1, outC: 1, kH: 3, kW: 3,
+ *   strideH: 1, strideW: 1, padTop: 0, padLeft: 0 };
+ * const [x, dw, dy] = [newGpuBuf("f32", 9), newGpuBuf("f32", 9), newGpuBuf("f32", 1)];
+ * gpuConv2dBackpropFilter(x, dy, dw, g); // dw = x · dy
  * ```
  */
 export function gpuConv2dBackpropFilter(x: Buf, dy: Buf, dw: Buf, g: Conv2dGeometry): void {

@@ -44,7 +44,9 @@ export function run(
  * (`sub`) appends their offsets to the parameters and rewrites the kernel's indices to use them.
  * @example
  * ```ts
- * launch("matmul", bs, code, [m, k, n], [4, 4, 1]);
+ * import { newGpuBuf } from "./buffers.js";
+ * const bs = bindings([{ buf: newGpuBuf("f32", 4), write: true }]);
+ * launch("ones", bs, elementKernel(bs, "  b0[i] = 1.0;"), [4], [1, 1, 1]);
  * ```
  */
 export function launch(

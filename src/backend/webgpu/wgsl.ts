@@ -169,6 +169,8 @@ export interface Bindings {
  * view binds its root buffer; its offset is added to every index by {@link addOffsets}.
  * @example
  * ```ts
+ * import { newGpuBuf } from "./buffers.js";
+ * const [x, out] = [newGpuBuf("f32", 4), newGpuBuf("f32", 4)];
  * bindings([{ buf: x, write: false }, { buf: out, write: true }]).names; // ["b0", "b1"]
  * ```
  */
