@@ -381,20 +381,21 @@ export interface ChatbotResult {
 }
 
 /**
- * Answers each paraphrase with the FAQ entry whose question is most similar. TF-IDF vectors
- * (fitted on the FAQ questions) match shared words; mean word2vec vectors (IDF-weighted, from
+ * Answers each paraphrase with the FAQ entry (question and answer) most similar to it. TF-IDF
+ * vectors match shared words; mean word2vec vectors (IDF-weighted, from
  * the Brown model) also match related words; `combined` averages the two similarities.
  */
 export function chatbot(w2v: tg.text.Word2Vec): ChatbotResult {
   const tok = (s: string) => tg.text.tokenize(s);
-  const faqDocs = FAQ.map((f) => tok(f.q));
+  // each FAQ entry is indexed by its question and its answer: more words to meet the user's
+  const faqDocs = FAQ.map((f) => tok(`${f.q} ${f.a}`));
   const vocab = tg.text.vocabulary([...faqDocs, ...PARAPHRASES.map((p) => tok(p.q))]);
   const tfidf = tg.text.bagOfWords([...faqDocs, ...PARAPHRASES.map((p) => tok(p.q))], vocab, {
     mode: "tfidf",
   });
   const nf = FAQ.length;
   const tfidfSim = tg.text.cosineSimilarity(tfidf, tfidf).toArray() as number[][];
-  // IDF over the FAQ questions, to weight the word vectors of a sentence
+  // IDF over the FAQ entries, to weight the word vectors of a sentence
   const df = new Map<string, number>();
   for (const d of faqDocs) for (const w of new Set(d)) df.set(w, (df.get(w) ?? 0) + 1);
   const dim = w2v.embeddings.shape[1];
