@@ -397,9 +397,10 @@ rows.push({
   cases: fc
     .record({
       batch: fc.integer({ min: 1, max: 3 }),
-      m: fc.integer({ min: 1, max: 40 }),
-      k: fc.integer({ min: 1, max: 40 }),
-      n: fc.integer({ min: 1, max: 40 }),
+      // sizes across several 64×64 tiles and 16-deep steps, with ragged edges
+      m: fc.oneof(fc.integer({ min: 1, max: 40 }), fc.integer({ min: 60, max: 150 })),
+      k: fc.oneof(fc.integer({ min: 1, max: 40 }), fc.integer({ min: 60, max: 150 })),
+      n: fc.oneof(fc.integer({ min: 1, max: 40 }), fc.integer({ min: 60, max: 150 })),
       ta: fc.boolean(),
       tb: fc.boolean(),
       shareA: fc.boolean(),

@@ -1,8 +1,8 @@
 /**
- * Batched matrix product on the GPU: one workgroup of 16×16 invocations per 16×16 tile of the
- * output; the A and B tiles along `k` are staged in workgroup memory, so each element of A and B
- * is read from the buffer once per tile row or column instead of once per product. The batch is
- * the third dispatch dimension.
+ * Batched matrix product on the GPU: one workgroup of 16×16 invocations per 64×64 tile of the
+ * output, 4×4 outputs per invocation in registers; slices of A and B along `k` are staged in
+ * workgroup memory, so each element of A and B is read from the buffer once per tile instead of
+ * once per product. The batch is the third dispatch dimension.
  * @module
  */
 import type { Buf } from "../backend.js";
@@ -11,15 +11,22 @@ import { MAX_GROUPS } from "./device.js";
 import { launch } from "./run.js";
 import { bindings } from "./wgsl.js";
 
-/** The side of a tile. */
-const T = 16;
+/** The side of an output tile (per workgroup), the threads per side, and the k-depth of a step. */
+const T = 64;
+const THREADS = 16;
+const KT = 16;
 
-/** The WGSL of the tiled product over the bindings of `a`, `b`, `out` (f32). */
+/**
+ * The WGSL of the tiled product over the bindings of `a` (b0), `b` (b1), `out` (b2), f32: each
+ * workgroup of 16×16 invocations computes a 64×64 tile of the output, each invocation a 4×4 block
+ * of it in registers; each step stages a 64×16 slice of A and a 16×64 slice of B in workgroup
+ * memory (4 loads per invocation each). Out-of-range elements load as 0 and are not stored.
+ */
 function matmulCode(decls: string): string {
   return `${decls}
-var<workgroup> ta: array<f32, ${T * T}>;
-var<workgroup> tb: array<f32, ${T * T}>;
-@compute @workgroup_size(${T}, ${T})
+var<workgroup> ta: array<f32, ${T * KT}>;
+var<workgroup> tb: array<f32, ${KT * T}>;
+@compute @workgroup_size(${THREADS}, ${THREADS})
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: vec3u) {
   let M = u32(prm[0]);
   let K = u32(prm[1]);
@@ -28,23 +35,45 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: ve
   let transB = prm[4] != 0;
   let aBase = wid.z * u32(prm[5]);
   let bBase = wid.z * u32(prm[6]);
-  let row = wid.y * ${T}u + lid.y;
-  let col = wid.x * ${T}u + lid.x;
-  var acc = 0.0;
-  for (var t = 0u; t < K; t += ${T}u) {
-    let ka = t + lid.x;
-    var va = 0.0;
-    if (row < M && ka < K) { va = b0[aBase + select(row * K + ka, ka * M + row, transA)]; }
-    ta[lid.y * ${T}u + lid.x] = va;
-    let kb = t + lid.y;
-    var vb = 0.0;
-    if (kb < K && col < N) { vb = b1[bBase + select(kb * N + col, col * K + kb, transB)]; }
-    tb[lid.y * ${T}u + lid.x] = vb;
+  let r0 = wid.y * ${T}u;
+  let c0 = wid.x * ${T}u;
+  let tid = lid.y * ${THREADS}u + lid.x;
+  var acc: array<f32, 16>;
+  for (var t = 0u; t < K; t += ${KT}u) {
+    for (var q = 0u; q < 4u; q++) {
+      let e = tid + q * ${THREADS * THREADS}u;
+      let row = r0 + e / ${KT}u;
+      let ka = t + e % ${KT}u;
+      var va = 0.0;
+      if (row < M && ka < K) { va = b0[aBase + select(row * K + ka, ka * M + row, transA)]; }
+      ta[e] = va;
+      let kb = t + e / ${T}u;
+      let col = c0 + e % ${T}u;
+      var vb = 0.0;
+      if (kb < K && col < N) { vb = b1[bBase + select(kb * N + col, col * K + kb, transB)]; }
+      tb[e] = vb;
+    }
     workgroupBarrier();
-    for (var q = 0u; q < ${T}u; q++) { acc += ta[lid.y * ${T}u + q] * tb[q * ${T}u + lid.x]; }
+    for (var k = 0u; k < ${KT}u; k++) {
+      var av: array<f32, 4>;
+      var bv: array<f32, 4>;
+      for (var i = 0u; i < 4u; i++) {
+        av[i] = ta[(lid.y * 4u + i) * ${KT}u + k];
+        bv[i] = tb[k * ${T}u + lid.x * 4u + i];
+      }
+      for (var i = 0u; i < 4u; i++) {
+        for (var j = 0u; j < 4u; j++) { acc[i * 4u + j] += av[i] * bv[j]; }
+      }
+    }
     workgroupBarrier();
   }
-  if (row < M && col < N) { b2[wid.z * M * N + row * N + col] = acc; }
+  for (var i = 0u; i < 4u; i++) {
+    let row = r0 + lid.y * 4u + i;
+    for (var j = 0u; j < 4u; j++) {
+      let col = c0 + lid.x * 4u + j;
+      if (row < M && col < N) { b2[wid.z * M * N + row * N + col] = acc[i * 4u + j]; }
+    }
+  }
 }`;
 }
 
