@@ -51,6 +51,8 @@ export interface Eqn<P extends Prim = Prim> {
   readonly inputs: readonly Var[];
   readonly params: ParamsOf<P>;
   readonly outputs: readonly Var[];
+  /** The layers it was traced in (`layer 3 › dense`), when a layer made it; see `ir/source.ts`. */
+  readonly source?: string;
 }
 
 /** A traced function: inputs, captured constants, equations, outputs. */

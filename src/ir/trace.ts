@@ -14,6 +14,7 @@ import { checkFinite, nanChecks } from "../debug/nans.js";
 import { DTypeError } from "../shape/errors.js";
 import type { DType } from "../shape/dtype.js";
 import { untracked } from "../tensor/scope.js";
+import { sourcePath } from "./source.js";
 import { type Kernel, type ParamsOf, type Prim, prepareKernel } from "./primitive.js";
 import { type Aval, type Eqn, Program, Var } from "./program.js";
 
@@ -156,7 +157,12 @@ export function bind<P extends Prim>(
   if (b) {
     const ins = inputs.map((t) => b.varOf(t));
     const outs = outAvals.map((a) => b.newVar(a));
-    b.eqns.push({ prim, inputs: ins, params, outputs: outs });
+    const source = sourcePath();
+    b.eqns.push(
+      source === undefined
+        ? { prim, inputs: ins, params, outputs: outs }
+        : { prim, inputs: ins, params, outputs: outs, source },
+    );
     return outs.map((v) => b.tracer(v));
   }
   const eager = (rule as { eager?: (i: AnyTensor[], p: ParamsOf<P>) => AnyTensor[] }).eager;

@@ -12,6 +12,7 @@
  * ```
  * @module
  */
+import { withSource } from "../ir/source.js";
 import type { Key } from "../random/index.js";
 import { split } from "../random/index.js";
 import type { Fmt, Same, ShapeMismatch } from "../shape/dims.js";
@@ -176,7 +177,7 @@ export function chainModels(name: string, inputShape: Shape, models: AnyModel[])
           key: keys ? keys[i] : opts.key,
           state: opts.state?.[i],
         };
-        const r = m.forward(params[i], y, o);
+        const r = withSource(`layer ${i}`, () => m.forward(params[i], y, o));
         y = r.y;
         state.push(r.state);
       });

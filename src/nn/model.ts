@@ -17,6 +17,7 @@
  * ```
  * @module
  */
+import { withSource } from "../ir/source.js";
 import { sameShape } from "../prims/shapes.js";
 import type { Key } from "../random/index.js";
 import type { ShapeMismatch } from "../shape/dims.js";
@@ -171,7 +172,9 @@ export function layer<I extends Shape, O extends Shape, P = {}, St = {}>(
         `expects inputs [batch, ${def.inputShape.join(", ")}] but got [${x.shape.join(", ")}]`,
       );
     }
-    const out = def.forward(params, x, { ...opts, state: opts.state ?? initState() });
+    const out = withSource(def.name, () =>
+      def.forward(params, x, { ...opts, state: opts.state ?? initState() }),
+    );
     const want = [x.shape[0], ...def.outputShape];
     if (!sameShape(out.y.shape, want)) {
       throw new ShapeError(

@@ -288,7 +288,8 @@ class Lowering {
     } catch (err) {
       if (!(err instanceof OnnxExportError) || err.equation) throw err;
       const sig = `${e.outputs.map((v) => fmtAval(v.aval)).join(" ")} = ${e.prim} ${e.inputs.map((v) => fmtAval(v.aval)).join(" ")}`;
-      throw new OnnxExportError(err.primitive, err.reason, `equation ${index}: ${sig}`);
+      const where = e.source === undefined ? "" : ` in ${e.source}`;
+      throw new OnnxExportError(err.primitive, err.reason, `equation ${index}${where}: ${sig}`);
     }
   }
 
