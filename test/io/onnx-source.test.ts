@@ -37,7 +37,7 @@ describe("exportOnnx errors name the layer", () => {
     const params = model.init(tg.random.key(0));
     const prog = tg.makeProgram((p: unknown, x: T) => model.apply(p, x))(params, tg.zeros([2, 3]));
     const sources = new Set(prog.eqns.map((e) => e.source));
-    expect(sources.has("serial › layer 0 › dense")).toBe(true);
+    expect(sources.has("serial › layer 0 › dense(3, 4)")).toBe(true);
     expect([...sources].some((s) => s?.startsWith("serial › layer 1"))).toBe(true);
   });
 });
