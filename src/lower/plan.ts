@@ -415,8 +415,9 @@ export function planProgram(
   const sources: SlotSource[] = [];
   const slots: Slots = { sources, slotOf: new Map(), add: (s) => sources.push(s) - 1 };
   p.inputs.forEach((v, i) => slots.slotOf.set(v, slots.add({ kind: "input", index: i })));
+  // a captured constant made on another backend (wasm data a WebGPU step closes over) is copied once
   p.constVars.forEach((v, i) =>
-    slots.slotOf.set(v, slots.add({ kind: "fixed", buf: p.consts[i]._concrete("jit").buf })),
+    slots.slotOf.set(v, slots.add({ kind: "fixed", buf: bufOn(be, p.consts[i]) })),
   );
   const { outSlots, roots, copies } = resultSlots(p, live, slots, donatable, givenOutputs);
   const steps = emitSteps(p, be, live, slots, roots);

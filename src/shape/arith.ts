@@ -104,13 +104,7 @@ type CmpR<
   Res extends string = "eq",
 > = A extends `${infer a}${infer AT}`
   ? B extends `${infer b}${infer BT}`
-    ? CmpR<
-        AT,
-        BT,
-        Lookup<CmpDigits, `${a}${b}`> extends "eq"
-          ? Res
-          : Lookup<CmpDigits, `${a}${b}`>
-      >
+    ? CmpR<AT, BT, Lookup<CmpDigits, `${a}${b}`> extends "eq" ? Res : Lookup<CmpDigits, `${a}${b}`>>
     : "gt"
   : B extends ""
     ? Res

@@ -13,12 +13,8 @@ describe("exportOnnx errors name the layer", () => {
       outputShape: [7],
       forward: (_p, x: T, { state }) => ({ y: M.pad(x, [0, 0], [0, 0], 0, [0, 1]), state }),
     });
-    const model = tg.nn.serial(
-      tg.nn.dense(3, 4),
-      tg.nn.relu,
-      spread as never,
-      tg.nn.dense(7, 2),
-    ) as any;
+    const serial = tg.nn.serial as (...layers: unknown[]) => any;
+    const model = serial(tg.nn.dense(3, 4), tg.nn.relu, spread, tg.nn.dense(7, 2));
     const params = model.init(tg.random.key(0));
     const apply = (p: unknown, x: T) => model.apply(p, x);
     let err: unknown = null;
