@@ -15,7 +15,7 @@ const stack: string[] = [];
  * Runs `fn` with `name` as the innermost source of the equations it traces.
  * @example
  * ```ts
- * withSource("layer 2", () => model.forward(params, x));
+ * const y = withSource("layer 2", () => tg.relu(tg.tensor([-1, 2])));
  * ```
  */
 export function withSource<R>(name: string, fn: () => R): R {
