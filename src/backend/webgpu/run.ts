@@ -18,7 +18,9 @@ import { addOffsets, type Bindings, bindings, elementKernel, type Operand } from
  * ```
  */
 export function unsupported(op: string): Error {
-  return new Error(`webgpu: ${op} is not implemented on the webgpu backend yet`);
+  return new Error(
+    `webgpu: ${op} has no WebGPU kernel yet (run it on the wasm backend: await tg.useBackend("wasm"))`,
+  );
 }
 
 /**
