@@ -1,5 +1,5 @@
 /**
- * Moving a model out of typegrad: the CNN of API.md is trained briefly on MNIST, exported to ONNX
+ * Moving a model out of typegrad: the MNIST CNN (conv 32 → pool → conv 64 → pool → dense 10) is trained briefly on MNIST, exported to ONNX
  * (`tg.io.exportOnnx`) and to a PyTorch state_dict in safetensors (`tg.io.saveTorch`), and the ONNX
  * file is run in onnxruntime on the test images: the same predictions, the same accuracy.
  *
@@ -44,7 +44,7 @@ export interface ExportResult {
   testImages: number;
 }
 
-/** The CNN of API.md. */
+/** The MNIST CNN of the README (conv 32 → pool → conv 64 → pool → dense 10). */
 export const cnn = tg.nn.sequential(
   [28, 28, 1],
   tg.nn.conv2d(32, 3),

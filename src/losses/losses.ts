@@ -38,7 +38,7 @@ export interface CrossEntropyOptions<R extends Reduction = Reduction> extends Lo
   /**
    * The predictions are logits (unnormalized log-probabilities), computed in the stable
    * log-sum-exp form. The default follows PyTorch: `true` for the categorical cross-entropies
-   * (models end in a dense layer, as in API.md's `fit` example), `false` for binary cross-entropy
+   * (models end in a dense layer), `false` for binary cross-entropy
    * (predictions are probabilities, as after a sigmoid). Pass it explicitly to choose.
    */
   fromLogits?: boolean;
