@@ -39,7 +39,9 @@ export interface CrossEntropyOptions<R extends Reduction = Reduction> extends Lo
    * The predictions are logits (unnormalized log-probabilities), computed in the stable
    * log-sum-exp form. The default follows PyTorch: `true` for the categorical cross-entropies
    * (models end in a dense layer), `false` for binary cross-entropy
-   * (predictions are probabilities, as after a sigmoid). Pass it explicitly to choose.
+   * (predictions are probabilities, as after a sigmoid). Pass it explicitly to choose. Left out, a
+   * categorical loss given rows that are all probability distributions, or a binary one given a
+   * value outside [0, 1], throws instead of computing a wrong loss (checked eagerly).
    */
   fromLogits?: boolean;
 }
