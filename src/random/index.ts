@@ -17,6 +17,7 @@ import { randomBits, randomUniform } from "../prims/random.js";
 import type { DType } from "../shape/dtype.js";
 import { ShapeError } from "../shape/errors.js";
 import type { Shape, Tensor } from "../tensor/tensor.js";
+import type { Mut } from "../tensor/create.js";
 
 /** A random key: two 32-bit words. */
 export type Key = Tensor<readonly [2], "i32">;
@@ -72,11 +73,11 @@ export function uniform<const S extends Shape>(
   k: Key,
   shape: S,
   opts: { min?: number; max?: number; dtype?: "f32" | "f64" } = {},
-): Tensor<S, "f32"> {
+): Tensor<Mut<S>, "f32"> {
   const u = randomUniform(k, shape, opts.dtype ?? "f32");
   const min = opts.min ?? 0;
   const max = opts.max ?? 1;
-  return (min === 0 && max === 1 ? u : add(mul(u, max - min), min)) as Tensor<S, "f32">;
+  return (min === 0 && max === 1 ? u : add(mul(u, max - min), min)) as Tensor<Mut<S>, "f32">;
 }
 
 /**
@@ -91,7 +92,7 @@ export function normal<const S extends Shape>(
   k: Key,
   shape: S,
   opts: { mean?: number; std?: number; dtype?: "f32" | "f64" } = {},
-): Tensor<S, "f32"> {
+): Tensor<Mut<S>, "f32"> {
   const [k1, k2] = split(k);
   const dtype = opts.dtype ?? "f32";
   const u1 = sub(1, randomUniform(k1, shape, dtype)); // (0, 1]
@@ -99,7 +100,7 @@ export function normal<const S extends Shape>(
   const z = mul(sqrt(mul(-2, log(u1))), cos(mul(2 * Math.PI, u2)));
   const std = opts.std ?? 1;
   const mean = opts.mean ?? 0;
-  return (std === 1 && mean === 0 ? z : add(mul(z, std), mean)) as Tensor<S, "f32">;
+  return (std === 1 && mean === 0 ? z : add(mul(z, std), mean)) as Tensor<Mut<S>, "f32">;
 }
 
 /**
@@ -110,8 +111,12 @@ export function normal<const S extends Shape>(
  * tg.random.bernoulli(key, 0.8, [128, 10]);
  * ```
  */
-export function bernoulli<const S extends Shape>(k: Key, p: number, shape: S): Tensor<S, "bool"> {
-  return lt(randomUniform(k, shape, "f32"), p) as Tensor<S, "bool">;
+export function bernoulli<const S extends Shape>(
+  k: Key,
+  p: number,
+  shape: S,
+): Tensor<Mut<S>, "bool"> {
+  return lt(randomUniform(k, shape, "f32"), p) as Tensor<Mut<S>, "bool">;
 }
 
 /**
@@ -127,7 +132,7 @@ export function randint<const S extends Shape>(
   shape: S,
   low: number,
   high: number,
-): Tensor<S, "i32"> {
+): Tensor<Mut<S>, "i32"> {
   return cast(floor(add(mul(randomUniform(k, shape, "f64"), high - low), low)), "i32") as Tensor<
     S,
     "i32"
@@ -142,10 +147,10 @@ export function randint<const S extends Shape>(
  * tg.random.permutation(key, 10).toArray();
  * ```
  */
-export function permutation(k: Key, n: number): Tensor<readonly [number], "i32"> {
+export function permutation(k: Key, n: number): Tensor<[number], "i32"> {
   const u = randomUniform(k, [n], "f64").dataSync();
   const idx = Array.from({ length: n }, (_, i) => i).sort((a, b) => u[a] - u[b] || a - b);
-  return constant(idx, [n], "i32") as Tensor<readonly [number], "i32">;
+  return constant(idx, [n], "i32") as Tensor<[number], "i32">;
 }
 
 /** The dtype of keys. */
