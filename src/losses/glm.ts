@@ -14,13 +14,18 @@
  * @module
  */
 import * as P from "../prims/elementwise.js";
-import { reduceSum } from "../prims/reduce.js";
-import { meanAxes } from "../nn/numeric.js";
 import { DTypeError, fmt, ShapeError } from "../shape/errors.js";
 import type { Kinds } from "../shape/dims.js";
 import type { DType } from "../shape/dtype.js";
 import type { AnyTensor as T, Shape, Tensor } from "../tensor/tensor.js";
-import type { Loss, LossOptions, LossValue, Reduction, TargetCheck } from "./losses.js";
+import {
+  type Loss,
+  type LossOptions,
+  type LossValue,
+  type Reduction,
+  reduce,
+  type TargetCheck,
+} from "./losses.js";
 
 const HALF_LOG_2PI = 0.5 * Math.log(2 * Math.PI);
 
@@ -54,26 +59,6 @@ function check(op: string, input: T, target: T): void {
     );
   if (input.dtype !== "f32" && input.dtype !== "f64")
     throw new DTypeError(op, `predictions must be floating point, got ${input.dtype}`);
-}
-
-function reduce(op: string, perElement: T, reduction: Reduction | undefined): T {
-  const ex =
-    perElement.rank > 1
-      ? meanAxes(perElement, perElement.shape.map((_: number, i: number) => i).slice(1))
-      : perElement;
-  switch (reduction ?? "mean") {
-    case "mean":
-      return meanAxes(ex, [0]);
-    case "sum":
-      return reduceSum(ex, [0]);
-    case "none":
-      return ex;
-    default:
-      throw new ShapeError(
-        op,
-        `reduction must be "mean", "sum" or "none", got ${String(reduction)}`,
-      );
-  }
 }
 
 /** The variance's shape must broadcast to the predictions' (aligned on the right, sizes equal or 1). */
@@ -122,7 +107,7 @@ export function gaussianNll(mean: T, target: T, variance: T, opts: GaussianNllOp
   const sq = P.square(P.sub(mean, P.cast(target, mean.dtype)));
   let per = P.mul(P.add(P.log(v), P.div(sq, v)), 0.5);
   if (opts.full) per = P.add(per, HALF_LOG_2PI);
-  return reduce("gaussianNll", per, opts.reduction);
+  return reduce(per, opts.reduction, "gaussianNll");
 }
 
 /**
@@ -154,5 +139,5 @@ export const poissonNll: Loss<PoissonNllOptions, "same", "poissonNll"> = ((
     );
     per = P.add(per, P.where(P.gt(y, 1), stirling, 0));
   }
-  return reduce("poissonNll", per, opts.reduction);
+  return reduce(per, opts.reduction, "poissonNll");
 }) as never;

@@ -125,7 +125,15 @@ export type Loss<
 
 const EPS = 1e-7;
 
-function reduce(
+/**
+ * Combines per-element losses: the mean over every axis after the batch gives one value per
+ * example (unless `perExample`), then `reduction` combines the batch (`"mean"`, `"sum"` or `"none"`).
+ * @example
+ * ```ts
+ * reduce(tg.tensor([[1, 3], [5, 7]]), "sum", "mse"); // 2 + 6 = 8
+ * ```
+ */
+export function reduce(
   perElement: T,
   reduction: Reduction | undefined,
   op: string,
