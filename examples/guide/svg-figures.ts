@@ -4,23 +4,9 @@
  * plots. Plain strings, no dependency.
  * @module
  */
+import { escapeXml as esc, niceTicks, tickLabel as fmt } from "../../src/train/plot.js";
 
 const COLORS = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2"];
-const esc = (s: string): string =>
-  s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
-const fmt = (v: number): string =>
-  Math.abs(v) >= 100 || v === 0 ? v.toFixed(0) : Math.abs(v) >= 1 ? v.toFixed(2) : v.toPrecision(2);
-
-function ticks(lo: number, hi: number, n = 5): number[] {
-  if (!(hi > lo)) return [lo];
-  const raw = (hi - lo) / n;
-  const mag = 10 ** Math.floor(Math.log10(raw));
-  const step = [1, 2, 2.5, 5, 10].map((m) => m * mag).find((s) => s >= raw) ?? raw;
-  const out: number[] = [];
-  for (let v = Math.ceil(lo / step) * step; v <= hi + step * 1e-9; v += step)
-    out.push(Number(v.toPrecision(12)));
-  return out;
-}
 
 const doc = (w: number, h: number, title: string, body: string[]): string =>
   [
@@ -68,13 +54,13 @@ export function lineChart(
   const out: string[] = [
     `<rect x="${pad.l}" y="${pad.t}" width="${w - pad.l - pad.r}" height="${h - pad.t - pad.b}" fill="#fafafa" stroke="#ccc"/>`,
   ];
-  for (const t of ticks(y0, y1)) {
+  for (const t of niceTicks(y0, y1)) {
     out.push(
       `<line x1="${pad.l}" x2="${w - pad.r}" y1="${py(t).toFixed(1)}" y2="${py(t).toFixed(1)}" stroke="#e4e4e4"/>`,
       `<text x="${pad.l - 6}" y="${(py(t) + 4).toFixed(1)}" text-anchor="end" font-size="11">${fmt(t)}</text>`,
     );
   }
-  for (const t of ticks(x0, x1)) {
+  for (const t of niceTicks(x0, x1)) {
     out.push(
       `<text x="${px(t).toFixed(1)}" y="${h - pad.b + 16}" text-anchor="middle" font-size="11">${fmt(t)}</text>`,
     );

@@ -8,6 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
+import { escapeXml as esc, niceTicks } from "../../src/train/plot.js";
 
 const COLORS = [
   "#1f77b4",
@@ -21,8 +22,6 @@ const COLORS = [
   "#7f7f7f",
   "#bcbd22",
 ];
-const esc = (s: string): string =>
-  s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
 const num = (v: number): string =>
   v === 0
     ? "0"
@@ -31,18 +30,6 @@ const num = (v: number): string =>
       : Math.abs(v) >= 100
         ? v.toFixed(0)
         : Number(v.toPrecision(3)).toString();
-
-/** Round tick values covering [lo, hi]. */
-function ticks(lo: number, hi: number, n = 5): number[] {
-  if (!(hi > lo)) return [lo];
-  const raw = (hi - lo) / n;
-  const mag = 10 ** Math.floor(Math.log10(raw));
-  const step = [1, 2, 2.5, 5, 10].map((m) => m * mag).find((s) => s >= raw) ?? raw;
-  const out: number[] = [];
-  for (let v = Math.ceil(lo / step) * step; v <= hi + step * 1e-9; v += step)
-    out.push(Number(v.toPrecision(12)));
-  return out;
-}
 
 /** One curve of a line plot. `x` defaults to 0, 1, 2…; non-finite points are left out. */
 export interface Series {
@@ -105,8 +92,8 @@ export function linePlot(series: readonly Series[], o: LinePlotOptions): string 
     `<rect x="${pad.l}" y="${pad.t}" width="${w - pad.l - pad.r}" height="${h - pad.t - pad.b}" fill="#fafafa" stroke="#ccc"/>`,
   );
   let yt = o.logY
-    ? ticks(Math.ceil(y0), Math.floor(y1), 6).filter(Number.isInteger)
-    : ticks(y0, y1, 6);
+    ? niceTicks(Math.ceil(y0), Math.floor(y1), 6).filter(Number.isInteger)
+    : niceTicks(y0, y1, 6);
   if (o.logY && yt.length < 3) {
     // less than a few decades: ticks at 1, 2 and 5 times the powers of ten
     yt = [];
@@ -123,7 +110,7 @@ export function linePlot(series: readonly Series[], o: LinePlotOptions): string 
       `<text x="${pad.l - 6}" y="${y}" text-anchor="end" dominant-baseline="middle" font-size="11">${o.logY ? num(Number((10 ** t).toPrecision(6))) : num(t)}</text>`,
     );
   }
-  for (const t of ticks(x0, x1, 8))
+  for (const t of niceTicks(x0, x1, 8))
     out.push(
       `<text x="${px(t).toFixed(1)}" y="${h - pad.b + 16}" text-anchor="middle" font-size="11">${num(t)}</text>`,
     );

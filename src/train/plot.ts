@@ -16,13 +16,36 @@ export interface PlotOptions {
 }
 
 const COLORS = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b"];
-const esc = (s: string): string =>
+/**
+ * `s` with `&`, `<` and `>` escaped for SVG text.
+ * @example
+ * ```ts
+ * escapeXml("a < b"); // "a &lt; b"
+ * ```
+ */
+export const escapeXml = (s: string): string =>
   s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
-const num = (v: number): string =>
-  Math.abs(v) >= 100 || v === 0 ? v.toFixed(0) : Math.abs(v) >= 1 ? v.toFixed(2) : v.toPrecision(2);
 
-/** Round tick values covering [lo, hi]. */
-function ticks(lo: number, hi: number, n = 5): number[] {
+/**
+ * A short axis label for `v`: integers past 100, two decimals past 1, two significant digits below.
+ * @example
+ * ```ts
+ * tickLabel(0.0123); // "0.012"
+ * ```
+ */
+export const tickLabel = (v: number): string =>
+  Math.abs(v) >= 100 || v === 0 ? v.toFixed(0) : Math.abs(v) >= 1 ? v.toFixed(2) : v.toPrecision(2);
+const esc = escapeXml;
+const num = tickLabel;
+
+/**
+ * Round tick values covering [lo, hi] (steps of 1, 2, 2.5 or 5 times a power of ten).
+ * @example
+ * ```ts
+ * niceTicks(0, 1); // [0, 0.2, 0.4, 0.6, 0.8, 1]
+ * ```
+ */
+export function niceTicks(lo: number, hi: number, n = 5): number[] {
   if (!(hi > lo)) return [lo];
   const raw = (hi - lo) / n;
   const mag = 10 ** Math.floor(Math.log10(raw));
@@ -57,7 +80,7 @@ function panel(
   parts.push(
     `<rect x="${x0 + pad.l}" y="${pad.t}" width="${w - pad.l - pad.r}" height="${h - pad.t - pad.b}" fill="#fafafa" stroke="#ccc"/>`,
   );
-  for (const t of ticks(lo, hi)) {
+  for (const t of niceTicks(lo, hi)) {
     const y = py(t).toFixed(1);
     parts.push(
       `<line x1="${x0 + pad.l}" x2="${x0 + w - pad.r}" y1="${y}" y2="${y}" stroke="#e5e5e5"/>`,
@@ -66,7 +89,7 @@ function panel(
       `<text x="${x0 + pad.l - 6}" y="${y}" text-anchor="end" dominant-baseline="middle" font-size="11">${num(t)}</text>`,
     );
   }
-  const xt = ticks(1, n, Math.min(n, 8)).filter((t) => Number.isInteger(t));
+  const xt = niceTicks(1, n, Math.min(n, 8)).filter((t) => Number.isInteger(t));
   for (const t of xt)
     parts.push(
       `<text x="${px(t - 1).toFixed(1)}" y="${h - pad.b + 16}" text-anchor="middle" font-size="11">${t}</text>`,
