@@ -49,7 +49,7 @@ export const webgpuBackend: Backend = {
   },
 
   allocUninit(dtype, size) {
-    return newGpuBuf(dtype, size);
+    return newGpuBuf(dtype, size, false);
   },
 
   free(b) {

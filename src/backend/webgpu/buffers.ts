@@ -7,13 +7,28 @@
  * gives a typed array that the caller fills (the constructors do), and the copy is uploaded before
  * the first kernel that touches the buffer. A buffer that a kernel wrote can only be read
  * asynchronously ({@link readBack}): WebGPU has no synchronous read.
+ *
+ * Freed buffers go to a pool by size class (powers of two and 1.5× powers of two, so at most a
+ * third is unused), and the next allocation of that class takes one: a jitted training step that
+ * runs again allocates the same sizes, so after its first call it creates no `GPUBuffer`. Reuse is
+ * safe without waiting for the GPU, because every command is recorded in one queue in call order.
  * @module
  */
 import type { DType, TypedArray } from "../../shape/dtype.js";
 import { DTypeError } from "../../shape/errors.js";
 import type { Buf } from "../backend.js";
 import { fullCollection } from "../wasm/reclaim.js";
-import { commandEncoder, destroyLater, gpuDevice, submit, throwDeviceError } from "./device.js";
+import {
+  commandEncoder,
+  createGpuBuffer,
+  destroyLater,
+  gpuDevice,
+  poolPush,
+  recordUse,
+  submit,
+  throwDeviceError,
+  usedInEncoder,
+} from "./device.js";
 
 /** What the finalizer needs to release a buffer: the GPU buffer, its bytes, whether it was freed. */
 interface Cell {
@@ -22,8 +37,47 @@ interface Cell {
   freed: boolean;
 }
 
-/** Bytes of GPU buffers not yet released, and allocated since the last forced collection. */
-const bytes = { inUse: 0, sinceCollect: 0 };
+/**
+ * Bytes of GPU buffers not yet released, allocated since the last forced collection, and held by
+ * the pool of freed buffers.
+ */
+const bytes = { inUse: 0, sinceCollect: 0, pooled: 0 };
+
+/** Freed storage buffers by size class in bytes, and staging buffers for reads likewise. */
+const pool = new Map<number, GPUBuffer[]>();
+const readPool = new Map<number, GPUBuffer[]>();
+
+/** The most bytes the pool keeps; a buffer freed beyond that is destroyed. */
+const POOL_BYTES = 256 * 2 ** 20;
+
+/**
+ * The size class of `n` bytes: the smallest of 256 and the numbers 2ᵏ and 3·2ᵏ⁻¹ that holds it.
+ * @example
+ * ```ts
+ * sizeClass(1000); // 1024
+ * sizeClass(1100); // 1536
+ * ```
+ */
+export function sizeClass(n: number): number {
+  if (n <= 256) return 256;
+  const p = 2 ** Math.ceil(Math.log2(n));
+  return n <= (p / 4) * 3 ? (p / 4) * 3 : p;
+}
+
+function take(from: Map<number, GPUBuffer[]>, size: number): GPUBuffer | undefined {
+  return from.get(size)?.pop();
+}
+
+/**
+ * Bytes of freed GPU buffers kept for reuse.
+ * @example
+ * ```ts
+ * gpuBytesPooled(); // 0 before anything was freed
+ * ```
+ */
+export function gpuBytesPooled(): number {
+  return bytes.pooled;
+}
 
 /**
  * GPU bytes allocated between forced collections. V8 collects by JS-heap pressure, which tiny
@@ -54,6 +108,8 @@ export class GpuBuf implements Buf {
   dirty = false;
   /** Whether a kernel has written this buffer (its contents then exist only on the GPU). */
   written = false;
+  /** A pooled buffer that must read as zeros: cleared when first used (see {@link upload}). */
+  needsClear = false;
   constructor(
     readonly dtype: DType,
     readonly size: number,
@@ -90,21 +146,25 @@ function release(c: Cell): void {
   if (!c.freed) {
     c.freed = true;
     bytes.inUse -= c.bytes;
-    destroyLater(c.buffer);
+    if (bytes.pooled + c.bytes <= POOL_BYTES) {
+      bytes.pooled += c.bytes;
+      poolPush(pool, c.buffer);
+    } else destroyLater(c.buffer);
   }
 }
 
 const finalizer = new FinalizationRegistry<Cell>(release);
 
 /**
- * A new buffer of `size` elements of `dtype` (zero-filled by WebGPU), freed by the finalizer when
- * its handle is dropped. f64 throws a `DTypeError`.
+ * A new buffer of `size` elements of `dtype`, zero-filled unless `zero` is false (for a buffer the
+ * next kernel overwrites), freed by the finalizer when its handle is dropped. It is a pooled
+ * buffer of its size class when there is one. f64 throws a `DTypeError`.
  * @example
  * ```ts
  * const b = newGpuBuf("f32", 1024);
  * ```
  */
-export function newGpuBuf(dtype: DType, size: number): GpuBuf {
+export function newGpuBuf(dtype: DType, size: number, zero = true): GpuBuf {
   if (dtype !== "f32" && dtype !== "i32" && dtype !== "bool") {
     throw new DTypeError(
       "webgpu",
@@ -116,19 +176,28 @@ export function newGpuBuf(dtype: DType, size: number): GpuBuf {
   if (!Number.isSafeInteger(size) || size < 0) {
     throw new RangeError(`webgpu: cannot allocate ${size} ${dtype} elements: not an integer ≥ 0`);
   }
-  const n = Math.max(4, size * 4);
+  // a class above the device's largest buffer falls back to the exact size
+  const cls = sizeClass(size * 4);
+  const n = cls <= gpuDevice().limits.maxBufferSize ? cls : Math.max(4, size * 4);
   bytes.sinceCollect += n;
   if (bytes.sinceCollect > Math.max(COLLECT_BYTES, bytes.inUse / 2)) {
     bytes.sinceCollect = 0;
     fullCollection();
   }
-  const buffer = gpuDevice().createBuffer({
-    size: n,
-    usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST,
-  });
+  let buffer = take(pool, n);
+  const reused = buffer !== undefined;
+  if (buffer) bytes.pooled -= n;
+  else {
+    buffer = createGpuBuffer({
+      size: n,
+      usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST,
+    });
+  }
   bytes.inUse += n;
   const cell: Cell = { buffer, bytes: n, freed: false };
   const b = new GpuBuf(dtype, size, cell);
+  // a reused buffer is cleared before its first use unless the host uploads all of it first
+  b.needsClear = reused && zero;
   finalizer.register(b, cell, cell);
   return b;
 }
@@ -214,14 +283,32 @@ export function upload(b: GpuBuf): void {
     upload(b.root);
     return;
   }
-  if (!b.dirty || b.host === null) return;
+  if (!b.dirty || b.host === null) {
+    if (b.needsClear) {
+      b.needsClear = false;
+      commandEncoder().clearBuffer(b.cell.buffer);
+      recordUse(b.cell.buffer);
+    }
+    return;
+  }
   b.dirty = false;
+  // the host copy covers the whole buffer: no clear needed
+  b.needsClear = false;
   const bytes = b.size * 4;
   const data = b.host;
   // i32 copies stay on the host for index checks; others are dropped after the upload
   if (b.dtype !== "i32") b.host = null;
   if (bytes === 0) return;
-  const staging = gpuDevice().createBuffer({
+  const target = b.cell.buffer;
+  const words =
+    b.dtype === "f32" ? data : b.dtype === "i32" ? data : Uint32Array.from(data as Uint8Array);
+  if (!usedInEncoder(target)) {
+    // no recorded command uses the buffer: a queue write (which runs before the open encoder is
+    // submitted) lands before every kernel recorded later, with no staging buffer
+    gpuDevice().queue.writeBuffer(target, 0, words.buffer, words.byteOffset, bytes);
+    return;
+  }
+  const staging = createGpuBuffer({
     size: bytes,
     usage: GPUBufferUsage.COPY_SRC,
     mappedAtCreation: true,
@@ -232,7 +319,7 @@ export function upload(b: GpuBuf): void {
   else new Uint32Array(range).set(data);
   staging.unmap();
   // recorded in the open encoder, so it lands between the kernels recorded before and after
-  commandEncoder().copyBufferToBuffer(staging, 0, b.cell.buffer, 0, bytes);
+  commandEncoder().copyBufferToBuffer(staging, 0, target, 0, bytes);
   destroyLater(staging);
 }
 
@@ -252,6 +339,7 @@ export function markWritten(b: GpuBuf): void {
   b.written = true;
   b.host = null;
   b.dirty = false;
+  b.needsClear = false;
 }
 
 /**
@@ -268,27 +356,33 @@ export async function readBack(b: GpuBuf): Promise<TypedArray> {
   const host = b.root ? b.root.host : b.host;
   if (host !== null) return host.slice(b.offset, b.offset + b.size);
   if (b.size === 0) return hostArray(b.dtype, 0);
+  upload(b); // a pooled buffer no kernel wrote yet reads as zeros
   const bytes = b.size * 4;
-  const device = gpuDevice();
-  const staging = device.createBuffer({
-    size: bytes,
-    usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST,
-  });
+  // staging buffers are pooled too: one is taken for each read in flight and given back after it
+  const staging =
+    take(readPool, sizeClass(bytes)) ??
+    createGpuBuffer({
+      size: sizeClass(bytes),
+      usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST,
+    });
   commandEncoder().copyBufferToBuffer(b.cell.buffer, b.offset * 4, staging, 0, bytes);
   submit();
   try {
-    await staging.mapAsync(GPUMapMode.READ);
+    await staging.mapAsync(GPUMapMode.READ, 0, bytes);
   } catch (e) {
+    staging.destroy();
     throwDeviceError("read");
     throw e;
   }
-  throwDeviceError("read");
-  const range = staging.getMappedRange();
+  const range = staging.getMappedRange(0, bytes);
   let out: TypedArray;
   if (b.dtype === "f32") out = new Float32Array(range).slice();
   else if (b.dtype === "i32") out = new Int32Array(range).slice();
   else out = Uint8Array.from(new Uint32Array(range), (v) => (v !== 0 ? 1 : 0));
   staging.unmap();
-  staging.destroy();
+  // small staging buffers are kept (a loss read every step); large ones are destroyed
+  if (staging.size <= 2 ** 20) poolPush(readPool, staging);
+  else staging.destroy();
+  throwDeviceError("read");
   return out;
 }

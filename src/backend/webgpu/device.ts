@@ -143,8 +143,17 @@ const MAX_PASSES = 256;
 
 let encoder: GPUCommandEncoder | null = null;
 let passes = 0;
-/** Kernels dispatched and command buffers submitted since the device opened. */
-const counts = { dispatches: 0, submits: 0 };
+/**
+ * Kernels dispatched, command buffers submitted and `GPUBuffer`s created since the device opened
+ * (buffers are pooled: a jitted step that runs again creates none).
+ */
+const counts = { dispatches: 0, submits: 0, buffers: 0 };
+/** GPU buffers that commands in the open encoder use (a direct queue write would pass them). */
+const recorded = new Set<GPUBuffer>();
+/** Parameter buffers bound in the open encoder; they return to {@link metaPool} at submit. */
+let metaInFlight: GPUBuffer[] = [];
+/** Free parameter buffers, by size in bytes. */
+const metaPool = new Map<number, GPUBuffer[]>();
 let scheduled = false;
 /** Buffers to destroy once the commands that use them were submitted. */
 let afterSubmit: GPUBuffer[] = [];
@@ -202,9 +211,64 @@ export function submit(): void {
     counts.submits++;
     gpuDevice().queue.submit([e.finish()]);
   }
+  recorded.clear();
+  // later queue writes into these land after the submitted commands that read them
+  for (const b of metaInFlight) poolPush(metaPool, b);
+  metaInFlight = [];
   const list = afterSubmit;
   afterSubmit = [];
   for (const b of list) b.destroy();
+}
+
+/**
+ * Keeps `b` in `pool` under its size in bytes, for reuse.
+ * @example
+ * ```ts
+ * const pool = new Map<number, GPUBuffer[]>();
+ * poolPush(pool, createGpuBuffer({ size: 256, usage: 0x80 })); // a STORAGE buffer
+ * ```
+ */
+export function poolPush(pool: Map<number, GPUBuffer[]>, b: GPUBuffer): void {
+  const list = pool.get(b.size);
+  if (list) list.push(b);
+  else pool.set(b.size, [b]);
+}
+
+/**
+ * Creates a `GPUBuffer`, counted in {@link deviceCounts} (`buffers`).
+ * @example
+ * ```ts
+ * createGpuBuffer({ size: 256, usage: 0x80 }); // GPUBufferUsage.STORAGE
+ * ```
+ */
+export function createGpuBuffer(desc: GPUBufferDescriptor): GPUBuffer {
+  counts.buffers++;
+  return gpuDevice().createBuffer(desc);
+}
+
+/**
+ * Notes that a command recorded in the open encoder uses `b`: until the next submit, data for
+ * `b` from the host must be recorded as a copy too, not written to the queue directly.
+ * @example
+ * ```ts
+ * import { newGpuBuf } from "./buffers.js";
+ * recordUse(newGpuBuf("f32", 4).cell.buffer);
+ * ```
+ */
+export function recordUse(b: GPUBuffer): void {
+  if (encoder) recorded.add(b);
+}
+
+/**
+ * Whether a command recorded in the open encoder uses `b` (see {@link recordUse}).
+ * @example
+ * ```ts
+ * import { newGpuBuf } from "./buffers.js";
+ * usedInEncoder(newGpuBuf("f32", 4).cell.buffer); // false
+ * ```
+ */
+export function usedInEncoder(b: GPUBuffer): boolean {
+  return encoder !== null && recorded.has(b);
 }
 
 // -- pipelines and dispatch --------------------------------------------------------------------
@@ -256,13 +320,13 @@ export function dispatch(
   if (groups[0] === 0 || groups[1] === 0 || groups[2] === 0) return;
   const device = gpuDevice();
   const p = pipeline(code);
-  const metaBuf = device.createBuffer({
-    size: Math.max(16, Math.ceil(meta.byteLength / 16) * 16),
-    usage: GPUBufferUsage.STORAGE,
-    mappedAtCreation: true,
-  });
-  new Int32Array(metaBuf.getMappedRange()).set(meta);
-  metaBuf.unmap();
+  // a parameter buffer is used by one dispatch per command buffer, so writing it through the
+  // queue (which runs before the open encoder is submitted) cannot change what another reads
+  const metaBytes = Math.max(16, Math.ceil(meta.byteLength / 16) * 16);
+  const metaBuf =
+    metaPool.get(metaBytes)?.pop() ??
+    createGpuBuffer({ size: metaBytes, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST });
+  device.queue.writeBuffer(metaBuf, 0, meta);
   const entries: GPUBindGroupEntry[] = buffers.map((buffer, binding) => ({
     binding,
     resource: { buffer },
@@ -270,11 +334,12 @@ export function dispatch(
   entries.push({ binding: buffers.length, resource: { buffer: metaBuf } });
   const group = device.createBindGroup({ layout: p.getBindGroupLayout(0), entries });
   const pass = commandEncoder().beginComputePass();
+  for (const b of buffers) recorded.add(b);
   pass.setPipeline(p);
   pass.setBindGroup(0, group);
   pass.dispatchWorkgroups(groups[0], groups[1], groups[2]);
   pass.end();
-  afterSubmit.push(metaBuf);
+  metaInFlight.push(metaBuf);
   counts.dispatches++;
   if (++passes >= MAX_PASSES) submit();
 }
@@ -296,12 +361,18 @@ export function grid(groups: number): [number, number, number] {
 }
 
 /**
- * Pipelines compiled, kernels dispatched and command buffers submitted since the device opened.
+ * Pipelines compiled, kernels dispatched, command buffers submitted and GPU buffers created since
+ * the device opened.
  * @example
  * ```ts
  * deviceCounts().dispatches;
  * ```
  */
-export function deviceCounts(): { pipelines: number; dispatches: number; submits: number } {
+export function deviceCounts(): {
+  pipelines: number;
+  dispatches: number;
+  submits: number;
+  buffers: number;
+} {
   return { pipelines: pipelines.size, ...counts };
 }

@@ -9,7 +9,7 @@
  * @module
  */
 import type { Buf, FusedOp } from "../backend.js";
-import { commandEncoder, gpuDevice } from "./device.js";
+import { commandEncoder, recordUse, gpuDevice } from "./device.js";
 import { freeGpuBuf, type GpuBuf, gpuBuf, newGpuBuf, upload } from "./buffers.js";
 import { run, typeError } from "./run.js";
 import { asF32, fusedExpr, type Operand } from "./wgsl.js";
@@ -74,10 +74,13 @@ export function gpuFused(
       offsets.set(i, total);
       total += gi[i].size;
     }
-    pack = newGpuBuf("bool", total);
+    // not cleared: the copies below fill it, and a clear would be recorded after them
+    pack = newGpuBuf("bool", total, false);
     const enc = commandEncoder();
+    recordUse(pack.cell.buffer);
     for (const i of packed) {
       upload(gi[i]);
+      recordUse(gi[i].cell.buffer);
       enc.copyBufferToBuffer(
         gi[i].cell.buffer,
         gi[i].offset * 4,

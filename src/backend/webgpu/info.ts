@@ -2,19 +2,22 @@
  * What the webgpu backend runs on and what it has done: `tg.webgpuInfo()`.
  * @module
  */
-import { gpuBytesInUse } from "./buffers.js";
+import { gpuBytesInUse, gpuBytesPooled } from "./buffers.js";
 import { adapterName, deviceCounts } from "./device.js";
 
 /**
  * What the webgpu backend runs on: the adapter as it names itself (null before
  * `await tg.useBackend("webgpu")` succeeded); how many kernels it has compiled; how many kernels
- * it has dispatched and command buffers it has submitted so far (differences over a training step
- * count its kernels); and the bytes of GPU buffers not yet released.
+ * it has dispatched, command buffers it has submitted and `GPUBuffer`s it has created so far
+ * (differences over a training step count its kernels; freed buffers are pooled and reused, so a
+ * jitted step that runs again creates none); the bytes of GPU buffers not yet released, and of
+ * freed buffers kept in the pool.
  * @example
  * ```ts
  * await tg.useBackend("webgpu");
  * tg.webgpuInfo();
- * // { adapter: "google swiftshader …", pipelines: 12, dispatches: 40, submits: 3, bytesInUse: 4096 }
+ * // { adapter: "google swiftshader …", pipelines: 12, dispatches: 40, submits: 3, buffers: 50,
+ * //   bytesInUse: 4096, bytesPooled: 1024 }
  * ```
  */
 export function webgpuInfo(): {
@@ -22,7 +25,14 @@ export function webgpuInfo(): {
   pipelines: number;
   dispatches: number;
   submits: number;
+  buffers: number;
   bytesInUse: number;
+  bytesPooled: number;
 } {
-  return { adapter: adapterName(), ...deviceCounts(), bytesInUse: gpuBytesInUse() };
+  return {
+    adapter: adapterName(),
+    ...deviceCounts(),
+    bytesInUse: gpuBytesInUse(),
+    bytesPooled: gpuBytesPooled(),
+  };
 }
