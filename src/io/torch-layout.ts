@@ -7,6 +7,7 @@
  * |------------------------------------------|----------------|-------------------------------------|
  * | dense `{ w: [in, out], b }`              | `Linear`       | `weight` is `[out, in]`             |
  * | conv2d `{ w: [kh, kw, cin, cout], b }`   | `Conv2d`       | `weight` is `[cout, cin, kh, kw]`   |
+ * | dense / conv2d `{ w }` (`useBias: false`) | `bias=False`  | `weight` alone                      |
  * | lstm `{ kernel, recurrentKernel, bias }` | `LSTM`         | transposed; `bias_ih + bias_hh`     |
  * | gru `{ …, recurrentBias }`               | `GRU`          | gates (z, r, h) ↔ (r, z, n)         |
  * | simpleRnn `{ kernel, … }` (one gate)     | `RNN`          | transposed; `bias_ih + bias_hh`     |
@@ -124,24 +125,46 @@ export interface LayerRow {
   save(leaves: Record<string, Host>, o: RowOptions): Record<string, Host>;
 }
 
+/** Linear's `weight [out, in]` ↔ dense's `w [in, out]` (rows reordered after a flatten). */
+const linearIn = (weight: Host, o: RowOptions): Host => {
+  const w = t2(weight);
+  return o.flattened ? flattenOrder(w, o.flattened, false) : w;
+};
+const linearOut = (w: Host, o: RowOptions): Host =>
+  t2(o.flattened ? flattenOrder(w, o.flattened, true) : w);
+
 const linear: LayerRow = {
   kind: "linear",
   torchNames: ["weight", "bias"],
-  load: (get, o) => {
-    const w = t2(get("weight"));
-    return { w: o.flattened ? flattenOrder(w, o.flattened, false) : w, b: get("bias") };
-  },
-  save: ({ w, b }, o) => ({
-    weight: t2(o.flattened ? flattenOrder(w, o.flattened, true) : w),
-    bias: b,
-  }),
+  load: (get, o) => ({ w: linearIn(get("weight"), o), b: get("bias") }),
+  save: ({ w, b }, o) => ({ weight: linearOut(w, o), bias: b }),
 };
+
+/** A dense layer with `useBias: false`: PyTorch's `Linear(…, bias=False)`. */
+const linearNoBias: LayerRow = {
+  kind: "linear without bias",
+  torchNames: ["weight"],
+  load: (get, o) => ({ w: linearIn(get("weight"), o) }),
+  save: ({ w }, o) => ({ weight: linearOut(w, o) }),
+};
+
+/** Conv2d's `weight` is OIHW, conv2d's `w` HWIO. */
+const oihw = (w: Host): Host => permute(w, [3, 2, 0, 1]);
+const hwio = (weight: Host): Host => permute(weight, [2, 3, 1, 0]);
 
 const conv2d: LayerRow = {
   kind: "conv2d",
   torchNames: ["weight", "bias"],
-  load: (get) => ({ w: permute(get("weight"), [2, 3, 1, 0]), b: get("bias") }),
-  save: ({ w, b }) => ({ weight: permute(w, [3, 2, 0, 1]), bias: b }),
+  load: (get) => ({ w: hwio(get("weight")), b: get("bias") }),
+  save: ({ w, b }) => ({ weight: oihw(w), bias: b }),
+};
+
+/** A conv2d layer with `useBias: false`: PyTorch's `Conv2d(…, bias=False)`. */
+const conv2dNoBias: LayerRow = {
+  kind: "conv2d without bias",
+  torchNames: ["weight"],
+  load: (get) => ({ w: hwio(get("weight")) }),
+  save: ({ w }) => ({ weight: oihw(w) }),
 };
 
 const RNN_NAMES = ["weight_ih_l0", "weight_hh_l0", "bias_ih_l0", "bias_hh_l0"];
@@ -222,6 +245,10 @@ export function layerRow(r: Record<string, unknown>): LayerRow | undefined {
   if (sameKeys(r, ["w", "b"])) {
     const rank = (r.w as AnyTensor).rank;
     return rank === 2 ? linear : rank === 4 ? conv2d : undefined;
+  }
+  if (sameKeys(r, ["w"])) {
+    const rank = (r.w as AnyTensor).rank;
+    return rank === 2 ? linearNoBias : rank === 4 ? conv2dNoBias : undefined;
   }
   if (sameKeys(r, ["kernel", "recurrentKernel", "bias"])) {
     const k = r.kernel as AnyTensor;

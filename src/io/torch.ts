@@ -22,8 +22,18 @@ import { isTensor } from "../data/dataset.js";
 import { fromTyped } from "../data/host.js";
 import type { DType } from "../shape/dtype.js";
 import type { AnyTensor } from "../tensor/tensor.js";
+import type { AnyLayer } from "../nn/layer.js";
 import { type LoadError, loadError } from "./load-error.js";
-import { readSafetensors, saveSafetensors } from "./safetensors.js";
+import { parseSafetensors, readSafetensors, saveSafetensors } from "./safetensors.js";
+import {
+  epsKey,
+  fmtEps,
+  type NormLayer,
+  normAt,
+  normLayers,
+  sameEps,
+  TORCH_EPS,
+} from "./torch-eps.js";
 import { type Host, host, type LayerRow, layerRow } from "./torch-layout.js";
 import { mapTree } from "./tree.js";
 
@@ -44,6 +54,18 @@ export interface TorchOptions {
   flattened?: Readonly<Record<string, readonly [number, number, number]>>;
   /** Reject file entries that no parameter reads (default false: a state_dict also holds buffers). */
   strict?: boolean;
+  /**
+   * The typegrad model the tree belongs to. Needed when the tree holds batch- or layer-norm
+   * parameters or statistics: their `epsilon` is part of the layer, not of the tree. `loadTorch`
+   * checks it against the PyTorch model's; `saveTorch` records it in the file's metadata.
+   */
+  model?: AnyLayer;
+  /**
+   * The `eps` of the PyTorch model's normalization layers, for a file whose metadata does not
+   * record it (a state_dict saved by PyTorch): one number for all, or one per PyTorch module name
+   * (`{ "1": 1e-3, "bn2": 1e-4 }`). Default 1e-5, PyTorch's.
+   */
+  epsilon?: number | Readonly<Record<string, number>>;
 }
 
 /** One layer's parameters (a row of torch-layout), or a lone tensor read under its own name. */
@@ -101,6 +123,9 @@ export function loadTorch<T>(
   const file = readSafetensors(bytes);
   if (E.isLeft(file)) return file;
   const entries = file.right;
+  const meta = parsed(bytes); // parsed above already, so a Right
+  const metadata: Meta = E.isRight(meta) ? meta.right : {};
+  const norms = opts.model ? normLayers(opts.model) : undefined;
   const used = new Set<string>();
   const values = new Map<string, Host>();
   const want = new Map<string, string>(); // typegrad path → the PyTorch entries it came from
@@ -115,6 +140,10 @@ export function loadTorch<T>(
       continue;
     }
     const row = u.row;
+    if (isNorm(row.kind)) {
+      const bad = checkEps(u.path, mod, row.kind, norms, metadata, opts.epsilon);
+      if (bad) return E.left(bad);
+    }
     for (const n of row.torchNames) {
       const name = join(mod, n);
       if (!Object.hasOwn(entries, name))
@@ -166,6 +195,63 @@ export function loadTorch<T>(
   return bad ? E.left(bad) : E.right(out);
 }
 
+type Meta = Readonly<Record<string, string>>;
+const parsed = (bytes: Uint8Array): Either<LoadError, Meta> =>
+  E.map((f: { metadata: Meta }) => f.metadata)(parseSafetensors(bytes));
+
+/** Rows whose layer has an epsilon: batch- or layer-norm parameters, batch-norm statistics. */
+const isNorm = (kind: string) => kind === "norm" || kind === "batchNorm state";
+
+/** The typegrad layer of a normalization unit, or why it cannot be known. */
+function normOf(
+  op: string,
+  path: string,
+  kind: string,
+  norms: readonly NormLayer[] | undefined,
+): NormLayer | string {
+  const what = kind === "norm" ? "batch- or layer-norm parameters" : "batch-norm statistics";
+  if (!norms)
+    return `${op}: ${path || "(root)"} holds ${what}, and their epsilon is part of the layer, not of the tree: pass { model } so that it can be ${op === "loadTorch" ? "checked against the PyTorch model's" : "recorded in the file"}`;
+  const n = normAt(norms, path);
+  return (
+    n ??
+    `${op}: ${path || "(root)"} holds ${what}, but { model } has no normalization layer there (it has ${norms.map((l) => `${l.name} at ${l.path || "(root)"}`).join(", ") || "none"})`
+  );
+}
+
+/** A LoadError when the typegrad layer's epsilon differs from the PyTorch model's. */
+function checkEps(
+  path: string,
+  mod: string,
+  kind: string,
+  norms: readonly NormLayer[] | undefined,
+  metadata: Meta,
+  stated: TorchOptions["epsilon"],
+): LoadError | undefined {
+  const layer = normOf("loadTorch", path, kind, norms);
+  if (typeof layer === "string") return loadError("bad-argument", layer);
+  const key = epsKey(mod);
+  let theirs = TORCH_EPS;
+  let source = "PyTorch's default; the file does not record it";
+  if (Object.hasOwn(metadata, key)) {
+    theirs = Number(metadata[key]);
+    source = `the file's metadata "${key}"`;
+    if (!(theirs > 0))
+      return loadError(
+        "bad-header",
+        `loadTorch: metadata "${key}" is "${metadata[key]}", not an epsilon`,
+      );
+  } else if (typeof stated === "number" || (stated && Object.hasOwn(stated, mod))) {
+    theirs = typeof stated === "number" ? stated : stated[mod];
+    source = "{ epsilon }";
+  }
+  if (sameEps(layer.epsilon, theirs)) return undefined;
+  return loadError(
+    "bad-argument",
+    `loadTorch: ${mod || "(root)"} (${layer.name}): the typegrad layer's epsilon is ${fmtEps(layer.epsilon)} but the PyTorch model's is ${fmtEps(theirs)} (${source}); build the layer as ${layer.name}({ epsilon: ${fmtEps(theirs)} })${source.startsWith("PyTorch") ? `, or, if the PyTorch module was built with another eps, state it with { epsilon: { "${mod}": … } }` : ""}`,
+  );
+}
+
 function missing(name: string, what: string, entries: Record<string, unknown>): LoadError {
   const keys = Object.keys(entries);
   return loadError(
@@ -188,11 +274,18 @@ function missing(name: string, what: string, entries: Record<string, unknown>): 
  */
 export function saveTorch(tree: unknown, opts: TorchOptions = {}): Uint8Array {
   const flat: [string, AnyTensor][] = [];
+  const metadata: Record<string, string> = { format: "pt" };
+  const norms = opts.model ? normLayers(opts.model) : undefined;
   for (const u of units(tree)) {
     const mod = moduleName(u.path, opts.modules);
     if (!u.row) {
       flat.push([mod, u.leaf]);
       continue;
+    }
+    if (isNorm(u.row.kind)) {
+      const layer = normOf("saveTorch", u.path, u.row.kind, norms);
+      if (typeof layer === "string") throw new TypeError(layer);
+      metadata[epsKey(mod)] = String(layer.epsilon);
     }
     const leaves = Object.fromEntries(Object.entries(u.leaves).map(([k, t]) => [k, host(t)]));
     const dtype: DType = Object.values(u.leaves)[0].dtype;
@@ -202,7 +295,7 @@ export function saveTorch(tree: unknown, opts: TorchOptions = {}): Uint8Array {
       flat.push([join(mod, n), fromTyped(h.data, h.shape, dt)]);
     }
   }
-  return saveSafetensors(nest(flat), { format: "pt" });
+  return saveSafetensors(nest(flat), metadata);
 }
 
 /** A tree whose dotted paths (as `flattenTree` gives them) are the given names. */

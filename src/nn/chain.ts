@@ -161,6 +161,7 @@ export function chainModels(name: string, inputShape: Shape, models: AnyModel[])
     name,
     inputShape,
     outputShape,
+    layers: models,
     init: (key) => {
       const keys = models.length > 1 ? split(key, models.length) : [key];
       return models.map((m, i) => m.init(keys[i]));

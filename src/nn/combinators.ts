@@ -119,6 +119,7 @@ export function residual<L extends readonly [LayerLike, ...LayerLike[]]>(
       outputShape: shape,
       init: inner.init,
       initState: inner.initState,
+      ...(inner.layers ? { layers: inner.layers } : {}),
       forward: (p, x, opts) => {
         const r = inner.forward(p, x, opts);
         return { y: add(x, r.y), state: r.state };
@@ -234,6 +235,7 @@ function fanOut(op: "parallel" | "concat", branches: LayerLike[], shape: Shape):
     name: op,
     inputShape: shape,
     outputShape,
+    layers: models,
     init: (key) => {
       const keys = models.length > 1 ? split(key, models.length) : [key];
       return models.map((m, i) => m.init(keys[i]));

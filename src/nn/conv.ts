@@ -55,6 +55,8 @@ export interface Conv2dOptions {
   kernelInitializer?: InitializerLike;
   /** Bias initializer (default `zeros`). */
   biasInitializer?: InitializerLike;
+  /** Whether the layer adds a bias (default true); `false` gives parameters `{ w }` alone. */
+  useBias?: boolean;
 }
 
 /** The parameters of a conv2d layer: an HWIO kernel and a bias. */
@@ -67,6 +69,23 @@ export type Conv2dParams<
   w: Tensor<[KH, KW, C, F]>;
   b: Tensor<[F]>;
 };
+/** The parameters of a conv2d layer with `{ useBias: false }`: the HWIO kernel alone. */
+export type Conv2dKernel<
+  KH extends number,
+  KW extends number,
+  C extends number,
+  F extends number,
+> = {
+  w: Tensor<[KH, KW, C, F]>;
+};
+/** The parameters `conv2d` makes with options `O`: no bias when `useBias` is the literal `false`. */
+export type Conv2dParamsOf<
+  KH extends number,
+  KW extends number,
+  C extends number,
+  F extends number,
+  O,
+> = O extends { useBias: false } ? Conv2dKernel<KH, KW, C, F> : Conv2dParams<KH, KW, C, F>;
 
 /** What `conv2d(filters, kernel, opts)` builds from `[h, w, c]`. */
 export interface Conv2dFn<F extends number, K, O> extends ShapeFn {
@@ -76,7 +95,7 @@ export interface Conv2dFn<F extends number, K, O> extends ShapeFn {
         ? Y extends ShapeMismatch<infer M>
           ? ShapeMismatch<M>
           : Y extends [number, ...infer R extends number[]]
-            ? Model<[H, W, C], R, Conv2dParams<KH<K>, KW<K>, C, F>>
+            ? Model<[H, W, C], R, Conv2dParamsOf<KH<K>, KW<K>, C, F, O>>
             : never
         : never
       : ShapeMismatch<`conv2d(${F}) expects ${InChannelsOf<O, C>} input channels but gets ${C} (input ${Fmt<In<this>>})`>
@@ -101,6 +120,7 @@ const pair = (
  * @example
  * ```ts
  * tg.nn.sequential([28, 28, 1], tg.nn.conv2d(32, 3, { padding: "same", activation: "relu" })); // → [28, 28, 32]
+ * tg.nn.sequential([28, 28, 1], tg.nn.conv2d(8, 3, { useBias: false })); // params [{ w: [3, 3, 1, 8] }]
  * ```
  */
 export function conv2d<
@@ -116,6 +136,7 @@ export function conv2d<
   const kInit = initializerFn(o.kernelInitializer, glorotUniform);
   const bInit = initializerFn(o.biasInitializer, zeros);
   const act = activationFn(o.activation);
+  const useBias = o.useBias ?? true;
   return spec(name, (shape: Shape) => {
     if (shape.length !== 3)
       throw new ShapeError(name, `takes [height, width, channels] but gets [${shape.join(", ")}]`);
@@ -135,14 +156,16 @@ export function conv2d<
       name,
       inputShape: shape,
       outputShape: [oh, ow, filters],
+      config: { useBias },
       init: (key) => {
         const [k1, k2] = split(key);
-        return { w: kInit(k1, [kh, kw, c, filters]), b: bInit(k2, [filters]) };
+        const w = kInit(k1, [kh, kw, c, filters]) as AnyTensor;
+        return useBias ? { w, b: bInit(k2, [filters]) as AnyTensor } : { w };
       },
-      forward: (p: { w: AnyTensor; b: AnyTensor }, x, { state }) => ({
-        y: act(add(conv2dPrim(x, p.w, strides, pads), p.b)),
-        state,
-      }),
+      forward: (p: { w: AnyTensor; b?: AnyTensor }, x, { state }) => {
+        const z = conv2dPrim(x, p.w, strides, pads);
+        return { y: act(p.b ? add(z, p.b) : z), state };
+      },
     });
   });
 }

@@ -75,7 +75,14 @@ export {
   varianceScaling,
   zeros,
 } from "./initializers.js";
-export type { DenseFn, DenseOptions, DenseParams, MaxoutFn } from "./dense.js";
+export type {
+  DenseFn,
+  DenseKernel,
+  DenseOptions,
+  DenseParams,
+  DenseParamsOf,
+  MaxoutFn,
+} from "./dense.js";
 export { dense, maxout } from "./dense.js";
 export type { EmbeddingFn, EmbeddingParams, EmbeddingSpec } from "./embedding.js";
 export { embedding } from "./embedding.js";
@@ -83,8 +90,10 @@ export { dropout, gaussianNoise } from "./noise.js";
 export { l1, l2 } from "./regularizers.js";
 export type {
   Conv2dFn,
+  Conv2dKernel,
   Conv2dOptions,
   Conv2dParams,
+  Conv2dParamsOf,
   GlobalPoolFn,
   Kernel2d,
   Pool2dFn,

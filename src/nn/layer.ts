@@ -41,6 +41,13 @@ export interface Layer<I extends Shape, O extends Shape, P = unknown, St = {}> {
   readonly inputShape: I;
   /** Per-example output shape. */
   readonly outputShape: O;
+  /**
+   * Settings that the parameters do not hold, such as a normalization's `epsilon` or a dense
+   * layer's `useBias` (what Keras's `get_config` gives); absent when there are none.
+   */
+  readonly config?: Readonly<Record<string, number | string | boolean>>;
+  /** A composite's layers (`serial`, `residual`, `parallel`…), one per entry of its parameter tuple. */
+  readonly layers?: readonly Layer<any, any, any, any>[];
   /** Fresh parameters. */
   init(key: Key): P;
   /** Fresh state (running statistics); `{}` for stateless layers. */

@@ -143,6 +143,10 @@ export interface LayerDef<P, St> {
   outputShape: Shape;
   init?: (key: Key) => P;
   initState?: () => St;
+  /** Settings the parameters do not hold (see `Layer.config`). */
+  config?: Readonly<Record<string, number | string | boolean>>;
+  /** A composite's layers, one per entry of its parameter tuple. */
+  layers?: readonly Layer<any, any, any, any>[];
   /** The computation on a batch `x` of shape `[B, ...inputShape]`. */
   forward: (
     params: P,
@@ -196,6 +200,8 @@ export function layer<I extends Shape, O extends Shape, P = {}, St = {}>(
     outputShape: [...def.outputShape] as unknown as O,
     init: def.init ?? (() => ({}) as P),
     initState,
+    ...(def.config ? { config: def.config } : {}),
+    ...(def.layers ? { layers: def.layers } : {}),
     apply: apply as Model<I, O, P, St>["apply"],
     forward: forward as unknown as Model<I, O, P, St>["forward"],
   };

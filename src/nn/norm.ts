@@ -82,6 +82,7 @@ export function batchNorm(opts: BatchNormOptions = {}): LayerSpec<BatchNormFn> {
       name: "batchNorm",
       inputShape: shape,
       outputShape: shape,
+      config: { epsilon: eps, momentum },
       init: normParams(c),
       initState: () => ({ mean: filled([c], 0, "f32"), variance: filled([c], 1, "f32") }),
       forward: (p, x, { training, state }) => {
@@ -117,6 +118,7 @@ export function layerNorm(opts: { epsilon?: number } = {}): LayerSpec<LayerNormF
       name: "layerNorm",
       inputShape: shape,
       outputShape: shape,
+      config: { epsilon: eps },
       init: normParams(c),
       forward: (p, x, { state }) => {
         const [mu, v] = moments(x, [x.rank - 1]);

@@ -250,6 +250,35 @@ describe("exportOnnx graphs", () => {
     expect(count(unfolded, "Transpose")).toBeGreaterThan(1);
   });
 
+  test("each normalization layer's epsilon is the one in the graph (folded or not)", async () => {
+    // small running variances and inputs, so that 1e-3 and 0.25 give different outputs
+    const make = (epsilon?: number) =>
+      tg.nn.sequential(
+        [5],
+        tg.nn.batchNorm(epsilon === undefined ? {} : { epsilon }),
+        tg.nn.layerNorm(epsilon === undefined ? {} : { epsilon }),
+      ) as unknown as AnyModel;
+    const x = tg.mul(tg.random.normal(tg.random.key(1), [3, 5]), 0.05) as T;
+    const outs: Float32Array[] = [];
+    for (const eps of [undefined, 0.25]) {
+      const m = make(eps);
+      const ps = {
+        params: m.init(tg.random.key(0)),
+        state: tg.io.mapTree(m.initState(), (path, t) =>
+          path.endsWith("variance") ? (tg.mul(tg.ones(t.shape as [5]), 0.01) as T) : t,
+        ),
+      };
+      const f = (q: typeof ps, v: T) => m.forward(q.params, v, { state: q.state }).y;
+      const want = f(ps, x).dataSync() as Float32Array;
+      for (const o of [{}, { foldConstants: false }]) {
+        const got = await run(tg.io.exportOnnxWith(o, f, ps, x), x);
+        expect(close(got.data as Float32Array, want)).toBeNull();
+      }
+      outs.push(want);
+    }
+    expect(close(outs[1], outs[0])).not.toBeNull();
+  });
+
   test.each([17, 18, 19, 20, 21])(
     "opset %i runs in onnxruntime (reductions and the LSTM)",
     async (opset) => {

@@ -2,7 +2,8 @@
  * PyTorch weights through safetensors. The fixtures in test/fixtures/torch/ were written by
  * scripts/fixtures/torch-models.py (PyTorch 1.13, fixed seeds): each model's state_dict, an input
  * and PyTorch's output. Each loads into the matching typegrad model and gives PyTorch's output
- * (rtol 1e-4, atol 1e-5); saveTorch writes the same entries back.
+ * (rtol 1e-4, atol 1e-5); saveTorch writes the same entries back. The normalization layers use
+ * eps=1e-4 (neither library's default) and small running variances, so a wrong epsilon shows.
  *
  * With TYPEGRAD_TORCH_CHECK_DIR set, the test also writes typegrad-initialized models in PyTorch's
  * layout with typegrad's outputs there, for `python3 scripts/fixtures/torch-models.py --check DIR`.
@@ -10,7 +11,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import * as E from "fp-ts/lib/Either.js";
-import { describe, expect, test } from "vitest";
+import { describe, expect, expectTypeOf, test } from "vitest";
 import * as tg from "../../src/index.js";
 import type { AnyTensor as T } from "../../src/tensor/tensor.js";
 
@@ -30,6 +31,29 @@ interface Row {
   state?: boolean;
 }
 
+/** The fixtures' normalization eps, which their state_dict files do not record. */
+const EPS = 1e-4;
+
+const cnn = tg.nn.sequential(
+  [16, 16, 1],
+  tg.nn.conv2d(4, 3, { useBias: false }),
+  tg.nn.batchNorm({ epsilon: EPS }),
+  tg.nn.relu,
+  tg.nn.maxPool2d(2),
+  tg.nn.conv2d(8, 3),
+  tg.nn.relu,
+  tg.nn.maxPool2d(2),
+  tg.nn.flatten,
+  tg.nn.dense(5),
+);
+const norm = tg.nn.sequential(
+  [6],
+  tg.nn.dense(16, { useBias: false }),
+  tg.nn.layerNorm({ epsilon: EPS }),
+  tg.nn.relu,
+  tg.nn.dense(3),
+);
+
 const rows: Row[] = [
   {
     name: "mlp",
@@ -38,21 +62,11 @@ const rows: Row[] = [
   },
   {
     name: "cnn",
-    // nn.Sequential(Conv2d(1, 4, 3), BatchNorm2d(4), ReLU(), MaxPool2d(2), Conv2d(4, 8, 3), ReLU(),
-    // MaxPool2d(2), Flatten(), Linear(32, 5)): the same order, so the same indices
-    model: tg.nn.sequential(
-      [16, 16, 1],
-      tg.nn.conv2d(4, 3),
-      tg.nn.batchNorm({ epsilon: 1e-5 }),
-      tg.nn.relu,
-      tg.nn.maxPool2d(2),
-      tg.nn.conv2d(8, 3),
-      tg.nn.relu,
-      tg.nn.maxPool2d(2),
-      tg.nn.flatten,
-      tg.nn.dense(5),
-    ),
-    options: { flattened: { "8": [2, 2, 8] } },
+    // nn.Sequential(Conv2d(1, 4, 3, bias=False), BatchNorm2d(4, eps=1e-4), ReLU(), MaxPool2d(2),
+    // Conv2d(4, 8, 3), ReLU(), MaxPool2d(2), Flatten(), Linear(32, 5)): the same order, so the
+    // same indices
+    model: cnn,
+    options: { flattened: { "8": [2, 2, 8] }, model: cnn, epsilon: EPS },
     image: true,
     state: true,
   },
@@ -65,6 +79,12 @@ const rows: Row[] = [
     name: "gru",
     model: tg.nn.sequential([7, 4], tg.nn.gru(6), tg.nn.dense(3)),
     options: { modules: { "0": "rnn", "1": "fc" } },
+  },
+  {
+    name: "norm",
+    // nn.Sequential(Linear(6, 16, bias=False), LayerNorm(16, eps=1e-4), ReLU(), Linear(16, 3))
+    model: norm,
+    options: { model: norm, epsilon: { "1": EPS } },
   },
 ];
 
@@ -210,6 +230,128 @@ describe("PyTorch state_dicts load into typegrad models", () => {
     });
   });
 
+  test("normalization epsilon: a layer that differs from the PyTorch model's is a LoadError", () => {
+    const bytes = read("norm.safetensors");
+    const io = right(tg.io.readSafetensors(read("norm.io.safetensors")));
+    const like = norm.init(tg.random.key(0));
+    const message = (e: E.Either<tg.io.LoadError, unknown>) =>
+      E.isLeft(e) ? `${e.left.kind}: ${e.left.message}` : "loaded";
+    // the file does not say, so PyTorch's default 1e-5 is assumed until told otherwise
+    expect(message(tg.io.loadTorch(bytes, like, { model: norm }))).toMatch(
+      /^bad-argument: loadTorch: 1 \(layerNorm\): the typegrad layer's epsilon is 1e-4 but the PyTorch model's is 1e-5 \(PyTorch's default; the file does not record it\); build the layer as layerNorm\(\{ epsilon: 1e-5 \}\), or, if the PyTorch module was built with another eps, state it with \{ epsilon: \{ "1": … \} \}$/,
+    );
+    // without the model the epsilon cannot be known
+    expect(message(tg.io.loadTorch(bytes, like))).toMatch(
+      /^bad-argument: loadTorch: 1 holds batch- or layer-norm parameters.*pass \{ model \}/,
+    );
+    expect(message(tg.io.loadTorch(read("cnn.safetensors"), cnn.initState()))).toMatch(
+      /^bad-argument: loadTorch: 1 holds batch-norm statistics.*pass \{ model \}/,
+    );
+    // typegrad's default (Keras's 1e-3) against the file's 1e-4
+    const keras = tg.nn.sequential(
+      [6],
+      tg.nn.dense(16, { useBias: false }),
+      tg.nn.layerNorm(),
+      tg.nn.relu,
+      tg.nn.dense(3),
+    );
+    expect(message(tg.io.loadTorch(bytes, like, { model: keras, epsilon: EPS }))).toMatch(
+      /epsilon is 1e-3 but the PyTorch model's is 1e-4 \(\{ epsilon \}\); build the layer as layerNorm\(\{ epsilon: 1e-4 \}\)$/,
+    );
+    // the check matters: stating a wrong eps loads, and the outputs miss PyTorch's
+    const wrong = right(tg.io.loadTorch(bytes, like, { model: keras, epsilon: 1e-3 }));
+    const y = keras.apply(wrong, io.input as tg.Tensor<[number, 6]>);
+    expect(close(y.dataSync(), io.output.dataSync())).not.toBeNull();
+    // a model without a normalization layer where the tree has one
+    const mlp = rows[0].model as tg.nn.AnyModel;
+    expect(message(tg.io.loadTorch(bytes, like, { model: mlp }))).toMatch(
+      /1 holds batch- or layer-norm parameters, but \{ model \} has no normalization layer there \(it has none\)/,
+    );
+  });
+
+  test("saveTorch records each normalization epsilon in the metadata, and loadTorch reads it", () => {
+    const params = cnn.init(tg.random.key(2));
+    const state = cnn.initState();
+    const o = both(rows[1].options);
+    const bytes = tg.io.saveTorch({ params, state }, o);
+    const file = tg.io.parseSafetensors(bytes);
+    expect(E.isRight(file) && file.right.metadata).toEqual({ format: "pt", "1.eps": "0.0001" });
+    // the file says 1e-4: no { epsilon } needed, and it wins over a stated one
+    const { epsilon: _, ...noEps } = rows[1].options;
+    expect(E.isRight(tg.io.loadTorch(bytes, params, noEps))).toBe(true);
+    expect(E.isRight(tg.io.loadTorch(bytes, params, { ...noEps, epsilon: 0.5 }))).toBe(true);
+    const other = tg.nn.sequential(
+      [16, 16, 1],
+      tg.nn.conv2d(4, 3, { useBias: false }),
+      tg.nn.batchNorm(),
+      tg.nn.relu,
+      tg.nn.maxPool2d(2),
+      tg.nn.conv2d(8, 3),
+      tg.nn.relu,
+      tg.nn.maxPool2d(2),
+      tg.nn.flatten,
+      tg.nn.dense(5),
+    );
+    const bad = tg.io.loadTorch(bytes, state, { ...noEps, model: other });
+    expect(E.isLeft(bad) && bad.left.message).toMatch(
+      /1 \(batchNorm\): the typegrad layer's epsilon is 1e-3 but the PyTorch model's is 1e-4 \(the file's metadata "1.eps"\)/,
+    );
+    // a residual block's norm is found inside it, and a renamed module keeps its name in the key
+    const res = tg.nn.sequential(
+      [4],
+      tg.nn.residual(tg.nn.dense(4), tg.nn.layerNorm({ epsilon: 0.25 })),
+    );
+    const rp = res.init(tg.random.key(0));
+    const rb = tg.io.saveTorch(rp, { model: res, modules: { "0.1": "block.ln" } });
+    const rf = tg.io.parseSafetensors(rb);
+    expect(E.isRight(rf) && rf.right.metadata["block.ln.eps"]).toBe("0.25");
+    expect(() => tg.io.saveTorch(params)).toThrow(
+      new TypeError(
+        "saveTorch: 1 holds batch- or layer-norm parameters, and their epsilon is part of the layer, not of the tree: pass { model } so that it can be recorded in the file",
+      ),
+    );
+  });
+
+  test("layers without bias: { w } alone, PyTorch's bias=False", () => {
+    const p = cnn.init(tg.random.key(0));
+    expectTypeOf(p[0]).toEqualTypeOf<{ w: tg.Tensor<[3, 3, 1, 4]> }>();
+    expectTypeOf(p[4]).toEqualTypeOf<tg.nn.Conv2dParams<3, 3, 4, 8>>();
+    expectTypeOf(norm.init(tg.random.key(0))[0]).toEqualTypeOf<tg.nn.DenseKernel<6, 16>>();
+    expectTypeOf(tg.nn.dense(6, 16, { useBias: false })).toEqualTypeOf<
+      tg.nn.Model<[6], [16], { w: tg.Tensor<[6, 16]> }>
+    >();
+    expect(Object.keys(p[0])).toEqual(["w"]);
+    expect(cnn.layers?.[0].config).toEqual({ useBias: false });
+    // @ts-expect-error: a bias-free layer has no b
+    expect(p[0].b).toBeUndefined();
+    const names = Object.keys(
+      right(tg.io.readSafetensors(tg.io.saveTorch(norm.init(tg.random.key(1)), { model: norm }))),
+    );
+    expect(names.sort()).toEqual(["0.weight", "1.bias", "1.weight", "3.bias", "3.weight"]);
+    // a state_dict with a bias where the typegrad layer has none: the extra entry is reported
+    const withBias = tg.io.saveTorch((rows[0].model as AnyModel).init(tg.random.key(0)));
+    const mlpNoBias = tg.nn.sequential(
+      [6],
+      tg.nn.dense(16, { useBias: false }),
+      tg.nn.relu,
+      tg.nn.dense(3, { useBias: false }),
+    );
+    const strict = tg.io.loadTorch(withBias, mlpNoBias.init(tg.random.key(0)), { strict: true });
+    expect(E.isLeft(strict) && strict.left).toMatchObject({
+      kind: "unexpected-key",
+      message: expect.stringMatching(/2 entries that no parameter reads: 0\.bias, 2\.bias/),
+    });
+    // and a bias-free state_dict into a layer with a bias: the bias is missing
+    const missingBias = tg.io.loadTorch(
+      tg.io.saveTorch(mlpNoBias.init(tg.random.key(0))),
+      (rows[0].model as AnyModel).init(tg.random.key(0)),
+    );
+    expect(E.isLeft(missingBias) && missingBias.left).toMatchObject({
+      kind: "missing-key",
+      message: expect.stringMatching(/no entry "0\.bias" for 0 \(linear\)/),
+    });
+  });
+
   test("files for PyTorch's check mode (written when TYPEGRAD_TORCH_CHECK_DIR is set)", () => {
     const out = process.env.TYPEGRAD_TORCH_CHECK_DIR;
     const shapes: Record<string, number[]> = {
@@ -217,6 +359,7 @@ describe("PyTorch state_dicts load into typegrad models", () => {
       cnn: [3, 16, 16, 1],
       lstm: [4, 5, 3],
       gru: [3, 7, 4],
+      norm: [5, 6],
     };
     for (const row of rows) {
       const model = row.model as AnyModel;
@@ -252,5 +395,5 @@ function both(o: tg.io.TorchOptions): tg.io.TorchOptions {
     for (const [k, v] of Object.entries(o.modules ?? {})) modules[`${p}.${k}`] = v;
     for (const [k, v] of Object.entries(o.flattened ?? {})) flattened[`${p}.${k}`] = v;
   }
-  return { modules, flattened };
+  return { ...o, modules, flattened };
 }
