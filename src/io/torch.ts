@@ -2,7 +2,9 @@
  * PyTorch weights in and out through safetensors: `loadTorch` reads a PyTorch `state_dict` saved as
  * safetensors into a typegrad parameter (or state) tree, converting names and layouts layer by
  * layer (see `torch-layout.ts`); `saveTorch` writes the reverse, a file that
- * `model.load_state_dict(safetensors.torch.load_file(path))` accepts.
+ * `model.load_state_dict(safetensors.torch.load_file(path))` accepts. Normalization epsilons
+ * are not weights: `loadTorch` checks them against the PyTorch model's and `saveTorch` records
+ * them in the file's metadata (see `torch-eps.ts`); both need `{ model }` for that.
  *
  * Names: a typegrad layer at path `3` (its index in `sequential`) reads PyTorch's module `3`, as
  * in an `nn.Sequential` built in the same order (activations included); `modules` renames paths
@@ -107,12 +109,19 @@ const join = (a: string, b: string) => (a ? `${a}.${b}` : b);
 /**
  * Loads a PyTorch `state_dict` saved as safetensors into a tree of the structure, shapes and
  * dtypes of `like` (parameters, or a layer state holding batch-norm running averages). Returns a
- * `LoadError` naming the PyTorch entry when one is missing or has the wrong shape.
+ * `LoadError` naming the PyTorch entry when one is missing or has the wrong shape. A tree with
+ * batch- or layer-norm parameters or statistics needs `{ model }`: each such layer's `epsilon`
+ * must equal the PyTorch module's `eps` (the file's `"<module>.eps"` metadata, else `{ epsilon }`,
+ * else PyTorch's default 1e-5), or the result is a `bad-argument` error naming both.
  * @example
  * ```ts
  * const rnn = tg.nn.sequential([5, 3], tg.nn.lstm(8), tg.nn.dense(2));
  * const bytes = tg.io.saveTorch(rnn.init(tg.random.key(1)), { modules: { "0": "rnn", "1": "fc" } });
  * tg.io.loadTorch(bytes, rnn.init(tg.random.key(0)), { modules: { "0": "rnn", "1": "fc" } });
+ * // nn.Sequential(nn.Linear(4, 8), nn.LayerNorm(8)), saved by PyTorch: eps 1e-5
+ * const ln = tg.nn.sequential([4], tg.nn.dense(8), tg.nn.layerNorm({ epsilon: 1e-5 }));
+ * const sd = tg.io.saveTorch(ln.init(tg.random.key(1)), { model: ln });
+ * tg.io.loadTorch(sd, ln.init(tg.random.key(0)), { model: ln }); // Right: 1e-5 on both sides
  * ```
  */
 export function loadTorch<T>(
@@ -263,7 +272,9 @@ function missing(name: string, what: string, entries: Record<string, unknown>): 
 /**
  * The safetensors bytes of a typegrad tree (parameters, or a state with batch-norm running
  * averages) in PyTorch's names and layouts, for `model.load_state_dict`. A batch-norm state also
- * gets `num_batches_tracked` (0), which `load_state_dict(strict=True)` expects.
+ * gets `num_batches_tracked` (0), which `load_state_dict(strict=True)` expects. Each
+ * normalization layer's `epsilon` goes into `__metadata__` as `"<module>.eps"`; a tree with
+ * normalization parameters therefore needs `{ model }` (a `TypeError` says so otherwise).
  * @example
  * ```ts
  * import { writeFileSync } from "node:fs";
