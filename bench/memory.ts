@@ -2,8 +2,8 @@
  * Memory without `dispose`, measured in the same run as the benchmark (issue 12's targets):
  * - an async loop of 3,000 eager 1e6-element adds that yields each op (setImmediate): the peak of
  *   wasm bytes in use above its start (target: under 128 MB);
- * - a synchronous loop of 200 such adds: the bytes held when it ends, and how long after the event
- *   loop turns they come back (target: within 1 s);
+ * - a synchronous loop of 200 such adds: the most bytes held during it (in Node, in-job
+ *   reclamation bounds it), and how long after the event loop turns they come back (target: 1 s);
  * - eager op speed when results are dropped against when they are disposed: add of 1e3 elements
  *   (target: within 1.5×), add of 1e6 elements and matmul 512.
  *
@@ -21,8 +21,8 @@ const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[xs.length
 
 /**
  * Median time per op of `n` chained ops, dropping or disposing each result. Each repetition is a
- * synchronous loop of its own, and the event loop turns between repetitions (dropped results
- * are reclaimed then: inside one synchronous job nothing can be).
+ * synchronous loop of its own, and the event loop turns between repetitions (so that each starts
+ * from the same memory).
  */
 async function perOp(
   make: () => tg.Tensor,
@@ -84,19 +84,22 @@ export async function memoryFigures(): Promise<string[]> {
   await turn();
   start = tg.memoryStats().bytesInUse;
   tg.debug.memoryWarning(false);
+  let held = 0;
   (() => {
     let z: tg.Tensor<[1000000]> = tg.zeros([1_000_000]);
-    for (let i = 0; i < 200; i++) z = tg.add(z, x);
+    for (let i = 0; i < 200; i++) {
+      z = tg.add(z, x);
+      held = Math.max(held, tg.memoryStats().bytesInUse - start);
+    }
     z.dataSync();
   })();
-  const held = tg.memoryStats().bytesInUse - start;
   t0 = performance.now();
   while (tg.memoryStats().bytesInUse - start > 16 * MB && performance.now() - t0 < 5000) {
     await new Promise((r) => setTimeout(r, 1));
   }
   const back = performance.now() - t0;
   out.push(
-    `- Synchronous loop of 200 such adds: ${(held / MB).toFixed(0)} MB held when it ends; back under 16 MB ${back.toFixed(0)} ms after the event loop turns (target < 1,000 ms).`,
+    `- Synchronous loop of 200 such adds (800 MB made): at most ${(held / MB).toFixed(0)} MB held during it; back under 16 MB ${back.toFixed(0)} ms after the event loop turns (target < 1,000 ms).`,
   );
   x.dispose();
   // 3. speed (the dropped runs hold up to 800 MB in one synchronous loop, on purpose), dropped against disposed

@@ -1,7 +1,8 @@
 /**
  * `tidy`: frees, when a synchronous function returns, every tensor it made that is not part of
- * what it returns. For synchronous loops, where dropped tensors cannot be reclaimed before the
- * loop ends (code that lets the event loop turn needs none of this).
+ * what it returns. For synchronous loops: there dropped tensors are reclaimed only by forced
+ * collections (Node) or once the loop ends (browsers), while `tidy` frees them at once (code that
+ * lets the event loop turn needs none of this).
  * @module
  */
 import { listen } from "./scope.js";

@@ -31,3 +31,32 @@ describe.runIf(existsSync(dist) && availableParallelism() > 1)("node flags", () 
     });
   }
 });
+
+describe.runIf(existsSync(dist))("reclaiming without cleanupSome", () => {
+  it("TYPEGRAD_GC=job frees a synchronous loop's dropped tensors once the job ends", () => {
+    const script = `
+      const tg = await import(${JSON.stringify(dist)});
+      const MB = 2 ** 20;
+      tg.debug.memoryWarning(false);
+      const start = tg.memoryStats().bytesInUse;
+      const x = tg.ones([1_000_000]);
+      let y = tg.zeros([1_000_000]);
+      for (let i = 0; i < 100; i++) y = tg.add(y, x);
+      const held = tg.memoryStats().bytesInUse - start;
+      const value = y.dataSync()[5];
+      y = null;
+      const t0 = performance.now();
+      while (tg.memoryStats().bytesInUse - start > 16 * MB && performance.now() - t0 < 2000) {
+        await new Promise((r) => setTimeout(r, 5));
+      }
+      console.log(JSON.stringify({ held, after: tg.memoryStats().bytesInUse - start, value }));`;
+    const out = execFileSync(process.execPath, ["--input-type=module", "-e", script], {
+      encoding: "utf8",
+      env: { ...process.env, TYPEGRAD_GC: "job" },
+    });
+    const r = JSON.parse(out.trim().split("\n").pop() ?? "{}");
+    expect(r.value).toBe(100);
+    expect(r.held).toBeGreaterThan(300 * 2 ** 20); // nothing freed inside the job
+    expect(r.after).toBeLessThan(16 * 2 ** 20);
+  });
+});

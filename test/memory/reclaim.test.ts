@@ -32,24 +32,54 @@ describe("reclaiming dropped eager tensors", () => {
     arena.check();
   }, 120_000);
 
-  it("memory held by a synchronous loop comes back within 1 s of the event loop turning", async () => {
+  it("a synchronous loop frees what it drops inside the loop, and the rest comes back within 1 s of the event loop turning", async () => {
+    expect(reclaimStats().inJob).toBe(true);
     await turn();
     const start = arena.bytesInUse();
     const x = tg.ones([1_000_000]);
     memoryWarning(false);
+    let peak = 0;
     (() => {
       let y = tg.zeros([1_000_000]);
-      for (let i = 0; i < 200; i++) y = tg.add(y, x);
+      for (let i = 0; i < 200; i++) {
+        y = tg.add(y, x); // 800 MB made and dropped in one synchronous job
+        peak = Math.max(peak, arena.bytesInUse() - start);
+      }
       expect(y.dataSync()[7]).toBe(200);
     })();
     memoryWarning(true);
-    expect(arena.bytesInUse() - start).toBeGreaterThan(600 * MB);
+    // in-job reclamation: at most 512 MiB of this job's buffers wait for a collection
+    expect(peak).toBeLessThan(600 * MB);
     const t0 = performance.now();
     while (arena.bytesInUse() - start > 16 * MB && performance.now() - t0 < 1000) {
       await new Promise((r) => setTimeout(r, 5));
     }
     expect(arena.bytesInUse() - start).toBeLessThan(16 * MB);
     expect(x.dataSync()[0]).toBe(1);
+    arena.check();
+  }, 60_000);
+
+  it("collections inside a synchronous job never free a tensor that is still held", () => {
+    memoryWarning(false);
+    const n = 262_144; // 1 MiB a tensor: the job adopts its buffers and collects several times
+    const kept: { t: tg.Tensor; v: number }[] = [];
+    const before = reclaimStats().collections;
+    let y = tg.full([n], 1) as tg.Tensor;
+    let v = 1;
+    for (let i = 0; i < 700; i++) {
+      // a chain of temporaries, most dropped at once, every 7th result held
+      y = tg.sub(tg.mul(tg.add(y, 1), 1), 0) as tg.Tensor;
+      v = v + 1;
+      if (i % 7 === 0) kept.push({ t: y, v });
+    }
+    memoryWarning(true);
+    expect(reclaimStats().collections).toBeGreaterThan(before);
+    for (const { t, v: want } of kept) {
+      const d = t.dataSync();
+      expect(d[0]).toBe(want);
+      expect(d[n - 1]).toBe(want);
+    }
+    for (const { t } of kept) t.dispose();
     arena.check();
   }, 60_000);
 

@@ -42,6 +42,7 @@ import {
   UNARY_CODE,
 } from "../ops.js";
 import { type Kernels, kernels, type Ptr } from "./loader.js";
+import { forget } from "./reclaim.js";
 
 const k: Kernels = kernels;
 
@@ -269,6 +270,7 @@ export const wasmBackend: Backend = {
 
   free(b) {
     if (!(b instanceof WasmBuf) || b.cell === null || b.cell.freed) return;
+    forget(b.cell);
     b.cell.freed = true;
     arena.free(b.ptr);
   },

@@ -1,13 +1,23 @@
 /**
  * Buffers of the wasm backend: a pointer into the arena, freed by `free` or, once the handle is
- * garbage-collected, by a `FinalizationRegistry` (registration deferred to a microtask).
+ * garbage-collected, by the reclaimer (`reclaim.ts`).
  * @module
  */
 import { BYTES, type DType, type TypedArray } from "../../shape/dtype.js";
 import { DTypeError } from "../../shape/errors.js";
 import type { Buf } from "../backend.js";
 import type { Ptr } from "./loader.js";
-import { afterBurst, allocating, type Cell, canForce, collect, watch } from "./reclaim.js";
+import {
+  adopt,
+  afterBurst,
+  allocating,
+  type Cell,
+  collect,
+  collectionShare,
+  inJob,
+  releaseWith,
+  watch,
+} from "./reclaim.js";
 import { trackingPaused } from "../../tensor/scope.js";
 import { arena } from "./threads.js";
 
@@ -43,7 +53,7 @@ function freeCell(c: Cell): void {
   }
 }
 
-const finalizer = new FinalizationRegistry<Cell>(freeCell);
+releaseWith(freeCell);
 
 /**
  * A new buffer of `size` elements of `dtype` from the arena (zero-filled if `zero`), freed by the
@@ -66,14 +76,15 @@ export function newBuf(dtype: DType, size: number, zero: boolean): WasmBuf {
     throw new RangeError(`wasm: cannot allocate ${size} ${dtype} elements: not an integer ≥ 0`);
   }
   const bytes = size * BYTES[dtype];
-  allocating(bytes, arena.bytesInUse(), freeCell);
+  allocating(arena.bytesInUse());
   let p: Ptr;
   try {
     p = arena.alloc(bytes);
   } catch (e) {
     if (!(e instanceof RangeError)) throw e;
     // before giving up, free what dead handles hold, and try once more
-    if (collect(arena.bytesInUse(), freeCell) > 0) return newBuf(dtype, size, zero);
+    if (inJob) adoptPending();
+    if (collect(arena.bytesInUse()) > 0) return newBuf(dtype, size, zero);
     const held = pending.reduce((n, q) => n + (q.cell!.freed ? 0 : q.cell!.bytes), 0);
     const hint =
       held > 0
@@ -84,23 +95,40 @@ export function newBuf(dtype: DType, size: number, zero: boolean): WasmBuf {
     );
   }
   if (zero) arena.u8.fill(0, p, p + bytes);
-  const cell: Cell = { ptr: p, bytes: arena.sizeOf(p), freed: false };
+  const cell: Cell = { ptr: p, bytes: arena.sizeOf(p), freed: false, epoch: -1 };
   const b = new WasmBuf(dtype, size, p, null, cell);
   track(b);
   return b;
 }
 
 /**
- * Buffers not yet registered with the finalizer. Registration is deferred to a microtask: V8
- * keeps every registered cell on a list that each garbage collection walks, and the finalizer
- * cannot run before the event loop turns anyway, so a synchronous loop of eager ops that dispose
- * their results would otherwise pay for all of them on every minor GC. Buffers freed before the
- * microtask are never registered.
+ * Buffers made by the running job and not yet registered with the reclaimer. Registration waits
+ * for the microtask after the job: a `WeakRef` made now would keep its handle alive until the job
+ * ends anyway, and each registered cell costs V8's minor collections a little. Buffers freed before
+ * the microtask are never registered. A job that makes more than {@link adoptBytes} hands them to
+ * the reclaimer at once (where it can reclaim them inside the job).
  */
 let pending: WasmBuf[] = [];
+let pendingAll = 0;
 let scheduled = false;
+/**
+ * Bytes of pending buffers past which a running job's buffers are adopted (see `reclaim.ts`):
+ * 128 MiB, doubled up to 512 MiB while the collections that follow would take over a fifth of the
+ * loop's time (a loop that drops large tensors quickly), and halved back when they take under 2 %.
+ */
+let adoptBytes = 128 * 2 ** 20;
 
-/** Bytes of the buffers in `pending` when last counted plus those made since. */
+/** Hands this job's pending buffers to the reclaimer, which can then free the dead ones at once. */
+function adoptPending(): void {
+  const share = collectionShare();
+  if (share > 0.2) adoptBytes = Math.min(adoptBytes * 2, 512 * 2 ** 20);
+  else if (share < 0.02) adoptBytes = Math.max(adoptBytes / 2, 128 * 2 ** 20);
+  for (const b of pending) if (!b.cell!.freed) adopt(b, b.cell!);
+  pending = [];
+  pendingAll = 0;
+}
+
+/** Bytes of the user's buffers made in this job when last counted plus those made since. */
 let pendingBytes = 0;
 let warnedAt = 0;
 /** `pendingBytes` at which the held bytes are counted again (amortizes the count). */
@@ -126,19 +154,32 @@ export function memoryWarning(on: boolean): void {
 }
 
 /**
- * The buffers of this job that user code made: not those made while tensor tracking is paused
- * (a compiled plan's own buffers, the library's caches), which are held on purpose.
+ * The cells of the buffers this job's user code made: not those made while tensor tracking is
+ * paused (a compiled plan's own buffers, the library's caches), which are held on purpose.
  */
-let userPending: WasmBuf[] = [];
+let userCells: Cell[] = [];
+
+function heldBytes(): number {
+  userCells = userCells.filter((c) => !c.freed);
+  return userCells.reduce((n, c) => n + c.bytes, 0);
+}
 
 function warnHeld(): void {
-  userPending = userPending.filter((q) => !q.cell!.freed);
-  const held = userPending.reduce((n, q) => n + q.cell!.bytes, 0);
+  let held = heldBytes();
+  // where a job's dropped tensors can be freed inside it, count only what is really held
+  if (held > WARN_BYTES && warnedAt === 0 && inJob) {
+    adoptPending();
+    collect(arena.bytesInUse());
+    held = heldBytes();
+  }
   pendingBytes = held;
   nextCount = Math.max(WARN_BYTES, held + 64 * 2 ** 20);
   if (held <= WARN_BYTES || warnedAt !== 0) return;
   warnedAt = held;
-  const msg = `typegrad: one synchronous job has made ${(held / 2 ** 20).toFixed(0)} MiB of tensors that are still held. Tensors you drop are freed once the job ends (when the event loop turns), not inside a synchronous loop: wrap each step in tg.tidy(() => ...), or free tensors with \`using\` or .dispose(). Silence this with tg.debug.memoryWarning(false) or TYPEGRAD_MEMORY_WARNING=0.`;
+  const freedWhen = inJob
+    ? "Tensors you drop are freed by a collection even inside a synchronous loop, so these are referenced somewhere"
+    : "Tensors you drop are freed once the job ends (when the event loop turns), not inside a synchronous loop";
+  const msg = `typegrad: one synchronous job has made ${(held / 2 ** 20).toFixed(0)} MiB of tensors that are still held. ${freedWhen}: wrap each step in tg.tidy(() => ...), or free tensors with \`using\` or .dispose(). Silence this with tg.debug.memoryWarning(false) or TYPEGRAD_MEMORY_WARNING=0.`;
   const proc = (globalThis as { process?: { emitWarning?: (m: string, o: object) => void } })
     .process;
   if (proc?.emitWarning)
@@ -147,38 +188,38 @@ function warnHeld(): void {
 }
 
 function track(b: WasmBuf): void {
+  const cell = b.cell!;
   pending.push(b);
+  pendingAll += cell.bytes;
+  if (pendingAll > adoptBytes && inJob) adoptPending();
   if (!trackingPaused()) {
-    userPending.push(b);
-    pendingBytes += b.cell!.bytes;
+    userCells.push(cell);
+    pendingBytes += cell.bytes;
     if (pendingBytes > Math.max(WARN_BYTES, nextCount) && warnedAt === 0) warnHeld();
+    // in a long synchronous loop, drop the entries that were freed meanwhile
+    if ((userCells.length & 4095) === 0) userCells = userCells.filter((c) => !c.freed);
   }
   if (!scheduled) {
     scheduled = true;
-    queueMicrotask(registerPending);
+    queueMicrotask(endOfJob);
   }
-  // in a long synchronous loop, drop the entries that were freed meanwhile
   if (pending.length >= 4096 && (pending.length & 4095) === 0) {
     pending = pending.filter((q) => !q.cell!.freed);
+    pendingAll = pending.reduce((n, q) => n + q.cell!.bytes, 0);
   }
 }
 
-function registerPending(): void {
+/** The microtask after a job that made buffers: registers them and resets the job's counts. */
+function endOfJob(): void {
   scheduled = false;
   const list = pending;
   pending = [];
-  userPending = [];
+  pendingAll = 0;
+  userCells = [];
   pendingBytes = 0;
   nextCount = 0;
-  for (const b of list) {
-    // forced collections find dead handles by their WeakRefs; elsewhere the engine's own
-    // collections report them to the FinalizationRegistry (one registration, not both: each costs)
-    if (!b.cell!.freed) {
-      if (canForce) watch(b, b.cell!);
-      else finalizer.register(b, b.cell!);
-    }
-  }
-  afterBurst(() => arena.bytesInUse(), freeCell);
+  for (const b of list) if (!b.cell!.freed) watch(b, b.cell!);
+  afterBurst(() => arena.bytesInUse());
 }
 
 /**
