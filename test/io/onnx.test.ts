@@ -9,7 +9,14 @@ import * as ort from "onnxruntime-node";
 import type * as E from "fp-ts/lib/Either.js";
 import { describe, expect, expectTypeOf, test } from "vitest";
 import * as tg from "../../src/index.js";
+import { filled } from "../../src/prims/constants.js";
+import { add, logistic, mul, tanh } from "../../src/prims/elementwise.js";
+import { matmulPrim } from "../../src/prims/linalg.js";
+import { moveAxisTo, slice } from "../../src/prims/movement.js";
 import type { AnyTensor as T } from "../../src/tensor/tensor.js";
+
+/** The untyped primitives the layers are written with. */
+const P = { add, filled, logistic, matmulPrim, moveAxisTo, mul, slice, tanh };
 
 type AnyModel = {
   init(key: T): unknown;
@@ -185,9 +192,10 @@ describe("exportOnnx runs in onnxruntime with typegrad's outputs", () => {
       model.forward(ps.params, x, { state: ps.state }).y;
     const example = input(row, 2, 1);
     const bytes = tg.io.exportOnnx(f, { params, state }, example);
-    // each primitive as its own nodes: the layout folding must not change a value
+    // each primitive as its own nodes (recurrent layers as Scan loops): the layout folding and
+    // the LSTM/GRU nodes must not change a value
     const plain = tg.io.exportOnnxWith(
-      { foldLayouts: false, foldConstants: false },
+      { foldLayouts: false, foldConstants: false, recurrentOps: false },
       f,
       { params, state },
       example,
@@ -277,6 +285,47 @@ describe("exportOnnx graphs", () => {
       outs.push(want);
     }
     expect(close(outs[1], outs[0])).not.toBeNull();
+  });
+
+  test("lstm and gru layers export as one LSTM or GRU node; other loops stay Scans", () => {
+    const export1 = (row: Row, o: tg.io.ExportOnnxOptions = {}) => {
+      const m = row.model as AnyModel;
+      const ps = { params: m.init(tg.random.key(0)), state: m.initState() };
+      const f = (q: typeof ps, x: T) => m.forward(q.params, x, { state: q.state }).y;
+      return tg.io.exportOnnxWith(o, f, ps, input(row, 2, 1));
+    };
+    const ops = (b: Uint8Array) => ["LSTM", "GRU", "Scan", "MatMul"].map((op) => count(b, op));
+    expect(ops(export1(rows[2]))).toEqual([1, 0, 0, 1]); // the dense layer's MatMul
+    expect(ops(export1(rows[3]))).toEqual([0, 1, 0, 1]);
+    expect(ops(export1(rows[3], { recurrentOps: false }))).toEqual([0, 0, 1, 3]);
+    expect(ops(export1(rows[4]))).toEqual([0, 0, 1, 3]); // simpleRnn: a Scan
+    // a loop like an LSTM's but with another cell (a peephole on c) is not taken for one
+    const gate = (z: T, k: number) => P.slice(z, [0, 3 * k], [z.shape[0], 3 * k + 3]);
+    const peephole = tg.nn.layer({
+      name: "peephole",
+      inputShape: [5, 2],
+      outputShape: [3],
+      init: () => ({ k: tg.ones([2, 12]) as T, b: tg.zeros([12]) as T, r: tg.ones([3, 12]) as T }),
+      forward: (p: { k: T; b: T; r: T }, x: T, { state }) => {
+        const xw = P.add(P.matmulPrim(P.moveAxisTo(x, 1, 0), p.k), p.b);
+        const h0 = P.filled([x.shape[0], 3], 0, "f32");
+        const [[h]] = tg.scan(
+          ([h, c], [xt]) => {
+            const z = P.add(xt, P.matmulPrim(h, p.r));
+            const i = P.logistic(P.add(gate(z, 0), c)); // the peephole
+            const c2 = P.add(P.mul(P.logistic(gate(z, 1)), c), P.mul(i, P.tanh(gate(z, 2))));
+            const h2 = P.mul(P.logistic(gate(z, 3)), P.tanh(c2));
+            return [[h2, c2], [h2]];
+          },
+          [h0, h0],
+          [xw],
+        );
+        return { y: h, state };
+      },
+    });
+    expect(ops(export1({ name: "peephole", model: peephole, shape: [5, 2] }))).toEqual([
+      0, 0, 1, 2,
+    ]);
   });
 
   test.each([17, 18, 19, 20, 21])(

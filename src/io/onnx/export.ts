@@ -24,6 +24,7 @@ import { flattenTree } from "../tree.js";
 import { encodeModel, OnnxGraph } from "./graph.js";
 import { type OnnxCtx, OnnxExportError, type OnnxRule, onnxOps, RANDOM_REASON } from "./ops.js";
 import { emitPool, matchPool } from "./pool.js";
+import { emitRecurrent, matchRecurrent, type RecurrentMatch } from "./recurrent.js";
 import { type SDim, type ShapeInfo, staticShapes, symbolicBatch } from "./sym.js";
 import { foldTransposes } from "./transposes.js";
 
@@ -52,6 +53,12 @@ export interface ExportOnnxOptions {
    * kernel) at export time, as initializers (default true).
    */
   foldConstants?: boolean;
+  /**
+   * Export `lstm` and `gru` layers as ONNX `LSTM` and `GRU` nodes, their weights converted to
+   * ONNX's layout and gate order (default true). False, or a loop that is not exactly one of those
+   * layers, exports as a `Scan`.
+   */
+  recurrentOps?: boolean;
 }
 
 /**
@@ -173,7 +180,8 @@ function build(
   }
 
   const fold = opts.foldLayouts ?? true;
-  const lowering = new Lowering(info, batch, fold, paths, opset);
+  const recurrent = (opts.recurrentOps ?? true) ? (p: Program) => simplify(p, folding) : undefined;
+  const lowering = new Lowering(info, batch, fold, paths, opset, recurrent);
   const outs = lowering.lower(program, g, bound);
   program.outputs.forEach((v, j) => {
     const name = opts.outputNames?.[j] ?? (program.outputs.length === 1 ? "output" : `output_${j}`);
@@ -230,6 +238,8 @@ class Lowering {
     /** The names of the parameters' initializers (their paths). */
     private readonly paths: ReadonlyMap<AnyTensor, string>,
     private readonly opset: number,
+    /** The exporter's simplification, to recognize recurrent layers by; undefined keeps Scans. */
+    private readonly recurrent: ((p: Program) => Program) | undefined,
   ) {}
 
   lower(p: Program, g: OnnxGraph, inputs: readonly string[]): string[] {
@@ -239,9 +249,33 @@ class Lowering {
     const uses = new Map<Var, number>();
     for (const e of p.eqns) for (const v of e.inputs) uses.set(v, (uses.get(v) ?? 0) + 1);
     const outputs = new Set(p.outputs);
+    // recurrent layers: each scan with its input projection becomes one LSTM or GRU node
+    const native = new Map<Eqn, RecurrentMatch>();
+    const skip = new Set<Eqn>();
+    if (this.recurrent)
+      p.eqns.forEach((e, i) => {
+        const m = e.prim === "scan" && matchRecurrent(p, i, uses, outputs, this.recurrent!);
+        if (!m) return;
+        native.set(e, m);
+        for (const q of m.skip) skip.add(q);
+      });
     for (let i = 0; i < p.eqns.length; i++) {
       const e = p.eqns[i];
+      if (skip.has(e)) continue;
       const ins = e.inputs.map((v) => env.get(v) as string);
+      const rec = native.get(e);
+      if (rec) {
+        const at = (v: Var) => env.get(v) as string;
+        const outs = emitRecurrent(
+          g,
+          rec,
+          at(rec.x),
+          rec.init.map(at),
+          (t) => this.paths.get(t) ?? "",
+        );
+        e.outputs.forEach((v, j) => env.set(v, outs[j]));
+        continue;
+      }
       const pool = this.pools ? matchPool(p.eqns, i, uses, outputs, this.info) : undefined;
       if (pool) {
         env.set(pool.reduce.outputs[0], emitPool(g, ins[0], pool, e.inputs[0].aval.dtype as "f32"));
