@@ -8,6 +8,7 @@
  *   random bits;
  * - add/sub/mul/div/neg/abs/sign/floor/sqrt: 1 ulp-ish (rel 3e-7) as WGSL rounds them;
  * - exp/log/tanh/logistic/pow: rel 1e-5, abs 1e-6 (WGSL allows a few ulp; SwiftShader is within);
+ *   pow with integer exponents: 1 ulp (our own squaring in double-f32);
  * - sin/cos: abs 1e-6 on [−4, 4] (our own range reduction and polynomials: the builtins of
  *   SwiftShader were off by 1e-5, and WGSL allows 2⁻¹¹); erf: abs 5e-7 (a rational approximation, error 1.5e-7);
  * - fused chains: rel 1e-5, abs 1e-6 per chain (each op may add its own error);
@@ -27,6 +28,7 @@ import {
 } from "../../src/backend/ops.js";
 import { referenceBackend } from "../../src/backend/reference.js";
 import { webgpuBackend } from "../../src/backend/webgpu/backend.js";
+import * as tg from "../../src/index.js";
 import type { DType } from "../../src/shape/dtype.js";
 import { openWebgpu } from "./adapter.js";
 
@@ -214,6 +216,22 @@ rows.push({
       tol: exact,
     })),
   ),
+});
+rows.push({
+  // squared in double-f32: correctly rounded but for near-ties (WGSL's pow was off by 1e-5)
+  name: "binary pow f32 (integer exponents, as Adam's βᵗ): 1 ulp",
+  cases: fc.integer({ min: 1, max: 60 }).chain((n) =>
+    fc.tuple(vals(n, 0.5, 1.5), ints(n, 0, 1), ints(n, -100, 100)).map(([x, sign, y]) => ({
+      inputs: [
+        { dtype: "f32" as DType, data: x.map((v, i) => (sign[i] ? -v : v)) },
+        { dtype: "f32" as DType, data: y },
+      ],
+      outputs: [{ dtype: "f32" as DType, size: n }],
+      call: (be: Backend, [p, q]: Buf[], [o]: Buf[]) => be.binary("pow", p, q, o, [n], [1], [1]),
+      tol: close(2 ** -23, 0),
+    })),
+  ),
+  runs: 40,
 });
 for (const op of COMPARE_OPS) {
   rows.push(binaryRow(op, "f32", "bool", exact, -2, 2));
@@ -593,6 +611,27 @@ describe.skipIf(why !== null)("webgpu kernels against the reference backend", ()
       await fc.assert(fc.asyncProperty(r.cases, check), { numRuns: r.runs ?? 15, seed: 17 });
     });
   }
+});
+
+describe.skipIf(why !== null)("webgpu numerics that training depends on", () => {
+  it("Adam's bias corrections 1 − βᵗ equal wasm's bit for bit (t = 1…2000)", async () => {
+    const t = Float32Array.from({ length: 2000 }, (_, i) => i + 1);
+    const corrections = async (backend: "webgpu" | "wasm") => {
+      await tg.useBackend(backend);
+      const out: number[] = [];
+      for (const beta of [0.9, 0.99, 0.999]) {
+        out.push(...(await tg.sub(1, tg.pow(tg.scalar(beta), tg.fromArray(t, [2000]))).data()));
+      }
+      return out;
+    };
+    try {
+      const got = await corrections("webgpu");
+      const want = await corrections("wasm");
+      expect(got).toEqual(want);
+    } finally {
+      await tg.useBackend("wasm");
+    }
+  });
 });
 
 describe.skipIf(why !== null)("webgpu buffers and errors", () => {
