@@ -37,10 +37,10 @@ interface Row {
 
 const rows: Row[] = [
   {
-    name: "MLP (dense, relu, dropout, softmax)",
+    name: "MLP (dense, relu, dropout, softmax, a dense layer without bias)",
     model: tg.nn.sequential(
       [20],
-      tg.nn.dense(32),
+      tg.nn.dense(32, { useBias: false }),
       tg.nn.relu,
       tg.nn.dropout(0.2),
       tg.nn.dense(10),
@@ -97,10 +97,10 @@ const rows: Row[] = [
     vocab: 40,
   },
   {
-    name: "batch norm and a residual block (same padding, avg pooling, global pooling)",
+    name: "batch norm and a residual block (same padding, avg pooling, global pooling, no bias)",
     model: tg.nn.sequential(
       [8, 8, 3],
-      tg.nn.conv2d(6, 3, { padding: "same" }),
+      tg.nn.conv2d(6, 3, { padding: "same", useBias: false }),
       tg.nn.batchNorm(),
       tg.nn.relu,
       tg.nn.residual(
