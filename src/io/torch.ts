@@ -63,9 +63,10 @@ export interface TorchOptions {
    */
   model?: AnyLayer;
   /**
-   * The `eps` of the PyTorch model's normalization layers, for a file whose metadata does not
-   * record it (a state_dict saved by PyTorch): one number for all, or one per PyTorch module name
-   * (`{ "1": 1e-3, "bn2": 1e-4 }`). Default 1e-5, PyTorch's.
+   * The `eps` of the PyTorch model's normalization layers: one number for all, or one per PyTorch
+   * module name (`{ "1": 1e-3, "bn2": 1e-4 }`). Default 1e-5, PyTorch's. `loadTorch` reads it
+   * only for a file whose metadata does not record it (a state_dict saved by PyTorch); `saveTorch`
+   * requires each typegrad layer's epsilon to equal it.
    */
   epsilon?: number | Readonly<Record<string, number>>;
 }
@@ -228,6 +229,32 @@ function normOf(
   );
 }
 
+/**
+ * The PyTorch module's eps and where it comes from: the file's metadata, else `{ epsilon }`, else
+ * PyTorch's default; or why it is not a valid epsilon.
+ */
+function torchEps(
+  op: string,
+  mod: string,
+  metadata: Meta,
+  stated: TorchOptions["epsilon"],
+): { eps: number; source: string } | string {
+  const key = epsKey(mod);
+  if (Object.hasOwn(metadata, key)) {
+    const eps = Number(metadata[key]);
+    if (!(eps > 0)) return `${op}: metadata "${key}" is "${metadata[key]}", not an epsilon`;
+    return { eps, source: `the file's metadata "${key}"` };
+  }
+  if (typeof stated === "number" || (stated && Object.hasOwn(stated, mod))) {
+    const eps = typeof stated === "number" ? stated : stated[mod];
+    if (!(eps > 0))
+      return `${op}: { epsilon } gives ${eps} for ${mod || "(root)"}, not a positive number`;
+    return { eps, source: "{ epsilon }" };
+  }
+  const none = op === "loadTorch" ? "; the file does not record it" : "";
+  return { eps: TORCH_EPS, source: `PyTorch's default${none}` };
+}
+
 /** A LoadError when the typegrad layer's epsilon differs from the PyTorch model's. */
 function checkEps(
   path: string,
@@ -239,25 +266,14 @@ function checkEps(
 ): LoadError | undefined {
   const layer = normOf("loadTorch", path, kind, norms);
   if (typeof layer === "string") return loadError("bad-argument", layer);
-  const key = epsKey(mod);
-  let theirs = TORCH_EPS;
-  let source = "PyTorch's default; the file does not record it";
-  if (Object.hasOwn(metadata, key)) {
-    theirs = Number(metadata[key]);
-    source = `the file's metadata "${key}"`;
-    if (!(theirs > 0))
-      return loadError(
-        "bad-header",
-        `loadTorch: metadata "${key}" is "${metadata[key]}", not an epsilon`,
-      );
-  } else if (typeof stated === "number" || (stated && Object.hasOwn(stated, mod))) {
-    theirs = typeof stated === "number" ? stated : stated[mod];
-    source = "{ epsilon }";
-  }
-  if (sameEps(layer.epsilon, theirs)) return undefined;
+  const theirs = torchEps("loadTorch", mod, metadata, stated);
+  if (typeof theirs === "string")
+    return loadError(theirs.includes("metadata") ? "bad-header" : "bad-argument", theirs);
+  if (sameEps(layer.epsilon, theirs.eps)) return undefined;
+  const e = fmtEps(theirs.eps);
   return loadError(
     "bad-argument",
-    `loadTorch: ${mod || "(root)"} (${layer.name}): the typegrad layer's epsilon is ${fmtEps(layer.epsilon)} but the PyTorch model's is ${fmtEps(theirs)} (${source}); build the layer as ${layer.name}({ epsilon: ${fmtEps(theirs)} })${source.startsWith("PyTorch") ? `, or, if the PyTorch module was built with another eps, state it with { epsilon: { "${mod}": … } }` : ""}`,
+    `loadTorch: ${mod || "(root)"} (${layer.name}): the typegrad layer's epsilon is ${fmtEps(layer.epsilon)} but the PyTorch model's is ${e} (${theirs.source}); build the layer as ${layer.name}({ epsilon: ${e} })${theirs.source.startsWith("PyTorch") ? `, or, if the PyTorch module was built with another eps, state it with { epsilon: { "${mod}": … } }` : ""}`,
   );
 }
 
@@ -272,9 +288,10 @@ function missing(name: string, what: string, entries: Record<string, unknown>): 
 /**
  * The safetensors bytes of a typegrad tree (parameters, or a state with batch-norm running
  * averages) in PyTorch's names and layouts, for `model.load_state_dict`. A batch-norm state also
- * gets `num_batches_tracked` (0), which `load_state_dict(strict=True)` expects. Each
- * normalization layer's `epsilon` goes into `__metadata__` as `"<module>.eps"`; a tree with
- * normalization parameters therefore needs `{ model }` (a `TypeError` says so otherwise).
+ * gets `num_batches_tracked` (0), which `load_state_dict(strict=True)` expects. A tree with
+ * normalization parameters needs `{ model }` (a `TypeError` says so otherwise): each layer's
+ * `epsilon` must equal the PyTorch module's (`{ epsilon }`, else PyTorch's default 1e-5; a
+ * `RangeError` names both otherwise), and goes into `__metadata__` as `"<module>.eps"`.
  * @example
  * ```ts
  * import { writeFileSync } from "node:fs";
@@ -296,6 +313,14 @@ export function saveTorch(tree: unknown, opts: TorchOptions = {}): Uint8Array {
     if (isNorm(u.row.kind)) {
       const layer = normOf("saveTorch", u.path, u.row.kind, norms);
       if (typeof layer === "string") throw new TypeError(layer);
+      const theirs = torchEps("saveTorch", mod, {}, opts.epsilon);
+      if (typeof theirs === "string") throw new RangeError(theirs);
+      if (!sameEps(layer.epsilon, theirs.eps)) {
+        const [ours, e] = [fmtEps(layer.epsilon), fmtEps(theirs.eps)];
+        throw new RangeError(
+          `saveTorch: ${mod || "(root)"} (${layer.name}): the typegrad layer's epsilon is ${ours} but the PyTorch model's is ${e} (${theirs.source}); build the PyTorch module with eps=${ours} and state it with { epsilon: { "${mod}": ${ours} } }, or build the typegrad layer as ${layer.name}({ epsilon: ${e} })`,
+        );
+      }
       metadata[epsKey(mod)] = String(layer.epsilon);
     }
     const leaves = Object.fromEntries(Object.entries(u.leaves).map(([k, t]) => [k, host(t)]));

@@ -302,13 +302,26 @@ describe("PyTorch state_dicts load into typegrad models", () => {
       tg.nn.residual(tg.nn.dense(4), tg.nn.layerNorm({ epsilon: 0.25 })),
     );
     const rp = res.init(tg.random.key(0));
-    const rb = tg.io.saveTorch(rp, { model: res, modules: { "0.1": "block.ln" } });
+    const rb = tg.io.saveTorch(rp, {
+      model: res,
+      modules: { "0.1": "block.ln" },
+      epsilon: { "block.ln": 0.25 },
+    });
     const rf = tg.io.parseSafetensors(rb);
     expect(E.isRight(rf) && rf.right.metadata["block.ln.eps"]).toBe("0.25");
     expect(() => tg.io.saveTorch(params)).toThrow(
       new TypeError(
         "saveTorch: 1 holds batch- or layer-norm parameters, and their epsilon is part of the layer, not of the tree: pass { model } so that it can be recorded in the file",
       ),
+    );
+    // writing for a PyTorch model whose eps is not the layer's is refused, as loading is
+    expect(() => tg.io.saveTorch(params, { ...noEps, epsilon: undefined })).toThrow(
+      new RangeError(
+        "saveTorch: 1 (batchNorm): the typegrad layer's epsilon is 1e-4 but the PyTorch model's is 1e-5 (PyTorch's default); build the PyTorch module with eps=1e-4 and state it with { epsilon: { \"1\": 1e-4 } }, or build the typegrad layer as batchNorm({ epsilon: 1e-5 })",
+      ),
+    );
+    expect(() => tg.io.saveTorch(params, { ...noEps, epsilon: { "1": -1 } })).toThrow(
+      /saveTorch: \{ epsilon \} gives -1 for 1, not a positive number/,
     );
   });
 
@@ -325,7 +338,11 @@ describe("PyTorch state_dicts load into typegrad models", () => {
     // @ts-expect-error: a bias-free layer has no b
     expect(p[0].b).toBeUndefined();
     const names = Object.keys(
-      right(tg.io.readSafetensors(tg.io.saveTorch(norm.init(tg.random.key(1)), { model: norm }))),
+      right(
+        tg.io.readSafetensors(
+          tg.io.saveTorch(norm.init(tg.random.key(1)), { model: norm, epsilon: EPS }),
+        ),
+      ),
     );
     expect(names.sort()).toEqual(["0.weight", "1.bias", "1.weight", "3.bias", "3.weight"]);
     // a state_dict with a bias where the typegrad layer has none: the extra entry is reported
