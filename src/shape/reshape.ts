@@ -13,7 +13,7 @@
  */
 import type { AllLit, Compare, DimProduct, FloorDiv, Mul } from "./arith.js";
 import type { Before, From, SetAt } from "./axes.js";
-import type { Fmt, Is, KindOf, KnownRank, Kinds, Same, ShapeMismatch } from "./dims.js";
+import type { Fmt, Is, KindOf, KnownRank, Kinds, ShapeMismatch } from "./dims.js";
 
 /**
  * Removes the first entry of `S` that is the same size as `D`; `[found, rest]`. Plain `number`
@@ -72,14 +72,14 @@ type Resolve<
     : Is<M, K["num"]> extends true
       ? Fill<T, Free, number>
       : Free extends []
-        ? Same<N, M> extends true
+        ? [N] extends [M] // both literals here: assignable means equal
           ? T
           : AllLit<S, K> extends true
             ? ShapeMismatch<`reshape: cannot reshape ${Fmt<S>} (${DimProduct<S, K>} elements) to ${Fmt<T>} (${DimProduct<T, K>} elements)`>
             : ShapeMismatch<`reshape: cannot reshape ${Fmt<S>} to ${Fmt<T>}: the sizes they share cancel, leaving ${N} elements against ${M}`>
         : M extends 0
           ? ShapeMismatch<`reshape: cannot infer -1 in ${Fmt<T>} from ${Fmt<S>}`>
-          : Same<Mul<FloorDiv<N, M>, M>, N> extends true
+          : [Mul<FloorDiv<N, M>, M>] extends [N]
             ? Fill<T, Free, FloorDiv<N, M>>
             : ShapeMismatch<`reshape: cannot infer -1 in ${Fmt<T>} from ${Fmt<S>} (${DimProduct<S, K>} elements)`>;
 
@@ -100,8 +100,8 @@ type Lone<
         : []
       : []
   : P extends [infer Q]
-    ? Same<DimProduct<L, K>, DimProduct<R, K>> extends true
-      ? AllLit<R, K> extends true
+    ? AllLit<R, K> extends true
+      ? [DimProduct<L, K>] extends [DimProduct<R, K>] // literals on both sides
         ? [Q]
         : []
       : []
