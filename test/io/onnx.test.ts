@@ -287,18 +287,22 @@ describe("exportOnnx graphs", () => {
     expect(close(outs[1], outs[0])).not.toBeNull();
   });
 
-  test("lstm and gru layers export as one LSTM or GRU node; other loops stay Scans", () => {
+  test("lstm, gru and simpleRnn layers export as one LSTM, GRU or RNN node; other loops stay Scans", () => {
     const export1 = (row: Row, o: tg.io.ExportOnnxOptions = {}) => {
       const m = row.model as AnyModel;
       const ps = { params: m.init(tg.random.key(0)), state: m.initState() };
       const f = (q: typeof ps, x: T) => m.forward(q.params, x, { state: q.state }).y;
       return tg.io.exportOnnxWith(o, f, ps, input(row, 2, 1));
     };
-    const ops = (b: Uint8Array) => ["LSTM", "GRU", "Scan", "MatMul"].map((op) => count(b, op));
-    expect(ops(export1(rows[2]))).toEqual([1, 0, 0, 1]); // the dense layer's MatMul
-    expect(ops(export1(rows[3]))).toEqual([0, 1, 0, 1]);
-    expect(ops(export1(rows[3], { recurrentOps: false }))).toEqual([0, 0, 1, 3]);
-    expect(ops(export1(rows[4]))).toEqual([0, 0, 1, 3]); // simpleRnn: a Scan
+    const ops = (b: Uint8Array) =>
+      ["LSTM", "GRU", "RNN", "Scan", "MatMul"].map((op) => count(b, op));
+    expect(ops(export1(rows[2]))).toEqual([1, 0, 0, 0, 1]); // the dense layer's MatMul
+    expect(ops(export1(rows[3]))).toEqual([0, 1, 0, 0, 1]);
+    expect(ops(export1(rows[3], { recurrentOps: false }))).toEqual([0, 0, 0, 1, 3]);
+    expect(ops(export1(rows[4]))).toEqual([0, 0, 1, 0, 1]);
+    // a simpleRnn with relu is another body: a Scan
+    const relu = tg.nn.sequential([9, 4], tg.nn.simpleRnn(3, { activation: "relu" }));
+    expect(ops(export1({ name: "relu rnn", model: relu, shape: [9, 4] }))).toEqual([0, 0, 0, 1, 2]);
     // a loop like an LSTM's but with another cell (a peephole on c) is not taken for one
     const gate = (z: T, k: number) => P.slice(z, [0, 3 * k], [z.shape[0], 3 * k + 3]);
     const peephole = tg.nn.layer({
@@ -324,7 +328,7 @@ describe("exportOnnx graphs", () => {
       },
     });
     expect(ops(export1({ name: "peephole", model: peephole, shape: [5, 2] }))).toEqual([
-      0, 0, 1, 2,
+      0, 0, 0, 1, 2,
     ]);
   });
 

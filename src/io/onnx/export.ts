@@ -54,9 +54,9 @@ export interface ExportOnnxOptions {
    */
   foldConstants?: boolean;
   /**
-   * Export `lstm` and `gru` layers as ONNX `LSTM` and `GRU` nodes, their weights converted to
-   * ONNX's layout and gate order (default true). False, or a loop that is not exactly one of those
-   * layers, exports as a `Scan`.
+   * Export `lstm`, `gru` and (tanh) `simpleRnn` layers as ONNX `LSTM`, `GRU` and `RNN` nodes,
+   * their weights converted to ONNX's layout and gate order (default true). False, or a loop that
+   * is not exactly one of those layers, exports as a `Scan`.
    */
   recurrentOps?: boolean;
 }

@@ -1,10 +1,11 @@
 /**
- * `lstm` and `gru` layers as ONNX's own `LSTM` and `GRU` nodes instead of a `Scan`. A recurrent
+ * `lstm`, `gru` and `simpleRnn` layers as ONNX's own `LSTM`, `GRU` and `RNN` nodes instead of a
+ * `Scan`. A recurrent
  * layer traces to an input projection `x·kernel + bias` over the whole sequence and a `scan`
  * whose body is one cell step. The exporter recognizes that pair when
  *
- * - the scan's body is equation for equation the body that typegrad's own `lstm(units)` or
- *   `gru(units)` traces to for the same sizes (so the cell computes exactly what that layer
+ * - the scan's body is equation for equation the body that typegrad's own `lstm(units)`,
+ *   `gru(units)` or `simpleRnn(units)` (tanh) traces to for the same sizes (so the cell computes exactly what that layer
  *   does; any other loop stays a `Scan`),
  * - the kernel, bias, recurrent kernel (and GRU's recurrent bias) are constants, the projection
  *   feeds the scan alone, and the scan runs forward,
@@ -12,6 +13,7 @@
  * and emits one node whose weights are converted at export time: ONNX wants `[gates·units, in]`
  * matrices, LSTM gates in the order i, o, f, c (typegrad's are i, f, c, o) and GRU gates z, r, h
  * (typegrad's order too). typegrad's GRU is the "reset after" form, ONNX's `linear_before_reset=1`.
+ * A `simpleRnn` with another activation than tanh traces to another body, and stays a `Scan`.
  * @example
  * ```ts
  * const model = tg.nn.sequential([7, 3], tg.nn.lstm(8), tg.nn.dense(2));
@@ -21,7 +23,7 @@
  * @module
  */
 import type { Eqn, Program, Var } from "../../ir/program.js";
-import { gru, lstm } from "../../nn/recurrent.js";
+import { gru, lstm, simpleRnn } from "../../nn/recurrent.js";
 import { buildAny } from "../../nn/model.js";
 import { filled } from "../../prims/constants.js";
 import { key } from "../../random/index.js";
@@ -31,7 +33,7 @@ import type { OnnxGraph } from "./graph.js";
 
 /** A recognized recurrent layer: the equations it replaces and its weights. */
 export interface RecurrentMatch {
-  readonly kind: "lstm" | "gru";
+  readonly kind: Kind;
   readonly units: number;
   /** The scan's input sequence before the projection, `[time, batch, features]`. */
   readonly x: Var;
@@ -46,10 +48,15 @@ export interface RecurrentMatch {
 }
 
 /** ONNX's gate order, as indices of typegrad's gate blocks. */
-const ONNX_GATES = { lstm: [0, 3, 1, 2], gru: [0, 1, 2] } as const;
+const ONNX_GATES = { lstm: [0, 3, 1, 2], gru: [0, 1, 2], simpleRnn: [0] } as const;
+
+/** The recurrent layers with an ONNX node of their own. */
+type Kind = keyof typeof ONNX_GATES;
+const ONNX_OP = { lstm: "LSTM", gru: "GRU", simpleRnn: "RNN" } as const;
+const LAYERS = { lstm, gru, simpleRnn } as const;
 
 /**
- * Whether `p.eqns[i]` is a scan that an `lstm` or `gru` layer made (see the module comment), with
+ * Whether `p.eqns[i]` is a scan that an `lstm`, `gru` or `simpleRnn` layer made (see the module comment), with
  * `prepare` the simplification the exporter ran on `p`.
  * @example
  * ```ts
@@ -77,12 +84,15 @@ export function matchRecurrent(
     reverse: boolean;
   };
   if (reverse || e.inputs.length !== numConsts + numCarry + 1) return undefined;
-  const kind = numCarry === 2 ? "lstm" : numCarry === 1 ? "gru" : undefined;
-  if (!kind) return undefined;
   const carry = e.inputs[numConsts];
   if (carry.aval.dtype !== "f32" || carry.aval.shape.length !== 2) return undefined;
   const [batch, units] = carry.aval.shape;
-  const gates = kind === "lstm" ? 4 : 3;
+  // the layer by its carries (h and c, or h) and its gates (the width of a step's input)
+  const width = e.inputs[e.inputs.length - 1].aval.shape[2];
+  const kind: Kind | undefined =
+    numCarry === 2 ? "lstm" : numCarry !== 1 ? undefined : width === units ? "simpleRnn" : "gru";
+  if (!kind) return undefined;
+  const gates = ONNX_GATES[kind].length;
 
   // the projection x·kernel + bias that feeds the scan alone
   const xs = e.inputs[e.inputs.length - 1];
@@ -180,7 +190,7 @@ export function emitRecurrent(
   };
   const outs = m.kind === "lstm" ? ["Y", "Y_h", "Y_c"] : ["Y", "Y_h"];
   const [y, ...finals] = g.node(
-    m.kind === "lstm" ? "LSTM" : "GRU",
+    ONNX_OP[m.kind],
     [x, W, R, B, "", ...initial],
     attrs,
     outs.map((o) => `${m.kind}_${o}`),
@@ -226,7 +236,7 @@ interface Reference {
 const references = new WeakMap<(p: Program) => Program, Map<string, Reference | null>>();
 
 function referenceScan(
-  kind: "lstm" | "gru",
+  kind: Kind,
   units: number,
   batch: number,
   prepare: (p: Program) => Program,
@@ -239,12 +249,12 @@ function referenceScan(
 }
 
 function traceReference(
-  kind: "lstm" | "gru",
+  kind: Kind,
   units: number,
   batch: number,
   prepare: (p: Program) => Program,
 ): Reference | null {
-  const layer = buildAny((kind === "lstm" ? lstm : gru)(units), [2, 1]);
+  const layer = buildAny(LAYERS[kind](units), [2, 1]);
   const params = layer.init(key(0)) as Record<string, AnyTensor>;
   const traced = traceTree(
     (x: AnyTensor) => layer.apply(params, x),
