@@ -24,7 +24,7 @@
  */
 import type { Eqn, Program, Var } from "../../ir/program.js";
 import { gru, lstm, simpleRnn } from "../../nn/recurrent.js";
-import { buildAny } from "../../nn/model.js";
+import { buildAny, type LayerLike } from "../../nn/model.js";
 import { filled } from "../../prims/constants.js";
 import { key } from "../../random/index.js";
 import type { AnyTensor } from "../../tensor/tensor.js";
@@ -53,7 +53,12 @@ const ONNX_GATES = { lstm: [0, 3, 1, 2], gru: [0, 1, 2], simpleRnn: [0] } as con
 /** The recurrent layers with an ONNX node of their own. */
 type Kind = keyof typeof ONNX_GATES;
 const ONNX_OP = { lstm: "LSTM", gru: "GRU", simpleRnn: "RNN" } as const;
-const LAYERS = { lstm, gru, simpleRnn } as const;
+/** The layer specs, as functions of the units (the default options: tanh for `simpleRnn`). */
+const LAYERS: Record<Kind, (units: number) => LayerLike> = {
+  lstm: (u) => lstm(u),
+  gru: (u) => gru(u),
+  simpleRnn: (u) => simpleRnn(u),
+};
 
 /**
  * Whether `p.eqns[i]` is a scan that an `lstm`, `gru` or `simpleRnn` layer made (see the module comment), with
