@@ -188,6 +188,8 @@ async function runCell(
 }
 
 async function main(): Promise<void> {
+  if (process.argv.includes("--webgpu"))
+    return (await import("./webgpu.js")).main(process.argv.slice(2));
   const opts = parseArgs(process.argv.slice(2));
   // chains of eager adds per timed run (the last result is read back)
   const addOps = { small: 100, large: 20 };
