@@ -13,7 +13,7 @@
  */
 import * as P from "../prims/elementwise.js";
 import type { DType, DTypeCheck, FloatDType, NumericDType } from "../shape/dtype.js";
-import type { Broadcast, Check, Is, Kinds, Named, Ok, ShapeMismatch } from "../shape/dims.js";
+import type { Broadcast, Check, Is, IsK, Kinds, Named, Ok, ShapeMismatch } from "../shape/dims.js";
 import type { AnyTensor, Shape, Tensor } from "../tensor/tensor.js";
 import { named } from "./named.js";
 
@@ -41,7 +41,7 @@ export type BinaryCheck<
 > = [X, Y] extends [Tensor<any, infer DA>, Tensor<any, infer DB>]
   ? Is<DA, DB> extends true
     ? FitsBoth<Op, X, Y, DA, Allowed, Kn>
-    : [Is<DA, Kn["any"]>, Is<DB, Kn["any"]>] extends [false, false]
+    : [IsK<DA, Kn, "any">, IsK<DB, Kn, "any">] extends [false, false]
       ? ShapeMismatch<`${Op}: dtypes ${DA & string} and ${DB & string} differ; cast one of them first`>
       : FitsBoth<Op, X, Y, Kn["any"], Allowed, Kn>
   : FitsBoth<Op, X, Y, DTypeOf<X, Y>, Allowed, Kn>;

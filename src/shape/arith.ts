@@ -17,7 +17,7 @@
  * @module
  */
 import type { AddDigits, CmpDigits, MulDigits, SubDigits } from "./digits.js";
-import type { Is, KindOf, Kinds } from "./dims.js";
+import type { IsK, KindOf, Kinds } from "./dims.js";
 
 // ─── reversed digit strings ──────────────────────────────────────────────────────────────
 
@@ -273,15 +273,15 @@ export type AllLit<L extends readonly unknown[], K extends Kinds> = L extends re
 export type DimAdd<A extends number, B extends number, K extends Kinds> =
   AllLit<[A, B], K> extends true
     ? Add<A, B>
-    : Is<B, K["zero"]> extends true
+    : IsK<B, K, "zero"> extends true
       ? A
-      : Is<A, K["zero"]> extends true
+      : IsK<A, K, "zero"> extends true
         ? B
         : number;
 
 /** `A − B` on sizes: as `Sub` when both are literals (`never` when B > A), else `number`. */
 export type DimSub<A extends number, B extends number, K extends Kinds> =
-  AllLit<[A, B], K> extends true ? Sub<A, B> : Is<B, K["zero"]> extends true ? A : number;
+  AllLit<[A, B], K> extends true ? Sub<A, B> : IsK<B, K, "zero"> extends true ? A : number;
 
 /** The order of two sizes, `"unknown"` unless both are literals. */
 export type DimCompare<A extends number, B extends number, K extends Kinds> =

@@ -11,7 +11,7 @@
  * @module
  */
 import type { Compare, Sub } from "./arith.js";
-import type { Fmt, Is, KindOf, Kinds, KnownRank, Same, ShapeMismatch } from "./dims.js";
+import type { Fmt, IsK, KindOf, Kinds, KnownRank, Same, ShapeMismatch } from "./dims.js";
 
 /** An axis argument: one axis, several, or none (all axes). */
 export type Axes = number | readonly number[] | undefined;
@@ -141,7 +141,7 @@ type SqueezeAll<
   K extends Kinds,
   Acc extends number[] = [],
 > = S extends readonly [infer H extends number, ...infer T extends readonly number[]]
-  ? Is<H, K["one"]> extends true
+  ? IsK<H, K, "one"> extends true
     ? SqueezeAll<T, K, Acc>
     : KindOf<H, K> extends "lit"
       ? SqueezeAll<T, K, [...Acc, H]>
@@ -169,9 +169,9 @@ export type Squeeze<
         ? N extends number
           ? Same<N, number> extends true
             ? number[]
-            : Is<S[N], K["one"]> extends true
+            : IsK<S[N], K, "one"> extends true
               ? RemoveAt<S, N>
-              : Is<S[N], K["num"]> extends true
+              : IsK<S[N], K, "num"> extends true
                 ? RemoveAt<S, N>
                 : ShapeMismatch<`cannot squeeze axis ${A} of ${Fmt<S>}: its size is ${S[N]}, not 1`>
           : N

@@ -8,7 +8,7 @@
  * ```
  * @module
  */
-import type { Is, Kinds, ShapeMismatch } from "./dims.js";
+import type { IsK, Kinds, ShapeMismatch } from "./dims.js";
 import { DTypeError } from "./errors.js";
 
 /** The element types a tensor may hold. `f64` runs on the reference backend. */
@@ -31,8 +31,8 @@ export type NumericDType = "f32" | "f64" | "i32";
  * ```
  */
 export type DTypeCheck<Op extends string, D, Allowed extends DType, K extends Kinds> =
-  Is<Extract<D, Allowed>, K["never"]> extends true
-    ? Is<Exclude<D, K["dtype"]>, K["never"]> extends true
+  IsK<Extract<D, Allowed>, K, "never"> extends true
+    ? IsK<Exclude<D, K["dtype"]>, K, "never"> extends true
       ? ShapeMismatch<`${Op}: dtype ${D & string} is not supported (expected ${Expected<Allowed>})`>
       : unknown
     : unknown;

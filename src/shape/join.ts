@@ -10,7 +10,7 @@
  */
 import type { DimAdd, DimCompare, DimSub, AllLit } from "./arith.js";
 import type { NormAxis } from "./axes.js";
-import type { Broadcast, FitsK, Fmt, Is, Kinds, KnownRank, Same, ShapeMismatch } from "./dims.js";
+import type { Broadcast, FitsK, Fmt, IsK, Kinds, KnownRank, Same, ShapeMismatch } from "./dims.js";
 
 // A and B are unconstrained so that a shape holding a type parameter (`[B, 3]`, which TypeScript
 // does not decide is a `number[]`) can be passed in; they are taken apart with `infer`.
@@ -200,8 +200,8 @@ type SliceDim<
   AllLit<[B], K> extends true
     ? Negative<B> extends true
       ? ShapeMismatch<`slice: start ${B} at axis ${I} of ${Fmt<S>} is negative`>
-      : Is<Z, K["neg"]> extends true
-        ? Is<B, K["zero"]> extends true
+      : IsK<Z, K, "neg"> extends true
+        ? IsK<B, K, "zero"> extends true
           ? [D]
           : DimSub<D, B, K> extends infer R extends number
             ? [R] extends [never]
@@ -215,7 +215,7 @@ type SliceDim<
               ? ShapeMismatch<`slice: [${B}, ${B} + ${Z}) at axis ${I} does not fit size ${D} of ${Fmt<S>}`>
               : [Z]
           : [Z]
-    : Is<Z, K["neg"]> extends true
+    : IsK<Z, K, "neg"> extends true
       ? [number]
       : [Z];
 

@@ -13,7 +13,7 @@
  */
 import type { AllLit, Compare, DimProduct, FloorDiv, Mul } from "./arith.js";
 import type { Before, From, SetAt } from "./axes.js";
-import type { Fmt, Is, KindOf, KnownRank, Kinds, ShapeMismatch } from "./dims.js";
+import type { Fmt, Is, IsK, KindOf, Kinds, KnownRank, ShapeMismatch } from "./dims.js";
 
 /**
  * Removes the first entry of `S` that is the same size as `D`; `[found, rest]`. Plain `number`
@@ -26,7 +26,7 @@ type RemoveOne<
   Acc extends number[] = [],
 > = S extends readonly [infer H extends number, ...infer T extends readonly number[]]
   ? Is<H, D> extends true
-    ? Is<H, K["num"]> extends true
+    ? IsK<H, K, "num"> extends true
       ? [false, [...Acc, ...S]]
       : [true, [...Acc, ...T]]
     : RemoveOne<T, D, K, [...Acc, H]>
@@ -44,7 +44,7 @@ type Cancel<
   Free extends number[] = [],
   I extends unknown[] = [],
 > = To extends readonly [infer H extends number, ...infer T extends readonly number[]]
-  ? Is<H, K["neg"]> extends true
+  ? IsK<H, K, "neg"> extends true
     ? Cancel<From, T, K, Rest, [...Free, I["length"]], [...I, 0]>
     : RemoveOne<From, H, K> extends [true, infer F extends readonly number[]]
       ? Cancel<F, T, K, Rest, Free, [...I, 0]>
@@ -67,9 +67,9 @@ type Resolve<
   Free extends number[],
   K extends Kinds,
 > =
-  Is<N, K["num"]> extends true
+  IsK<N, K, "num"> extends true
     ? Fill<T, Free, number>
-    : Is<M, K["num"]> extends true
+    : IsK<M, K, "num"> extends true
       ? Fill<T, Free, number>
       : Free extends []
         ? [N] extends [M] // both literals here: assignable means equal
@@ -113,7 +113,7 @@ type FreeOf<
   I extends unknown[] = [],
   Acc extends number[] = [],
 > = T extends readonly [infer H extends number, ...infer R extends readonly number[]]
-  ? FreeOf<R, K, [...I, 0], Is<H, K["neg"]> extends true ? [...Acc, I["length"]] : Acc>
+  ? FreeOf<R, K, [...I, 0], IsK<H, K, "neg"> extends true ? [...Acc, I["length"]] : Acc>
   : Acc;
 
 /**
