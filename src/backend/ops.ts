@@ -3,8 +3,8 @@
  * The op-name types of the backend interface, the wasm kernel codes and the Rust dispatch all
  * derive from these arrays: a code is an op's index in its list (fused chains add a per-family
  * offset), and `wasm/src/opcodes.rs` is generated from this file (`npm run gen:opcodes`; a test
- * fails when it is stale). Adding an op means adding its name here, its kernel in Rust, and its
- * primitive rule.
+ * fails when it is stale). Adding an op means adding its name here (a unary op: its row in
+ * `./unary.ts`), its kernel in Rust, and its primitive rule.
  *
  * @example
  * ```ts
@@ -13,22 +13,10 @@
  * ```
  * @module
  */
+import { UNARY, type UnaryName } from "./unary.js";
 
-/** Elementwise functions of one argument, in code order. */
-export const UNARY_OPS = [
-  "neg",
-  "exp",
-  "log",
-  "sin",
-  "cos",
-  "tanh",
-  "logistic",
-  "sqrt",
-  "abs",
-  "sign",
-  "floor",
-  "erf",
-] as const;
+/** Elementwise functions of one argument, in code order (the rows of `./unary.ts`). */
+export const UNARY_OPS: readonly UnaryName[] = Object.keys(UNARY) as UnaryName[];
 /** Arithmetic on two arguments of one dtype, in code order. */
 export const ARITH_OPS = ["add", "sub", "mul", "div", "max", "min", "pow"] as const;
 /** Comparisons (output bool), in code order. */
@@ -43,7 +31,7 @@ export const FUSED_UNARY = ["neg", "exp", "log", "tanh", "logistic", "sqrt", "ab
 export const FUSED_ARITH = ["add", "sub", "mul", "div", "max", "min"] as const;
 
 /** Elementwise functions of one argument. */
-export type UnaryOp = (typeof UNARY_OPS)[number];
+export type UnaryOp = UnaryName;
 /** Elementwise arithmetic on two arguments of the same dtype. */
 export type ArithOp = (typeof ARITH_OPS)[number];
 /** Comparisons; output `bool`. */
@@ -97,7 +85,8 @@ export const FUSED_CODE: { readonly [K in FusedOpName]: number } = {
 
 /**
  * The Rust module `wasm/src/opcodes.rs`, rendered from the lists above: one `pub const` per op
- * and family, so that the kernels' `match` arms name ops instead of numbers.
+ * and family, so that the kernels' `match` arms name ops instead of numbers, and the unary f32
+ * kernels with their dispatch (a unary op's Rust side is then only its functions in `math.rs`).
  * @example
  * ```ts
  * renderOpcodesRs().includes("pub const EXP: i32 = 1;"); // true
@@ -112,7 +101,8 @@ export function renderOpcodesRs(): string {
     "",
   ];
   return [
-    "//! Op codes shared with the TypeScript side. GENERATED from src/backend/ops.ts by",
+    "//! Op codes shared with the TypeScript side, and the unary f32 kernels. GENERATED from",
+    "//! src/backend/ops.ts and src/backend/unary.ts by",
     "//! `npm run gen:opcodes`; do not edit (test/backend/opcodes.test.ts fails when it is stale).",
     "",
     ...family("unary", "`tg_unary_*`.", Object.entries(UNARY_CODE)),
@@ -125,5 +115,38 @@ export function renderOpcodesRs(): string {
       "`tg_fused_f32`: one number space for a chain's ops.",
       Object.entries(FUSED_CODE),
     ),
+    ...unaryKernelsRs(),
   ].join("\n");
+}
+
+/**
+ * The Rust macro that defines the f32 kernel of every unary op over its functions in `math.rs`
+ * (`math::<op>`, and `math::<op>_v` for a row with `simd`) and the dispatch from code to kernel,
+ * whose unknown codes trap. `elementwise.rs` expands it once with its two loop shapes.
+ */
+function unaryKernelsRs(): string[] {
+  const up = (op: string) => `$crate::opcodes::unary::${op.toUpperCase()}`;
+  return [
+    "/// The f32 kernels of the unary ops, one per op (`exp_f32`), and `unary_f32_kernel(code)`, which",
+    "/// picks one; an unknown code traps. `$vec!(name, scalar, vector)` defines a kernel with a 4-lane",
+    "/// path (`math::<op>_v`), `$map!(name, scalar)` one without. Expanded once, in `elementwise.rs`.",
+    "macro_rules! unary_f32_kernels {",
+    "    ($vec:ident, $map:ident) => {",
+    ...UNARY_OPS.map((op) =>
+      UNARY[op].simd
+        ? `        $vec!(${op}_f32, $crate::math::${op}, $crate::math::${op}_v);`
+        : `        $map!(${op}_f32, $crate::math::${op});`,
+    ),
+    "        /// The f32 kernel of unary code `op`; an unknown code traps.",
+    "        fn unary_f32_kernel(op: i32) -> unsafe fn(*const f32, *mut f32, usize) {",
+    "            match op {",
+    ...UNARY_OPS.map((op) => `                ${up(op)} => ${op}_f32,`),
+    "                _ => $crate::trap(),",
+    "            }",
+    "        }",
+    "    };",
+    "}",
+    "pub(crate) use unary_f32_kernels;",
+    "",
+  ];
 }

@@ -21,7 +21,6 @@ import {
   binary,
   cast,
   compare,
-  erf,
   fused,
   unary,
   unaryFn,
@@ -30,6 +29,7 @@ import {
 import { copy, gather, reduce, scatterAdd } from "./reference/indexing.js";
 import { conv2d, conv2dBackpropFilter, conv2dBackpropInput, matmul } from "./reference/linalg.js";
 import { random, threefry2x32 } from "./reference/random.js";
+import { erf } from "./reference/scalar.js";
 import { dataOf, RefBuf, toDType } from "./reference/storage.js";
 
 export { arith, compare, erf, RefBuf, threefry2x32, toDType, unaryFn };

@@ -14,7 +14,7 @@ import { bind1 } from "../ir/trace.js";
 import { checkDType, type DType } from "../shape/dtype.js";
 import { fmt, ShapeError } from "../shape/errors.js";
 import type { AnyTensor as T } from "../tensor/tensor.js";
-import type { BinaryOp } from "../backend/backend.js";
+import type { BinaryOp, UnaryOp } from "../backend/backend.js";
 import { scalar } from "./constants.js";
 import { checkShape, normAxes, normAxis, prod, sameShape } from "./shapes.js";
 
@@ -32,6 +32,14 @@ export const abs = (x: T): T => bind1("abs", [x], {});
 export const sign = (x: T): T => bind1("sign", [x], {});
 export const floor = (x: T): T => bind1("floor", [x], {});
 export const erf = (x: T): T => bind1("erf", [x], {});
+/**
+ * Any unary primitive by its name (a new op needs no binder of its own).
+ * @example
+ * ```ts
+ * unary("exp", tg.tensor([0])); // [1]
+ * ```
+ */
+export const unary = (op: UnaryOp, x: T): T => bind1(op, [x], {});
 
 /** A tensor operand or a plain number (taken in the other operand's dtype). */
 export type Operand = T | number;

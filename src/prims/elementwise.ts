@@ -47,6 +47,7 @@ export {
   stopGradient,
   sub,
   tanh,
+  unary,
   unbroadcast,
   where,
 } from "./core.js";

@@ -24,6 +24,7 @@ import type {
   ReduceOp,
   UnaryOp,
 } from "../../src/backend/backend.js";
+import { UNARY_OPS } from "../../src/backend/ops.js";
 import { forceParts } from "../../src/backend/wasm/threads.js";
 import type { DType } from "../../src/shape/dtype.js";
 
@@ -60,7 +61,8 @@ import {
 /** The smallest normal f32: exp (and logistic) flush smaller results to 0. */
 const FLT_MIN = 2 ** -126;
 
-const unaryRows: [UnaryOp, DType, fc.Arbitrary<number>, Tol][] = [
+type UnaryRow = [UnaryOp, DType, fc.Arbitrary<number>, Tol];
+const unaryRowsListed: UnaryRow[] = [
   ["neg", "f32", val(-1e30, 1e30), exact],
   ["exp", "f32", val(-80, 88), close(1e-5, FLT_MIN)],
   ["log", "f32", val(-1, 1e30), close(1e-5, 1e-6)],
@@ -76,6 +78,16 @@ const unaryRows: [UnaryOp, DType, fc.Arbitrary<number>, Tol][] = [
   ["neg", "i32", i32, exact],
   ["abs", "i32", i32, exact],
   ["sign", "i32", i32, exact],
+];
+/**
+ * Every f32 unary op is checked: one without a listed row over [−100, 100] with the tolerance of
+ * the transcendental functions (list it above for another domain or tolerance).
+ */
+const unaryRows: UnaryRow[] = [
+  ...unaryRowsListed,
+  ...UNARY_OPS.filter((op) => !unaryRowsListed.some(([o, d]) => o === op && d === "f32")).map(
+    (op): UnaryRow => [op, "f32", val(-100, 100), close(1e-5, 1e-6)],
+  ),
 ];
 
 const arithRows: [ArithOp, DType, fc.Arbitrary<number>, fc.Arbitrary<number>, Tol, string?][] = [

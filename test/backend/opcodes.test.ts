@@ -9,6 +9,7 @@ import { describe, expect, it } from "vitest";
 import {
   ARITH_OPS,
   COMPARE_OPS,
+  FUSED_BASE,
   FUSED_CODE,
   REDUCE_OPS,
   renderOpcodesRs,
@@ -40,9 +41,19 @@ describe("op codes", () => {
     expect(rust("opcodes.rs")).toBe(renderOpcodesRs());
   });
 
+  it("unary codes stay below the first fused arithmetic code (unary ops share the fused code space)", () => {
+    expect(UNARY_OPS.length).toBeLessThanOrEqual(FUSED_BASE.arith);
+  });
+
   it("every op of each family has an arm in the Rust dispatch, and nothing else does", () => {
     const el = rust("elementwise.rs");
-    expect(arms(body(el, "tg_unary_f32"), "unary").sort()).toEqual([...UNARY_OPS].sort());
+    // the unary f32 kernels and their dispatch are generated into opcodes.rs (checked above)
+    expect(body(el, "tg_unary_f32")).toContain("unary_f32_kernel(op)(x, out, n)");
+    expect(el).toContain("unary_f32_kernels!(unary_vec, unary_map);");
+    const generated = rust("opcodes.rs");
+    expect(arms(generated.slice(generated.indexOf("fn unary_f32_kernel(")), "unary")).toEqual([
+      ...UNARY_OPS,
+    ]);
     expect(arms(body(el, "tg_binary_f32"), "arith").sort()).toEqual([...ARITH_OPS].sort());
     expect(arms(body(el, "tg_binary_i32"), "arith").sort()).toEqual([...ARITH_OPS].sort());
     expect(arms(body(el, "tg_compare_u8"), "compare").sort()).toEqual([...COMPARE_OPS].sort());

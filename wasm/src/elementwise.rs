@@ -5,15 +5,14 @@
 //! N-d driver [`for_rows`] walks every row of the innermost axis; the row kernels have fast SIMD
 //! paths for inner strides (1, 1), (1, 0) and (0, 1) and a scalar tail.
 //!
-//! Op codes (kept in sync with `src/backend/wasm/loader.ts`):
-//! - unary: 0 neg, 1 exp, 2 log, 3 sin, 4 cos, 5 tanh, 6 logistic, 7 sqrt, 8 abs, 9 sign, 10 floor, 11 erf
-//! - arithmetic: 0 add, 1 sub, 2 mul, 3 div, 4 max, 5 min, 6 pow
-//! - compare: 0 lt, 1 le, 2 gt, 3 ge, 4 eq, 5 ne
+//! Op codes come from `opcodes.rs`, generated from `src/backend/ops.ts` (`npm run gen:opcodes`),
+//! and so do the unary f32 kernels: a unary op is its row in `src/backend/unary.ts` and its
+//! functions in `math.rs`.
 //!
 //! i32 arithmetic wraps on overflow; i32 division truncates toward zero and **division by zero
 //! gives 0**; i32 `pow` with a negative exponent gives `1/x^-y` truncated (so 0 unless |x| = 1).
 use crate::math;
-use crate::opcodes::{arith, compare, dtype, unary};
+use crate::opcodes::{arith, compare, dtype, unary, unary_f32_kernels};
 use crate::trap;
 use crate::simd::*;
 use core::arch::wasm32::*;
@@ -97,38 +96,14 @@ macro_rules! unary_map {
     };
 }
 
-unary_vec!(neg_f32, |x: f32| -x, f32x4_neg);
-unary_vec!(exp_f32, math::exp, math::exp_v);
-unary_vec!(log_f32, math::log, math::log_v);
-unary_map!(sin_f32, math::sin);
-unary_map!(cos_f32, math::cos);
-unary_vec!(tanh_f32, math::tanh, math::tanh_v);
-unary_vec!(logistic_f32, math::logistic, math::logistic_v);
-unary_vec!(sqrt_f32, math::sqrt, f32x4_sqrt);
-unary_vec!(abs_f32, math::fabs, f32x4_abs);
-unary_map!(sign_f32, math::sign);
-unary_vec!(floor_f32, math::floor, f32x4_floor);
-unary_map!(erf_f32, math::erf);
+// One kernel per unary op over its functions in `math.rs`, and `unary_f32_kernel`: generated
+// from src/backend/unary.ts into opcodes.rs.
+unary_f32_kernels!(unary_vec, unary_map);
 
-/// `out[i] = op(x[i])` over `n` f32 (`out` may equal `x`).
+/// `out[i] = op(x[i])` over `n` f32 (`out` may equal `x`); an unknown code traps.
 #[no_mangle]
 pub unsafe extern "C" fn tg_unary_f32(op: i32, x: *const f32, out: *mut f32, n: usize) {
-    let f = match op {
-        unary::NEG => neg_f32,
-        unary::EXP => exp_f32,
-        unary::LOG => log_f32,
-        unary::SIN => sin_f32,
-        unary::COS => cos_f32,
-        unary::TANH => tanh_f32,
-        unary::LOGISTIC => logistic_f32,
-        unary::SQRT => sqrt_f32,
-        unary::ABS => abs_f32,
-        unary::SIGN => sign_f32,
-        unary::FLOOR => floor_f32,
-        unary::ERF => erf_f32,
-        _ => trap(),
-    };
-    f(x, out, n)
+    unary_f32_kernel(op)(x, out, n)
 }
 
 /// `out[i] = op(x[i])` over `n` i32 for neg, abs and sign (wrapping); any other code traps.

@@ -17,10 +17,28 @@ const LN2_LO: f64 = 1.90821492927058770002e-10;
 const FRAC_2_SQRT_PI: f64 = 1.1283791670955126;
 const FRAC_1_SQRT_PI: f64 = 0.5641895835477563;
 
+/// −x for f32.
+#[inline(always)]
+pub fn neg(x: f32) -> f32 {
+    -x
+}
+
+/// Vector [`neg`].
+#[inline(always)]
+pub fn neg_v(x: v128) -> v128 {
+    f32x4_neg(x)
+}
+
 /// |x| for f32 (core has no `abs` on floats in Rust 1.63).
 #[inline(always)]
-pub fn fabs(x: f32) -> f32 {
+pub fn abs(x: f32) -> f32 {
     f32::from_bits(x.to_bits() & 0x7fff_ffff)
+}
+
+/// Vector [`abs`].
+#[inline(always)]
+pub fn abs_v(x: v128) -> v128 {
+    f32x4_abs(x)
 }
 
 /// |x| for f64.
@@ -47,10 +65,22 @@ pub fn floor(x: f32) -> f32 {
     f32x4_extract_lane::<0>(f32x4_floor(f32x4_splat(x)))
 }
 
+/// Vector [`floor`].
+#[inline(always)]
+pub fn floor_v(x: v128) -> v128 {
+    f32x4_floor(x)
+}
+
 /// Square root, for f32 (the wasm instruction, correctly rounded).
 #[inline(always)]
 pub fn sqrt(x: f32) -> f32 {
     f32x4_extract_lane::<0>(f32x4_sqrt(f32x4_splat(x)))
+}
+
+/// Vector [`sqrt`].
+#[inline(always)]
+pub fn sqrt_v(x: v128) -> v128 {
+    f32x4_sqrt(x)
 }
 
 /// e^x in f64 for |x| ≤ 745 (callers clamp). Relative error about 1e-15.
@@ -145,7 +175,7 @@ pub fn tanh(x: f32) -> f32 {
     if x != x {
         return x;
     }
-    let a = fabs(x);
+    let a = abs(x);
     if a > 9.1 {
         return if x > 0.0 { 1.0 } else { -1.0 };
     }
@@ -203,7 +233,7 @@ const PIO2: f64 = 1.5707963267948966;
 /// Reduces a finite f32 `x` to `r ∈ [-π/4, π/4]` with `x = r + q·π/2`; returns `(r, q mod 4)`.
 fn rem_pio2(x: f32) -> (f64, u32) {
     let d = x as f64;
-    if fabs(x) < 2.0e8 {
+    if abs(x) < 2.0e8 {
         let q = round64(d * INV_PIO2);
         return ((d - q * PIO2_1) - q * PIO2_1T, (q as i64 & 3) as u32);
     }
@@ -301,7 +331,7 @@ pub fn erf(x: f32) -> f32 {
     if x != x || x == 0.0 {
         return x; // NaN, and ±0 with its sign (erf is odd)
     }
-    let a = fabs(x) as f64;
+    let a = abs(x) as f64;
     let r = if a < 2.5 {
         // erf(a) = 2/√π · Σ (-1)^n a^(2n+1) / (n! (2n+1))
         let a2 = a * a;

@@ -1,4 +1,5 @@
-//! Op codes shared with the TypeScript side. GENERATED from src/backend/ops.ts by
+//! Op codes shared with the TypeScript side, and the unary f32 kernels. GENERATED from
+//! src/backend/ops.ts and src/backend/unary.ts by
 //! `npm run gen:opcodes`; do not edit (test/backend/opcodes.test.ts fails when it is stale).
 
 /// `tg_unary_*`.
@@ -78,3 +79,42 @@ pub mod fused {
     pub const CAST: i32 = 30;
     pub const WHERE: i32 = 31;
 }
+
+/// The f32 kernels of the unary ops, one per op (`exp_f32`), and `unary_f32_kernel(code)`, which
+/// picks one; an unknown code traps. `$vec!(name, scalar, vector)` defines a kernel with a 4-lane
+/// path (`math::<op>_v`), `$map!(name, scalar)` one without. Expanded once, in `elementwise.rs`.
+macro_rules! unary_f32_kernels {
+    ($vec:ident, $map:ident) => {
+        $vec!(neg_f32, $crate::math::neg, $crate::math::neg_v);
+        $vec!(exp_f32, $crate::math::exp, $crate::math::exp_v);
+        $vec!(log_f32, $crate::math::log, $crate::math::log_v);
+        $map!(sin_f32, $crate::math::sin);
+        $map!(cos_f32, $crate::math::cos);
+        $vec!(tanh_f32, $crate::math::tanh, $crate::math::tanh_v);
+        $vec!(logistic_f32, $crate::math::logistic, $crate::math::logistic_v);
+        $vec!(sqrt_f32, $crate::math::sqrt, $crate::math::sqrt_v);
+        $vec!(abs_f32, $crate::math::abs, $crate::math::abs_v);
+        $map!(sign_f32, $crate::math::sign);
+        $vec!(floor_f32, $crate::math::floor, $crate::math::floor_v);
+        $map!(erf_f32, $crate::math::erf);
+        /// The f32 kernel of unary code `op`; an unknown code traps.
+        fn unary_f32_kernel(op: i32) -> unsafe fn(*const f32, *mut f32, usize) {
+            match op {
+                $crate::opcodes::unary::NEG => neg_f32,
+                $crate::opcodes::unary::EXP => exp_f32,
+                $crate::opcodes::unary::LOG => log_f32,
+                $crate::opcodes::unary::SIN => sin_f32,
+                $crate::opcodes::unary::COS => cos_f32,
+                $crate::opcodes::unary::TANH => tanh_f32,
+                $crate::opcodes::unary::LOGISTIC => logistic_f32,
+                $crate::opcodes::unary::SQRT => sqrt_f32,
+                $crate::opcodes::unary::ABS => abs_f32,
+                $crate::opcodes::unary::SIGN => sign_f32,
+                $crate::opcodes::unary::FLOOR => floor_f32,
+                $crate::opcodes::unary::ERF => erf_f32,
+                _ => $crate::trap(),
+            }
+        }
+    };
+}
+pub(crate) use unary_f32_kernels;

@@ -11,6 +11,7 @@
  */
 import type { DType } from "../../shape/dtype.js";
 import type { ArithOp, CompareOp, FusedOpName, UnaryOp } from "../ops.js";
+import { unaryTable } from "../unary.js";
 import type { GpuBuf } from "./buffers.js";
 
 /** The WGSL element type that stores a dtype (bool is a u32 0/1). */
@@ -125,21 +126,10 @@ fn tg_sincos(x: f32, cosine: bool) -> f32 {
 fn tg_fsign(x: f32) -> f32 { return select(sign(x), x, x == 0.0 || x != x); }
 `;
 
-/** f32 expressions of the unary ops, over an operand expression. */
-export const UNARY_F32: { readonly [K in UnaryOp]: (x: string) => string } = {
-  neg: (x) => `(-${x})`,
-  exp: (x) => `exp(${x})`,
-  log: (x) => `log(${x})`,
-  sin: (x) => `tg_sincos(${x}, false)`,
-  cos: (x) => `tg_sincos(${x}, true)`,
-  tanh: (x) => `tg_tanh(${x})`,
-  logistic: (x) => `tg_logistic(${x})`,
-  sqrt: (x) => `sqrt(${x})`,
-  abs: (x) => `abs(${x})`,
-  sign: (x) => `tg_fsign(${x})`,
-  floor: (x) => `floor(${x})`,
-  erf: (x) => `tg_erf(${x})`,
-};
+/** f32 expressions of the unary ops, over an operand expression (the rows of `../unary.ts`). */
+export const UNARY_F32: { readonly [K in UnaryOp]: (x: string) => string } = unaryTable(
+  (row) => row.wgsl,
+);
 
 /** i32 expressions of the unary ops that integers have (the others throw, as on wasm). */
 export const UNARY_I32: { readonly [K in UnaryOp]?: (x: string) => string } = {

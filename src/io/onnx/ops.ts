@@ -19,6 +19,7 @@ import type { DType } from "../../shape/dtype.js";
 import type { Attr, OnnxElem, OnnxGraph } from "./graph.js";
 import { ONNX_DTYPE } from "./graph.js";
 import type { SDim, Symbolic } from "./sym.js";
+import { unaryTable } from "../../backend/unary.js";
 
 /** A primitive (or a use of one) that has no ONNX form. */
 export class OnnxExportError extends Error {
@@ -127,19 +128,8 @@ function kernelSize(c: OnnxCtx): [number, number] {
 
 /** The rows, one per primitive. */
 export const onnxOps: { [P in Prim]: OnnxRule<P> } = {
-  // elementwise, one argument
-  neg: unary("Neg"),
-  exp: unary("Exp"),
-  log: unary("Log"),
-  sin: unary("Sin"),
-  cos: unary("Cos"),
-  tanh: unary("Tanh"),
-  logistic: unary("Sigmoid"),
-  sqrt: unary("Sqrt"),
-  abs: unary("Abs"),
-  sign: unary("Sign"),
-  floor: unary("Floor"),
-  erf: unary("Erf"),
+  // elementwise, one argument: one node each, named in the op's row (src/backend/unary.ts)
+  ...unaryTable((row) => unary(row.onnx)),
   // elementwise, two arguments: ONNX broadcasts as numpy does
   add: binary("Add"),
   sub: binary("Sub"),
