@@ -7,7 +7,8 @@
  * - exact: copy, fill, cast, comparisons, where, i32 arithmetic, gather, max/min/argmax/argmin,
  *   random bits;
  * - add/sub/mul/div/neg/abs/sign/floor/sqrt: 1 ulp-ish (rel 3e-7) as WGSL rounds them;
- * - exp/log/tanh/logistic/pow: rel 1e-5, abs 1e-6 (WGSL allows a few ulp; SwiftShader is within);
+ * - exp/log/tanh/logistic/pow and any unary op not listed: rel 1e-5, abs 1e-6 (WGSL allows a few
+ *   ulp; SwiftShader is within);
  *   pow with integer exponents: 1 ulp (our own squaring in double-f32);
  * - sin/cos: abs 1e-6 on [−4, 4] (our own range reduction and polynomials: the builtins of
  *   SwiftShader were off by 1e-5, and WGSL allows 2⁻¹¹); erf: abs 5e-7 (a rational approximation, error 1.5e-7);
@@ -142,11 +143,13 @@ interface Row {
 }
 const rows: Row[] = [];
 
+/** Unary tolerances; an op not listed gets the transcendental one, rel 1e-5, abs 1e-6. */
 const UNARY_TOL: Record<string, Tol> = {
-  exp: close(1e-5, 1e-6),
-  log: close(1e-5, 1e-6),
-  tanh: close(1e-5, 1e-6),
-  logistic: close(1e-5, 1e-6),
+  neg: close(3e-7, 0),
+  abs: close(3e-7, 0),
+  sign: close(3e-7, 0),
+  floor: close(3e-7, 0),
+  sqrt: close(3e-7, 0),
   sin: close(0, 1e-6),
   cos: close(0, 1e-6),
   erf: close(0, 5e-7),
@@ -160,7 +163,7 @@ for (const op of UNARY_OPS) {
         inputs: [{ dtype: "f32", data: x }],
         outputs: [{ dtype: "f32", size: n }],
         call: (be, [a], [o]) => be.unary(op, a, o),
-        tol: UNARY_TOL[op] ?? close(3e-7, 0),
+        tol: UNARY_TOL[op] ?? close(1e-5, 1e-6),
       })),
     ),
   });
