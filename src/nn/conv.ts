@@ -98,7 +98,7 @@ export interface Conv2dFn<F extends number, K, O> extends ShapeFn {
             ? Model<[H, W, C], R, Conv2dParamsOf<KH<K>, KW<K>, C, F, O>>
             : never
         : never
-      : ShapeMismatch<`conv2d(${F}) expects ${InChannelsOf<O, C>} input channels but gets ${C} (input ${Fmt<In<this>>})`>
+      : ShapeMismatch<`conv2d(${F}) expects ${InChannelsOf<O, C>} input channels but gets ${C} (input [${H}, ${W}, ${C}])`>
     : ShapeMismatch<`conv2d(${F}) takes [height, width, channels] but gets ${Fmt<In<this>>}`>;
 }
 

@@ -91,7 +91,7 @@ export type Conv2d<X extends readonly number[], F extends readonly number[], S, 
         ]
         ? Fits<C, CI> extends true
           ? Spatial<"conv2d", X, N, H, W, KH, KW, S, P, CO>
-          : ShapeMismatch<`conv2d: input has ${C} channels but the filter expects ${CI} (input ${Fmt<X>}, filter ${Fmt<F>})`>
+          : ShapeMismatch<`conv2d: input has ${C} channels but the filter expects ${CI} (input [${N}, ${H}, ${W}, ${C}], filter [${KH}, ${KW}, ${CI}, ${CO}])`>
         : ShapeMismatch<`conv2d: filter must be [kh, kw, cin, cout], got ${Fmt<F>}`>
       : ShapeMismatch<`conv2d: input must be [batch, height, width, channels], got ${Fmt<X>}`>;
 

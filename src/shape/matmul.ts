@@ -47,6 +47,16 @@ export type MatMul<
   A extends readonly number[],
   B extends readonly number[],
   K extends Kinds = Kinds,
+> = MatMulR<A, B, A, B, K>;
+
+// A0 and B0 are A and B again, for the messages: A and B are narrowed inside the branches that
+// match them, and formatting a narrowed shape costs the declaration check far more.
+type MatMulR<
+  A extends readonly number[],
+  B extends readonly number[],
+  A0 extends readonly number[],
+  B0 extends readonly number[],
+  K extends Kinds,
 > =
   KnownRank<A> extends false
     ? number[]
@@ -58,13 +68,13 @@ export type MatMul<
           ? ShapeMismatch<"matmul: operands must have rank ≥ 1, got a scalar">
           : A extends readonly [infer K1 extends number]
             ? B extends readonly [infer K2 extends number]
-              ? Inner<K1, K2, A, B, [], K>
+              ? Inner<K1, K2, A0, B0, [], K>
               : B extends readonly [
                     ...infer BB extends readonly number[],
                     infer K2 extends number,
                     infer N extends number,
                   ]
-                ? Inner<K1, K2, A, B, [...BB, N], K>
+                ? Inner<K1, K2, A0, B0, [...BB, N], K>
                 : never
             : A extends readonly [
                   ...infer BA extends readonly number[],
@@ -72,12 +82,12 @@ export type MatMul<
                   infer K1 extends number,
                 ]
               ? B extends readonly [infer K2 extends number]
-                ? Inner<K1, K2, A, B, [...BA, M], K>
+                ? Inner<K1, K2, A0, B0, [...BA, M], K>
                 : B extends readonly [
                       ...infer BB extends readonly number[],
                       infer K2 extends number,
                       infer N extends number,
                     ]
-                  ? Inner<K1, K2, A, B, Batched<BA, BB, [M, N], A, B, K>, K>
+                  ? Inner<K1, K2, A0, B0, Batched<BA, BB, [M, N], A0, B0, K>, K>
                   : never
               : never;
