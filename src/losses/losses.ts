@@ -86,8 +86,8 @@ export type TargetCheck<
       : Rule extends "sparse"
         ? DTypeCheck<Op, DT, "i32", K> extends infer C
           ? unknown extends C
-            ? S extends readonly [number]
-              ? ShapeMismatch<`${Op}: predictions must be [batch, ..., classes], got ${Fmt<S>}`>
+            ? S extends readonly [infer N extends number]
+              ? ShapeMismatch<`${Op}: predictions must be [batch, ..., classes], got [${N}]`>
               : ShapesFit<Init<S>, T, K> extends true
                 ? unknown
                 : ShapeMismatch<`${Op}: predictions ${Fmt<S>} need targets ${Fmt<Init<S>>}, got ${Fmt<T>}`>
@@ -95,8 +95,8 @@ export type TargetCheck<
           : never
         : ShapesFit<S, T, K> extends true
           ? Rule extends "classes"
-            ? S extends readonly [number]
-              ? ShapeMismatch<`${Op}: predictions must be [batch, ..., classes], got ${Fmt<S>}`>
+            ? S extends readonly [infer N extends number]
+              ? ShapeMismatch<`${Op}: predictions must be [batch, ..., classes], got [${N}]`>
               : unknown
             : unknown
           : ShapeMismatch<`${Op}: predictions ${Fmt<S>} and targets ${Fmt<T>} differ in shape`>

@@ -49,7 +49,11 @@ export type FmtBatched<I extends Shape> =
 type SpellsInput<S extends readonly unknown[], I extends Shape> =
   Same<S, [S[0], ...I]> extends true ? true : Same<S, readonly [S[0], ...I]>;
 
-type CheckShape<Op extends string, I extends Shape, S> =
+type CheckShape<Op extends string, I extends Shape, S> = CheckShapeR<Op, I, S, S>;
+
+// S0 is S again, for the message: S is narrowed inside the branches that match it, and
+// formatting a narrowed shape costs the declaration check far more.
+type CheckShapeR<Op extends string, I extends Shape, S, S0> =
   IsAny<S> extends true
     ? unknown
     : IsAny<I> extends true
@@ -60,7 +64,7 @@ type CheckShape<Op extends string, I extends Shape, S> =
           : S extends readonly [unknown, ...infer R extends Shape]
             ? ShapeFits<R, I> extends true
               ? unknown
-              : ShapeMismatch<`${Op}: the model takes x of shape ${FmtBatched<I>} but x has shape [${FmtDims<S>}]`>
+              : ShapeMismatch<`${Op}: the model takes x of shape ${FmtBatched<I>} but x has shape [${FmtDims<S0>}]`>
             : ShapeMismatch<`${Op}: x needs a batch axis before the model's input shape ${Fmt<I>}, but x is a scalar`>
         : unknown;
 
