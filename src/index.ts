@@ -21,7 +21,7 @@ export type { Kinds } from "./shape/dims.js";
 export { type BackendName, getBackend, setBackend, useBackend } from "./backend/registry.js";
 export { webgpuInfo } from "./backend/webgpu/info.js";
 export type { Aval, Eqn, Var } from "./ir/program.js";
-export type { CustomVjpParams, ParamsOf, Prim } from "./ir/primitive.js";
+export type { CustomVjpParams, ParamsMap, ParamsOf, Prim } from "./ir/primitive.js";
 export { Program } from "./ir/program.js";
 export type {
   DType,

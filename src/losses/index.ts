@@ -28,5 +28,6 @@ export type {
   LossValue,
   Reduction,
   TargetCheck,
+  TargetRule,
 } from "./losses.js";
 export { type GaussianNllOptions, gaussianNll, type PoissonNllOptions, poissonNll } from "./glm.js";

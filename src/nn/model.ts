@@ -116,7 +116,7 @@ export interface LayerSpec<F extends ShapeFn> {
   readonly name: string;
   /** The layer for per-example input shape `inputShape`; throws a `ShapeError` when it does not fit. */
   build(inputShape: Shape): AnyModel;
-  /** @internal Phantom: the type-level shape function. */
+  /** Phantom (never set): the type-level shape function, which `LayerSpec<infer F>` reads. */
   readonly _fn?: F;
 }
 
@@ -251,5 +251,5 @@ export function buildAny(l: LayerLike, inputShape: Shape): AnyModel {
 /** The model a layer or spec gives for input shape `I` (or a `ShapeMismatch`). */
 export type BuildResult<L, I extends Shape> = L extends LayerSpec<infer F> ? Call<F, I> : L;
 
-/** @internal A built spec's model type or the mismatch, as the chain uses it. */
+/** A built spec's model type or the mismatch, as the chain uses it (internal to the layer types). */
 export type Mismatch = ShapeMismatch<string>;

@@ -217,7 +217,7 @@ export type Permute<S extends readonly number[], P extends readonly number[] | u
           : ShapeMismatch<`permutation ${Fmt<P>} does not have one entry per axis of ${Fmt<S>}`>
       : Reverse<S>;
 
-/** @internal `S[:At]`. */
+/** `S[:At]` (internal to the shape algebra). */
 export type Before<
   S extends readonly number[],
   At extends number,
@@ -266,7 +266,7 @@ export type Gather<S extends readonly number[], I extends readonly number[], A e
  */
 export type OneHot<S extends readonly number[], N extends number> = [...S, N];
 
-/** @internal `S[At:]`. */
+/** `S[At:]` (internal to the shape algebra). */
 export type From<
   S extends readonly number[],
   At extends number,
@@ -277,7 +277,7 @@ export type From<
     ? From<T, At, [...I, 0]>
     : [];
 
-/** @internal `S` with the entry at `At` replaced by `V` (no test on the sizes themselves). */
+/** `S` with the entry at `At` replaced by `V`, with no test on the sizes (internal to the shape algebra). */
 export type SetAt<
   S extends readonly number[],
   At extends number,

@@ -12,12 +12,8 @@ import { fileURLToPath } from "node:url";
 import fc from "fast-check";
 import { afterEach, describe, expect, it } from "vitest";
 import type { Buf, Conv2dGeometry } from "../../src/backend/backend.js";
-import {
-  backendInfo,
-  forceParts,
-  setThreads,
-  wasmBackend as B,
-} from "../../src/backend/wasm/backend.js";
+import { backendInfo, setThreads, wasmBackend as B } from "../../src/backend/wasm/backend.js";
+import { forceParts } from "../../src/backend/wasm/threads.js";
 import { wantedThreads } from "../../src/backend/wasm/loader.js";
 import { expectClose } from "../util/close.js";
 import { buf, rand, read } from "./wasm-util.js";

@@ -542,7 +542,7 @@ export const wasmBackend: Backend = {
   },
 };
 
-export { backendInfo, forceParts, setThreads } from "./threads.js";
+export { backendInfo, setThreads } from "./threads.js";
 
 /**
  * Memory statistics of the wasm backend, for memory tests and monitoring: bytes held by live
