@@ -392,7 +392,8 @@ for (const op of REDUCE_OPS) {
         .tuple(
           fc.integer({ min: 1, max: 4 }),
           fc.oneof(fc.integer({ min: 1, max: 20 }), fc.integer({ min: 60, max: 700 })),
-          fc.integer({ min: 1, max: 4 }),
+          // few outputs (a workgroup tree for long axes) or ≥ 64 (one looping invocation each)
+          fc.oneof(fc.integer({ min: 1, max: 4 }), fc.integer({ min: 64, max: 70 })),
         )
         .chain(([outer, mid, inner]) =>
           // few distinct values, so ties (first index wins) occur

@@ -1,9 +1,14 @@
 /**
- * Reductions on the GPU over the middle axis of `x` viewed as `[outer, mid, inner]`. A long
- * middle axis gets one workgroup per output: 256 invocations each reduce a strided part, then a
- * tree in workgroup memory combines them (sums are also more accurate that way). A short one gets
- * one invocation per output, looping. argmax/argmin keep the first index on ties and the first
- * NaN, as the reference does.
+ * Reductions on the GPU over the middle axis of `x` viewed as `[outer, mid, inner]`. With few
+ * outputs and a long middle axis, each output gets a workgroup: 256 invocations each reduce a
+ * strided part, then a tree in workgroup memory combines them. Otherwise (a short axis, or enough
+ * outputs to occupy the device) each output gets one invocation that loops, summing with Kahan's
+ * compensation so a long axis loses no accuracy. argmax/argmin keep the first index on ties and
+ * the first NaN, as the reference does.
+ *
+ * Measured on SwiftShader: the tree for the bias gradient of a dense layer (a sum over the batch
+ * axis of `[128, 256]`, 256 outputs) took 596 ms, more than the layer's matmul, as barriers are
+ * costly there; one invocation per output takes a few ms.
  * @module
  */
 import type { Buf, ReduceOp } from "../backend.js";
@@ -12,8 +17,10 @@ import { grid } from "./device.js";
 import { launch } from "./run.js";
 import { bindings, convert, elementKernel } from "./wgsl.js";
 
-/** Middle axes at least this long are reduced by a whole workgroup. */
+/** Middle axes at least this long are reduced by a whole workgroup, when there are few outputs. */
 const TREE_FROM = 64;
+/** From this many outputs on, one invocation per output keeps the device busy: no tree. */
+const LOOP_OUTPUTS = 64;
 
 /** WGSL `better(a, ai, b, bi)`: whether (b, bi) replaces (a, ai) in max/min/arg* (first NaN wins). */
 function pickFn(op: ReduceOp, t: string): string {
@@ -66,14 +73,25 @@ export function gpuReduce(
   ]);
   const meta = [nOut, mid, inner];
   const zero = t === "f32" ? "0.0" : "0";
-  if (mid < TREE_FROM) {
+  if (mid < TREE_FROM || nOut >= LOOP_OUTPUTS) {
+    // f32 sums carry Kahan's compensation term c; integer sums are exact
+    const add =
+      t === "f32"
+        ? `let y = ${load("base + m * inner")} - c;
+    let s = acc + y;
+    c = (s - acc) - y;
+    acc = s;`
+        : `acc += ${load("base + m * inner")};`;
     const body =
       op === "sum"
         ? `  let mid = u32(prm[1]);
   let inner = u32(prm[2]);
   let base = (i / inner) * mid * inner + i % inner;
   var acc: ${t} = ${zero};
-  for (var m = 0u; m < mid; m++) { acc += ${load("base + m * inner")}; }
+  var c: ${t} = ${zero};
+  for (var m = 0u; m < mid; m++) {
+    ${add}
+  }
   b1[i] = ${store("acc", "0u")};`
         : `  let mid = u32(prm[1]);
   let inner = u32(prm[2]);
