@@ -19,9 +19,18 @@ export type * from "./shape/types.js";
 export type { Kinds } from "./shape/dims.js";
 
 export { type BackendName, getBackend, setBackend, useBackend } from "./backend/registry.js";
+export type { FusedOp } from "./backend/backend.js";
+export type { FusedOpName } from "./backend/ops.js";
 export { webgpuInfo } from "./backend/webgpu/info.js";
 export type { Aval, Eqn, Var } from "./ir/program.js";
-export type { CustomVjpParams, ParamsMap, ParamsOf, Prim } from "./ir/primitive.js";
+export type {
+  CustomVjpParams,
+  FusedParams,
+  ParamsMap,
+  ParamsOf,
+  Prim,
+  ScanParams,
+} from "./ir/primitive.js";
 export { Program } from "./ir/program.js";
 export type {
   DType,
