@@ -44,6 +44,16 @@ export const UNARY = {
   sign: { reference: Math.sign, wgsl: (x) => `tg_fsign(${x})`, onnx: "Sign", simd: false },
   floor: { reference: Math.floor, wgsl: (x) => `floor(${x})`, onnx: "Floor", simd: true },
   erf: { reference: erf, wgsl: (x) => `tg_erf(${x})`, onnx: "Erf", simd: false },
+  softplus: {
+    reference: (x) => Math.max(x, 0) + Math.log1p(Math.exp(-Math.abs(x))),
+    // log(1 + u) for u = e^{-|x|}, as log(1 + u)·u/((1 + u) − 1), exact where 1 + u rounds
+    wgsl: (x) => {
+      const u = `exp(-abs(${x}))`;
+      return `(max(${x}, 0.0) + select(log(1.0 + ${u}) * ${u} / ((1.0 + ${u}) - 1.0), ${u}, 1.0 + ${u} == 1.0))`;
+    },
+    onnx: "Softplus",
+    simd: false,
+  },
 } as const satisfies Record<string, UnaryKernel>;
 
 /** A unary op's name. */

@@ -115,6 +115,15 @@ export const sigmoid: Activation = named("sigmoid", (x) => ops.sigmoid(x));
 export const tanh: Activation = named("tanh", (x) => P.tanh(x));
 
 /**
+ * `log(1 + eˣ)`, the smooth ReLU (a primitive: see `tg.softplus`).
+ * @example
+ * ```ts
+ * tg.nn.softplus(tg.tensor([0])); // [0.6931472]
+ * ```
+ */
+export const softplus: Activation = named("softplus", (x) => P.unary("softplus", x));
+
+/**
  * Softmax over the last axis (stable: the maximum is subtracted first).
  * @example
  * ```ts
@@ -154,6 +163,7 @@ export const activations = {
   gelu,
   sigmoid,
   tanh,
+  softplus,
   softmax,
   logSoftmax,
   linear,

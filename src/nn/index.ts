@@ -57,6 +57,7 @@ export {
   relu,
   sigmoid,
   softmax,
+  softplus,
   tanh,
 } from "./activations.js";
 export type { FanMode, Initializer, InitializerLike } from "./initializers.js";

@@ -339,6 +339,18 @@ export const floor: UnaryOp<"floor", FloatDType> = unary("floor", P.floor);
  * ```
  */
 export const erf: UnaryOp<"erf", FloatDType> = unary("erf", P.erf);
+/**
+ * `log(1 + eˣ)`, the smooth ReLU (PyTorch's `softplus`, Keras's `softplus`): computed as
+ * `max(x, 0) + log(1 + e^−|x|)` in double precision, so it never overflows. Its derivative is the
+ * logistic function.
+ * @example
+ * ```ts
+ * tg.softplus(tg.tensor([0, 100])); // [0.6931472, 100]
+ * ```
+ */
+export const softplus: UnaryOp<"softplus", FloatDType> = unary("softplus", (x) =>
+  P.unary("softplus", x),
+);
 
 /**
  * Limits `x` to `[lo, hi]` (to `hi` everywhere when `lo > hi`, as PyTorch). The derivative is 1 on

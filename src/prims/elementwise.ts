@@ -62,6 +62,7 @@ import {
   ge,
   le,
   log,
+  logistic,
   moveAxisTo,
   mul,
   neg,
@@ -230,6 +231,7 @@ export const elementwiseRules: { [P in ElementwisePrim]: PrimRule<P> } = {
   sign: unaryRule("sign", NUMERIC, () => null),
   floor: unaryRule("floor", FLOATS, () => null),
   erf: unaryRule("erf", FLOATS, (x) => mul(TWO_OVER_SQRT_PI, exp(neg(mul(x, x))))),
+  softplus: unaryRule("softplus", FLOATS, (x) => logistic(x)),
   add: arithRule(
     "add",
     () => 1,

@@ -249,6 +249,7 @@ const TABLE = {
     },
   ],
   erf: [unary("erf", E.erf)],
+  softplus: [unary("softplus", (x) => E.unary("softplus", x))],
   add: [binary("add", E.add)],
   sub: [binary("sub", E.sub)],
   mul: [binary("mul", E.mul)],

@@ -34,6 +34,7 @@ const TRANSCENDENTAL: [string, (u: number) => number, number][] = [
   ["sin", (u) => -100 + 200 * u, 1],
   ["cos", (u) => -100 + 200 * u, 1],
   ["erf", (u) => -5 + 10 * u, 1],
+  ["softplus", (u) => -80 + 160 * u, 1],
 ];
 
 describe("wasm float32 against float64", () => {

@@ -238,6 +238,7 @@ const TABLE: Record<string, Row> = {
   erf: unary(tg.erf, MATH),
   sigmoid: unary(tg.sigmoid, MATH),
   tanh: unary(tg.tanh, MATH),
+  softplus: unary(tg.softplus, MATH),
   stopGradient: unary(tg.stopGradient, EXACT),
   relu: {
     ...unary(tg.relu, EXACT),

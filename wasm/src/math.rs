@@ -367,6 +367,23 @@ pub fn erf(x: f32) -> f32 {
     }
 }
 
+/// softplus(x) = log(1 + e^x) = max(x, 0) + log(1 + e^-|x|), in f64 (no overflow); for
+/// e^-|x| < 1e-8, log(1 + u) = u within 5e-9 relative.
+pub fn softplus(x: f32) -> f32 {
+    if x != x {
+        return x;
+    }
+    let d = x as f64;
+    let a = fabs64(d);
+    let m = if d > 0.0 { d } else { 0.0 };
+    if a > 104.0 {
+        return m as f32;
+    }
+    let u = exp64(-a);
+    let l = if u < 1e-8 { u } else { log64(1.0 + u) };
+    (m + l) as f32
+}
+
 /// Whether an f64 holding an integer value is odd.
 #[inline]
 fn is_odd_int(y: f64) -> bool {

@@ -16,6 +16,7 @@ pub mod unary {
     pub const SIGN: i32 = 9;
     pub const FLOOR: i32 = 10;
     pub const ERF: i32 = 11;
+    pub const SOFTPLUS: i32 = 12;
 }
 
 /// `tg_binary_*`.
@@ -97,6 +98,7 @@ macro_rules! unary_f32_kernels {
         $map!(sign_f32, $crate::math::sign);
         $vec!(floor_f32, $crate::math::floor, $crate::math::floor_v);
         $map!(erf_f32, $crate::math::erf);
+        $map!(softplus_f32, $crate::math::softplus);
         /// The f32 kernel of unary code `op`; an unknown code traps.
         fn unary_f32_kernel(op: i32) -> unsafe fn(*const f32, *mut f32, usize) {
             match op {
@@ -112,6 +114,7 @@ macro_rules! unary_f32_kernels {
                 $crate::opcodes::unary::SIGN => sign_f32,
                 $crate::opcodes::unary::FLOOR => floor_f32,
                 $crate::opcodes::unary::ERF => erf_f32,
+                $crate::opcodes::unary::SOFTPLUS => softplus_f32,
                 _ => $crate::trap(),
             }
         }
