@@ -105,21 +105,23 @@ export type BatchLeaves<X, K extends number, B extends number> =
  * // { x: Tensor<[8, 3]>; w: Tensor<[3]> }
  * ```
  */
-export type BatchTree<X, Ax, B extends number> = Ax extends null | undefined
+export type BatchTree<X, Ax, B extends number, Name extends string = "inAxes"> = Ax extends
+  | null
+  | undefined
   ? X
   : Ax extends number
     ? BatchLeaves<X, Ax, B>
     : Ax extends readonly unknown[]
       ? X extends readonly unknown[]
         ? [Exclude<Extract<keyof Ax, `${number}`>, keyof X>] extends [never]
-          ? { [I in keyof X]: BatchTree<X[I], I extends keyof Ax ? Ax[I] : null, B> }
-          : ShapeMismatch<"vmap: an inAxes list has more entries than the argument">
-        : ShapeMismatch<"vmap: an inAxes list stands for an argument that is not an array">
+          ? { [I in keyof X]: BatchTree<X[I], I extends keyof Ax ? Ax[I] : null, B, Name> }
+          : ShapeMismatch<`vmap: an ${Name} list has more entries than the ${Name extends "inAxes" ? "argument" : "output"}`>
+        : ShapeMismatch<`vmap: an ${Name} list stands for ${Name extends "inAxes" ? "an argument" : "an output"} that is not an array`>
       : X extends object
         ? [Exclude<keyof Ax, keyof X>] extends [never]
-          ? { [P in keyof X]: BatchTree<X[P], P extends keyof Ax ? Ax[P] : null, B> }
-          : ShapeMismatch<`vmap: inAxes names ${Exclude<keyof Ax, keyof X> & string}, which the argument does not have`>
-        : ShapeMismatch<"vmap: an inAxes record stands for an argument that is not a record">;
+          ? { [P in keyof X]: BatchTree<X[P], P extends keyof Ax ? Ax[P] : null, B, Name> }
+          : ShapeMismatch<`vmap: ${Name} names ${Exclude<keyof Ax, keyof X> & string}, which the ${Name extends "inAxes" ? "argument" : "output"} does not have`>
+        : ShapeMismatch<`vmap: an ${Name} record stands for ${Name extends "inAxes" ? "an argument" : "an output"} that is not a record`>;
 
 /**
  * The arguments of a vmapped function: argument `i` batched by `inAxes[i]` (missing entries are
@@ -160,8 +162,8 @@ export type ArgAxis<IA, K> = IA extends number | null | undefined
  * type F = tg.Vmapped<[tg.Tensor<[3]>], tg.Tensor<[]>, 0, 0>; // <B>(x: Tensor<[B, 3]>) => Tensor<[B]>
  * ```
  */
-export interface Vmapped<A extends readonly unknown[], R, IA, OA extends number> {
-  <B extends number>(...args: BatchedArgs<A, IA, B>): BatchLeaves<R, OA, B>;
+export interface Vmapped<A extends readonly unknown[], R, IA, OA extends AxisTree> {
+  <B extends number>(...args: BatchedArgs<A, IA, B>): BatchTree<R, OA, B, "outAxes">;
   /** Phantom (never set): what the function was made from, for a `vmap` of it. */
   readonly vmapOf?: [A, R, IA, OA];
 }
@@ -177,11 +179,11 @@ export type Vmapped2<
   A extends readonly unknown[],
   R,
   IA1,
-  OA1 extends number,
+  OA1 extends AxisTree,
   IA2,
-  OA2 extends number,
+  OA2 extends AxisTree,
 > = <B2 extends number, B1 extends number>(
   ...args: {
     [K in keyof A]: BatchTree<BatchTree<A[K], ArgAxis<IA1, K>, B1>, ArgAxis<IA2, K>, B2>;
   }
-) => BatchLeaves<BatchLeaves<R, OA1, B1>, OA2, B2>;
+) => BatchTree<BatchTree<R, OA1, B1, "outAxes">, OA2, B2, "outAxes">;

@@ -13,7 +13,7 @@ import { rules } from "../prims/table.js";
 import { type AnyTensor as T, Tensor } from "../tensor/tensor.js";
 import { flatten, unflatten } from "./pytree.js";
 import { traceTree } from "./trace-tree.js";
-import type { BatchLeaves, InAxes, Vmapped, Vmapped2 } from "./vmap-types.js";
+import type { AxisTree, BatchLeaves, InAxes, Vmapped, Vmapped2 } from "./vmap-types.js";
 
 /**
  * Runs the per-example program `p` on batched `args`, whose batch axes are `dims`.
@@ -63,7 +63,7 @@ export function vmapProgram(
 export type Batched<X, B extends number> = BatchLeaves<X, 0, B>;
 
 /** Options of `vmap`. */
-export interface VmapOptions<IA extends InAxes = InAxes, OA extends number = number> {
+export interface VmapOptions<IA extends InAxes = InAxes, OA extends AxisTree = number> {
   /**
    * The batch axis of the arguments: a number or `null` (not batched) for every argument, or a
    * list with one entry per argument (missing entries are `null`), each a number, `null` or a
@@ -71,7 +71,12 @@ export interface VmapOptions<IA extends InAxes = InAxes, OA extends number = num
    * shape. Default 0.
    */
   inAxes?: IA;
-  /** Where the batch axis goes in every output tensor (negative counts from the end). Default 0. */
+  /**
+   * Where the batch axis goes in the outputs: a number for every output tensor (negative counts
+   * from the end), or a pytree of numbers and `null` with the output's structure (JAX's
+   * `out_axes`); `null` returns that output unbatched, which needs it not to depend on the
+   * batched arguments. Default 0.
+   */
   outAxes?: OA;
 }
 
@@ -91,15 +96,15 @@ export function vmap<
   A extends unknown[],
   R,
   IA1,
-  OA1 extends number,
+  OA1 extends AxisTree,
   const IA extends InAxes = 0,
-  const OA extends number = 0,
+  const OA extends AxisTree = 0,
 >(f: Vmapped<A, R, IA1, OA1>, opts?: VmapOptions<IA, OA>): Vmapped2<A, R, IA1, OA1, IA, OA>;
 export function vmap<
   A extends unknown[],
   R,
   const IA extends InAxes = 0,
-  const OA extends number = 0,
+  const OA extends AxisTree = 0,
 >(f: (...args: A) => R, opts?: VmapOptions<IA, OA>): Vmapped<A, R, IA, OA>;
 export function vmap(
   f: (...args: unknown[]) => unknown,
@@ -116,7 +121,7 @@ export function vmap(
     const avals: Aval[] = [];
     const dims: Maybe<number>[] = [];
     flat.forEach((leaves, i) => {
-      const axes = leafAxes(args[i], specs[i], i);
+      const axes = leafAxes(args[i], specs[i], `inAxes[${i}]`);
       leaves.forEach((t, j) => {
         const ax = axes[j];
         if (ax === null) {
@@ -140,9 +145,21 @@ export function vmap(
       throw new ShapeError("vmap", "no argument is batched (every in-axis is null)");
     const traced = traceTree(f, args, avals);
     const [outs, odims] = vmapProgram(traced.program, traced.leaves, dims);
-    const outAxis = opts.outAxes ?? 0;
+    const outAxes = leafAxes(
+      unflatten(traced.outDef, outs),
+      opts.outAxes === undefined ? 0 : opts.outAxes,
+      "outAxes",
+    );
     const placed = outs.map((o, i) => {
       const d = odims[i];
+      const outAxis = outAxes[i];
+      if (outAxis === null) {
+        if (d === null) return o;
+        throw new ShapeError(
+          "vmap",
+          `outAxes is null for output ${i} (${o.describe()}), but that output depends on the batched arguments`,
+        );
+      }
       const withBatch =
         d === null
           ? broadcastTo(reshape(o, [1, ...o.shape]), [size!, ...o.shape])
@@ -157,34 +174,35 @@ export function vmap(
  * The in-axis of every tensor of argument `arg` (in `flatten`'s order) from its spec: a number or
  * null for all of them, or a pytree of specs that follows the argument's structure.
  */
-function leafAxes(arg: unknown, spec: unknown, argIndex: number): (number | null)[] {
+function leafAxes(arg: unknown, spec: unknown, label: string): (number | null)[] {
   const out: (number | null)[] = [];
+  const what = label.startsWith("out") ? "output" : "argument";
   const walk = (x: unknown, sp: unknown, path: string): void => {
     if (sp === null || sp === undefined || typeof sp === "number") {
       const n = flatten(x)[0].length;
       for (let i = 0; i < n; i++) out.push(sp ?? null);
       return;
     }
-    const where = `inAxes[${argIndex}]${path}`;
+    const where = `${label}${path}`;
     if (Array.isArray(sp)) {
       if (!Array.isArray(x))
-        throw new ShapeError("vmap", `${where} is a list but the argument there is not an array`);
+        throw new ShapeError("vmap", `${where} is a list but the ${what} there is not an array`);
       if (sp.length > x.length)
         throw new ShapeError(
           "vmap",
-          `${where} has ${sp.length} entries but the argument there has ${x.length}`,
+          `${where} has ${sp.length} entries but the ${what} there has ${x.length}`,
         );
       x.forEach((c, i) => walk(c, sp[i], `${path}[${i}]`));
       return;
     }
     if (typeof sp === "object") {
       if (x === null || typeof x !== "object" || Array.isArray(x) || x instanceof Tensor)
-        throw new ShapeError("vmap", `${where} is a record but the argument there is not one`);
+        throw new ShapeError("vmap", `${where} is a record but the ${what} there is not one`);
       const rec = x as Record<string, unknown>;
       const s = sp as Record<string, unknown>;
       for (const k of Object.keys(s))
         if (!(k in rec))
-          throw new ShapeError("vmap", `${where} names "${k}", which the argument does not have`);
+          throw new ShapeError("vmap", `${where} names "${k}", which the ${what} does not have`);
       for (const k of Object.keys(rec).sort()) walk(rec[k], s[k], `${path}.${k}`);
       return;
     }

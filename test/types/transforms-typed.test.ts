@@ -119,6 +119,45 @@ describe("vmap places the batch where the axes say", () => {
     // @ts-expect-error inAxes is a number, null or a list, not a string
     tg.vmap(double, { inAxes: "0" });
   });
+
+  it("outAxes as a pytree: each output its own axis, null for an unbatched output", () => {
+    const stats = (w: T<[3]>, x: T<[3]>) => ({ y: tg.mul(w, x), norm: tg.sum(tg.mul(w, w)) });
+    const v = tg.vmap(stats, { inAxes: [null, 0], outAxes: { y: 1, norm: null } });
+    const out = v(tg.ones([3]), tg.ones([5, 3]));
+    expectTypeOf(out.y).toEqualTypeOf<T<[3, 5]>>();
+    expectTypeOf(out.norm).toEqualTypeOf<T<[]>>();
+    expect(out.y.shape).toEqual([3, 5]);
+    expect(out.norm.shape).toEqual([]);
+    expect(out.norm.item()).toBe(3);
+    // a list for a tuple output; a missing entry is null (that output must not depend on the batch)
+    const pair = tg.vmap((x: T<[2]>) => [tg.mul(x, 2), tg.ones([7])] as const, { outAxes: [-1] });
+    const [a, b] = pair(tg.ones([4, 2]));
+    expectTypeOf(a).toEqualTypeOf<T<[2, 4]>>();
+    expectTypeOf(b).toEqualTypeOf<T<[7]>>();
+    expect(a.shape).toEqual([2, 4]);
+    expect(b.shape).toEqual([7]);
+    // @ts-expect-error outAxes null keeps the output unbatched: T<[7]>, not T<[4, 7]>
+    const wrong: T<[4, 7]> = b;
+    expect(wrong.shape).toEqual([7]);
+    expect(() => tg.vmap((x: T<[2]>) => tg.sum(x), { outAxes: null })(tg.ones([4, 2]))).toThrow(
+      /outAxes is null for output 0 .* depends on the batched arguments/,
+    );
+    // a record naming an output key that does not exist: a mismatch type and a runtime error
+    const misnamed = tg.vmap(stats, { inAxes: [null, 0], outAxes: { z: 0 } });
+    expectTypeOf<ReturnType<typeof misnamed>>().toEqualTypeOf<
+      tg.ShapeMismatch<"vmap: outAxes names z, which the output does not have">
+    >();
+    expect(() => misnamed(tg.ones([3]), tg.ones([5, 3]))).toThrow(/outAxes names "z"/);
+    // nested: the inner vmap's outAxes tree, then the outer's
+    const nested = tg.vmap(tg.vmap(stats, { inAxes: [null, 0], outAxes: { y: 0, norm: null } }), {
+      inAxes: [null, 0],
+      outAxes: { y: 2, norm: null },
+    });
+    const n = nested(tg.ones([3]), tg.ones([6, 5, 3]));
+    expectTypeOf(n.y).toEqualTypeOf<T<[5, 3, 6]>>();
+    expect(n.y.shape).toEqual([5, 3, 6]);
+    expect(n.norm.shape).toEqual([]);
+  });
 });
 
 describe("vmap composes", () => {
