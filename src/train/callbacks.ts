@@ -6,7 +6,9 @@
  */
 import { constant } from "../prims/constants.js";
 import { flatten, unflatten } from "../transforms/pytree.js";
+import { copyTree } from "./data.js";
 import type { History } from "./history.js";
+import { readsSync } from "./read.js";
 
 /** What a callback sees and may change: set `stop`, or replace `params`/`state`. */
 export interface FitContext<P = unknown, St = unknown> {
@@ -68,9 +70,16 @@ export interface EarlyStoppingOptions {
   restoreBestWeights?: boolean;
 }
 
-/** A host copy of a tree (the training step donates its buffers, so a snapshot must own its data). */
+/**
+ * A copy of a tree (the training step donates its buffers, so a snapshot must own its data): on
+ * the host where the data reads synchronously, else (webgpu) in new buffers on the device.
+ */
 function snapshot(tree: unknown): () => unknown {
   const [leaves, def] = flatten(tree);
+  if (!leaves.every(readsSync)) {
+    const kept = copyTree(tree);
+    return () => copyTree(kept);
+  }
   const copies = leaves.map((t) => ({
     data: t.dataSync().slice(),
     shape: [...t.shape],

@@ -8,8 +8,9 @@ import { constant } from "../prims/constants.js";
 import { slice } from "../prims/movement.js";
 import { permutation, type Key } from "../random/index.js";
 import { fmt, ShapeError } from "../shape/errors.js";
-import type { AnyTensor as T } from "../tensor/tensor.js";
+import { type AnyTensor as T, Storage, Tensor } from "../tensor/tensor.js";
 import { flatten, unflatten } from "../transforms/pytree.js";
+import { readsSync } from "./read.js";
 
 /** Inputs and targets: the first dimension is the example. */
 export interface XY {
@@ -82,11 +83,46 @@ export function batchIndices(
   size: number,
   dropRemainder = false,
 ): Int32Array[] {
-  if (!Number.isInteger(size) || size < 1)
-    throw new RangeError(`fit: batchSize must be a positive integer, got ${size}`);
+  checkBatchSize(size);
   const order = key
     ? (permutation(key, n).dataSync() as Int32Array)
     : Int32Array.from({ length: n }, (_, i) => i);
+  return chunks(order, size, dropRemainder);
+}
+
+/**
+ * `batchIndices` for a key on any backend: the key is read back asynchronously (webgpu cannot
+ * read synchronously); the same batches as `batchIndices`.
+ * @example
+ * ```ts
+ * await batchIndicesAsync(tg.random.key(0), 10, 4); // 3 batches, the same as batchIndices
+ * ```
+ */
+export async function batchIndicesAsync(
+  key: Key,
+  n: number,
+  size: number,
+  dropRemainder = false,
+): Promise<Int32Array[]> {
+  checkBatchSize(size);
+  // the permutation is drawn in float64 on the host from the key's bits: the key is read back
+  // first, and made again from host data (an i32 tensor that keeps its host copy)
+  const hostKey = constant(await key.data(), key.shape, key.dtype) as Key;
+  const perm = permutation(hostKey, n);
+  const order = Int32Array.from(await perm.data());
+  hostKey.dispose();
+  perm.dispose();
+  return chunks(order, size, dropRemainder);
+}
+
+function checkBatchSize(size: number): void {
+  if (!Number.isInteger(size) || size < 1)
+    throw new RangeError(`fit: batchSize must be a positive integer, got ${size}`);
+}
+
+/** `order` cut into consecutive batches of `size` (the last one shorter, or dropped). */
+function chunks(order: Int32Array, size: number, dropRemainder: boolean): Int32Array[] {
+  const n = order.length;
   const out: Int32Array[] = [];
   for (let i = 0; i < n; i += size) {
     if (dropRemainder && i + size > n) break;
@@ -119,6 +155,14 @@ export function copyTree<P>(tree: P): P {
   const [leaves, def] = flatten(tree);
   return unflatten<P>(
     def,
-    leaves.map((t) => constant(t.dataSync(), t.shape, t.dtype)),
+    leaves.map((t) => (readsSync(t) ? constant(t.dataSync(), t.shape, t.dtype) : deviceCopy(t))),
   );
+}
+
+/** A copy of `t` in a new buffer of its own backend, made there (webgpu: no read-back). */
+function deviceCopy(t: T): T {
+  const { backend, buf } = t._concrete("copyTree");
+  const out = backend.allocUninit(t.dtype, t.size);
+  if (t.size > 0) backend.copy(buf, 0, [1], out, 0, [1], [t.size]);
+  return new Tensor(t.shape, t.dtype, new Storage(backend, out), null);
 }

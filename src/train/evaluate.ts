@@ -7,9 +7,11 @@ import { gather } from "../prims/indexing.js";
 import type { BatchSizeOf, InputCheck } from "../nn/model-types.js";
 import type { AnyTensor, Shape, AnyTensor as T, Tensor } from "../tensor/tensor.js";
 import { jit } from "../transforms/jit.js";
+import { getBackend } from "../backend/registry.js";
 import { batchIndices, exampleCount, indexTensor, type XY } from "./data.js";
 import type { LossFor, Trainable, TrainData } from "./data-types.js";
 import { type Metric, type MetricLike, toMetric } from "./metrics.js";
+import { readsSync, scalarsAsync } from "./read.js";
 
 /** A loss of predictions and targets: a scalar, the mean over the batch. */
 export type LossFn = (pred: Tensor<any, "f32">, y: Tensor<any, any>) => Tensor<readonly [], any>;
@@ -64,6 +66,7 @@ function evalStep(
 
 /**
  * Loss and metrics over a whole dataset, on given metric objects (the fit loop's validation).
+ * The backend must read synchronously (wasm, reference); `evaluateWithAsync` reads on any.
  * @example
  * ```ts
  * import { accuracy } from "./metrics.js";
@@ -91,6 +94,13 @@ export function evaluateWith(
     const idx = indexTensor(order);
     const r = step(params, state, data.x, data.y, idx);
     idx.dispose();
+    const first: T = r.loss ?? r.sums[0];
+    if (!readsSync(first)) {
+      for (const t of [r.loss, ...r.sums]) t?.dispose();
+      throw new Error(
+        `evaluate: the results live on a backend that cannot read synchronously (${getBackend()}); use await tg.train.evaluateAsync(...)`,
+      );
+    }
     if (r.loss) {
       lossSum += r.loss.item() * order.length;
       r.loss.dispose();
@@ -100,8 +110,68 @@ export function evaluateWith(
       s.dispose();
     });
   }
+  return means(n, loss !== undefined, lossSum, metrics, sums);
+}
+
+/**
+ * `evaluateWith` on any backend: the scalars of every batch are requested as the batches run and
+ * awaited at the end (on webgpu the batches are not serialised by read-backs); where they read
+ * synchronously (wasm) they are read as in `evaluateWith`, with the same sums in the same order.
+ * @example
+ * ```ts
+ * await evaluateWithAsync(model, params, state, test, loss, [accuracy()], 256); // { loss, accuracy }
+ * ```
+ */
+export async function evaluateWithAsync(
+  model: Trainable<any, any, any, any>,
+  params: unknown,
+  state: unknown,
+  data: XY,
+  loss: LossFn | undefined,
+  metrics: readonly Metric[],
+  batchSize: number,
+): Promise<Record<string, number>> {
+  const n = exampleCount("evaluate", data);
+  if (n === 0) throw new RangeError("evaluate: the data has no examples");
+  const step = evalStep(model, loss, metrics);
+  const reads: Promise<number[]>[] = [];
+  const counts: number[] = [];
+  for (const order of batchIndices(null, n, batchSize)) {
+    const idx = indexTensor(order);
+    const r = step(params, state, data.x, data.y, idx);
+    idx.dispose();
+    const ts: T[] = r.loss ? [r.loss, ...r.sums] : [...r.sums];
+    const read = ts.every(readsSync) ? Promise.resolve(ts.map((t) => t.item())) : scalarsAsync(ts);
+    reads.push(
+      read.finally(() => {
+        for (const t of ts) t.dispose();
+      }),
+    );
+    counts.push(order.length);
+  }
+  const values = await Promise.all(reads);
+  let lossSum = 0;
+  const sums = metrics.map(() => 0);
+  values.forEach((v, b) => {
+    const ms = loss ? v.slice(1) : v;
+    if (loss) lossSum += v[0] * counts[b];
+    ms.forEach((x, i) => {
+      sums[i] += x;
+    });
+  });
+  return means(n, loss !== undefined, lossSum, metrics, sums);
+}
+
+/** The mean loss (when there is one) and metrics over `n` examples. */
+function means(
+  n: number,
+  hasLoss: boolean,
+  lossSum: number,
+  metrics: readonly Metric[],
+  sums: readonly number[],
+): Record<string, number> {
   const out: Record<string, number> = {};
-  if (loss) out.loss = lossSum / n;
+  if (hasLoss) out.loss = lossSum / n;
   metrics.forEach((m, i) => {
     out[m.name] = sums[i] / n;
   });
@@ -110,7 +180,8 @@ export function evaluateWith(
 
 /**
  * The mean loss and metrics of a model on `{ x, y }`, in inference mode. The data is checked
- * against the model as in `fit`.
+ * against the model as in `fit`. On webgpu, whose data reads only asynchronously, it throws an
+ * error pointing to `evaluateAsync`, which works on every backend.
  * @example
  * ```ts
  * const model = tg.nn.sequential([784], tg.nn.dense(10));
@@ -136,6 +207,45 @@ export function evaluate<
   if (!opts.loss && metrics.length === 0)
     throw new TypeError("evaluate: give a loss or at least one metric");
   return evaluateWith(
+    model,
+    params,
+    opts.state ?? model.initState(),
+    data,
+    opts.loss as LossFn | undefined,
+    metrics,
+    opts.batchSize ?? 256,
+  );
+}
+
+/**
+ * `evaluate` on any backend, including webgpu (whose data reads only asynchronously): the same
+ * mean loss and metrics, as a promise. On wasm it gives `evaluate`'s numbers exactly.
+ * @example
+ * ```ts
+ * await tg.useBackend("webgpu");
+ * const model = tg.nn.sequential([784], tg.nn.dense(10));
+ * const [params, loss] = [model.init(tg.random.key(0)), tg.losses.sparseCategoricalCrossEntropy];
+ * const test = { x: tg.zeros([10000, 784]), y: tg.zeros([10000], "i32") };
+ * await tg.train.evaluateAsync(model, params, test, { loss, metrics: ["accuracy"] }); // { loss, accuracy }
+ * ```
+ */
+export async function evaluateAsync<
+  I extends Shape,
+  O extends Shape,
+  P,
+  St,
+  X extends AnyTensor,
+  Y extends AnyTensor,
+>(
+  model: Trainable<I, O, P, St>,
+  params: P,
+  data: TrainData<"evaluate", I, X, Y>,
+  opts: EvaluateOptions<St, O, Y> = {},
+): Promise<Record<string, number>> {
+  const metrics = (opts.metrics ?? []).map(toMetric);
+  if (!opts.loss && metrics.length === 0)
+    throw new TypeError("evaluate: give a loss or at least one metric");
+  return evaluateWithAsync(
     model,
     params,
     opts.state ?? model.initState(),

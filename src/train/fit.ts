@@ -13,12 +13,21 @@ import { tidy } from "../tensor/tidy.js";
 import { valueAndGrad } from "../transforms/grad.js";
 import { jit } from "../transforms/jit.js";
 import type { Callback, EpochLogs, FitContext } from "./callbacks.js";
-import { batchIndices, copyTree, exampleCount, indexTensor, splitTail, type XY } from "./data.js";
+import {
+  batchIndices,
+  batchIndicesAsync,
+  copyTree,
+  exampleCount,
+  indexTensor,
+  splitTail,
+  type XY,
+} from "./data.js";
 import type { LossFor, Trainable, TrainData, ValidationData } from "./data-types.js";
-import { evaluateWith, type LossFn } from "./evaluate.js";
+import { evaluateWithAsync, type LossFn } from "./evaluate.js";
 import { appendLogs, emptyHistory, type History } from "./history.js";
 import { type MetricLike, toMetric, valKey } from "./metrics.js";
 import { defaultSink, EpochProgress, type ProgressSink } from "./progress.js";
+import { readsSync, scalarsAsync } from "./read.js";
 
 /**
  * Options of `fit`, for a model with parameters `P`, state `St`, input shape `I` and output
@@ -206,12 +215,11 @@ export async function fit<
   let trainSeconds = 0;
   let trainSamples = 0;
   for (let epoch = 0; epoch < epochs && !ctx.stop; epoch++) {
-    const order = batchIndices(
-      options.shuffle === false ? null : foldIn(kShuffle, epoch),
-      n,
-      batchSize,
-      options.dropRemainder,
-    );
+    const shuffleKey = options.shuffle === false ? null : foldIn(kShuffle, epoch);
+    const order =
+      shuffleKey !== null && !readsSync(shuffleKey)
+        ? await batchIndicesAsync(shuffleKey, n, batchSize, options.dropRemainder)
+        : batchIndices(shuffleKey, n, batchSize, options.dropRemainder);
     const bar = showProgress ? new EpochProgress(sink, epoch + 1, epochs, order.length) : null;
     const t0 = performance.now();
     let lossSum = 0;
@@ -228,14 +236,24 @@ export async function fit<
       st = r.state;
       stepKey = r.key;
       const bs = order[b].length;
-      const lv = r.loss.item();
+      let lv: number;
+      if (readsSync(r.loss)) {
+        lv = r.loss.item();
+        r.sums.forEach((s: T, i: number) => {
+          sums[i] += s.item();
+        });
+      } else {
+        // webgpu: the loss and metric sums in one asynchronous read-back
+        const [l, ...ms] = await scalarsAsync([r.loss, ...r.sums]);
+        lv = l;
+        ms.forEach((v, i) => {
+          sums[i] += v;
+        });
+      }
       stepLoss.push(lv);
       lossSum += lv * bs;
       r.loss.dispose();
-      r.sums.forEach((s: T, i: number) => {
-        sums[i] += s.item();
-        s.dispose();
-      });
+      for (const s of r.sums) s.dispose();
       seen += bs;
       bar?.tick(b + 1, bs, runningLogs(lossSum, sums, seen, metrics));
     }
@@ -243,7 +261,7 @@ export async function fit<
     trainSamples += seen;
     const logs: Record<string, number> = runningLogs(lossSum, sums, seen, metrics);
     if (validation) {
-      const v = evaluateWith(
+      const v = await evaluateWithAsync(
         model,
         p,
         st,

@@ -23,7 +23,13 @@ export {
   onEpochEnd,
 } from "./callbacks.js";
 export { batchIndices, splitTail, type XY } from "./data.js";
-export { type EvaluateOptions, evaluate, type LossFn, predict } from "./evaluate.js";
+export {
+  type EvaluateOptions,
+  evaluate,
+  evaluateAsync,
+  type LossFn,
+  predict,
+} from "./evaluate.js";
 export { type FitOptions, type FitResult, fit } from "./fit.js";
 export type {
   ExampleCheck,

@@ -166,6 +166,80 @@ describe.skipIf(why !== null)("training on webgpu", () => {
     }
   });
 
+  it("tg.train.fit (validation split, accuracy, early stopping) and evaluateAsync match wasm", async () => {
+    const run = async () => {
+      const n = 48;
+      const x = tg.fromArray(
+        Float32Array.from({ length: n * 6 }, (_, i) => Math.sin(i * 0.37) * 2),
+        [n, 6],
+      );
+      const y = tg.fromArray(
+        Int32Array.from({ length: n }, (_, i) => (i * 7) % 3),
+        [n],
+        "i32",
+      );
+      const model = tg.nn.sequential([6], tg.nn.dense(12), tg.nn.relu, tg.nn.dense(3));
+      const params = model.init(tg.random.key(4));
+      const loss = (p: tg.Tensor<[number, 3]>, t: tg.Tensor<[number], "i32">) =>
+        tg.losses.sparseCategoricalCrossEntropy(p, t, { fromLogits: true });
+      const r = await tg.train.fit(
+        model,
+        params,
+        { x, y },
+        {
+          loss,
+          optimizer: tg.optim.adam({ lr: 0.02 }),
+          epochs: 4,
+          batchSize: 8,
+          validationSplit: 0.25,
+          metrics: ["accuracy"],
+          key: tg.random.key(9),
+          progress: false,
+          // restoring the best epoch's parameters snapshots them on the device
+          callbacks: [tg.train.earlyStopping({ patience: 10, restoreBestWeights: true })],
+        },
+      );
+      const ev = await tg.train.evaluateAsync(
+        model,
+        r.params,
+        { x, y },
+        { loss, metrics: ["accuracy"] },
+      );
+      return { r, ev, evaluate: () => tg.train.evaluate(model, r.params, { x, y }, { loss }) };
+    };
+    await tg.useBackend("wasm");
+    const want = await run();
+    // on wasm evaluateAsync is evaluate, to the bit
+    expect(want.ev.loss).toBe(want.evaluate().loss);
+    await tg.useBackend("webgpu");
+    let got: Awaited<ReturnType<typeof run>>;
+    try {
+      const before = tg.webgpuInfo().dispatches;
+      got = await run();
+      // it trained on the GPU: kernels ran, and the trained parameters live there
+      expect(tg.webgpuInfo().dispatches - before).toBeGreaterThan(100);
+      expect(() => got.r.params[0].w.dataSync()).toThrow(/await t\.data\(\)/);
+      expect(() => got.evaluate()).toThrow(/evaluateAsync/);
+    } finally {
+      await tg.useBackend("wasm");
+    }
+    const h = want.r.history as Record<string, number[]>;
+    const g = got.r.history as Record<string, number[]>;
+    expect(Object.keys(g).sort()).toEqual(Object.keys(h).sort());
+    expect(Object.keys(h)).toContain("valLoss");
+    expect(h.loss[3]).toBeLessThan(h.loss[0]);
+    expect(got.r.epochs).toBe(4);
+    expectClose(got.r.stepLoss, want.r.stepLoss, { rtol: 1e-4, atol: 1e-6, what: "step losses" });
+    for (const k of ["loss", "valLoss"]) {
+      expectClose(g[k], h[k], { rtol: 1e-4, atol: 1e-6, what: k });
+    }
+    // accuracies are counts over 36 and 12 examples: equal unless a logit pair is within f32 noise
+    for (const k of Object.keys(h).filter((k) => k.toLowerCase().endsWith("accuracy")))
+      expect(g[k], k).toEqual(h[k]);
+    expectClose(got.ev.loss, want.ev.loss, { rtol: 1e-4, atol: 1e-6, what: "evaluateAsync loss" });
+    expect(got.ev.accuracy).toBe(want.ev.accuracy);
+  });
+
   it("useBackend rejects an unknown name", async () => {
     await expect(tg.useBackend("cuda" as never)).rejects.toThrow(/no backend named "cuda"/);
   });
