@@ -4,6 +4,7 @@
  * Bad input is an error value, never an exception or a silently shortened table.
  * @module
  */
+import { loadingData } from "../tensor/scope.js";
 import * as E from "fp-ts/lib/Either.js";
 import type { Either, TaskEither } from "../io/either.js";
 import { type LoadError, loadError } from "../io/load-error.js";
@@ -242,21 +243,8 @@ function checkOptions(o: unknown): string | null {
   return null;
 }
 
-/**
- * Decodes CSV text into features `x` `[N, F]` (f32) and, with `label`, labels `y` `[N]`. Errors:
- * `"bad-argument"` for text that is not a string or a bad option (each is checked), `"ragged"` for
- * a row with the wrong number of fields, `"parse"` for a cell that is not a number (see
- * `parseCsvNumber`) or a badly quoted field, `"out-of-range"` for a value that overflows f32 or an
- * i32 label that is not an integer in range, `"missing-key"` for an unknown label or column name.
- * Every error names the line, and for a cell its column.
- * @example
- * ```ts
- * import * as E from "fp-ts/lib/Either.js";
- * const r = tg.data.loadCsv("a,b,species\n1,2,setosa\n3,4,virginica\n", { label: "species" });
- * if (E.isRight(r)) { r.right.x.shape; r.right.classes; } // [2, 2], ["setosa", "virginica"]
- * ```
- */
-export function loadCsv<const O extends CsvOptions = CsvOptions>(
+/** The body of {@link loadCsv}. */
+function loadCsvNow<const O extends CsvOptions = CsvOptions>(
   text: string,
   options?: O,
 ): Either<LoadError, CsvData<LabelDTypeOf<O>>> {
@@ -457,4 +445,26 @@ export function readCsv<const O extends CsvOptions = CsvOptions>(
     const withPath = o !== null && typeof o === "object" ? { ...o, path: o.path ?? path } : o;
     return loadCsv(text, withPath) as Either<LoadError, CsvData<LabelDTypeOf<O>>>;
   };
+}
+
+/**
+ * Decodes CSV text into features `x` `[N, F]` (f32) and, with `label`, labels `y` `[N]`. Errors:
+ * `"bad-argument"` for text that is not a string or a bad option (each is checked), `"ragged"` for
+ * a row with the wrong number of fields, `"parse"` for a cell that is not a number (see
+ * `parseCsvNumber`) or a badly quoted field, `"out-of-range"` for a value that overflows f32 or an
+ * i32 label that is not an integer in range, `"missing-key"` for an unknown label or column name.
+ * Every error names the line, and for a cell its column.
+ * @example
+ * ```ts
+ * import * as E from "fp-ts/lib/Either.js";
+ * const r = tg.data.loadCsv("a,b,species\n1,2,setosa\n3,4,virginica\n", { label: "species" });
+ * if (E.isRight(r)) { r.right.x.shape; r.right.classes; } // [2, 2], ["setosa", "virginica"]
+ * ```
+ */
+export function loadCsv<const O extends CsvOptions = CsvOptions>(
+  text: string,
+  options?: O,
+): Either<LoadError, CsvData<LabelDTypeOf<O>>> {
+  // the data is held on purpose: the memory warning for synchronous jobs does not count it
+  return loadingData(() => loadCsvNow(text, options));
 }

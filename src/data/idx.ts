@@ -4,6 +4,7 @@
  * `dataset-fashion-mnist` ships them; the gzip magic is detected, whatever the file name.
  * @module
  */
+import { loadingData } from "../tensor/scope.js";
 import * as E from "fp-ts/lib/Either.js";
 import type { Either } from "../io/either.js";
 import { type LoadError, loadError } from "../io/load-error.js";
@@ -341,21 +342,8 @@ function checkIdxOptions(o: unknown): string | null {
   return null;
 }
 
-/**
- * Loads an IDX file (a path, or its bytes), gzipped or not, as a tensor. Errors, never exceptions:
- * `"bad-argument"` (input that is not a path or bytes, a bad option), `"missing-file"`,
- * `"bad-header"` (magic number, type code, trailing bytes, a gzip stream longer than its header
- * says), `"truncated"`, `"out-of-range"` (a value the dtype cannot hold: a fractional or too large
- * i32, a bool byte other than 0 or 1, with its byte offset).
- * @example
- * ```ts
- * import * as E from "fp-ts/lib/Either.js";
- * const y = tg.data.loadIdx("train-labels-idx1-ubyte");          // Either<LoadError, Tensor>
- * const x = tg.data.loadIdx("train-images-idx3-ubyte.gz", { dtype: "f32", scale: 1 / 255 });
- * if (E.isRight(x)) x.right.shape; // [60000, 28, 28]
- * ```
- */
-export function loadIdx(
+/** The body of {@link loadIdx}. */
+function loadIdxNow(
   pathOrBytes: string | Uint8Array,
   options: LoadIdxOptions = {},
 ): Either<LoadError, AnyTensor> {
@@ -428,4 +416,26 @@ export function encodeIdx(
     else dv.setFloat64(at, v, false);
   }
   return out;
+}
+
+/**
+ * Loads an IDX file (a path, or its bytes), gzipped or not, as a tensor. Errors, never exceptions:
+ * `"bad-argument"` (input that is not a path or bytes, a bad option), `"missing-file"`,
+ * `"bad-header"` (magic number, type code, trailing bytes, a gzip stream longer than its header
+ * says), `"truncated"`, `"out-of-range"` (a value the dtype cannot hold: a fractional or too large
+ * i32, a bool byte other than 0 or 1, with its byte offset).
+ * @example
+ * ```ts
+ * import * as E from "fp-ts/lib/Either.js";
+ * const y = tg.data.loadIdx("train-labels-idx1-ubyte");          // Either<LoadError, Tensor>
+ * const x = tg.data.loadIdx("train-images-idx3-ubyte.gz", { dtype: "f32", scale: 1 / 255 });
+ * if (E.isRight(x)) x.right.shape; // [60000, 28, 28]
+ * ```
+ */
+export function loadIdx(
+  pathOrBytes: string | Uint8Array,
+  options: LoadIdxOptions = {},
+): Either<LoadError, AnyTensor> {
+  // the data is held on purpose: the memory warning for synchronous jobs does not count it
+  return loadingData(() => loadIdxNow(pathOrBytes, options));
 }

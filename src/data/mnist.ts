@@ -5,6 +5,7 @@
  * so Fashion-MNIST's files work too).
  * @module
  */
+import { loadingData } from "../tensor/scope.js";
 import * as E from "fp-ts/lib/Either.js";
 import type { Either } from "../io/either.js";
 import { pipe } from "fp-ts/lib/function.js";
@@ -138,6 +139,12 @@ function checkHeaders(
  * ```
  */
 export function loadMnist(options: MnistOptions = {}): Either<LoadError, Mnist<number, number>> {
+  // the data is held on purpose: the memory warning for synchronous jobs does not count it
+  return loadingData(() => loadMnistNow(options));
+}
+
+/** The body of {@link loadMnist}. */
+function loadMnistNow(options: MnistOptions): Either<LoadError, Mnist<number, number>> {
   const dir =
     options.dir ??
     (() => {

@@ -67,3 +67,33 @@ export function untracked<R>(fn: () => R): R {
     paused--;
   }
 }
+
+let dataDepth = 0;
+
+/**
+ * Runs `fn`, whose tensors are loaded data held on purpose (a data set): the one-time warning about
+ * a synchronous job that holds more than 256 MiB of tensors does not count them.
+ * @example
+ * ```ts
+ * const images = loadingData(() => tg.zeros([60000, 784]));
+ * ```
+ */
+export function loadingData<R>(fn: () => R): R {
+  dataDepth++;
+  try {
+    return fn();
+  } finally {
+    dataDepth--;
+  }
+}
+
+/**
+ * Whether tensors made now are loaded data (inside {@link loadingData}).
+ * @example
+ * ```ts
+ * loadingData(() => makingData()); // true
+ * ```
+ */
+export function makingData(): boolean {
+  return dataDepth > 0;
+}

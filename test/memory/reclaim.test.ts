@@ -97,6 +97,22 @@ describe("reclaiming dropped eager tensors", () => {
     arena.check();
   }, 60_000);
 
+  it("a data set loaded in one job does not count towards the warning (it is held on purpose)", () => {
+    memoryWarning(true);
+    const warn = vi.spyOn(process, "emitWarning").mockImplementation(() => {});
+    try {
+      // 300 MiB of IDX images, loaded in one synchronous job and kept
+      const n = 100_000;
+      const bytes = tg.data.encodeIdx(new Uint8Array(n * 28 * 28), [n, 28, 28], "u8");
+      const x = tg.data.loadIdx(bytes, { dtype: "f32" });
+      expect(x._tag).toBe("Right");
+      expect(warn).not.toHaveBeenCalled();
+      if (x._tag === "Right") x.right.dispose();
+    } finally {
+      warn.mockRestore();
+    }
+  });
+
   it("warns once when one synchronous job holds more than 256 MiB, naming tidy", () => {
     memoryWarning(true); // re-arms the one-time warning
     const warn = vi.spyOn(process, "emitWarning").mockImplementation(() => {});

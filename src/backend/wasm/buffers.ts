@@ -18,7 +18,7 @@ import {
   releaseWith,
   watch,
 } from "./reclaim.js";
-import { trackingPaused } from "../../tensor/scope.js";
+import { makingData, trackingPaused } from "../../tensor/scope.js";
 import { arena } from "./threads.js";
 
 export type { Cell } from "./reclaim.js";
@@ -155,7 +155,8 @@ export function memoryWarning(on: boolean): void {
 
 /**
  * The cells of the buffers this job's user code made: not those made while tensor tracking is
- * paused (a compiled plan's own buffers, the library's caches), which are held on purpose.
+ * paused (a compiled plan's own buffers, the library's caches) or while a data set loads, which
+ * are held on purpose.
  */
 let userCells: Cell[] = [];
 
@@ -192,7 +193,7 @@ function track(b: WasmBuf): void {
   pending.push(b);
   pendingAll += cell.bytes;
   if (pendingAll > adoptBytes && inJob) adoptPending();
-  if (!trackingPaused()) {
+  if (!trackingPaused() && !makingData()) {
     userCells.push(cell);
     pendingBytes += cell.bytes;
     if (pendingBytes > Math.max(WARN_BYTES, nextCount) && warnedAt === 0) warnHeld();
