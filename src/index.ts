@@ -26,7 +26,6 @@ export type { Aval, Eqn, Var } from "./ir/program.js";
 export type {
   CustomVjpParams,
   FusedParams,
-  ParamsMap,
   ParamsOf,
   Prim,
   ScanParams,
