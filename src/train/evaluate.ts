@@ -119,7 +119,10 @@ export function evaluateWith(
  * synchronously (wasm) they are read as in `evaluateWith`, with the same sums in the same order.
  * @example
  * ```ts
- * await evaluateWithAsync(model, params, state, test, loss, [accuracy()], 256); // { loss, accuracy }
+ * const model = tg.nn.sequential([4], tg.nn.dense(3));
+ * const [params, state, loss] = [model.init(tg.random.key(0)), model.initState(), tg.losses.mse];
+ * const test = { x: tg.zeros([20, 4]), y: tg.zeros([20, 3]) };
+ * await evaluateWithAsync(model, params, state, test, loss, [], 256); // { loss }
  * ```
  */
 export async function evaluateWithAsync(

@@ -22,7 +22,7 @@ export function readsSync(t: T): boolean {
  * (on webgpu one submission and one wait for all of them).
  * @example
  * ```ts
- * const [loss, correct] = await scalarsAsync([r.loss, r.sums[0]]);
+ * const [a, b] = await scalarsAsync([tg.scalar(1), tg.sum(tg.ones([3]))]); // [1, 3]
  * ```
  */
 export async function scalarsAsync(ts: readonly T[]): Promise<number[]> {
