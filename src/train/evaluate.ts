@@ -206,18 +206,7 @@ export function evaluate<
   data: TrainData<"evaluate", I, X, Y>,
   opts: EvaluateOptions<St, O, Y> = {},
 ): Record<string, number> {
-  const metrics = (opts.metrics ?? []).map(toMetric);
-  if (!opts.loss && metrics.length === 0)
-    throw new TypeError("evaluate: give a loss or at least one metric");
-  return evaluateWith(
-    model,
-    params,
-    opts.state ?? model.initState(),
-    data,
-    opts.loss as LossFn | undefined,
-    metrics,
-    opts.batchSize ?? 256,
-  );
+  return evaluateWith(...evaluateArgs(model, params, data, opts));
 }
 
 /**
@@ -245,10 +234,20 @@ export async function evaluateAsync<
   data: TrainData<"evaluate", I, X, Y>,
   opts: EvaluateOptions<St, O, Y> = {},
 ): Promise<Record<string, number>> {
+  return evaluateWithAsync(...evaluateArgs(model, params, data, opts));
+}
+
+/** `evaluate`'s options resolved into `evaluateWith`'s arguments (shared by `evaluateAsync`). */
+function evaluateArgs(
+  model: Trainable<any, any, any, any>,
+  params: unknown,
+  data: XY,
+  opts: EvaluateOptions<any, any, any>,
+): Parameters<typeof evaluateWith> {
   const metrics = (opts.metrics ?? []).map(toMetric);
   if (!opts.loss && metrics.length === 0)
     throw new TypeError("evaluate: give a loss or at least one metric");
-  return evaluateWithAsync(
+  return [
     model,
     params,
     opts.state ?? model.initState(),
@@ -256,7 +255,7 @@ export async function evaluateAsync<
     opts.loss as LossFn | undefined,
     metrics,
     opts.batchSize ?? 256,
-  );
+  ];
 }
 
 /**
