@@ -2,7 +2,7 @@
 // namespace, when it has import lines or `declare`/`export` statements) of its own, to a virtual
 // copy of the module it documents, so it sees `tg` (the package index) and that module's names,
 // and must compile under the project's strict settings. `import … from "typegrad"` becomes a use
-// of `tg`; other imports (node:fs, fp-ts, a sibling module) are imported for that example alone.
+// of `tg` (and `typegrad/testing` an import of src/testing/index.ts); other imports (node:fs, fp-ts, a sibling module) are imported for that example alone.
 // An example that shows a compile error marks the line with `// @ts-expect-error`, which is then
 // enforced. Prints the first error of each failing example with its file and line; exits 1 if any
 // fails.   node scripts/check-examples.mjs [--quiet]
@@ -99,10 +99,13 @@ for (const f of files) {
         const [, , clause0, spec] = m;
         const clause = clause0.trim();
         let from = "tg";
-        if (!/^typegrad(\/[\w-]+)?$/.test(spec)) {
+        // a subpath export (`typegrad/testing`) is the index of that folder of src/
+        const sub = spec.match(/^typegrad\/([\w-]+)$/);
+        if (spec !== "typegrad") {
+          const target = sub ? toIndex.replace(/index\.js$/, `${sub[1]}/index.js`) : spec;
           from = `${ns}_${hoisted.length}`;
           const star = /^\*\s+as\s/.test(clause) || /^\{/.test(clause);
-          hoisted.push(`import ${star ? "* as " : ""}${from} from "${spec}";`);
+          hoisted.push(`import ${star ? "* as " : ""}${from} from "${target}";`);
         }
         const star = clause.match(/^\*\s+as\s+(\w+)$/);
         if (star) return star[1] === from ? "" : `import ${star[1]} = ${from};`;

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Packs typegrad, installs the tarball into an empty project, type-checks a consumer (the README's
-# short example, a small model file, an import-only file) with TypeScript 6 and 7 under several
+# short example, a small model file, an import-only file, typegrad/testing) with TypeScript 6 and 7 under several
 # strict configs with skipLibCheck off, and runs an import.
 #   bash scripts/check-pack.sh           # the whole check
 #   KEEP=1 bash scripts/check-pack.sh    # keep the consumer project (its path is printed)
@@ -63,16 +63,27 @@ export const trained = tg.train.fit(mlp, params, { x: tg.zeros([16, 4]), y: tg.z
 });
 TS
 
+# The subpath export typegrad/testing: property tests of a user's own function.
+cat > testing.ts <<'TS'
+import fc from "fast-check";
+import * as tg from "typegrad";
+import { arbTensor, checkGrads } from "typegrad/testing";
+
+export const gradsOk: boolean = checkGrads((x) => tg.sum(tg.tanh(x)), [tg.tensor([0.1, -0.3])]).ok;
+export const sizes = fc.sample(arbTensor([2, 3]), 3).map((t) => t.size);
+TS
+
 cat > main.ts <<'TS'
 import * as tg from "typegrad";
+import { gradsOk, sizes } from "./testing.js";
 const x: tg.Tensor<[3]> = tg.tensor([1, 2, 3]);
 const g = tg.grad((w: tg.Tensor<[3]>) => tg.sum(tg.mul(w, w)))(x);
-console.log("pack check:", g.toArray());
+console.log("pack check:", g.toArray(), gradsOk, sizes);
 TS
 
 base='"target": "ES2022", "module": "NodeNext", "moduleResolution": "NodeNext", "strict": true, "skipLibCheck": false'
 strictest='"exactOptionalPropertyTypes": true, "noUncheckedIndexedAccess": true'
-files='"files": ["readme.ts", "model.ts", "import-only.ts"]'
+files='"files": ["readme.ts", "model.ts", "import-only.ts", "testing.ts"]'
 # name | compiler options beyond $base
 configs=(
   "es2022-only|\"lib\": [\"ES2022\"], \"types\": [], $strictest"
@@ -102,9 +113,10 @@ done
 # are resolved at every call and never appear in a consumer's inferred types.
 node "$root/scripts/check-exports.mjs" node_modules/typegrad/dist/src/index.d.ts "$root/node_modules/typescript" \
   --allow StrideOf,PaddingOf
+node "$root/scripts/check-exports.mjs" node_modules/typegrad/dist/src/testing/index.d.ts "$root/node_modules/typescript"
 
 echo "{ \"compilerOptions\": { $base, \"lib\": [\"ES2022\"], \"types\": [\"node\"], \"outDir\": \".\" }, \"files\": [\"main.ts\"] }" > tsconfig.json
 node "$tsc7" -p tsconfig.json
 node main.js | tee out.txt
-grep -q "pack check: \[ 2, 4, 6 \]" out.txt
+grep -q "pack check: \[ 2, 4, 6 \] true \[ 6, 6, 6 \]" out.txt
 echo "pack check passed"

@@ -74,7 +74,6 @@ export type {
   Vmapped,
   Vmapped2,
 } from "./transforms/vmap-types.js";
-export * as testing from "./testing/index.js";
 export * as optim from "./optim/index.js";
 export * as train from "./train/index.js";
 export * as data from "./data/index.js";

@@ -53,7 +53,9 @@ const data = (t: T): Float64Array => Float64Array.from(t.dataSync() as ArrayLike
  * mode (a random direction) against central differences. Float arguments are promoted to f64.
  * @example
  * ```ts
- * const report = tg.testing.checkGrads((x) => tg.sum(tg.tanh(x)), [tg.tensor([0.1, -0.3])]);
+ * import * as tg from "typegrad";
+ * import { checkGrads } from "typegrad/testing";
+ * const report = checkGrads((x) => tg.sum(tg.tanh(x)), [tg.tensor([0.1, -0.3])]);
  * report.ok; // true
  * ```
  */

@@ -1,11 +1,12 @@
 /**
  * Tools for users who property-test their own models: fast-check arbitraries for shapes and
- * tensors, and `checkGrads`. Exported as `tg.testing` (fast-check is a dependency of typegrad).
+ * tensors, and `checkGrads`. Imported from `typegrad/testing`, so that a program that only imports
+ * `typegrad` does not load fast-check or its types (fast-check is a dependency of typegrad).
  * @example
  * ```ts
- * import * as tg from "typegrad";
  * import fc from "fast-check";
- * fc.assert(fc.property(tg.testing.arbTensor([2, 3]), (t) => t.size === 6));
+ * import { arbTensor } from "typegrad/testing";
+ * fc.assert(fc.property(arbTensor([2, 3]), (t) => t.size === 6));
  * ```
  * @module
  */
