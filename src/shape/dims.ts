@@ -148,7 +148,8 @@ export type NotScalar<Op extends string, S, K extends Kinds> =
  * type F = Is<3, number>;   // false
  * ```
  */
-export type Is<A, B> = Same<[A], [B]>;
+export type Is<A, B> =
+  (<T>() => T extends [A] ? 1 : 2) extends <T>() => T extends [B] ? 1 : 2 ? true : false;
 
 /**
  * `Is<A, K[Key]>`: the same test against one of the constants, which waits while `K` is itself a
@@ -161,8 +162,10 @@ export type Is<A, B> = Same<[A], [B]>;
  * type F = IsK<3, Kinds, "num">;      // false
  * ```
  */
-export type IsK<A, K extends Kinds, Key extends keyof Kinds> = [K] extends [Kinds]
-  ? Same<[A], [K[Key]]>
+export type IsK<A, K extends Kinds, Key extends keyof Kinds> = K extends Kinds
+  ? (<T>() => T extends [A] ? 1 : 2) extends <T>() => T extends [K[Key]] ? 1 : 2
+    ? true
+    : false
   : never;
 
 /**

@@ -13,7 +13,7 @@ import { constant, filled } from "../prims/constants.js";
 import { checkShape } from "../prims/shapes.js";
 import { BYTES, checkDType, type DType, type TypedArray } from "../shape/dtype.js";
 import { DTypeError, fmt, ShapeError } from "../shape/errors.js";
-import type { Add, FloorDiv, Sub } from "../shape/arith.js";
+import type { CeilDiv, Sub } from "../shape/arith.js";
 import type { Nested, NestedShape } from "../shape/nested.js";
 import type { Shape, Tensor } from "./tensor.js";
 
@@ -255,7 +255,7 @@ export type ArangeLength<
   Start extends number,
   Stop extends number,
   Step extends number,
-> = Step extends 1 ? Sub<Stop, Start> : FloorDiv<Add<Sub<Stop, Start>, Sub<Step, 1>>, Step>;
+> = Step extends 1 ? Sub<Stop, Start> : CeilDiv<Sub<Stop, Start>, Step>;
 
 /**
  * `[0, 1, …, stop − 1]`, or `[start, start + step, …)` up to `stop` (exclusive).
