@@ -19,7 +19,7 @@ import * as P from "../prims/elementwise.js";
 import { reshape } from "../prims/movement.js";
 import { reduceSum } from "../prims/reduce.js";
 import { DTypeError, ShapeError } from "../shape/errors.js";
-import type { Fmt, Kinds, KnownRank, ShapeMismatch, ShapesFit } from "../shape/dims.js";
+import type { Fmt, Kinds, ShapeMismatch, ShapesFit } from "../shape/dims.js";
 import type { DType, DTypeCheck } from "../shape/dtype.js";
 import type { AnyTensor as T, Shape, Tensor } from "../tensor/tensor.js";
 import { logSoftmaxAxis, meanAxes, sumKeep } from "../nn/numeric.js";
@@ -80,8 +80,9 @@ export type TargetCheck<
   DT,
   K extends Kinds,
 > = K extends Kinds
-  ? [KnownRank<S>, KnownRank<T>] extends [true, true]
-    ? S extends readonly []
+  ? number extends S["length"] | T["length"]
+    ? unknown
+    : S extends readonly []
       ? ShapeMismatch<`${Op}: predictions need a leading batch dimension, got []`>
       : Rule extends "sparse"
         ? DTypeCheck<Op, DT, "i32", K> extends infer C
@@ -100,7 +101,6 @@ export type TargetCheck<
               : unknown
             : unknown
           : ShapeMismatch<`${Op}: predictions ${Fmt<S>} and targets ${Fmt<T>} differ in shape`>
-    : unknown
   : never;
 
 /**

@@ -147,9 +147,7 @@ export type IsLiteral<N extends number> = number extends N
     ? true
     : false;
 
-type Known<A extends number, B extends number> = [IsLiteral<A>, IsLiteral<B>] extends [true, true]
-  ? true
-  : false;
+type Known<A extends number, B extends number> = IsLiteral<A> extends true ? IsLiteral<B> : false;
 
 /**
  * `A + B` for non-negative integer literals; `number` if either is unknown.
@@ -258,6 +256,13 @@ export type Sum<S extends readonly number[], Acc extends number = 0> = S extends
 
 // ─── arithmetic on sizes that may be type parameters ─────────────────────────────────────
 
+/**
+ * Whether `A` and `B` are both number literals: `AllLit<[A, B], K>` without building the pair (a
+ * tuple costs its array type's members each time the checker instantiates it).
+ */
+type BothLit<A, B, K extends Kinds> =
+  KindOf<A, K> extends "lit" ? (KindOf<B, K> extends "lit" ? true : false) : false;
+
 /** Whether every entry of `L` is a number literal (decided at the use site). */
 export type AllLit<L extends readonly unknown[], K extends Kinds> = L extends readonly [
   infer H,
@@ -270,7 +275,7 @@ export type AllLit<L extends readonly unknown[], K extends Kinds> = L extends re
 
 /** `A + B` on sizes: the sum when both are literals, `A` when B is 0, else `number`. */
 export type DimAdd<A extends number, B extends number, K extends Kinds> =
-  AllLit<[A, B], K> extends true
+  BothLit<A, B, K> extends true
     ? Add<A, B>
     : IsK<B, K, "zero"> extends true
       ? A
@@ -280,11 +285,11 @@ export type DimAdd<A extends number, B extends number, K extends Kinds> =
 
 /** `A − B` on sizes: as `Sub` when both are literals (`never` when B > A), else `number`. */
 export type DimSub<A extends number, B extends number, K extends Kinds> =
-  AllLit<[A, B], K> extends true ? Sub<A, B> : IsK<B, K, "zero"> extends true ? A : number;
+  BothLit<A, B, K> extends true ? Sub<A, B> : IsK<B, K, "zero"> extends true ? A : number;
 
 /** The order of two sizes, `"unknown"` unless both are literals. */
 export type DimCompare<A extends number, B extends number, K extends Kinds> =
-  AllLit<[A, B], K> extends true ? Compare<A, B> : "unknown";
+  BothLit<A, B, K> extends true ? Compare<A, B> : "unknown";
 
 /** The product of a shape's sizes: a literal when all are literals, else `number`. */
 export type DimProduct<S extends readonly number[], K extends Kinds> = number extends S["length"]

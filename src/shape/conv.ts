@@ -60,12 +60,20 @@ type Spatial<
   S,
   P extends Padding,
   C extends number,
-> = [OutSize<H, KH, SH<S>, P>, OutSize<W, KW, SW<S>, P>] extends [
-  infer OH extends number,
-  infer OW extends number,
-]
-  ? [N, OH, OW, C]
-  : ShapeMismatch<`${Op}: window ${KH}x${KW} is larger than the input ${H}x${W} (input ${Fmt<X>})`>;
+> =
+  OutSize<H, KH, SH<S>, P> extends infer OH extends number
+    ? OutSize<W, KW, SW<S>, P> extends infer OW extends number
+      ? [N, OH, OW, C]
+      : Window<Op, X, H, W, KH, KW>
+    : Window<Op, X, H, W, KH, KW>;
+type Window<
+  Op extends string,
+  X extends readonly number[],
+  H extends number,
+  W extends number,
+  KH extends number,
+  KW extends number,
+> = ShapeMismatch<`${Op}: window ${KH}x${KW} is larger than the input ${H}x${W} (input ${Fmt<X>})`>;
 
 /**
  * The output shape of `conv2d(x, filter)` for an NHWC input `X` and HWIO filter `F`.

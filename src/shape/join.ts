@@ -280,9 +280,9 @@ type PadR<
       readonly [infer L extends number, infer H extends number],
       ...infer PT extends readonly (readonly [number, number])[],
     ]
-    ? [Negative<L>, Negative<H>] extends [false, false]
-      ? PadR<ST, PT, S0, K, [...Acc, DimAdd<D, DimAdd<L, H, K>, K>]>
-      : ShapeMismatch<`pad: paddings must be ≥ 0, got [${L}, ${H}] at axis ${Acc["length"]} of ${Fmt<S0>}`>
+    ? `${L} ${H}` extends `${string}-${string}`
+      ? ShapeMismatch<`pad: paddings must be ≥ 0, got [${L}, ${H}] at axis ${Acc["length"]} of ${Fmt<S0>}`>
+      : PadR<ST, PT, S0, K, [...Acc, DimAdd<D, DimAdd<L, H, K>, K>]>
     : [...Acc, ...S]
   : P extends readonly []
     ? Acc
