@@ -73,6 +73,7 @@ export type {
   InAxes,
   Vmapped,
   Vmapped2,
+  Vmapped3,
 } from "./transforms/vmap-types.js";
 export * as optim from "./optim/index.js";
 export * as train from "./train/index.js";

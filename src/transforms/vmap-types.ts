@@ -169,21 +169,53 @@ export interface Vmapped<A extends readonly unknown[], R, IA, OA extends AxisTre
 }
 
 /**
- * A `vmap` of a `vmap`: generic in both batch sizes, the outer `B2` and the inner `B1`.
+ * A `vmap` of a `vmap`: generic in both batch sizes, the outer `B2` and the inner `B1`. It
+ * remembers what it was made from, so that a third `vmap` keeps all three sizes (`Vmapped3`).
  * @example
  * ```ts
  * type F = tg.Vmapped2<[tg.Tensor<[]>], tg.Tensor<[]>, 0, 0, 0, 0>; // <B2, B1>(x: Tensor<[B2, B1]>) => Tensor<[B2, B1]>
  * ```
  */
-export type Vmapped2<
+export interface Vmapped2<
   A extends readonly unknown[],
   R,
   IA1,
   OA1 extends AxisTree,
   IA2,
   OA2 extends AxisTree,
-> = <B2 extends number, B1 extends number>(
+> {
+  <B2 extends number, B1 extends number>(
+    ...args: {
+      [K in keyof A]: BatchTree<BatchTree<A[K], ArgAxis<IA1, K>, B1>, ArgAxis<IA2, K>, B2>;
+    }
+  ): BatchTree<BatchTree<R, OA1, B1, "outAxes">, OA2, B2, "outAxes">;
+  /** Phantom (never set): what the function was made from, for a `vmap` of it. */
+  readonly vmapOf2?: [A, R, IA1, OA1, IA2, OA2];
+}
+
+/**
+ * A `vmap` of a `vmap` of a `vmap`: generic in the three batch sizes, outermost `B3` first. (A
+ * fourth level keeps only its own size: the inner three become `number`.)
+ * @example
+ * ```ts
+ * type F = tg.Vmapped3<[tg.Tensor<[]>], tg.Tensor<[]>, 0, 0, 0, 0, 0, 0>; // <B3, B2, B1>(x: Tensor<[B3, B2, B1]>) => Tensor<[B3, B2, B1]>
+ * ```
+ */
+export type Vmapped3<
+  A extends readonly unknown[],
+  R,
+  IA1,
+  OA1 extends AxisTree,
+  IA2,
+  OA2 extends AxisTree,
+  IA3,
+  OA3 extends AxisTree,
+> = <B3 extends number, B2 extends number, B1 extends number>(
   ...args: {
-    [K in keyof A]: BatchTree<BatchTree<A[K], ArgAxis<IA1, K>, B1>, ArgAxis<IA2, K>, B2>;
+    [K in keyof A]: BatchTree<
+      BatchTree<BatchTree<A[K], ArgAxis<IA1, K>, B1>, ArgAxis<IA2, K>, B2>,
+      ArgAxis<IA3, K>,
+      B3
+    >;
   }
-) => BatchTree<BatchTree<R, OA1, B1, "outAxes">, OA2, B2, "outAxes">;
+) => BatchTree<BatchTree<BatchTree<R, OA1, B1, "outAxes">, OA2, B2, "outAxes">, OA3, B3, "outAxes">;

@@ -13,7 +13,7 @@ import { rules } from "../prims/table.js";
 import { type AnyTensor as T, Tensor } from "../tensor/tensor.js";
 import { flatten, unflatten } from "./pytree.js";
 import { traceTree } from "./trace-tree.js";
-import type { AxisTree, BatchLeaves, InAxes, Vmapped, Vmapped2 } from "./vmap-types.js";
+import type { AxisTree, BatchLeaves, InAxes, Vmapped, Vmapped2, Vmapped3 } from "./vmap-types.js";
 
 /**
  * Runs the per-example program `p` on batched `args`, whose batch axes are `dims`.
@@ -92,6 +92,19 @@ export interface VmapOptions<IA extends InAxes = InAxes, OA extends AxisTree = n
  * tg.vmap(f, { inAxes: [null, -1] })(tg.ones([3]), tg.ones([3, 5])); // Tensor<[5]>
  * ```
  */
+export function vmap<
+  A extends unknown[],
+  R,
+  IA1,
+  OA1 extends AxisTree,
+  IA2,
+  OA2 extends AxisTree,
+  const IA extends InAxes = 0,
+  const OA extends AxisTree = 0,
+>(
+  f: Vmapped2<A, R, IA1, OA1, IA2, OA2>,
+  opts?: VmapOptions<IA, OA>,
+): Vmapped3<A, R, IA1, OA1, IA2, OA2, IA, OA>;
 export function vmap<
   A extends unknown[],
   R,

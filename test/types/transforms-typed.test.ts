@@ -207,6 +207,26 @@ describe("vmap composes", () => {
     expectTypeOf(cols).toEqualTypeOf<T<[6, 2]>>();
     expect(cols.shape).toEqual([6, 2]);
   });
+
+  it("three levels of vmap keep all three batch sizes, each at its own axis", () => {
+    const scale = (x: T<[]>) => tg.mul(x, 2);
+    const v3 = tg.vmap(tg.vmap(tg.vmap(scale)));
+    const y = v3(tg.ones([2, 4, 5]));
+    expectTypeOf(y).toEqualTypeOf<T<[2, 4, 5]>>();
+    expect(y.shape).toEqual([2, 4, 5]);
+    // the innermost maps axis 1 of a [3]-row pair, the middle axis 1, the outer axis 0
+    const dot = (a: T<[3]>, b: T<[3]>) => tg.sum(tg.mul(a, b));
+    const grid = tg.vmap(tg.vmap(tg.vmap(dot, { inAxes: [null, 0] }), { inAxes: [0, null] }), {
+      inAxes: [0, 0],
+    });
+    const g = grid(tg.ones([7, 5, 3]), tg.ones([7, 6, 3]));
+    expectTypeOf(g).toEqualTypeOf<T<[7, 5, 6]>>();
+    expect(g.shape).toEqual([7, 5, 6]);
+    expect(g.toArray()[6]?.[4]?.[5]).toBe(3);
+    // @ts-expect-error the three sizes are [2, 4, 5], not [2, 4, 4]
+    const wrong: T<[2, 4, 4]> = v3(tg.ones([2, 4, 5]));
+    expect(wrong.shape).toEqual([2, 4, 5]);
+  });
 });
 
 describe("grad, hessian and hvp types", () => {
