@@ -63,6 +63,11 @@ export const trained = tg.train.fit(mlp, params, { x: tg.zeros([16, 4]), y: tg.z
 });
 TS
 
+# The README's property test (the ```ts block after "## Property-testing your own models").
+awk '/^## Property-testing/{s=1} s&&/^```ts/{c=1;next} c&&/^```/{exit} c' "$root/README.md" > readme-testing.ts
+grep -q 'from "typegrad/testing"' readme-testing.ts || { echo "check-pack: README's property test not found"; exit 1; }
+echo 'export const readmeProperty = true;' >> readme-testing.ts
+
 # The subpath export typegrad/testing: property tests of a user's own function.
 cat > testing.ts <<'TS'
 import fc from "fast-check";
@@ -75,15 +80,16 @@ TS
 
 cat > main.ts <<'TS'
 import * as tg from "typegrad";
+import { readmeProperty } from "./readme-testing.js";
 import { gradsOk, sizes } from "./testing.js";
 const x: tg.Tensor<[3]> = tg.tensor([1, 2, 3]);
 const g = tg.grad((w: tg.Tensor<[3]>) => tg.sum(tg.mul(w, w)))(x);
-console.log("pack check:", g.toArray(), gradsOk, sizes);
+console.log("pack check:", g.toArray(), gradsOk && readmeProperty, sizes);
 TS
 
 base='"target": "ES2022", "module": "NodeNext", "moduleResolution": "NodeNext", "strict": true, "skipLibCheck": false'
 strictest='"exactOptionalPropertyTypes": true, "noUncheckedIndexedAccess": true'
-files='"files": ["readme.ts", "model.ts", "import-only.ts", "testing.ts"]'
+files='"files": ["readme.ts", "model.ts", "import-only.ts", "testing.ts", "readme-testing.ts"]'
 # name | compiler options beyond $base
 configs=(
   "es2022-only|\"lib\": [\"ES2022\"], \"types\": [], $strictest"
