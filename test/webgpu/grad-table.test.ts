@@ -2,8 +2,9 @@
  * The gradient table (`test/grad/table-rows.ts`, the rows `test/grad/table.test.ts` checks against
  * float64 finite differences) on the webgpu backend. For every row, on arguments drawn by the
  * row's own generator and rounded to f32: the value f(x), reverse mode (the vjp of a random
- * cotangent, eager and under `jit`) and forward mode (the jvp of a random direction) computed on
- * the GPU agree with the same computed on wasm, whose derivatives the table checks against finite
+ * cotangent, eager and under `jit`), forward mode (the jvp of a random direction), second order
+ * (the vjp of the gradient of <sin(f), f>, for rows not marked first-order only) and `vmap(f)` over
+ * three shifted copies of the arguments, computed on the GPU, agree with the same computed on wasm, whose derivatives the table checks against finite
  * differences. f64 data lives on the reference backend whatever the current backend is, so the
  * arguments are f32 here; rows whose function makes f64 values itself are skipped, each with its
  * reason in `SKIP`.
@@ -17,7 +18,7 @@ import { describe, expect, it } from "vitest";
 import * as tg from "../../src/index.js";
 import { cast } from "../../src/prims/elementwise.js";
 import type { AnyTensor as T } from "../../src/tensor/tensor.js";
-import { vjp } from "../../src/transforms/grad.js";
+import { grad, vjp } from "../../src/transforms/grad.js";
 import { jvp } from "../../src/transforms/jvp.js";
 import { ROWS, type Row } from "../grad/table-rows.js";
 import { expectClose } from "../util/close.js";
@@ -54,6 +55,18 @@ interface Results {
   rev: number[][];
   revJit: number[][];
   fwd: number[];
+  /** The vjp of the gradient of <sin(f), f> with respect to the first argument (second order). */
+  second: number[][] | null;
+  /** vmap(f) over 3 examples (each argument shifted by 0.1·i), flattened. */
+  batched: number[];
+}
+
+/** Examples batched on a new axis 0: `n` copies of `a`, copy i shifted by 0.1·i. */
+function batchOf(a: Host, n: number): Host {
+  const data = new Float32Array(n * a.data.length);
+  for (let i = 0; i < n; i++)
+    for (let j = 0; j < a.data.length; j++) data[i * a.data.length + j] = a.data[j] + 0.1 * i;
+  return { data, shape: [n, ...a.shape] };
 }
 
 /** f, its vjp (eager and jitted) and its jvp at `args` on the current backend, read back. */
@@ -69,11 +82,33 @@ async function derivatives(row: Row, args: Host[]): Promise<Results> {
   );
   const [, t] = jvp(row.f, xs, dirs);
   const read = async (v: T) => Array.from(await v.data(), Number);
+  let second: T[] | null = null;
+  if (!row.firstOrderOnly) {
+    // d/dx of the gradient of <sin(f), f>, as the CPU table's second-order check builds it
+    const g = (...a: T[]) =>
+      grad((x0: T) => {
+        const v = row.f(x0, ...a.slice(1));
+        return tg.sum(tg.mul(v, tg.sin(v))) as T;
+      })(a[0]);
+    const [g0, back2] = vjp(g, ...xs);
+    second = back2(
+      tg.fromArray(Float32Array.from({ length: g0.size }, rnd), [...g0.shape]) as unknown as T,
+    );
+  }
+  const n = 3;
+  const batched = tg.vmap(row.f)(
+    ...args.map((a) => {
+      const b = batchOf(a, n);
+      return tg.fromArray(b.data, b.shape) as unknown as T;
+    }),
+  ) as T;
   return {
     value: await read(y),
     rev: await Promise.all(rev.map(read)),
     revJit: await Promise.all(revJit.map(read)),
     fwd: await read(t),
+    second: second === null ? null : await Promise.all(second.map(read)),
+    batched: await read(batched),
   };
 }
 
@@ -94,7 +129,7 @@ describe.skipIf(why !== null)("the gradient table on webgpu (against wasm, f32)"
       it.skip(`${row.name}: skipped, ${reason}`, () => {});
       continue;
     }
-    it(`${row.name}: value, vjp (eager and jit) and jvp match wasm`, async () => {
+    it(`${row.name}: value, vjp (eager and jit), jvp, second order and vmap match wasm`, async () => {
       await tg.useBackend("wasm");
       const samples = fc.sample(row.args, { numRuns: SAMPLES, seed: 42 }).map((args) =>
         args.map(
@@ -122,6 +157,12 @@ describe.skipIf(why !== null)("the gradient table on webgpu (against wasm, f32)"
         want.rev.forEach((w, i) => close(got.rev[i], w, `${at}: vjp, argument ${i}`));
         want.revJit.forEach((w, i) => close(got.revJit[i], w, `${at}: jit(vjp), argument ${i}`));
         close(got.fwd, want.fwd, `${at}: jvp`);
+        want.second?.forEach((w, i) =>
+          close(got.second?.[i] ?? [], w, `${at}: second order, argument ${i}`),
+        );
+        close(got.batched, want.batched, `${at}: vmap(f) over 3 examples`);
+        expect(got.batched.length).toBe(3 * want.value.length);
+        expect(got.second === null).toBe(row.firstOrderOnly === true);
       }
     });
   }
