@@ -4,11 +4,12 @@
  * stride 1), at batch 128 unless `--batch=N`: the median milliseconds of each of `conv2d`,
  * `conv2dBackpropInput` and `conv2dBackpropFilter`, each run awaited until one element of its
  * output is read back (so the time includes one submit and a tiny read). With `--step` it also
- * times the CNN's jitted training step (Adam, loss read back). `--reps=N` sets the timed runs
- * (default 5, after one warm-up).
+ * times the CNN's jitted training step (Adam, loss read back); with `--gemm` also the plain
+ * matmul of each kernel's GEMM shape (what an im2col version would cost beyond its copy).
+ * `--reps=N` sets the timed runs (default 5, after one warm-up).
  *
  * Run: `npm run build && VK_ICD_FILENAMES=/usr/lib/chromium/vk_swiftshader_icd.json
- * LD_LIBRARY_PATH=/usr/lib/chromium node dist/bench/webgpu-conv.js [--step] [--batch=128]`.
+ * LD_LIBRARY_PATH=/usr/lib/chromium node dist/bench/webgpu-conv.js [--step] [--gemm] [--batch=128]`.
  * @module
  */
 import { existsSync } from "node:fs";
@@ -156,17 +157,40 @@ export async function main(argv: string[]): Promise<void> {
     const flops = 2 * ny * g.kH * g.kW * g.inC;
     const [x, w, dy] = [filled(nx, 1), filled(nw, 2), filled(ny, 3)];
     const [y, dx, dw] = [be.alloc("f32", ny), be.alloc("f32", nx), be.alloc("f32", nw)];
-    const kernels: [string, () => void, Buf, boolean][] = [
-      ["conv2d", () => be.conv2d(x, w, y, g), y, true],
-      ["conv2dBackpropInput", () => be.conv2dBackpropInput(dy, w, dx, g), dx, inputGrad],
-      ["conv2dBackpropFilter", () => be.conv2dBackpropFilter(x, dy, dw, g), dw, true],
+    const taps = g.kH * g.kW;
+    const [pIn, pOut] = [g.batch * g.inH * g.inW, g.batch * g.outH * g.outW];
+    // each kernel, and the GEMM it amounts to: [m, k] × [k, n] (transA: A stored [k, m])
+    const kernels: [string, () => void, Buf, boolean, [number, number, number, boolean]][] = [
+      ["conv2d", () => be.conv2d(x, w, y, g), y, true, [pOut, taps * g.inC, g.outC, false]],
+      [
+        "conv2dBackpropInput",
+        () => be.conv2dBackpropInput(dy, w, dx, g),
+        dx,
+        inputGrad,
+        [pIn, taps * g.outC, g.inC, false],
+      ],
+      [
+        "conv2dBackpropFilter",
+        () => be.conv2dBackpropFilter(x, dy, dw, g),
+        dw,
+        true,
+        [taps * g.inC, pOut, g.outC, true],
+      ],
     ];
-    for (const [kernel, run, out, inStep] of kernels) {
+    for (const [kernel, run, out, inStep, [m, k, n, transA]] of kernels) {
       const ms = await time(run, out, reps);
       if (inStep) total += ms;
       const note = inStep ? "" : "  (not in the training step)";
+      let gemm = "";
+      if (argv.includes("--gemm")) {
+        // the matmul alone of an im2col version (its im2col copy not counted)
+        const [a, b, c] = [filled(m * k, 4), filled(k * n, 5), be.alloc("f32", m * n)];
+        const mm = await time(() => be.matmul(a, b, c, 1, m, k, n, transA, false, 0, 0), c, reps);
+        gemm = ` ${mm.toFixed(1).padStart(9)} ms as a [${m}, ${k}] × [${k}, ${n}] matmul`;
+        for (const t of [a, b, c]) be.free(t);
+      }
       console.log(
-        `${name.padEnd(26)} ${kernel.padEnd(22)} ${ms.toFixed(1).padStart(9)} ${(flops / ms / 1e6).toFixed(2).padStart(8)}${note}`,
+        `${name.padEnd(26)} ${kernel.padEnd(22)} ${ms.toFixed(1).padStart(9)} ${(flops / ms / 1e6).toFixed(2).padStart(8)}${gemm}${note}`,
       );
     }
     for (const b of [x, w, dy, y, dx, dw]) be.free(b);

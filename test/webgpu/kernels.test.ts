@@ -547,35 +547,80 @@ const convArb = fc
     return { ...g, padTop, padLeft, outH, outW };
   })
   .filter((g) => g.outH >= 1 && g.outW >= 1);
-rows.push({
-  name: "conv2d and both gradients (NHWC, strides, padding)",
-  runs: 25,
-  cases: convArb.chain((g) => {
-    const [nx, nw, ny] = [
-      g.batch * g.inH * g.inW * g.inC,
-      g.kH * g.kW * g.inC * g.outC,
-      g.batch * g.outH * g.outW * g.outC,
-    ];
-    return fc.tuple(vals(nx), vals(nw), vals(ny)).map(([x, w, dy]) => ({
-      inputs: [
-        { dtype: "f32", data: x },
-        { dtype: "f32", data: w },
-        { dtype: "f32", data: dy },
-      ],
-      outputs: [
-        { dtype: "f32", size: ny },
-        { dtype: "f32", size: nx },
-        { dtype: "f32", size: nw },
-      ],
-      call: (be: Backend, [xb, wb, dyb]: Buf[], [y, dx, dw]: Buf[]) => {
-        be.conv2d(xb, wb, y, g);
-        be.conv2dBackpropInput(dyb, wb, dx, g);
-        be.conv2dBackpropFilter(xb, dyb, dw, g);
-      },
-      tol: close(2e-6, 1e-6, true),
-    }));
-  }),
-});
+/**
+ * The implicit-GEMM shapes: channels that are not multiples of the 4×4 register blocks, more
+ * positions than one workgroup covers, TensorFlow's "same" padding (uneven for even kernels or
+ * stride 2) or "valid", and batches large enough that the filter gradient sums over several
+ * chunks of images.
+ */
+const convGemmArb = fc
+  .record({
+    batch: fc.oneof(fc.integer({ min: 1, max: 3 }), fc.integer({ min: 9, max: 14 })),
+    inH: fc.integer({ min: 1, max: 11 }),
+    inW: fc.integer({ min: 1, max: 11 }),
+    inC: fc.oneof(fc.integer({ min: 1, max: 3 }), fc.integer({ min: 5, max: 9 })),
+    outC: fc.oneof(fc.integer({ min: 1, max: 3 }), fc.integer({ min: 5, max: 13 })),
+    kH: fc.integer({ min: 1, max: 4 }),
+    kW: fc.integer({ min: 1, max: 4 }),
+    strideH: fc.integer({ min: 1, max: 2 }),
+    strideW: fc.integer({ min: 1, max: 2 }),
+    same: fc.boolean(),
+  })
+  .map(({ same, ...g }) => {
+    // "same": out = ⌈in / s⌉, the padding split with the odd one after; "valid": no padding
+    const sized = (n: number, k: number, s: number): [number, number] => {
+      if (!same) return [Math.floor((n - k) / s) + 1, 0];
+      const out = Math.ceil(n / s);
+      return [out, Math.floor(Math.max((out - 1) * s + k - n, 0) / 2)];
+    };
+    const [outH, padTop] = sized(g.inH, g.kH, g.strideH);
+    const [outW, padLeft] = sized(g.inW, g.kW, g.strideW);
+    return { ...g, padTop, padLeft, outH, outW };
+  })
+  .filter((g) => g.outH >= 1 && g.outW >= 1);
+
+type ConvGeometry = typeof convArb extends fc.Arbitrary<infer G> ? G : never;
+
+/** One row of the conv family: conv2d and both gradients on the geometries of `arb`. */
+function convRow(name: string, arb: fc.Arbitrary<ConvGeometry>, runs: number): Row {
+  return {
+    name,
+    runs,
+    cases: arb.chain((g) => {
+      const [nx, nw, ny] = [
+        g.batch * g.inH * g.inW * g.inC,
+        g.kH * g.kW * g.inC * g.outC,
+        g.batch * g.outH * g.outW * g.outC,
+      ];
+      return fc.tuple(vals(nx), vals(nw), vals(ny)).map(([x, w, dy]) => ({
+        inputs: [
+          { dtype: "f32", data: x },
+          { dtype: "f32", data: w },
+          { dtype: "f32", data: dy },
+        ],
+        outputs: [
+          { dtype: "f32", size: ny },
+          { dtype: "f32", size: nx },
+          { dtype: "f32", size: nw },
+        ],
+        call: (be: Backend, [xb, wb, dyb]: Buf[], [y, dx, dw]: Buf[]) => {
+          be.conv2d(xb, wb, y, g);
+          be.conv2dBackpropInput(dyb, wb, dx, g);
+          be.conv2dBackpropFilter(xb, dyb, dw, g);
+        },
+        tol: close(2e-6, 1e-6, true),
+      }));
+    }),
+  };
+}
+rows.push(
+  convRow("conv2d and both gradients (NHWC, strides, padding)", convArb, 25),
+  convRow(
+    "conv2d and both gradients (GEMM blocks: channels, same/valid, chunked batch)",
+    convGemmArb,
+    25,
+  ),
+);
 
 for (const kind of ["bits", "uniform"] as const) {
   rows.push({
