@@ -5,8 +5,16 @@
 import { constant } from "../prims/constants.js";
 import { gather } from "../prims/indexing.js";
 import type { BatchSizeOf, InputCheck } from "../nn/model-types.js";
-import type { AnyTensor, Shape, AnyTensor as T, Tensor } from "../tensor/tensor.js";
+import type { DType } from "../shape/dtype.js";
+import {
+  type AnyTensor,
+  type Shape,
+  Storage,
+  type AnyTensor as T,
+  Tensor,
+} from "../tensor/tensor.js";
 import { jit } from "../transforms/jit.js";
+import type { Backend, Buf } from "../backend/backend.js";
 import { getBackend } from "../backend/registry.js";
 import { batchIndices, exampleCount, indexTensor, type XY } from "./data.js";
 import type { LossFor, Trainable, TrainData } from "./data-types.js";
@@ -261,7 +269,9 @@ function evaluateArgs(
 /**
  * The model's outputs for every row of `x`, computed in batches in inference mode: `x` must be
  * `[examples, ...inputShape]` (otherwise a `ShapeMismatch` names both shapes), and the result is
- * `[examples, ...outputShape]`.
+ * `[examples, ...outputShape]`. Nothing is read back: each batch's outputs are copied into the
+ * result on the backend that computed them, so on webgpu the result stays on the GPU (read it
+ * with `await logits.data()`, as `jax.Array`s are read with `np.asarray`).
  * @example
  * ```ts
  * const model = tg.nn.sequential([784], tg.nn.dense(10));
@@ -278,27 +288,28 @@ export function predict<I extends Shape, O extends Shape, P, St, X extends AnyTe
   const n = x.shape[0];
   const state = opts.state ?? model.initState();
   const step = predictStep(model);
-  let out: Float32Array | null = null;
-  let shape: number[] = [];
+  let out: { backend: Backend; buf: Buf; shape: number[]; dtype: DType } | null = null;
   let at = 0;
   for (const order of batchIndices(null, n, opts.batchSize ?? 256)) {
     const idx = indexTensor(order);
     const y = step(params, state, x, idx) as T;
     idx.dispose();
+    const { backend, buf } = y._concrete("predict");
     if (!out) {
-      shape = [n, ...y.shape.slice(1)];
-      out = new Float32Array(n * (y.size / order.length));
+      // the result lives where the first batch was computed (every batch runs on that backend)
+      const shape = [n, ...y.shape.slice(1)];
+      const size = n * (y.size / order.length);
+      out = { backend, buf: backend.allocUninit(y.dtype, size), shape, dtype: y.dtype };
     }
-    out.set(y.dataSync() as Float32Array, at);
+    if (y.size > 0) out.backend.copy(buf, 0, ONE, out.buf, at, ONE, [y.size]);
     at += y.size;
     y.dispose();
   }
-  return constant(
-    out ?? new Float32Array(0),
-    n ? shape : [0, ...model.outputShape],
-    "f32",
-  ) as Tensor<[BatchSizeOf<X>, ...O], "f32">;
+  if (!out) return constant(new Float32Array(0), [0, ...model.outputShape], "f32") as never;
+  return new Tensor(out.shape, out.dtype, new Storage(out.backend, out.buf), null) as never;
 }
+
+const ONE = [1];
 
 const predictSteps = new WeakMap<object, (...a: any[]) => any>();
 function predictStep(model: Trainable<any, any, any, any>) {
