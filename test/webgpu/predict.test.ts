@@ -15,7 +15,10 @@ import { openWebgpu } from "./adapter.js";
 
 const why = await openWebgpu();
 
-const models = {
+/** A model of the table (their shapes differ, so the table is typed loosely). */
+type AnyModel = tg.train.Trainable<any, any, any, any> & { init(key: any): any };
+
+const models: Record<"mlp" | "batchNorm" | "cnn", () => AnyModel> = {
   mlp: () => tg.nn.sequential([6], tg.nn.dense(12), tg.nn.relu, tg.nn.dense(3)),
   // layer state (batch-norm moving statistics) passed in inference mode
   batchNorm: () =>
@@ -48,7 +51,7 @@ const rows: Row[] = [
 /** The inputs of a row, the same values on every backend (none equal across rows). */
 function inputs(row: Row) {
   const m = models[row.model]();
-  const per = m.inputShape.reduce((a, b) => a * b, 1);
+  const per = (m.inputShape as number[]).reduce((a, b) => a * b, 1);
   const xs = Float32Array.from({ length: row.n * per }, (_, i) => Math.sin(i * 0.37 + 0.1) * 2);
   return { m, x: tg.fromArray(xs, [row.n, ...m.inputShape]) };
 }
@@ -100,7 +103,7 @@ describe.skipIf(why !== null)("tg.train.predict on webgpu", () => {
   it("a result feeds further GPU work and reads back asynchronously", async () => {
     await tg.useBackend("webgpu");
     try {
-      const m = models.mlp();
+      const m = tg.nn.sequential([6], tg.nn.dense(12), tg.nn.relu, tg.nn.dense(3));
       const params = m.init(tg.random.key(0));
       const x = tg.fromArray(
         Float32Array.from({ length: 40 * 6 }, (_, i) => (i % 7) - 3),
