@@ -225,37 +225,58 @@ export async function fit<
     let lossSum = 0;
     let seen = 0;
     const sums = metrics.map(() => 0);
-    for (let b = 0; b < order.length; b++) {
-      const idx = indexTensor(order[b]);
-      const r = options.augment
-        ? augmentedStep(options.augment, foldIn(kAugment, ran * order.length + b), idx)
-        : step(p, opt, st, stepKey, train.x, train.y, idx);
-      idx.dispose();
-      p = r.params;
-      opt = r.opt;
-      st = r.state;
-      stepKey = r.key;
+    // a step's loss and metric sums, added in step order (on every backend the same sums)
+    const account = (b: number, lv: number, ms: readonly number[]) => {
       const bs = order[b].length;
-      let lv: number;
-      if (readsSync(r.loss)) {
-        lv = r.loss.item();
-        r.sums.forEach((s: T, i: number) => {
-          sums[i] += s.item();
-        });
-      } else {
-        // webgpu: the loss and metric sums in one asynchronous read-back
-        const [l, ...ms] = await scalarsAsync([r.loss, ...r.sums]);
-        lv = l;
-        ms.forEach((v, i) => {
-          sums[i] += v;
-        });
-      }
       stepLoss.push(lv);
       lossSum += lv * bs;
-      r.loss.dispose();
-      for (const s of r.sums) s.dispose();
+      ms.forEach((v, i) => {
+        sums[i] += v;
+      });
       seen += bs;
       bar?.tick(b + 1, bs, runningLogs(lossSum, sums, seen, metrics));
+    };
+    // webgpu: the read-backs of the last steps, oldest first (see READS_IN_FLIGHT)
+    const reads: { b: number; values: Promise<number[]> }[] = [];
+    const settleOldest = async () => {
+      const r = reads.shift() as (typeof reads)[number];
+      const [lv, ...ms] = await r.values;
+      account(r.b, lv, ms);
+    };
+    try {
+      for (let b = 0; b < order.length; b++) {
+        const idx = indexTensor(order[b]);
+        const r = options.augment
+          ? augmentedStep(options.augment, foldIn(kAugment, ran * order.length + b), idx)
+          : step(p, opt, st, stepKey, train.x, train.y, idx);
+        idx.dispose();
+        p = r.params;
+        opt = r.opt;
+        st = r.state;
+        stepKey = r.key;
+        const scalars: T[] = [r.loss, ...r.sums];
+        if (readsSync(r.loss)) {
+          account(
+            b,
+            r.loss.item(),
+            r.sums.map((s: T) => s.item()),
+          );
+          for (const t of scalars) t.dispose();
+        } else {
+          // webgpu: the loss and metric sums in one asynchronous read-back, requested now (it
+          // copies them right after this step's kernels) and awaited once later steps are recorded
+          const values = scalarsAsync(scalars).finally(() => {
+            for (const t of scalars) t.dispose();
+          });
+          values.catch(() => undefined); // awaited below; not an unhandled rejection meanwhile
+          reads.push({ b, values });
+          if (reads.length >= READS_IN_FLIGHT) await settleOldest();
+        }
+      }
+      while (reads.length > 0) await settleOldest();
+    } finally {
+      // a failed read: the later ones are still awaited (their tensors then freed), not left dangling
+      await Promise.allSettled(reads.map((r) => r.values));
     }
     trainSeconds += (performance.now() - t0) / 1000;
     trainSamples += seen;
@@ -309,6 +330,15 @@ function runningLogs(
   });
   return logs;
 }
+
+/**
+ * Read-backs of step results kept in flight on backends that read asynchronously (webgpu): the
+ * loop records step b+1 before it waits for step b's loss, so the host records the next step
+ * while the device runs the last one; 2 keeps one step's results pending while the next is
+ * recorded. The results are accounted in step order, so the sums are those of reading each step
+ * at once.
+ */
+const READS_IN_FLIGHT = 2;
 
 const addScalar = (a: T, b: T): T => add(a, b);
 const keyZero = (): Key => makeKey(0);
