@@ -5,17 +5,19 @@
  * `conv2dBackpropInput` and `conv2dBackpropFilter`, each run awaited until one element of its
  * output is read back (so the time includes one submit and a tiny read). With `--step` it also
  * times the CNN's jitted training step (Adam, loss read back); with `--gemm` also the plain
- * matmul of each kernel's GEMM shape (what an im2col version would cost beyond its copy).
+ * matmul of each kernel's GEMM shape (what an im2col version would cost beyond its copy); with
+ * `--step --ops` also the GPU time of each backend call of one step, replayed one at a time.
  * `--reps=N` sets the timed runs (default 5, after one warm-up).
  *
  * Run: `npm run build && VK_ICD_FILENAMES=/usr/lib/chromium/vk_swiftshader_icd.json
- * LD_LIBRARY_PATH=/usr/lib/chromium node dist/bench/webgpu-conv.js [--step] [--gemm] [--batch=128]`.
+ * LD_LIBRARY_PATH=/usr/lib/chromium node dist/bench/webgpu-conv.js [--step [--ops]] [--gemm] [--batch=128]`.
  * @module
  */
 import { existsSync } from "node:fs";
 import { pathToFileURL } from "node:url";
 import type { Buf, Conv2dGeometry } from "../src/backend/backend.js";
 import { webgpuBackend as be } from "../src/backend/webgpu/backend.js";
+import { gpuDevice, submit } from "../src/backend/webgpu/device.js";
 import * as tg from "../src/index.js";
 import { randomFloats, randomLabels } from "./harness.js";
 
@@ -85,7 +87,7 @@ function filled(n: number, seed: number): Buf {
 }
 
 /** Median ms of the MNIST CNN's jitted training step (Adam, batch `b`, loss read back). */
-async function stepMs(b: number, reps: number): Promise<number> {
+async function stepMs(b: number, reps: number, ops: boolean): Promise<number> {
   type T = InstanceType<typeof tg.Tensor>;
   const model = tg.nn.sequential(
     [28, 28, 1],
@@ -115,16 +117,71 @@ async function stepMs(b: number, reps: number): Promise<number> {
     },
     { donate: [0, 1] },
   );
-  const times: number[] = [];
-  for (let i = 0; i <= reps; i++) {
-    const t = performance.now();
+  const once = async () => {
     const r = step(params, state, x, y);
     ({ params, state } = r);
     await r.loss.data();
     r.loss.dispose();
+  };
+  const times: number[] = [];
+  for (let i = 0; i <= reps; i++) {
+    const t = performance.now();
+    await once();
     if (i > 0) times.push(performance.now() - t);
   }
+  if (ops) await perOp(once);
   return median(times);
+}
+
+/**
+ * Records the backend calls of one run of `once`, then replays each (on the same buffers, which
+ * the jitted step keeps) and prints the GPU milliseconds by op and operand sizes, largest first.
+ */
+async function perOp(once: () => Promise<void>): Promise<void> {
+  const table = be as unknown as Record<string, unknown>;
+  const calls: { name: string; args: unknown[] }[] = [];
+  const saved = new Map<string, unknown>();
+  for (const [name, f] of Object.entries(table)) {
+    if (typeof f !== "function" || ["alloc", "allocUninit", "free", "sub"].includes(name)) continue;
+    saved.set(name, f);
+    table[name] = (...args: unknown[]) => {
+      calls.push({ name, args });
+      return (f as (...a: unknown[]) => unknown).apply(be, args);
+    };
+  }
+  try {
+    await once();
+  } finally {
+    for (const [name, f] of saved) table[name] = f;
+  }
+  const done = () => {
+    submit();
+    return gpuDevice().queue.onSubmittedWorkDone();
+  };
+  const byOp = new Map<string, { ms: number; n: number }>();
+  for (const { name, args } of calls) {
+    if (name === "read" || name === "readAsync" || name === "write" || name === "view") continue;
+    const sizes = args.flatMap((a) => (a && typeof a === "object" && "size" in a ? [a.size] : []));
+    const key = `${name} ${sizes.join("·")}`;
+    await done();
+    const t = performance.now();
+    try {
+      (saved.get(name) as (...a: unknown[]) => unknown).apply(be, args);
+    } catch {
+      continue; // a buffer the step freed
+    }
+    await done();
+    const e = byOp.get(key) ?? { ms: 0, n: 0 };
+    byOp.set(key, { ms: e.ms + performance.now() - t, n: e.n + 1 });
+  }
+  const rows = [...byOp].sort((a, b) => b[1].ms - a[1].ms);
+  const all = rows.reduce((s, [, e]) => s + e.ms, 0);
+  console.log(
+    `${calls.length} backend calls in one step; replayed one by one: ${all.toFixed(0)} ms`,
+  );
+  for (const [key, e] of rows.slice(0, 15)) {
+    console.log(`${e.ms.toFixed(1).padStart(9)} ms ${String(e.n).padStart(3)}× ${key}`);
+  }
 }
 
 /**
@@ -197,7 +254,9 @@ export async function main(argv: string[]): Promise<void> {
   }
   console.log(`conv kernels of one training step: ${total.toFixed(0)} ms`);
   if (argv.includes("--step")) {
-    console.log(`CNN training step (jitted, Adam): ${(await stepMs(batch, reps)).toFixed(0)} ms`);
+    console.log(
+      `CNN training step (jitted, Adam): ${(await stepMs(batch, reps, argv.includes("--ops"))).toFixed(0)} ms`,
+    );
   }
 }
 

@@ -3,12 +3,16 @@
  * im2col buffer; each invocation computes a block of up to 4×4 outputs in registers, as
  * `matmul.ts` does, reading its operands straight from the buffers (no workgroup memory).
  *
- * - `conv2d`: `[B·OH·OW, KH·KW·CI] × [KH·KW·CI, CO]`. A row is an output position; for each filter
- *   tap the block's rows find their input pixel (or none, in the padding), then the loop over the
- *   input channels multiplies and adds.
- * - `conv2dBackpropInput`: `[B·H·W, KH·KW·CO] × [KH·KW·CO, CI]` over the filter read transposed.
- *   A row is an input position; a tap reaches it from the output position `(ih + pt − i) / sh`
- *   when that divides exactly and lies inside the output, else it adds nothing.
+ * - `conv2d`: `[B·OH·OW, KH·KW·CI] × [KH·KW·CI, CO]`. A row is an output position. For one filter
+ *   row, the terms of all filter columns and input channels are one contiguous run of `KW·CI`
+ *   values in the image row and in the filter alike, so the inner loop walks that run, reading
+ *   zero where a block row's window leaves the image (the padding).
+ * - `conv2dBackpropInput`: `[B·H·W, KH·KW·CO] × [KH·KW·CO, CI]`. A row is an input position. With
+ *   column stride 1 it is the forward kernel over the output gradient and the filter flipped
+ *   along its columns and transposed (a small copy); a filter row reaches the input row from
+ *   output row `(ih + pt − i) / sh` when that divides exactly and lies inside the output. With
+ *   column stride 2 or more, the taps whose column does not divide exactly add nothing, so the
+ *   loop goes tap by tap over the output channels instead.
  * - `conv2dBackpropFilter`: one GEMM per tap, `[CI, B·OH·OW] × [B·OH·OW, CO]`: the rows are input
  *   channels, so one bounds test per position serves the whole block, and the range of output
  *   positions whose pixel is inside the image is computed once. The sum over the batch is split
@@ -85,37 +89,84 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nw: vec3u, @
   let wz = i32(wid.z);`;
 
 /**
- * The WGSL of `conv2d` (`input` false) or `conv2dBackpropInput` (`input` true) over bindings
- * `[src, w, out]`: an `rm × rn` block of `out[m, n]` per invocation, `prm[0]` = M, `prm[1]` = N.
+ * The WGSL of `conv2d` (`input` false), or of `conv2dBackpropInput` with column stride 1 (`input`
+ * true, reading `w` flipped along its columns and transposed, see {@link flipFilter}), over
+ * bindings `[src, w, out]`: an `rm × rn` block of `out[m, n]` per invocation, `prm[0]` = M,
+ * `prm[1]` = N. For each filter row the taps of all filter columns and channels are one
+ * contiguous run of `kW·C` values in both the image row and the filter, so the inner loop runs
+ * over that run, and each block row reads only the part of it inside the image.
  */
-function positionsCode(decls: string, names: string[], input: boolean, rm: number, rn: number) {
+function rowsCode(decls: string, names: string[], input: boolean, rm: number, rn: number) {
   const [src, w, out] = names;
-  // the block's rows: their pixel (forward: the top-left input pixel of the window; input
-  // gradient: the input pixel shifted by the padding) and image
+  // the source image (the input, or the output gradient) and, for each block row, its image,
+  // its first filter row's source row (input: before the division by the stride) and its first
+  // source column
+  const [srcH, srcW, srcC] = input ? ["outH", "outW", "outC"] : ["inH", "inW", "inC"];
   const decode = input
     ? (i: number) => `  let m${i} = min(r0 + ${i}, M - 1);
   let h${i} = (m${i} / inW) % inH + pT;
-  let w${i} = m${i} % inW + pL;
+  let w${i} = m${i} % inW + pL - (kW - 1);
   let img${i} = m${i} / (inW * inH);`
     : (i: number) => `  let m${i} = min(r0 + ${i}, M - 1);
   let h${i} = ((m${i} / outW) % outH) * sH - pT;
   let w${i} = (m${i} % outW) * sW - pL;
   let img${i} = m${i} / (outW * outH);`;
-  // per tap: whether row i reads a pixel, and where its channels start
-  const tap = input
+  // per filter row: the source row (if any), where the run starts, and its part in the image
+  const row = input
     ? (i: number) => `    let th${i} = h${i} - ki;
+    let ok${i} = th${i} >= 0 && th${i} % sH == 0 && th${i} / sH < outH;
+    let y${i} = th${i} / sH;`
+    : (i: number) => `    let y${i} = h${i} + ki;
+    let ok${i} = y${i} >= 0 && y${i} < inH;`;
+  const run = (i: number) => `${row(i)}
+    let s${i} = ((img${i} * ${srcH} + y${i}) * ${srcW} + w${i}) * ${srcC};
+    let lo${i} = max(0, -w${i}) * ${srcC};
+    let hi${i} = select(0, min(kW, ${srcW} - w${i}) * ${srcC}, ok${i});`;
+  const fold = (f: string, v: string) =>
+    range(rm)
+      .slice(1)
+      .reduce((acc, i) => `${f}(${acc}, ${v}${i})`, `${v}0`);
+  return `${decls}
+${ENTRY}
+  let M = prm[0];
+  let N = prm[1];
+${GEOMETRY}
+  let nb = (N + ${rn - 1}) / ${rn};
+  let r0 = (blk / nb) * ${rm};
+  let c0 = (blk % nb) * ${rn};
+  if (r0 >= M) { return; }
+${lines(decode, rm)}
+${lines((j) => `  let n${j} = min(c0 + ${j}, N - 1);`, rn)}
+${lines((i, j) => `  var a${i}${j} = 0.0;`, rm, rn)}
+  for (var ki = 0; ki < kH; ki++) {
+${lines(run, rm)}
+    let fb = ki * kW * ${srcC} * N;
+${lines((j) => `    let f${j} = fb + n${j};`, rn)}
+    for (var q = ${fold("min", "lo")}; q < ${fold("max", "hi")}; q++) {
+${lines((i) => `      let x${i} = select(0.0, ${src}[s${i} + q], q >= lo${i} && q < hi${i});`, rm)}
+${lines((j) => `      let v${j} = ${w}[f${j} + q * N];`, rn)}
+${lines((i, j) => `      a${i}${j} += x${i} * v${j};`, rm, rn)}
+    }
+  }
+${lines((i, j) => `  if (r0 + ${i} < M && c0 + ${j} < N) { ${out}[(r0 + ${i}) * N + c0 + ${j}] = a${i}${j}; }`, rm, rn)}
+}`;
+}
+
+/**
+ * The WGSL of `conv2dBackpropInput` for any strides, over bindings `[dy, w, out]`: as
+ * {@link rowsCode}, but tap by tap: a tap reaches input pixel `(ih, iw)` from the output position
+ * `((ih + pt − i) / sh, (iw + pl − j) / sw)` when both divide exactly and lie inside the output.
+ */
+function tapsCode(decls: string, names: string[], rm: number, rn: number) {
+  const [dy, w, out] = names;
+  const decode = (i: number) => `  let m${i} = min(r0 + ${i}, M - 1);
+  let h${i} = (m${i} / inW) % inH + pT;
+  let w${i} = m${i} % inW + pL;
+  let img${i} = m${i} / (inW * inH);`;
+  const tap = (i: number) => `    let th${i} = h${i} - ki;
     let tw${i} = w${i} - kj;
     let ok${i} = th${i} >= 0 && tw${i} >= 0 && th${i} % sH == 0 && tw${i} % sW == 0 && th${i} / sH < outH && tw${i} / sW < outW;
-    let s${i} = select(0, ((img${i} * outH + th${i} / sH) * outW + tw${i} / sW) * outC, ok${i});`
-    : (i: number) => `    let ih${i} = h${i} + ki;
-    let iw${i} = w${i} + kj;
-    let ok${i} = ih${i} >= 0 && ih${i} < inH && iw${i} >= 0 && iw${i} < inW;
-    let s${i} = select(0, ((img${i} * inH + ih${i}) * inW + iw${i}) * inC, ok${i});`;
-  // the filter: w[tap, c, n] (forward) or w[tap, n, c] (input gradient, transposed)
-  const wBase = input
-    ? (j: number) => `    let f${j} = (t * inC + n${j}) * outC;`
-    : (j: number) => `    let f${j} = t * inC * outC + n${j};`;
-  const wAt = input ? (j: number) => `f${j} + c` : (j: number) => `f${j} + c * outC`;
+    let s${i} = select(0, ((img${i} * outH + th${i} / sH) * outW + tw${i} / sW) * outC, ok${i});`;
   const any = range(rm)
     .map((i) => `ok${i}`)
     .join(" || ");
@@ -128,7 +179,6 @@ ${GEOMETRY}
   let r0 = (blk / nb) * ${rm};
   let c0 = (blk % nb) * ${rn};
   if (r0 >= M) { return; }
-  let C = ${input ? "outC" : "inC"};
 ${lines(decode, rm)}
 ${lines((j) => `  let n${j} = min(c0 + ${j}, N - 1);`, rn)}
 ${lines((i, j) => `  var a${i}${j} = 0.0;`, rm, rn)}
@@ -137,10 +187,10 @@ ${lines((i, j) => `  var a${i}${j} = 0.0;`, rm, rn)}
 ${lines(tap, rm)}
     if (!(${any})) { continue; }
     let t = ki * kW + kj;
-${lines(wBase, rn)}
-    for (var c = 0; c < C; c++) {
-${lines((i) => `      let x${i} = select(0.0, ${src}[s${i} + c], ok${i});`, rm)}
-${lines((j) => `      let v${j} = ${w}[${wAt(j)}];`, rn)}
+${lines((j) => `    let f${j} = (t * inC + n${j}) * outC;`, rn)}
+    for (var c = 0; c < outC; c++) {
+${lines((i) => `      let x${i} = select(0.0, ${dy}[s${i} + c], ok${i});`, rm)}
+${lines((j) => `      let v${j} = ${w}[f${j} + c];`, rn)}
 ${lines((i, j) => `      a${i}${j} += x${i} * v${j};`, rm, rn)}
     }
   }
@@ -149,19 +199,49 @@ ${lines((i, j) => `  if (r0 + ${i} < M && c0 + ${j} < N) { ${out}[(r0 + ${i}) * 
 }`;
 }
 
-/** Records the forward or input-gradient kernel (`positionsCode`). */
+/**
+ * `wf[i, kW − 1 − j, co, ci] = w[i, j, ci, co]`: the filter as {@link rowsCode} reads it for the
+ * input gradient (a fresh buffer, which the caller frees).
+ */
+function flipFilter(w: Buf, g: Conv2dGeometry): GpuBuf {
+  const op = "conv2dBackpropInput";
+  const size = g.kH * g.kW * g.inC * g.outC;
+  const wf = newGpuBuf("f32", size, false);
+  // prm[0] is the element count, so the geometry starts at prm[2] as in the other kernels
+  run(op, [rd(w, op), wr(wf, op)], size, [0, ...geometry(g)], ([src, dst]) => {
+    return `${GEOMETRY}
+  let e = i32(i);
+  let ci = e % inC;
+  let co = (e / inC) % outC;
+  let j = kW - 1 - (e / (inC * outC)) % kW;
+  let ki = e / (inC * outC * kW);
+  ${dst}[i] = ${src}[((ki * kW + j) * inC + ci) * outC + co];`;
+  });
+  return wf;
+}
+
+/** Records the forward or input-gradient kernel. */
 function positions(op: string, input: boolean, a: Buf, w: Buf, out: Buf, g: Conv2dGeometry) {
   checkF32(op, [a, w, out]);
   const m = input ? g.batch * g.inH * g.inW : g.batch * g.outH * g.outW;
   const n = input ? g.inC : g.outC;
   if (m === 0 || n === 0) return;
   const [rm, rn] = [side(m), side(n)];
-  const ops = [rd(a, op), rd(w, op), wr(out, op)];
-  const bs = bind(op, ops);
-  const blocks = Math.ceil(m / rm) * Math.ceil(n / rn);
-  const code = positionsCode(bs.decls, bs.names, input, rm, rn);
-  launch(op, bs, code, [m, n, ...geometry(g)], groups(op, blocks));
-  markWritten(ops[2].buf);
+  // the input gradient with column stride 1 runs as a forward convolution of the flipped filter
+  const flat = !input || g.strideW === 1;
+  const wf = input && flat ? flipFilter(w, g) : null;
+  try {
+    const ops = [rd(a, op), rd(wf ?? w, op), wr(out, op)];
+    const bs = bind(op, ops);
+    const blocks = Math.ceil(m / rm) * Math.ceil(n / rn);
+    const code = flat
+      ? rowsCode(bs.decls, bs.names, input, rm, rn)
+      : tapsCode(bs.decls, bs.names, rm, rn);
+    launch(op, bs, code, [m, n, ...geometry(g)], groups(op, blocks));
+    markWritten(ops[2].buf);
+  } finally {
+    if (wf) freeGpuBuf(wf);
+  }
 }
 
 /**
