@@ -147,7 +147,15 @@ let passes = 0;
  * Kernels dispatched, command buffers submitted and `GPUBuffer`s created since the device opened
  * (buffers are pooled: a jitted step that runs again creates none).
  */
-const counts = { dispatches: 0, submits: 0, buffers: 0 };
+const counts = {
+  dispatches: 0,
+  submits: 0,
+  buffers: 0,
+  bindGroupsCreated: 0,
+  bindGroupsReused: 0,
+};
+/** Submits so far: a cached bind group used since the last submit has `used === generation`. */
+let generation = 0;
 /** GPU buffers that commands in the open encoder use (a direct queue write would pass them). */
 const recorded = new Set<GPUBuffer>();
 /** Parameter buffers bound in the open encoder; they return to {@link metaPool} at submit. */
@@ -192,6 +200,7 @@ export function commandEncoder(): GPUCommandEncoder {
  * ```
  */
 export function destroyLater(b: GPUBuffer): void {
+  forgetBindGroups(b);
   if (encoder) afterSubmit.push(b);
   else b.destroy();
 }
@@ -209,12 +218,15 @@ export function submit(): void {
     encoder = null;
     passes = 0;
     counts.submits++;
+    generation++;
     gpuDevice().queue.submit([e.finish()]);
   }
   recorded.clear();
   // later queue writes into these land after the submitted commands that read them
   for (const b of metaInFlight) poolPush(metaPool, b);
   metaInFlight = [];
+  for (const slot of slotsInFlight) freeSlots.push(slot);
+  slotsInFlight = [];
   const list = afterSubmit;
   afterSubmit = [];
   for (const b of list) b.destroy();
@@ -318,30 +330,216 @@ export function dispatch(
   groups: readonly [number, number, number],
 ): void {
   if (groups[0] === 0 || groups[1] === 0 || groups[2] === 0) return;
-  const device = gpuDevice();
   const p = pipeline(code);
-  // a parameter buffer is used by one dispatch per command buffer, so writing it through the
-  // queue (which runs before the open encoder is submitted) cannot change what another reads
-  const metaBytes = Math.max(16, Math.ceil(meta.byteLength / 16) * 16);
-  const metaBuf =
-    metaPool.get(metaBytes)?.pop() ??
-    createGpuBuffer({ size: metaBytes, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST });
-  device.queue.writeBuffer(metaBuf, 0, meta);
-  const entries: GPUBindGroupEntry[] = buffers.map((buffer, binding) => ({
-    binding,
-    resource: { buffer },
-  }));
-  entries.push({ binding: buffers.length, resource: { buffer: metaBuf } });
-  const group = device.createBindGroup({ layout: p.getBindGroupLayout(0), entries });
+  const group = bindGroup(p, buffers, meta);
   const pass = commandEncoder().beginComputePass();
   for (const b of buffers) recorded.add(b);
   pass.setPipeline(p);
   pass.setBindGroup(0, group);
   pass.dispatchWorkgroups(groups[0], groups[1], groups[2]);
   pass.end();
-  metaInFlight.push(metaBuf);
   counts.dispatches++;
   if (++passes >= MAX_PASSES) submit();
+}
+
+// -- bind groups -------------------------------------------------------------------------------
+
+/**
+ * A bind group kept for a pipeline and its buffers, with a parameter slot of its own that holds
+ * `values`. It binds `GPUBuffer` objects, not tensors: when the pool hands a buffer to another
+ * tensor, the group still binds the memory that tensor lives in, so reuse needs no invalidation.
+ * A destroyed buffer drops its groups ({@link forgetBindGroups}).
+ */
+interface CachedGroup {
+  readonly group: GPUBindGroup;
+  readonly slot: MetaSlot;
+  /** Bytes of parameters the group binds. */
+  readonly bytes: number;
+  readonly buffers: readonly GPUBuffer[];
+  values: Int32Array;
+  /** The {@link generation} it was last recorded in. */
+  used: number;
+}
+
+/** Cached bind groups by pipeline and buffer ids, oldest first. */
+const groupCache = new Map<string, CachedGroup>();
+/** The keys of the cached groups that bind each buffer. */
+const groupsOf = new Map<GPUBuffer, Set<string>>();
+/** The most bind groups kept; past it the oldest is dropped. */
+const MAX_CACHED_GROUPS = 4096;
+const ids = new WeakMap<object, number>();
+let lastId = 0;
+const idOf = (o: object): number => {
+  let i = ids.get(o);
+  if (i === undefined) ids.set(o, (i = ++lastId));
+  return i;
+};
+
+/**
+ * The parameters of cached groups live in slots of shared buffers (chunks of
+ * {@link SLOTS_PER_CHUNK} slots of {@link SLOT_BYTES}, a multiple of every device's storage offset
+ * alignment), so that a group made for new buffers takes a free slot instead of a new `GPUBuffer`.
+ */
+interface MetaSlot {
+  readonly buffer: GPUBuffer;
+  readonly offset: number;
+}
+const SLOT_BYTES = 256;
+const SLOTS_PER_CHUNK = 256;
+const freeSlots: MetaSlot[] = [];
+/** Slots of groups dropped while the open encoder uses them; free again at submit. */
+let slotsInFlight: MetaSlot[] = [];
+
+function takeSlot(): MetaSlot {
+  const slot = freeSlots.pop();
+  if (slot) return slot;
+  const buffer = createGpuBuffer({
+    size: SLOT_BYTES * SLOTS_PER_CHUNK,
+    usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST,
+  });
+  for (let i = SLOTS_PER_CHUNK - 1; i > 0; i--) freeSlots.push({ buffer, offset: i * SLOT_BYTES });
+  return { buffer, offset: 0 };
+}
+
+function sameValues(a: Int32Array, b: Int32Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+function createGroup(
+  p: GPUComputePipeline,
+  buffers: readonly GPUBuffer[],
+  meta: GPUBufferBinding,
+): GPUBindGroup {
+  const entries: GPUBindGroupEntry[] = buffers.map((buffer, binding) => ({
+    binding,
+    resource: { buffer },
+  }));
+  entries.push({ binding: buffers.length, resource: meta });
+  counts.bindGroupsCreated++;
+  return gpuDevice().createBindGroup({ layout: p.getBindGroupLayout(0), entries });
+}
+
+/**
+ * The bind group of one dispatch of `p` over `buffers` with parameters `meta`: the cached group of
+ * that pipeline and those buffers, its parameters rewritten through the queue when they changed
+ * (which lands before the open encoder runs, after everything submitted). A group already recorded
+ * in the open encoder with other parameters cannot be rewritten, and parameters longer than a slot
+ * have none: such a dispatch gets a group of its own with a parameter buffer from the pool, as
+ * every dispatch did before the cache.
+ */
+function bindGroup(
+  p: GPUComputePipeline,
+  buffers: readonly GPUBuffer[],
+  meta: Int32Array,
+): GPUBindGroup {
+  const device = gpuDevice();
+  const bytes = Math.max(16, Math.ceil(meta.byteLength / 16) * 16);
+  if (bytes <= SLOT_BYTES) {
+    let key = `${idOf(p)}`;
+    for (const b of buffers) key += `,${idOf(b)}`;
+    const hit = groupCache.get(key);
+    if (hit && hit.bytes === bytes) {
+      if (sameValues(hit.values, meta)) {
+        hit.used = generation;
+        counts.bindGroupsReused++;
+        return hit.group;
+      }
+      if (hit.used !== generation) {
+        device.queue.writeBuffer(hit.slot.buffer, hit.slot.offset, meta);
+        hit.values = meta.slice();
+        hit.used = generation;
+        counts.bindGroupsReused++;
+        return hit.group;
+      }
+      // recorded in the open encoder with other parameters: a one-off group below
+    } else {
+      if (hit) dropGroup(key, hit);
+      return cacheGroup(key, p, buffers, meta, bytes);
+    }
+  }
+  // a parameter buffer is used by one dispatch per command buffer, so writing it through the
+  // queue (which runs before the open encoder is submitted) cannot change what another reads
+  const metaBuf =
+    metaPool.get(bytes)?.pop() ??
+    createGpuBuffer({ size: bytes, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST });
+  device.queue.writeBuffer(metaBuf, 0, meta);
+  metaInFlight.push(metaBuf);
+  return createGroup(p, buffers, { buffer: metaBuf });
+}
+
+/** A new cached group, its parameters written to a free slot (no recorded command uses it). */
+function cacheGroup(
+  key: string,
+  p: GPUComputePipeline,
+  buffers: readonly GPUBuffer[],
+  meta: Int32Array,
+  bytes: number,
+): GPUBindGroup {
+  const slot = takeSlot();
+  gpuDevice().queue.writeBuffer(slot.buffer, slot.offset, meta);
+  const entry: CachedGroup = {
+    group: createGroup(p, buffers, { buffer: slot.buffer, offset: slot.offset, size: bytes }),
+    slot,
+    bytes,
+    buffers,
+    values: meta.slice(),
+    used: generation,
+  };
+  groupCache.set(key, entry);
+  for (const b of buffers) {
+    const keys = groupsOf.get(b);
+    if (keys) keys.add(key);
+    else groupsOf.set(b, new Set([key]));
+  }
+  if (groupCache.size > MAX_CACHED_GROUPS) {
+    const [oldKey, old] = groupCache.entries().next().value as [string, CachedGroup];
+    dropGroup(oldKey, old);
+  }
+  return entry.group;
+}
+
+/** Removes a cached group; its slot is free again once no recorded command uses it. */
+function dropGroup(key: string, g: CachedGroup): void {
+  groupCache.delete(key);
+  for (const b of g.buffers) {
+    const keys = groupsOf.get(b);
+    keys?.delete(key);
+    if (keys?.size === 0) groupsOf.delete(b);
+  }
+  if (g.used === generation && encoder) slotsInFlight.push(g.slot);
+  else freeSlots.push(g.slot);
+}
+
+/**
+ * Drops the cached bind groups that bind `b` (called when `b` is destroyed: its groups could never
+ * be used again, and would keep it and their parameter buffers alive).
+ * @example
+ * ```ts
+ * import { newGpuBuf } from "./buffers.js";
+ * forgetBindGroups(newGpuBuf("f32", 4).cell.buffer);
+ * ```
+ */
+export function forgetBindGroups(b: GPUBuffer): void {
+  const keys = groupsOf.get(b);
+  if (!keys) return;
+  for (const key of [...keys]) {
+    const g = groupCache.get(key);
+    if (g) dropGroup(key, g);
+  }
+  groupsOf.delete(b);
+}
+
+/**
+ * Bind groups in the cache now.
+ * @example
+ * ```ts
+ * cachedBindGroups(); // 0 before any dispatch
+ * ```
+ */
+export function cachedBindGroups(): number {
+  return groupCache.size;
 }
 
 /** The largest workgroup count along one dispatch dimension (WebGPU's default limit). */
@@ -361,8 +559,9 @@ export function grid(groups: number): [number, number, number] {
 }
 
 /**
- * Pipelines compiled, kernels dispatched, command buffers submitted and GPU buffers created since
- * the device opened.
+ * Pipelines compiled, kernels dispatched, command buffers submitted, GPU buffers and bind groups
+ * created, and dispatches that reused a cached bind group, since the device opened; and the bind
+ * groups cached now.
  * @example
  * ```ts
  * deviceCounts().dispatches;
@@ -373,6 +572,9 @@ export function deviceCounts(): {
   dispatches: number;
   submits: number;
   buffers: number;
+  bindGroupsCreated: number;
+  bindGroupsReused: number;
+  bindGroupsCached: number;
 } {
-  return { pipelines: pipelines.size, ...counts };
+  return { pipelines: pipelines.size, ...counts, bindGroupsCached: groupCache.size };
 }

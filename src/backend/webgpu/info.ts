@@ -10,14 +10,17 @@ import { adapterName, deviceCounts } from "./device.js";
  * `await tg.useBackend("webgpu")` succeeded); how many kernels it has compiled; how many kernels
  * it has dispatched, command buffers it has submitted and `GPUBuffer`s it has created so far
  * (differences over a training step count its kernels; freed buffers are pooled and reused, so a
- * jitted step that runs again creates none); the bytes of GPU buffers not yet released, and of
+ * jitted step that runs again creates none); bind groups created, dispatches that reused a cached
+ * one (kept per pipeline and `GPUBuffer`s: a jitted step that runs again over the same buffers
+ * creates none) and bind groups cached now; the bytes of GPU buffers not yet released, and of
  * freed buffers kept in the pool.
  * @example
  * ```ts
  * await tg.useBackend("webgpu");
  * tg.webgpuInfo();
  * // { adapter: "google swiftshader …", pipelines: 12, dispatches: 40, submits: 3, buffers: 50,
- * //   bytesInUse: 4096, bytesPooled: 1024 }
+ * //   bindGroupsCreated: 30, bindGroupsReused: 10, bindGroupsCached: 30, bytesInUse: 4096,
+ * //   bytesPooled: 1024 }
  * ```
  */
 export function webgpuInfo(): {
@@ -26,6 +29,9 @@ export function webgpuInfo(): {
   dispatches: number;
   submits: number;
   buffers: number;
+  bindGroupsCreated: number;
+  bindGroupsReused: number;
+  bindGroupsCached: number;
   bytesInUse: number;
   bytesPooled: number;
 } {
