@@ -56,6 +56,12 @@ function lines(f: (i: number, j: number) => string, rows: number, cols = 0): str
     .join("\n");
 }
 
+/** The inner step of a block: reads `v_j = w[at(j)]`, then `a_ij += x_i · v_j` (8 spaces in). */
+function fma(rm: number, rn: number, w: string, at: (j: number) => string): string {
+  return `${lines((j) => `        let v${j} = ${w}[${at(j)}];`, rn)}
+${lines((i, j) => `        a${i}${j} += x${i} * v${j};`, rm, rn)}`;
+}
+
 /** The side of the register block along a dimension of `n`: 4, or `n` when smaller. */
 const side = (n: number): number => Math.max(1, Math.min(4, n));
 
@@ -122,6 +128,9 @@ function rowsCode(decls: string, names: string[], input: boolean, rm: number, rn
     let s${i} = ((img${i} * ${srcH} + y${i}) * ${srcW} + w${i}) * ${srcC};
     let lo${i} = max(0, -w${i}) * ${srcC};
     let hi${i} = select(0, min(kW, ${srcW} - w${i}) * ${srcC}, ok${i});`;
+  const whole = range(rm)
+    .map((i) => `lo${i} == qLo && hi${i} == qHi`)
+    .join(" && ");
   const fold = (f: string, v: string) =>
     range(rm)
       .slice(1)
@@ -142,10 +151,19 @@ ${lines((i, j) => `  var a${i}${j} = 0.0;`, rm, rn)}
 ${lines(run, rm)}
     let fb = ki * kW * ${srcC} * N;
 ${lines((j) => `    let f${j} = fb + n${j};`, rn)}
-    for (var q = ${fold("min", "lo")}; q < ${fold("max", "hi")}; q++) {
-${lines((i) => `      let x${i} = select(0.0, ${src}[s${i} + q], q >= lo${i} && q < hi${i});`, rm)}
-${lines((j) => `      let v${j} = ${w}[f${j} + q * N];`, rn)}
-${lines((i, j) => `      a${i}${j} += x${i} * v${j};`, rm, rn)}
+    let qLo = ${fold("min", "lo")};
+    let qHi = ${fold("max", "hi")};
+    if (${whole}) {
+      // every block row reads the whole run (inside the image): no tests
+      for (var q = qLo; q < qHi; q++) {
+${lines((i) => `        let x${i} = ${src}[s${i} + q];`, rm)}
+${fma(rm, rn, w, (j) => `f${j} + q * N`)}
+      }
+    } else {
+      for (var q = qLo; q < qHi; q++) {
+${lines((i) => `        let x${i} = select(0.0, ${src}[s${i} + q], q >= lo${i} && q < hi${i});`, rm)}
+${fma(rm, rn, w, (j) => `f${j} + q * N`)}
+      }
     }
   }
 ${lines((i, j) => `  if (r0 + ${i} < M && c0 + ${j} < N) { ${out}[(r0 + ${i}) * N + c0 + ${j}] = a${i}${j}; }`, rm, rn)}
@@ -167,9 +185,8 @@ function tapsCode(decls: string, names: string[], rm: number, rn: number) {
     let tw${i} = w${i} - kj;
     let ok${i} = th${i} >= 0 && tw${i} >= 0 && th${i} % sH == 0 && tw${i} % sW == 0 && th${i} / sH < outH && tw${i} / sW < outW;
     let s${i} = select(0, ((img${i} * outH + th${i} / sH) * outW + tw${i} / sW) * outC, ok${i});`;
-  const any = range(rm)
-    .map((i) => `ok${i}`)
-    .join(" || ");
+  const oks = range(rm).map((i) => `ok${i}`);
+  const [any, all] = [oks.join(" || "), oks.join(" && ")];
   return `${decls}
 ${ENTRY}
   let M = prm[0];
@@ -188,10 +205,16 @@ ${lines(tap, rm)}
     if (!(${any})) { continue; }
     let t = ki * kW + kj;
 ${lines((j) => `    let f${j} = (t * inC + n${j}) * outC;`, rn)}
-    for (var c = 0; c < outC; c++) {
-${lines((i) => `      let x${i} = select(0.0, ${dy}[s${i} + c], ok${i});`, rm)}
-${lines((j) => `      let v${j} = ${w}[f${j} + c];`, rn)}
-${lines((i, j) => `      a${i}${j} += x${i} * v${j};`, rm, rn)}
+    if (${all}) {
+      for (var c = 0; c < outC; c++) {
+${lines((i) => `        let x${i} = ${dy}[s${i} + c];`, rm)}
+${fma(rm, rn, w, (j) => `f${j} + c`)}
+      }
+    } else {
+      for (var c = 0; c < outC; c++) {
+${lines((i) => `        let x${i} = select(0.0, ${dy}[s${i} + c], ok${i});`, rm)}
+${fma(rm, rn, w, (j) => `f${j} + c`)}
+      }
     }
   }
   }
