@@ -3,8 +3,9 @@
  * (on a machine without a GPU it runs on SwiftShader, Vulkan on the CPU, which is slow). typegrad's
  * webgpu backend against TensorFlow.js's (`@tensorflow/tfjs-backend-webgpu`) and jax-js's
  * (`init("webgpu")`), all three on one `navigator.gpu` from the npm `webgpu` package (Dawn).
- * Workloads: matmul 256 and 512 (eager, result read back) and the MLP 784-256-128-10 training
- * step (Adam, batch 128, loss read back), as in the main table. Reads on the GPU are asynchronous,
+ * Workloads: matmul 256 and 512 (eager, result read back), the MLP 784-256-128-10 training
+ * step (Adam, batch 128, loss read back) and the CNN training step (conv 32 → pool → conv 64 →
+ * pool → dense 10, Adam, batch 64), as in the main table. Reads on the GPU are asynchronous,
  * so runs are awaited: warm-up, then the median of single timed runs. Without an adapter the
  * section says so and measures nothing. Writes `bench/results-webgpu.md` unless `--out=FILE`.
  * @module
@@ -15,7 +16,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { glorot, METRICS, randomFloats, randomLabels, reason, SIZES } from "./harness.js";
 
-const WORKLOADS = ["matmul256", "matmul512", "mlpTrain"] as const;
+const WORKLOADS = ["matmul256", "matmul512", "mlpTrain", "cnnTrain"] as const;
 type GpuWorkload = (typeof WORKLOADS)[number];
 
 /** One workload set up on one side: `run` does one unit and awaits its result on the host. */
@@ -89,34 +90,59 @@ async function typegradSide(): Promise<GpuSide> {
           tg.nn.relu,
           tg.nn.dense(h2, o),
         );
-        const opt = tg.optim.adam({ lr: SIZES.lr });
-        let params = model.init(tg.random.key(0));
-        type P = typeof params;
-        let state = opt.init(params);
-        const x = floats([batch, i], 1);
-        const y = tg.fromArray(randomLabels(batch, o, 2), [batch], "i32");
-        const step = tg.jit(
-          (p: P, s: typeof state, xb: T, yb: T) => {
-            const [l, grads] = tg.valueAndGrad((q: P) =>
-              tg.losses.sparseCategoricalCrossEntropy(model.apply(q, xb as never), yb, {
-                fromLogits: true,
-              }),
-            )(p);
-            return { ...opt.update(grads, s, p), loss: l };
-          },
-          { donate: [0, 1] },
+        return trainRunner(model as never, floats([batch, i], 1), labels(batch, o, 2));
+      },
+      cnnTrain: async () => {
+        const { batch, image, filters, classes } = SIZES.cnn;
+        const model = tg.nn.sequential(
+          [image, image, 1],
+          tg.nn.conv2d(filters[0], 3),
+          tg.nn.relu,
+          tg.nn.maxPool2d(2),
+          tg.nn.conv2d(filters[1], 3),
+          tg.nn.relu,
+          tg.nn.maxPool2d(2),
+          tg.nn.flatten,
+          tg.nn.dense(classes),
         );
-        return {
-          async run() {
-            const r = step(params, state, x, y);
-            ({ params, state } = r);
-            await r.loss.data();
-            r.loss.dispose();
-          },
-        };
+        const x = tg.fromArray(randomFloats(batch * image * image, 3), [batch, image, image, 1]);
+        return trainRunner(model as never, x as T, labels(batch, classes, 4));
       },
     },
   };
+  function labels(n: number, classes: number, seed: number): T {
+    return tg.fromArray(randomLabels(n, classes, seed), [n], "i32") as T;
+  }
+  /** The jitted, donated training step of `model` (Adam, sparse cross-entropy on logits). */
+  function trainRunner(
+    model: { init(k: ReturnType<typeof tg.random.key>): object; apply(p: object, x: T): T },
+    x: T,
+    y: T,
+  ): AsyncRunner {
+    const opt = tg.optim.adam({ lr: SIZES.lr });
+    let params = model.init(tg.random.key(0));
+    type P = typeof params;
+    let state = opt.init(params as never);
+    const step = tg.jit(
+      (p: P, s: typeof state, xb: T, yb: T) => {
+        const [l, grads] = tg.valueAndGrad((q: P) =>
+          tg.losses.sparseCategoricalCrossEntropy(model.apply(q, xb) as never, yb as never, {
+            fromLogits: true,
+          }),
+        )(p);
+        return { ...opt.update(grads as never, s, p as never), loss: l };
+      },
+      { donate: [0, 1] },
+    );
+    return {
+      async run() {
+        const r = step(params, state, x, y);
+        ({ params, state } = r as unknown as { params: P; state: typeof state });
+        await r.loss.data();
+        r.loss.dispose();
+      },
+    };
+  }
   function matmulRunner(n: number): AsyncRunner {
     const a = floats([n, n], 7);
     const b = floats([n, n], 8);
@@ -136,6 +162,9 @@ async function typegradSide(): Promise<GpuSide> {
 
 async function tfjsSide(): Promise<GpuSide> {
   const tf = await import("@tensorflow/tfjs");
+  type Tensor = import("@tensorflow/tfjs").Tensor;
+  type Tensor4D = import("@tensorflow/tfjs").Tensor4D;
+  type Scalar = import("@tensorflow/tfjs").Scalar;
   await import("@tensorflow/tfjs-backend-webgpu");
   const floats = (shape: number[], seed: number, scale = 1) =>
     tf.tensor(randomFloats(shape[0] * (shape[1] ?? 1), seed, scale), shape);
@@ -171,29 +200,63 @@ async function tfjsSide(): Promise<GpuSide> {
         const b = [0, 1, 2].map((i) => tf.variable(tf.zeros([ls[i + 1]])));
         const x = floats([batch, ls[0]], 1);
         const y = tf.oneHot(tf.tensor1d(randomLabels(batch, ls[3], 2), "int32"), ls[3]);
-        const opt = tf.train.adam(SIZES.lr);
-        const loss = () => {
+        return trainRunner([...w, ...b], [x, y], () => {
           let h = x;
           for (let i = 0; i < 3; i++) {
             h = tf.add(tf.matMul(h, w[i]), b[i]);
             if (i < 2) h = tf.relu(h);
           }
-          return tf.losses.softmaxCrossEntropy(y, h) as import("@tensorflow/tfjs").Scalar;
-        };
-        return {
-          async run() {
-            const l = opt.minimize(loss, true);
-            await l?.data();
-            l?.dispose();
-          },
-          dispose() {
-            tf.dispose([...w, ...b, x, y]);
-            opt.dispose();
-          },
-        };
+          return tf.losses.softmaxCrossEntropy(y, h) as Scalar;
+        });
+      },
+      cnnTrain: async () => {
+        // as in bench/tfjs.ts: NHWC, HWIO kernels
+        const { batch, image, filters, classes } = SIZES.cnn;
+        const [f1, f2] = filters;
+        const flat = 5 * 5 * f2;
+        const k1 = tf.variable(tensor([3, 3, 1, f1], 30, glorot(9, 9 * f1)));
+        const c1 = tf.variable(tf.zeros([f1]));
+        const k2 = tf.variable(tensor([3, 3, f1, f2], 31, glorot(9 * f1, 9 * f2)));
+        const c2 = tf.variable(tf.zeros([f2]));
+        const wd = tf.variable(tensor([flat, classes], 32, glorot(flat, classes)));
+        const bd = tf.variable(tf.zeros([classes]));
+        const x = tensor([batch, image, image, 1], 3) as Tensor4D;
+        const y = tf.oneHot(tf.tensor1d(randomLabels(batch, classes, 4), "int32"), classes);
+        const block = (h: Tensor4D, k: Tensor4D, c: Tensor) =>
+          tf.maxPool(tf.relu(tf.add(tf.conv2d(h, k, 1, "valid"), c)) as Tensor4D, 2, 2, "valid");
+        return trainRunner([k1, c1, k2, c2, wd, bd], [x, y], () => {
+          const h = block(block(x, k1 as Tensor4D, c1), k2 as Tensor4D, c2);
+          const logits = tf.add(tf.matMul(tf.reshape(h, [batch, flat]), wd), bd);
+          return tf.losses.softmaxCrossEntropy(y, logits) as Scalar;
+        });
       },
     },
   };
+  function tensor(shape: number[], seed: number, scale = 1): Tensor {
+    return tf.tensor(
+      randomFloats(
+        shape.reduce((a, b) => a * b, 1),
+        seed,
+        scale,
+      ),
+      shape,
+    );
+  }
+  /** `tf.train.adam(…).minimize(loss)`, its loss read back; disposes `vars` and `data` at the end. */
+  function trainRunner(vars: Tensor[], data: Tensor[], loss: () => Scalar): AsyncRunner {
+    const opt = tf.train.adam(SIZES.lr);
+    return {
+      async run() {
+        const l = opt.minimize(loss, true);
+        await l?.data();
+        l?.dispose();
+      },
+      dispose() {
+        tf.dispose([...vars, ...data]);
+        opt.dispose();
+      },
+    };
+  }
 }
 
 async function jaxjsSide(): Promise<GpuSide> {
@@ -201,6 +264,7 @@ async function jaxjsSide(): Promise<GpuSide> {
     defaultDevice,
     init,
     jit,
+    lax,
     nn,
     numpy: np,
     tree,
@@ -208,7 +272,15 @@ async function jaxjsSide(): Promise<GpuSide> {
   } = await import("@jax-js/jax");
   type A = ReturnType<typeof np.array>;
   const floats = (shape: number[], seed: number, scale = 1): A =>
-    np.array(randomFloats(shape[0] * (shape[1] ?? 1), seed, scale)).reshape(shape);
+    np
+      .array(
+        randomFloats(
+          shape.reduce((a, b) => a * b, 1),
+          seed,
+          scale,
+        ),
+      )
+      .reshape(shape);
   const matmulRunner = (n: number): AsyncRunner => {
     const a = floats([n, n], 7);
     const b = floats([n, n], 8);
@@ -234,60 +306,106 @@ async function jaxjsSide(): Promise<GpuSide> {
       matmul256: async () => matmulRunner(256),
       matmul512: async () => matmulRunner(512),
       mlpTrain: async () => {
-        // as in bench/jaxjs.ts: value and gradient jitted, a hand-written jitted Adam
         const { batch, layers: ls } = SIZES.mlp;
-        let params: A[] = [];
+        const params: A[] = [];
         for (let i = 0; i < 3; i++) {
           params.push(floats([ls[i], ls[i + 1]], 20 + i, glorot(ls[i], ls[i + 1])));
           params.push(np.zeros([ls[i + 1]]));
         }
-        const x = floats([batch, ls[0]], 1);
-        const y = nn.oneHot(np.array(randomLabels(batch, ls[3], 2), { dtype: np.int32 }), ls[3]);
         const loss = (p: A[], xb: A, yb: A): A => {
           let h = xb;
           for (let i = 0; i < 3; i++) {
             h = np.matmul(h, p[2 * i]).add(p[2 * i + 1]);
             if (i < 2) h = nn.relu(h);
           }
-          return nn.logSoftmax(h, -1).mul(yb).sum(-1).mean().mul(-1);
+          return crossEntropy(h, yb);
         };
-        const vg = jit(valueAndGrad(loss));
-        const [b1, b2, eps] = [0.9, 0.999, 1e-8];
-        const adam = jit((p: A[], g: A[], m: A[], v: A[], lrt: A) => {
-          const out: [A[], A[], A[]] = [[], [], []];
-          for (let i = 0; i < p.length; i++) {
-            const m1 = m[i].mul(b1).add(g[i].ref.mul(1 - b1));
-            const v1 = v[i].mul(b2).add(g[i].ref.mul(g[i]).mul(1 - b2));
-            out[0].push(p[i].sub(m1.ref.mul(lrt.ref).div(np.sqrt(v1.ref).add(eps))));
-            out[1].push(m1);
-            out[2].push(v1);
-          }
-          lrt.dispose();
-          return out;
-        });
-        let m = params.map((p) => np.zerosLike(p.ref));
-        let v = params.map((p) => np.zerosLike(p.ref));
-        let t = 0;
-        return {
-          async run() {
-            t++;
-            const lrt = (SIZES.lr * Math.sqrt(1 - b2 ** t)) / (1 - b1 ** t);
-            const [l, g] = vg(tree.ref(params), x.ref, y.ref);
-            [params, m, v] = adam(params, g, m, v, np.array(lrt));
-            await l.data();
-          },
-          dispose() {
-            tree.dispose([params, m, v, x, y]);
-            vg.dispose();
-            adam.dispose();
-          },
+        const x = floats([batch, ls[0]], 1);
+        return trainRunner(loss, params, x, oneHot(batch, ls[3], 2));
+      },
+      cnnTrain: async () => {
+        // as in bench/jaxjs.ts: NCHW input, OIHW kernels, pooling by reshape and max
+        const { batch, image, filters, classes } = SIZES.cnn;
+        const [f1, f2] = filters;
+        const flat = 5 * 5 * f2;
+        const params = [
+          floats([f1, 1, 3, 3], 30, glorot(9, 9 * f1)),
+          np.zeros([1, f1, 1, 1]),
+          floats([f2, f1, 3, 3], 31, glorot(9 * f1, 9 * f2)),
+          np.zeros([1, f2, 1, 1]),
+          floats([flat, classes], 32, glorot(flat, classes)),
+          np.zeros([classes]),
+        ];
+        const loss = (p: A[], xb: A, yb: A): A => {
+          let h = maxPool2(nn.relu(lax.conv(xb, p[0], [1, 1], "VALID").add(p[1])));
+          h = maxPool2(nn.relu(lax.conv(h, p[2], [1, 1], "VALID").add(p[3])));
+          return crossEntropy(np.matmul(h.reshape([batch, flat]), p[4]).add(p[5]), yb);
         };
+        const x = floats([batch, 1, image, image], 3);
+        return trainRunner(loss, params, x, oneHot(batch, classes, 4));
       },
     },
   };
+  function oneHot(n: number, classes: number, seed: number): A {
+    return nn.oneHot(np.array(randomLabels(n, classes, seed), { dtype: np.int32 }), classes);
+  }
+  function crossEntropy(logits: A, y: A): A {
+    return nn.logSoftmax(logits, -1).mul(y).sum(-1).mean().mul(-1);
+  }
+  /** 2×2 max pooling, stride 2, of an NCHW array (an odd last row/column is dropped). */
+  function maxPool2(x: A): A {
+    const [n, c, h, w] = x.shape;
+    const [h2, w2] = [h >> 1, w >> 1];
+    const even = h % 2 || w % 2 ? x.slice([], [], [0, 2 * h2], [0, 2 * w2]) : x;
+    return even.reshape([n, c, h2, 2, w2, 2]).max([3, 5]);
+  }
+  /** As in bench/jaxjs.ts: value and gradient jitted, a hand-written jitted Adam. */
+  function trainRunner(loss: (p: A[], x: A, y: A) => A, params0: A[], x: A, y: A): AsyncRunner {
+    let params = params0;
+    const vg = jit(valueAndGrad(loss));
+    const [b1, b2, eps] = [0.9, 0.999, 1e-8];
+    const adam = jit((p: A[], g: A[], m: A[], v: A[], lrt: A) => {
+      const out: [A[], A[], A[]] = [[], [], []];
+      for (let i = 0; i < p.length; i++) {
+        const m1 = m[i].mul(b1).add(g[i].ref.mul(1 - b1));
+        const v1 = v[i].mul(b2).add(g[i].ref.mul(g[i]).mul(1 - b2));
+        out[0].push(p[i].sub(m1.ref.mul(lrt.ref).div(np.sqrt(v1.ref).add(eps))));
+        out[1].push(m1);
+        out[2].push(v1);
+      }
+      lrt.dispose();
+      return out;
+    });
+    let m = params.map((p) => np.zerosLike(p.ref));
+    let v = params.map((p) => np.zerosLike(p.ref));
+    let t = 0;
+    return {
+      async run() {
+        t++;
+        const lrt = (SIZES.lr * Math.sqrt(1 - b2 ** t)) / (1 - b1 ** t);
+        const [l, g] = vg(tree.ref(params), x.ref, y.ref);
+        [params, m, v] = adam(params, g, m, v, np.array(lrt));
+        await l.data();
+      },
+      dispose() {
+        tree.dispose([params, m, v, x, y]);
+        vg.dispose();
+        adam.dispose();
+      },
+    };
+  }
 }
 
 // -- timing ------------------------------------------------------------------------------------
+
+/** Warm-up runs, timed runs and the seconds after which 3 timed runs suffice, per workload. */
+const PLANS: Record<GpuWorkload, { warmup: number; reps: number; budget: number }> = {
+  matmul256: { warmup: 2, reps: 7, budget: 20 },
+  matmul512: { warmup: 2, reps: 7, budget: 20 },
+  mlpTrain: { warmup: 2, reps: 7, budget: 20 },
+  // seconds per step on SwiftShader
+  cnnTrain: { warmup: 1, reps: 7, budget: 30 },
+};
 
 /** Median and best seconds of single awaited runs after `warmup` runs (fewer past `budget` s). */
 async function measureAsync(
@@ -307,6 +425,29 @@ async function measureAsync(
   const mid = times.length >> 1;
   const seconds = times.length % 2 ? times[mid] : (times[mid - 1] + times[mid]) / 2;
   return { seconds, best: times[0], reps: times.length };
+}
+
+/**
+ * A markdown table padded as biome's formatter pads it (so the written file needs no fixing):
+ * every column as wide as its widest cell (at least 3), the `right` ones right-aligned (`---:`).
+ * @example
+ * ```ts
+ * markdownTable(["side", "ms"], [false, true], [["wasm", "1.5"]]);
+ * // ["| side |  ms |", "| ---- | --: |", "| wasm | 1.5 |"]
+ * ```
+ */
+function markdownTable(head: string[], right: boolean[], rows: string[][]): string[] {
+  // a `|` would end the cell and `*x*` would be rewritten as `_x_` (error messages are cells)
+  const body = rows.map((r) => r.map((s) => s.replace(/[|*]/g, "\\$&")));
+  const len = (s: string) => [...s].length;
+  const width = head.map((_, c) => Math.max(3, ...[head, ...body].map((r) => len(r[c]))));
+  const pad = (s: string, c: number) => {
+    const fill = " ".repeat(width[c] - len(s));
+    return right[c] ? fill + s : s + fill;
+  };
+  const line = (r: string[]) => `| ${r.map(pad).join(" | ")} |`;
+  const rule = width.map((w, c) => (right[c] ? `${"-".repeat(w - 1)}:` : "-".repeat(w)));
+  return [line(head), `| ${rule.join(" | ")} |`, ...body.map(line)];
 }
 
 const fmt = (x: number): string =>
@@ -333,7 +474,7 @@ export async function main(argv: string[]): Promise<void> {
   } else {
     out.push(
       `- Adapter: ${adapter}${/swiftshader/i.test(adapter) ? " (Vulkan on the CPU: the times say nothing about a GPU; they compare the sides' kernels and overheads on one device)" : ""}; ${cpus().length} CPUs, Node ${process.version}.`,
-      "- Method: each side on the same `navigator.gpu`; per cell 2 warm-up runs, then the median (and best) of up to 7 single runs, each awaited until its result (the product, or the step's loss) is read back.",
+      "- Method: each side on the same `navigator.gpu`; per cell 2 warm-up runs (1 for the CNN), then the median (and best) of up to 7 single runs (at least 3, fewer past 20 s, or 30 s for the CNN), each awaited until its result (the product, or the step's loss) is read back.",
       "",
     );
     const sides: [string, () => Promise<GpuSide>][] = [
@@ -363,7 +504,7 @@ export async function main(argv: string[]): Promise<void> {
         try {
           await side.prepare();
           r = await side.setup[w]();
-          const m = await measureAsync(r);
+          const m = await measureAsync(r, PLANS[w]);
           const [fig, best] = [METRICS[w].figure(m.seconds), METRICS[w].figure(m.best)];
           row.push(`${fmt(fig)} (best ${fmt(best)})`);
           log(
@@ -381,11 +522,14 @@ export async function main(argv: string[]): Promise<void> {
     }
     const names = sides.map(([n]) => n);
     out.push(
-      `| workload | unit | ${names.join(" | ")} |`,
-      `| --- | --- | ${names.map(() => "--:").join(" | ")} |`,
-      ...WORKLOADS.map(
-        (w, i) =>
-          `| ${METRICS[w].label} | ${METRICS[w].unit} | ${names.map((n) => cells.get(n)?.[i] ?? "–").join(" | ")} |`,
+      ...markdownTable(
+        ["workload", "unit", ...names],
+        [false, false, ...names.map(() => true)],
+        WORKLOADS.map((w, i) => [
+          METRICS[w].label,
+          METRICS[w].unit,
+          ...names.map((n) => cells.get(n)?.[i] ?? "–"),
+        ]),
       ),
       "",
       ...notes,
