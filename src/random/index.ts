@@ -14,6 +14,8 @@ import { constant } from "../prims/constants.js";
 import { add, cast, cos, floor, log, lt, mul, sqrt, sub } from "../prims/elementwise.js";
 import { reshape, slice } from "../prims/movement.js";
 import { randomBits, randomUniform } from "../prims/random.js";
+import { getBackend, setBackend } from "../backend/registry.js";
+import { isTracing } from "../ir/trace.js";
 import type { DType } from "../shape/dtype.js";
 import { ShapeError } from "../shape/errors.js";
 import type { Shape, Tensor } from "../tensor/tensor.js";
@@ -33,7 +35,24 @@ export function key(seed: number): Key {
   if (!Number.isInteger(seed))
     throw new ShapeError("random.key", `the seed must be an integer, got ${seed}`);
   const hi = Math.floor(seed / 2 ** 32) | 0;
-  return constant([hi, seed | 0], [2], "i32") as Key;
+  return onHost(() => constant([hi, seed | 0], [2], "i32") as Key);
+}
+
+/**
+ * Runs `f` (making keys) on the reference backend when the current one cannot read synchronously
+ * (webgpu) and nothing is being traced: keys are 8 bytes, and a key on the host can still be read
+ * by what needs its bits there (the float64 draws of `orthogonal`, `permutation`, shuffling),
+ * while an op on the GPU copies it over when it uses it. The streams are the same on every
+ * backend, so the numbers do not change.
+ */
+function onHost<R>(f: () => R): R {
+  if (isTracing() || getBackend() !== "webgpu") return f();
+  setBackend("reference");
+  try {
+    return f();
+  } finally {
+    setBackend("webgpu");
+  }
 }
 
 /**
@@ -45,8 +64,10 @@ export function key(seed: number): Key {
  * ```
  */
 export function split(k: Key, n = 2): Key[] {
-  const all = randomBits(k, [n, 2]);
-  return Array.from({ length: n }, (_, i) => reshape(slice(all, [i, 0], [i + 1, 2]), [2]) as Key);
+  return onHost(() => {
+    const all = randomBits(k, [n, 2]);
+    return Array.from({ length: n }, (_, i) => reshape(slice(all, [i, 0], [i + 1, 2]), [2]) as Key);
+  });
 }
 
 /**
@@ -58,7 +79,9 @@ export function split(k: Key, n = 2): Key[] {
  * ```
  */
 export function foldIn(k: Key, data: number): Key {
-  return reshape(randomBits(add(k, constant([data | 0, 0], [2], "i32")), [2]), [2]) as Key;
+  return onHost(
+    () => reshape(randomBits(add(k, constant([data | 0, 0], [2], "i32")), [2]), [2]) as Key,
+  );
 }
 
 /**
