@@ -271,10 +271,19 @@ export const binaryCrossEntropy: Loss<CrossEntropyOptions, "same", "binaryCrossE
  * every row is a probability distribution (≥ 0, summing to 1) with `fromLogits` omitted are an
  * error, eagerly (inside `jit` nothing is read, unless `tg.debug.nans(true)` runs it op by op).
  */
+/** Whether `t`'s data can be read synchronously (not on webgpu). */
+const readsSync = (t: T): boolean => t._concrete("read").backend.readAsync === undefined;
+
 function checkNotProbabilities(name: string, pred: T, opts: CrossEntropyOptions): void {
   if (opts.fromLogits !== undefined || !pred.isConcrete || pred.size === 0) return;
   const c = pred.shape[pred.rank - 1];
   if (c < 2) return;
+  if (!readsSync(pred)) {
+    throw new ShapeError(
+      name,
+      "pass { fromLogits: true } (logits, as in PyTorch) or { fromLogits: false } (probabilities, as in Keras) explicitly on a backend that cannot read synchronously (webgpu): the check that these are not probabilities read as logits would have to read the predictions",
+    );
+  }
   const d = pred.dataSync();
   for (let r = 0; r < d.length; r += c) {
     let sum = 0;
@@ -295,7 +304,8 @@ function checkNotProbabilities(name: string, pred: T, opts: CrossEntropyOptions)
  * [0, 1] is an error (it would be clipped into a wrong loss without a word).
  */
 function checkProbabilities(name: string, pred: T, opts: CrossEntropyOptions): void {
-  if (opts.fromLogits || !pred.isConcrete) return;
+  // on webgpu, as under jit, the values are not read
+  if (opts.fromLogits || !pred.isConcrete || !readsSync(pred)) return;
   const d = pred.dataSync();
   for (let i = 0; i < d.length; i++) {
     if (!(d[i] >= 0 && d[i] <= 1) && !Number.isNaN(d[i])) {
@@ -398,8 +408,15 @@ export const sparseCategoricalCrossEntropy: Loss<
  * Under `jit` the check runs when NaN checks are on (`tg.debug.nans(true)` runs jitted code op by op).
  */
 function checkClassIndices(name: string, target: T, classes: number): void {
+  // on webgpu the labels are read only while they have a host copy (made from host data)
   if (!target.isConcrete) return;
-  const d = target.dataSync();
+  let d: ArrayLike<number>;
+  try {
+    d = target.dataSync();
+  } catch (e) {
+    if (readsSync(target)) throw e;
+    return;
+  }
   for (let i = 0; i < d.length; i++) {
     if (d[i] < 0 || d[i] >= classes) {
       throw new ShapeError(
