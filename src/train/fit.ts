@@ -5,6 +5,8 @@
  * @module
  */
 import type { Optimizer } from "../optim/types.js";
+import { getBackend, setBackend } from "../backend/registry.js";
+import { constant } from "../prims/constants.js";
 import { gather } from "../prims/indexing.js";
 import { add, stopGradient } from "../prims/elementwise.js";
 import { foldIn, type Key, key as makeKey, split } from "../random/index.js";
@@ -195,10 +197,30 @@ export async function fit<
 
   // augment: gather the batch eagerly, transform it, then run the same step on it whole
   const kAugment = foldIn(kShuffle, -1);
-  const augmentedStep = (fn: NonNullable<FitOptions["augment"]>, k: Key, idx: T) => {
-    const xb = gather(train.x, idx, 0);
-    const yb = gather(train.y, idx, 0);
-    const [xa, ya] = tidy(() => fn(xb, yb, k));
+  // On a backend that cannot read synchronously (webgpu) the batch is read back first and the
+  // transform runs on the host (reference backend), as `data.augment` reads its images; the
+  // jitted step then copies the transformed batch to the device.
+  const augmentedStep = async (fn: NonNullable<FitOptions["augment"]>, k: Key, idx: T) => {
+    let xb = gather(train.x, idx, 0);
+    let yb = gather(train.y, idx, 0);
+    let xa: T;
+    let ya: T;
+    if (readsSync(xb) && readsSync(yb)) {
+      [xa, ya] = tidy(() => fn(xb, yb, k));
+    } else {
+      const [xd, yd] = await Promise.all([xb.data(), yb.data()]);
+      xb.dispose();
+      yb.dispose();
+      const device = getBackend();
+      setBackend("reference");
+      try {
+        xb = constant(xd, [...xb.shape], xb.dtype);
+        yb = constant(yd, [...yb.shape], yb.dtype);
+        [xa, ya] = tidy(() => fn(xb, yb, k));
+      } finally {
+        setBackend(device);
+      }
+    }
     const all = indexTensor(Int32Array.from({ length: idx.shape[0] }, (_, i) => i));
     const r = step(p, opt, st, stepKey, xa, ya, all);
     for (const t of new Set([k, all, xb, yb, xa, ya])) t.dispose();
@@ -247,7 +269,7 @@ export async function fit<
       for (let b = 0; b < order.length; b++) {
         const idx = indexTensor(order[b]);
         const r = options.augment
-          ? augmentedStep(options.augment, foldIn(kAugment, ran * order.length + b), idx)
+          ? await augmentedStep(options.augment, foldIn(kAugment, ran * order.length + b), idx)
           : step(p, opt, st, stepKey, train.x, train.y, idx);
         idx.dispose();
         p = r.params;
