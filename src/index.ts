@@ -84,3 +84,4 @@ export * as linalg from "./linalg/index.js";
 export * as text from "./text/index.js";
 export * as debug from "./debug/index.js";
 export { tidy } from "./tensor/tidy.js";
+export { deviceGet } from "./tensor/device-get.js";
