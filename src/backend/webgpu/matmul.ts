@@ -29,11 +29,12 @@ const lines = (f: (i: number, j: number) => string, both = false): string =>
     .join("\n");
 
 /**
- * The WGSL of the product over the bindings of `a` (b0), `b` (b1), `out` (b2), f32. Rows and
+ * The WGSL of the product over the bindings named `A`, `B` (the same binding when both operands
+ * are one buffer, as in `matmul(x, x)`) and `O`, f32. Rows and
  * columns past the edge are clamped to the last one when read and not stored, so the `k` loop has
  * no branches. Each output sums its products in `k` order.
  */
-function matmulCode(decls: string): string {
+function matmulCode(decls: string, [A, B, O]: readonly string[]): string {
   return `${decls}
 @compute @workgroup_size(${THREADS}, ${THREADS})
 fn main(@builtin(global_invocation_id) g: vec3u) {
@@ -58,12 +59,12 @@ ${lines((i, j) => `  var c${i}${j} = 0.0;`, true)}
   for (var k = 0u; k < K; k++) {
     let ak = k * aKs;
     let bk = k * bKs;
-${lines((i) => `    let a${i} = b0[ar${i} + ak];`)}
-${lines((j) => `    let v${j} = b1[bc${j} + bk];`)}
+${lines((i) => `    let a${i} = ${A}[ar${i} + ak];`)}
+${lines((j) => `    let v${j} = ${B}[bc${j} + bk];`)}
 ${lines((i, j) => `    c${i}${j} += a${i} * v${j};`, true)}
   }
   let o = g.z * M * N;
-${lines((i, j) => `  if (r0 + ${i}u < M && c0 + ${j}u < N) { b2[o + (r0 + ${i}u) * N + c0 + ${j}u] = c${i}${j}; }`, true)}
+${lines((i, j) => `  if (r0 + ${i}u < M && c0 + ${j}u < N) { ${O}[o + (r0 + ${i}u) * N + c0 + ${j}u] = c${i}${j}; }`, true)}
 }`;
 }
 
@@ -107,11 +108,12 @@ export function gpuMatmul(
     { buf: gb, write: false },
     { buf: go, write: true },
   ]);
-  if (bs.buffers.length !== 3) throw new Error("webgpu matmul: the output aliases an operand");
+  const [nA, nB, nO] = bs.names;
+  if (nO === nA || nO === nB) throw new Error("webgpu matmul: the output aliases an operand");
   launch(
     "matmul",
     bs,
-    matmulCode(bs.decls),
+    matmulCode(bs.decls, bs.names),
     [m, k, n, +transA, +transB, aBatchStride, bBatchStride],
     groups,
   );
