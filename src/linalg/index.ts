@@ -15,6 +15,6 @@
  * ```
  * @module
  */
-export { type LstsqResult, lstsq } from "./lstsq.js";
+export { type FloatResult, type LstsqResult, lstsq } from "./lstsq.js";
 export { det, inv, solve } from "./solve.js";
 export { type SvdResult, svd } from "./svd.js";

@@ -7,6 +7,20 @@ import { fmt, ShapeError } from "../shape/errors.js";
 import type { AnyTensor as T, Tensor } from "../tensor/tensor.js";
 import { fromMat, type Mat, resultDtype, toMat } from "./host.js";
 
+/**
+ * The dtype of a result computed from float inputs `DA` and `DB`: f64 if either is, f32 if both
+ * are (both possible while an input's dtype is not known).
+ * @example
+ * ```ts
+ * type D = FloatResult<"f32", "f64">; // "f64"
+ * ```
+ */
+export type FloatResult<DA extends "f32" | "f64", DB extends "f32" | "f64"> = [DA] extends ["f32"]
+  ? DB
+  : [DA] extends ["f64"]
+    ? "f64"
+    : "f32" | "f64";
+
 /** The result of `lstsq`. */
 export interface LstsqResult<X extends T = T> {
   /** The minimizer of ‖a·x − b‖², shaped `[N]` or `[N, K]` like `b`'s columns. */
@@ -28,14 +42,25 @@ export interface LstsqResult<X extends T = T> {
  * tg.linalg.lstsq(a, tg.tensor([1, 3, 5])).x.toArray();  // [1, 2]: y = 1 + 2x
  * ```
  */
-export function lstsq<M extends number, N extends number>(
-  a: Tensor<readonly [M, N], "f32" | "f64">,
-  b: Tensor<readonly [M], "f32" | "f64">,
-): LstsqResult<Tensor<readonly [N], "f32">>;
-export function lstsq<M extends number, N extends number, K extends number>(
-  a: Tensor<readonly [M, N], "f32" | "f64">,
-  b: Tensor<readonly [M, K], "f32" | "f64">,
-): LstsqResult<Tensor<readonly [N, K], "f32">>;
+export function lstsq<
+  M extends number,
+  N extends number,
+  DA extends "f32" | "f64" = "f32",
+  DB extends "f32" | "f64" = "f32",
+>(
+  a: Tensor<readonly [M, N], DA>,
+  b: Tensor<readonly [M], DB>,
+): LstsqResult<Tensor<readonly [N], FloatResult<DA, DB>>>;
+export function lstsq<
+  M extends number,
+  N extends number,
+  K extends number,
+  DA extends "f32" | "f64" = "f32",
+  DB extends "f32" | "f64" = "f32",
+>(
+  a: Tensor<readonly [M, N], DA>,
+  b: Tensor<readonly [M, K], DB>,
+): LstsqResult<Tensor<readonly [N, K], FloatResult<DA, DB>>>;
 export function lstsq(a: T, b: T): LstsqResult;
 export function lstsq(a: T, b: T): LstsqResult {
   const A = toMat("lstsq", a, "a").m;

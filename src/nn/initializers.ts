@@ -15,12 +15,12 @@ import { normal, uniform, type Key } from "../random/index.js";
 import type { Shape, Tensor } from "../tensor/tensor.js";
 import type { Tup } from "./model.js";
 
-/** A weight initializer: a tensor of `shape` from a key. */
-export type Initializer = <const S extends Shape>(
+/** A weight initializer: a tensor of `shape` and `dtype` (default f32) from a key. */
+export type Initializer = <const S extends Shape, D extends "f32" | "f64" = "f32">(
   key: Key,
   shape: S,
-  dtype?: "f32" | "f64",
-) => Tensor<Tup<S>, "f32">;
+  dtype?: D,
+) => Tensor<Tup<S>, D>;
 
 /**
  * Fan in and fan out of a weight shape, as Keras computes them.
@@ -57,13 +57,13 @@ export function varianceScaling(
   mode: FanMode,
   distribution: "uniform" | "normal",
 ): Initializer {
-  return (key, shape, dtype = "f32") => {
+  return (key, shape, dtype) => {
     const v = scaleOf(shape, mode, scale);
     if (distribution === "uniform") {
       const lim = Math.sqrt(3 * v);
-      return uniform(key, shape, { min: -lim, max: lim, dtype });
+      return uniform(key, shape, { min: -lim, max: lim, dtype: dtype ?? "f32" }) as never;
     }
-    return normal(key, shape, { std: Math.sqrt(v), dtype });
+    return normal(key, shape, { std: Math.sqrt(v), dtype: dtype ?? "f32" }) as never;
   };
 }
 
@@ -123,7 +123,7 @@ export const lecunNormal: Initializer = varianceScaling(1, "fanIn", "normal");
  * tg.nn.zeros(tg.random.key(0), [10]);
  * ```
  */
-export const zeros: Initializer = (_key, shape, dtype = "f32") => filled(shape, 0, dtype) as never;
+export const zeros: Initializer = (_key, shape, dtype) => filled(shape, 0, dtype ?? "f32") as never;
 /**
  * All ones (the key is ignored). Batch norm's default scale.
  * @example
@@ -131,7 +131,7 @@ export const zeros: Initializer = (_key, shape, dtype = "f32") => filled(shape, 
  * tg.nn.ones(tg.random.key(0), [10]);
  * ```
  */
-export const ones: Initializer = (_key, shape, dtype = "f32") => filled(shape, 1, dtype) as never;
+export const ones: Initializer = (_key, shape, dtype) => filled(shape, 1, dtype ?? "f32") as never;
 
 /**
  * A constant initializer.
@@ -141,7 +141,7 @@ export const ones: Initializer = (_key, shape, dtype = "f32") => filled(shape, 1
  * ```
  */
 export function constantInit(value: number): Initializer {
-  return (_key, shape, dtype = "f32") => filled(shape, value, dtype) as never;
+  return (_key, shape, dtype) => filled(shape, value, dtype ?? "f32") as never;
 }
 
 /**
@@ -154,7 +154,7 @@ export function constantInit(value: number): Initializer {
  * const q = tg.nn.orthogonal(tg.random.key(0), [4, 4]); // q·qᵀ = I
  * ```
  */
-export const orthogonal: Initializer = (key, shape, dtype = "f32") => {
+export const orthogonal: Initializer = (key, shape, dtype) => {
   const cols = shape.length ? shape[shape.length - 1] : 1;
   const rows = shape.slice(0, -1).reduce((a, b) => a * b, 1);
   // orthonormalise the columns of a tall n×m matrix (n ≥ m)
@@ -180,7 +180,7 @@ export const orthogonal: Initializer = (key, shape, dtype = "f32") => {
   for (let r = 0; r < rows; r++) {
     for (let c = 0; c < cols; c++) out[r * cols + c] = rows >= cols ? a[c][r] : a[r][c];
   }
-  return constant(out, shape, dtype) as never;
+  return constant(out, shape, dtype ?? "f32") as never;
 };
 
 /** The initializers by name, for layer options. */

@@ -92,15 +92,15 @@ export function foldIn(k: Key, data: number): Key {
  * tg.random.uniform(key, [2, 3], { min: -1, max: 1 });
  * ```
  */
-export function uniform<const S extends Shape>(
+export function uniform<const S extends Shape, D extends "f32" | "f64" = "f32">(
   k: Key,
   shape: S,
-  opts: { min?: number; max?: number; dtype?: "f32" | "f64" } = {},
-): Tensor<Mut<S>, "f32"> {
+  opts: { min?: number; max?: number; dtype?: D } = {},
+): Tensor<Mut<S>, D> {
   const u = randomUniform(k, shape, opts.dtype ?? "f32");
   const min = opts.min ?? 0;
   const max = opts.max ?? 1;
-  return (min === 0 && max === 1 ? u : add(mul(u, max - min), min)) as Tensor<Mut<S>, "f32">;
+  return (min === 0 && max === 1 ? u : add(mul(u, max - min), min)) as Tensor<Mut<S>, D>;
 }
 
 /**
@@ -111,11 +111,11 @@ export function uniform<const S extends Shape>(
  * tg.random.normal(key, [784, 128], { std: 0.05 });
  * ```
  */
-export function normal<const S extends Shape>(
+export function normal<const S extends Shape, D extends "f32" | "f64" = "f32">(
   k: Key,
   shape: S,
-  opts: { mean?: number; std?: number; dtype?: "f32" | "f64" } = {},
-): Tensor<Mut<S>, "f32"> {
+  opts: { mean?: number; std?: number; dtype?: D } = {},
+): Tensor<Mut<S>, D> {
   const [k1, k2] = split(k);
   const dtype = opts.dtype ?? "f32";
   const u1 = sub(1, randomUniform(k1, shape, dtype)); // (0, 1]
@@ -123,7 +123,7 @@ export function normal<const S extends Shape>(
   const z = mul(sqrt(mul(-2, log(u1))), cos(mul(2 * Math.PI, u2)));
   const std = opts.std ?? 1;
   const mean = opts.mean ?? 0;
-  return (std === 1 && mean === 0 ? z : add(mul(z, std), mean)) as Tensor<Mut<S>, "f32">;
+  return (std === 1 && mean === 0 ? z : add(mul(z, std), mean)) as Tensor<Mut<S>, D>;
 }
 
 /**
