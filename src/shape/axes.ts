@@ -83,7 +83,12 @@ type ReduceR<
  */
 export type Reduce<S extends readonly number[], A extends Axes, K extends boolean> =
   KnownRank<S> extends false
-    ? number[]
+    ? // every axis of a tensor of unknown rank, not kept: a scalar all the same
+      [A] extends [undefined]
+      ? [K] extends [false]
+        ? []
+        : number[]
+      : number[]
     : AxisSet<A, S> extends infer R
       ? R extends ShapeMismatch<string>
         ? R

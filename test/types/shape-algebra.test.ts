@@ -10,6 +10,7 @@ import * as tg from "../../src/ops/index.js";
 import type { DType } from "../../src/shape/dtype.js";
 import { zeros } from "../../src/tensor/create.js";
 import type { Tensor } from "../../src/tensor/tensor.js";
+import { grad } from "../../src/transforms/grad.js";
 
 /** These bodies are checked by the type checker; at runtime they are only listed, not run. */
 const it = (name: string, _body: () => void) => vitestIt(name, () => {});
@@ -184,7 +185,12 @@ describe("dtype rules are the runtime's", () => {
     expectTypeOf(tg.relu(b)).toEqualTypeOf<Tensor<[2, 3], "bool">>();
     expectTypeOf(tg.mean(b)).toEqualTypeOf<Tensor<[], "f32">>();
     const untyped = b as Tensor<number[], DType>;
-    expectTypeOf(tg.sum(untyped)).toEqualTypeOf<Tensor<number[], DType>>();
+    // every axis of a tensor of unknown rank: a scalar all the same; kept, or some axes: unknown
+    expectTypeOf(tg.sum(untyped)).toEqualTypeOf<Tensor<[], DType>>();
+    expectTypeOf(tg.sum(untyped, 0)).toEqualTypeOf<Tensor<number[], DType>>();
+    expectTypeOf(tg.sum(untyped, undefined, true)).toEqualTypeOf<Tensor<number[], DType>>();
+    const loss = (x: Tensor) => tg.sum(tg.mul(tg.tanh(x), x));
+    expectTypeOf(grad(loss)(zeros([3]))).toEqualTypeOf<Tensor>();
   });
   it("a dtype typed any is left to the runtime", () => {
     const loose = zeros([2]) as Tensor<[2], any>;
