@@ -460,6 +460,7 @@ const NOT_OPS: Record<string, string> = {
   backendInfo: "runtime information",
   memoryStats: "runtime information",
   tidy: "memory scope, no arithmetic",
+  deviceGet: "copies tensors between backends, no arithmetic",
   isFloat: "dtype predicate",
   // classes
   Tensor: "class",
