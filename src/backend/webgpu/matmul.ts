@@ -1,48 +1,50 @@
 /**
- * Batched matrix product on the GPU: each invocation computes a 4×4 block of the output in
- * registers, reading its 4 rows of A and 4 columns of B straight from the buffers (no workgroup
- * memory, no barriers); a workgroup of 8×8 invocations covers a 32×32 tile, so neighbouring
- * invocations read the same rows and columns from cache. The batch is the third dispatch dimension.
+ * Batched matrix product on the GPU: each invocation computes a block of up to 16×16 outputs in
+ * registers (`gemm.ts`; smaller sides for small products), reading its rows of A and columns of B
+ * straight from the buffers (no workgroup memory, no barriers), in workgroups of 2×2 invocations.
+ * The batch is the third dispatch dimension.
  *
- * Measured on SwiftShader (2 CPU cores): the earlier kernel, 64×64 tiles staged in workgroup
- * memory, was several times slower on a 256³ product and a training step, as barriers are costly
- * there; jax-js's WebGPU kernels (register blocks, no workgroup memory) showed the way.
+ * Measured on SwiftShader (2 CPU cores, shared with a training run; 2026-12-04):
+ * - The earlier kernel, 64×64 tiles staged in workgroup memory, was several times slower on a
+ *   256³ product and a training step, as barriers are costly there; jax-js's WebGPU kernels
+ *   (register blocks, no workgroup memory) showed the way.
+ * - Raw dispatches of candidate kernels in one process (median of 7–15): 4×4 blocks in 8×8
+ *   workgroups (the previous kernel) 67–76 ms on 256³ and 558–596 ms on 512³; 8×8 blocks 1.8–1.9×
+ *   faster on 256³ and 1.5–1.8× on 512³; 16×16 blocks 1.7–2.4× and 2.1–2.3×; 32×32 2.4× on 512³
+ *   but 15 s to compile (16×16: about 1 s). Workgroups of 2×2, 4×4, 4×2 or 8×8 invocations
+ *   changed nothing (38.8–43.5 ms on 256³); unrolling `k` by 2 or 4 and spacing a block's columns
+ *   by the workgroup width did not help.
+ * - Eager `matmul` awaited until read back, against jax-js's `np.matmul` on the same device,
+ *   interleaved (`/tmp` script, 7 runs after 2 warm-ups, two processes per kernel): 256³ was
+ *   63.7/70.4 ms (0.86×/0.85× jax-js), now 34.7/28.8 ms (1.61×/1.53×); 512³ was 576/487 ms
+ *   (0.80×/0.92×), now 272/322 ms (1.71×/1.46×).
  * @module
  */
 import type { Buf } from "../backend.js";
 import { gpuBuf, markWritten, upload } from "./buffers.js";
 import { MAX_GROUPS } from "./device.js";
+import { accumulators, blockSides, lines, step, store } from "./gemm.js";
 import { launch } from "./run.js";
 import { bindings } from "./wgsl.js";
 
-/** Outputs per invocation along each side, invocations per workgroup side, and the tile side. */
-const R = 4;
-const THREADS = 8;
-const T = R * THREADS;
-
-const range = (n: number): number[] => Array.from({ length: n }, (_, i) => i);
-
-/** WGSL lines, one per value of `i` (and of `j` when `f` takes two). */
-const lines = (f: (i: number, j: number) => string, both = false): string =>
-  range(R)
-    .flatMap((i) => (both ? range(R).map((j) => f(i, j)) : [f(i, 0)]))
-    .join("\n");
+/** Invocations per workgroup side: 2×2, one SSE vector of SwiftShader per workgroup. */
+const THREADS = 2;
 
 /**
  * The WGSL of the product over the bindings named `A`, `B` (the same binding when both operands
- * are one buffer, as in `matmul(x, x)`) and `O`, f32. Rows and
- * columns past the edge are clamped to the last one when read and not stored, so the `k` loop has
- * no branches. Each output sums its products in `k` order.
+ * are one buffer, as in `matmul(x, x)`) and `O`, f32, with an `rm × rn` block of outputs per
+ * invocation (see `gemm.ts`). Rows and columns past the edge are clamped to the last one when
+ * read and not stored, so the `k` loop has no branches. Each output sums its products in `k` order.
  */
-function matmulCode(decls: string, [A, B, O]: readonly string[]): string {
+function matmulCode(decls: string, [A, B, O]: readonly string[], rm: number, rn: number): string {
   return `${decls}
 @compute @workgroup_size(${THREADS}, ${THREADS})
 fn main(@builtin(global_invocation_id) g: vec3u) {
   let M = u32(prm[0]);
   let K = u32(prm[1]);
   let N = u32(prm[2]);
-  let r0 = g.y * ${R}u;
-  let c0 = g.x * ${R}u;
+  let r0 = g.y * ${rm}u;
+  let c0 = g.x * ${rn}u;
   if (r0 >= M || c0 >= N) { return; }
   let transA = prm[3] != 0;
   let transB = prm[4] != 0;
@@ -53,18 +55,27 @@ fn main(@builtin(global_invocation_id) g: vec3u) {
   let bCs = select(1u, K, transB);
   let aBase = g.z * u32(prm[5]);
   let bBase = g.z * u32(prm[6]);
-${lines((i) => `  let ar${i} = aBase + min(r0 + ${i}u, M - 1u) * aRs;`)}
-${lines((j) => `  let bc${j} = bBase + min(c0 + ${j}u, N - 1u) * bCs;`)}
-${lines((i, j) => `  var c${i}${j} = 0.0;`, true)}
+${lines((i) => `  let ar${i} = aBase + min(r0 + ${i}u, M - 1u) * aRs;`, rm)}
+${lines((j) => `  let bc${j} = bBase + min(c0 + ${j}u, N - 1u) * bCs;`, rn)}
+${accumulators(rm, rn)}
   for (var k = 0u; k < K; k++) {
     let ak = k * aKs;
     let bk = k * bKs;
-${lines((i) => `    let a${i} = ${A}[ar${i} + ak];`)}
-${lines((j) => `    let v${j} = ${B}[bc${j} + bk];`)}
-${lines((i, j) => `    c${i}${j} += a${i} * v${j};`, true)}
+${step(
+  rm,
+  rn,
+  (i) => `${A}[ar${i} + ak]`,
+  (j) => `${B}[bc${j} + bk]`,
+)}
   }
   let o = g.z * M * N;
-${lines((i, j) => `  if (r0 + ${i}u < M && c0 + ${j}u < N) { ${O}[o + (r0 + ${i}u) * N + c0 + ${j}u] = c${i}${j}; }`, true)}
+${store(
+  rm,
+  rn,
+  O,
+  (i, j) => `o + (r0 + ${i}u) * N + c0 + ${j}u`,
+  (i, j) => `r0 + ${i}u < M && c0 + ${j}u < N`,
+)}
 }`;
 }
 
@@ -96,7 +107,12 @@ export function gpuMatmul(
       throw new Error(`webgpu matmul: dtype ${g.dtype} is not supported (f32 only)`);
     }
   }
-  const groups: [number, number, number] = [Math.ceil(n / T), Math.ceil(m / T), batch];
+  const [rm, rn] = blockSides(m, n, batch);
+  const groups: [number, number, number] = [
+    Math.ceil(n / (rn * THREADS)),
+    Math.ceil(m / (rm * THREADS)),
+    batch,
+  ];
   if (groups.some((g) => g > MAX_GROUPS)) {
     throw new Error(
       `webgpu matmul: [${batch}, ${m}, ${n}] needs more than ${MAX_GROUPS} workgroups along one axis`,
@@ -113,7 +129,7 @@ export function gpuMatmul(
   launch(
     "matmul",
     bs,
-    matmulCode(bs.decls, bs.names),
+    matmulCode(bs.decls, bs.names, rm, rn),
     [m, k, n, +transA, +transB, aBatchStride, bBatchStride],
     groups,
   );
