@@ -458,6 +458,85 @@ rows.push({
     ),
 });
 
+/**
+ * An N-d strided read of a contiguous source: up to 5 axes of 1–4, each axis of the iteration
+ * mapped to a source axis by a permutation, some reversed (a negative stride from the far end),
+ * and some broadcast (stride 0), as transposes, flips and broadcasts make them.
+ */
+const stridedRead = (flips: boolean) =>
+  fc
+    .array(fc.integer({ min: 1, max: 4 }), { minLength: 1, maxLength: 5 })
+    .chain((shape) =>
+      fc.tuple(
+        fc.constant(shape),
+        fc.shuffledSubarray(
+          shape.map((_, d) => d),
+          { minLength: shape.length, maxLength: shape.length },
+        ),
+        fc.array(
+          fc.constantFrom(...(flips ? ["keep", "flip", "broadcast"] : ["keep", "broadcast"])),
+          {
+            minLength: shape.length,
+            maxLength: shape.length,
+          },
+        ),
+        fc.nat(flips ? 4 : 0),
+      ),
+    )
+    .map(([shape, perm, mode, pad]) => {
+      // the source holds the permuted axes (size 1 where broadcast), row-major
+      const srcShape = perm.map((d) => (mode[d] === "broadcast" ? 1 : shape[d]));
+      const srcStrides = new Array<number>(srcShape.length);
+      let acc = 1;
+      for (let a = srcShape.length - 1; a >= 0; a--) {
+        srcStrides[a] = acc;
+        acc *= srcShape[a];
+      }
+      let offset = pad;
+      const strides = shape.map((n, d) => {
+        const s = srcStrides[perm.indexOf(d)];
+        if (mode[d] === "broadcast") return 0;
+        if (mode[d] === "keep") return s;
+        offset += (n - 1) * s;
+        return -s;
+      });
+      return { shape, strides, offset, srcSize: pad + acc };
+    });
+
+rows.push({
+  name: "copy (N-d: permuted, reversed and broadcast strides, into an offset region)",
+  cases: stridedRead(true).chain(({ shape, strides, offset, srcSize }) =>
+    fc.tuple(vals(srcSize), fc.nat(3)).map(([x, oOff]) => {
+      const n = prod(shape);
+      const outStrides = shape.map((_, d) => prod(shape.slice(d + 1)));
+      return {
+        inputs: [{ dtype: "f32", data: x }],
+        outputs: [{ dtype: "f32", size: oOff + n }],
+        call: (be, [a], [o]) => be.copy(a, offset, strides, o, oOff, outStrides, shape),
+        tol: exact,
+      };
+    }),
+  ),
+});
+
+rows.push({
+  name: "binary add f32 (N-d: a permuted, reversed or broadcast operand)",
+  cases: stridedRead(false).chain(({ shape, strides, srcSize }) =>
+    fc.tuple(vals(srcSize), vals(prod(shape))).map(([x, y]) => {
+      const contiguous = shape.map((_, d) => prod(shape.slice(d + 1)));
+      return {
+        inputs: [
+          { dtype: "f32", data: x },
+          { dtype: "f32", data: y },
+        ],
+        outputs: [{ dtype: "f32", size: prod(shape) }],
+        call: (be, [a, b], [o]) => be.binary("add", a, b, o, shape, strides, contiguous),
+        tol: close(3e-7, 0),
+      };
+    }),
+  ),
+});
+
 rows.push({
   name: "gather and scatterAdd",
   cases: fc

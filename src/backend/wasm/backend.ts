@@ -8,6 +8,7 @@
  * @module
  */
 import { BYTES } from "../../shape/dtype.js";
+import { collapse, contiguousStrides as contiguous } from "../collapse.js";
 import type {
   ArithOp,
   Backend,
@@ -112,43 +113,6 @@ function splitNd(
   });
 }
 
-/**
- * Drops size-1 axes and merges adjacent axes that are contiguous in every operand, so kernels
- * walk as few, as long rows as possible. Returns null when the iteration is empty.
- */
-export function collapse(
-  shape: readonly number[],
-  strides: readonly (readonly number[])[],
-): { shape: number[]; strides: number[][] } | null {
-  const outShape: number[] = [];
-  const outStrides: number[][] = strides.map(() => []);
-  for (let d = 0; d < shape.length; d++) {
-    const n = shape[d];
-    if (n === 0) return null;
-    if (n === 1) continue;
-    const last = outShape.length - 1;
-    if (last >= 0 && strides.every((s, j) => outStrides[j][last] === s[d] * n)) {
-      outShape[last] *= n;
-      for (let j = 0; j < strides.length; j++) outStrides[j][last] = strides[j][d];
-    } else {
-      outShape.push(n);
-      for (let j = 0; j < strides.length; j++) outStrides[j].push(strides[j][d]);
-    }
-  }
-  return { shape: outShape, strides: outStrides };
-}
-
-/** Row-major strides of a contiguous array of `shape`. */
-function contiguous(shape: readonly number[]): number[] {
-  const s = new Array<number>(shape.length);
-  let acc = 1;
-  for (let d = shape.length - 1; d >= 0; d--) {
-    s[d] = acc;
-    acc *= shape[d];
-  }
-  return s;
-}
-
 /** An N-d iteration after collapsing: its rank, and what the metadata region holds for it. */
 interface Iteration {
   rank: number;
@@ -247,6 +211,8 @@ function convScratch(g: Conv2dGeometry): number {
 // -- the backend -------------------------------------------------------------------------------
 
 /** The WebAssembly backend (f32, i32 and bool; SIMD128 kernels). */
+export { collapse };
+
 export const wasmBackend: Backend = {
   name: "wasm",
 

@@ -27,16 +27,9 @@ import { gpuFused } from "./fused.js";
 import { gpuMatmul } from "./matmul.js";
 import { gpuRandom } from "./random.js";
 import { gpuReduce } from "./reduce.js";
+import { stridedIndex } from "./strided.js";
 import { isCompare, prod, rd, run, typeError, unsupported, wr } from "./run.js";
-import {
-  ARITH_F32,
-  ARITH_I32,
-  COMPARE,
-  convert,
-  stridedOffsets,
-  UNARY_F32,
-  UNARY_I32,
-} from "./wgsl.js";
+import { ARITH_F32, ARITH_I32, COMPARE, convert, UNARY_F32, UNARY_I32 } from "./wgsl.js";
 
 export { unsupported };
 
@@ -118,27 +111,27 @@ export const webgpuBackend: Backend = {
     else if (d === "f32") expr = ARITH_F32[op as ArithOp];
     else if (d === "i32") expr = ARITH_I32[op as ArithOp];
     else throw typeError(op, d);
-    const meta = [shape.length, ...shape, ...aStrides, ...bStrides];
+    const { lines, at } = stridedIndex(shape, [aStrides, bStrides]);
     run(
       op,
       ops,
       prod(shape),
-      meta,
-      ([x, y, z]) => `${stridedOffsets(1, 2, [])}
-  ${z}[i] = ${expr(`${x}[off0]`, `${y}[off1]`)};`,
+      [],
+      ([x, y, z]) => `${lines}
+  ${z}[i] = ${expr(`${x}[${at[0]}]`, `${y}[${at[1]}]`)};`,
     );
   },
 
   where(cond, a, b, out, shape, condStrides, aStrides, bStrides) {
     const ops = [rd(cond, "where"), rd(a, "where"), rd(b, "where"), wr(out, "where")];
-    const meta = [shape.length, ...shape, ...condStrides, ...aStrides, ...bStrides];
+    const { lines, at } = stridedIndex(shape, [condStrides, aStrides, bStrides]);
     run(
       "where",
       ops,
       prod(shape),
-      meta,
-      ([c, x, y, z]) => `${stridedOffsets(1, 3, [])}
-  ${z}[i] = select(${y}[off2], ${x}[off1], ${c}[off0] != 0u);`,
+      [],
+      ([c, x, y, z]) => `${lines}
+  ${z}[i] = select(${y}[${at[2]}], ${x}[${at[1]}], ${c}[${at[0]}] != 0u);`,
     );
   },
 
@@ -155,14 +148,19 @@ export const webgpuBackend: Backend = {
 
   copy(x, xOffset, xStrides, out, outOffset, outStrides, shape) {
     const ops = [rd(x, "copy"), wr(out, "copy")];
-    const meta = [xOffset, outOffset, shape.length, ...shape, ...xStrides, ...outStrides];
+    // the offsets stay parameters (a scan's rows differ only in them): one pipeline for all
+    const { lines, at } = stridedIndex(
+      shape,
+      [xStrides, outStrides],
+      ["u32(prm[1])", "u32(prm[2])"],
+    );
     run(
       "copy",
       ops,
       prod(shape),
-      meta,
-      ([a, b]) => `${stridedOffsets(3, 2, ["prm[1]", "prm[2]"])}
-  ${b}[off1] = ${a}[off0];`,
+      [xOffset, outOffset],
+      ([a, b]) => `${lines}
+  ${b}[${at[1]}] = ${a}[${at[0]}];`,
     );
   },
 
