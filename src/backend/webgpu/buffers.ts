@@ -20,6 +20,7 @@ import type { Buf } from "../backend.js";
 import { fullCollection } from "../wasm/reclaim.js";
 import {
   commandEncoder,
+  countBytes,
   createGpuBuffer,
   destroyLater,
   gpuDevice,
@@ -299,6 +300,7 @@ export function upload(b: GpuBuf): void {
   // i32 copies stay on the host for index checks; others are dropped after the upload
   if (b.dtype !== "i32") b.host = null;
   if (bytes === 0) return;
+  countBytes("bytesUploaded", bytes);
   const target = b.cell.buffer;
   const words =
     b.dtype === "f32" ? data : b.dtype === "i32" ? data : Uint32Array.from(data as Uint8Array);
@@ -374,6 +376,7 @@ export async function readBack(b: GpuBuf): Promise<TypedArray> {
     throwDeviceError("read");
     throw e;
   }
+  countBytes("bytesReadBack", bytes);
   const range = staging.getMappedRange(0, bytes);
   let out: TypedArray;
   if (b.dtype === "f32") out = new Float32Array(range).slice();

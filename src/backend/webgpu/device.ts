@@ -145,7 +145,8 @@ let encoder: GPUCommandEncoder | null = null;
 let passes = 0;
 /**
  * Kernels dispatched, command buffers submitted and `GPUBuffer`s created since the device opened
- * (buffers are pooled: a jitted step that runs again creates none).
+ * (buffers are pooled: a jitted step that runs again creates none); bytes of tensor data uploaded
+ * from the host and read back to it, and bytes of kernel parameters written through the queue.
  */
 const counts = {
   dispatches: 0,
@@ -153,7 +154,22 @@ const counts = {
   buffers: 0,
   bindGroupsCreated: 0,
   bindGroupsReused: 0,
+  bytesUploaded: 0,
+  bytesReadBack: 0,
+  paramBytesUploaded: 0,
 };
+
+/**
+ * Adds `n` bytes moved between host and GPU to {@link deviceCounts}: tensor data uploaded
+ * (`bytesUploaded`) or read back (`bytesReadBack`).
+ * @example
+ * ```ts
+ * countBytes("bytesUploaded", 4 * 1024); // 1024 floats written to a GPU buffer
+ * ```
+ */
+export function countBytes(kind: "bytesUploaded" | "bytesReadBack", n: number): void {
+  counts[kind] += n;
+}
 /** Submits so far: a cached bind group used since the last submit has `used === generation`. */
 let generation = 0;
 /** GPU buffers that commands in the open encoder use (a direct queue write would pass them). */
@@ -448,6 +464,7 @@ function bindGroup(
       }
       if (hit.used !== generation) {
         device.queue.writeBuffer(hit.slot.buffer, hit.slot.offset, meta);
+        counts.paramBytesUploaded += meta.byteLength;
         hit.values = meta.slice();
         hit.used = generation;
         counts.bindGroupsReused++;
@@ -465,6 +482,7 @@ function bindGroup(
     metaPool.get(bytes)?.pop() ??
     createGpuBuffer({ size: bytes, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST });
   device.queue.writeBuffer(metaBuf, 0, meta);
+  counts.paramBytesUploaded += meta.byteLength;
   metaInFlight.push(metaBuf);
   return createGroup(p, buffers, { buffer: metaBuf });
 }
@@ -479,6 +497,7 @@ function cacheGroup(
 ): GPUBindGroup {
   const slot = takeSlot();
   gpuDevice().queue.writeBuffer(slot.buffer, slot.offset, meta);
+  counts.paramBytesUploaded += meta.byteLength;
   const entry: CachedGroup = {
     group: createGroup(p, buffers, { buffer: slot.buffer, offset: slot.offset, size: bytes }),
     slot,
@@ -560,8 +579,8 @@ export function grid(groups: number): [number, number, number] {
 
 /**
  * Pipelines compiled, kernels dispatched, command buffers submitted, GPU buffers and bind groups
- * created, and dispatches that reused a cached bind group, since the device opened; and the bind
- * groups cached now.
+ * created, dispatches that reused a cached bind group, and bytes uploaded, read back and written
+ * as kernel parameters, since the device opened; and the bind groups cached now.
  * @example
  * ```ts
  * deviceCounts().dispatches;
@@ -575,6 +594,9 @@ export function deviceCounts(): {
   bindGroupsCreated: number;
   bindGroupsReused: number;
   bindGroupsCached: number;
+  bytesUploaded: number;
+  bytesReadBack: number;
+  paramBytesUploaded: number;
 } {
   return { pipelines: pipelines.size, ...counts, bindGroupsCached: groupCache.size };
 }
