@@ -1,6 +1,6 @@
 /**
  * `npm run bench [-- --quick] [--only=mlpTrain,cnnTrain] [--sides=typegrad,jax-js] [--out=FILE]
- * [--profile=DIR]`:
+ * [--profile=DIR]` (`--webgpu`, or `--sides=` naming a `*-webgpu` side, runs `bench/webgpu.ts`):
  * runs every workload for typegrad, TensorFlow.js (wasm and cpu backends) and jax-js in one
  * process, prints the table and writes it to `bench/results.md` (`bench/results-quick.md` for
  * `--quick`). Each cell is the median of several timed repetitions after a warm-up; ratios are
@@ -188,7 +188,9 @@ async function runCell(
 }
 
 async function main(): Promise<void> {
-  if (process.argv.includes("--webgpu"))
+  // --webgpu, or --sides naming a WebGPU side: the WebGPU section (bench/webgpu.ts)
+  const gpuSides = /^--sides=(.*,)?[^,]*-webgpu(,|$)/;
+  if (process.argv.some((a) => a === "--webgpu" || gpuSides.test(a)))
     return (await import("./webgpu.js")).main(process.argv.slice(2));
   const opts = parseArgs(process.argv.slice(2));
   // chains of eager adds per timed run (the last result is read back)
