@@ -11,6 +11,7 @@
  * `bench/results-webgpu.md`, except for a partial run (`--sides`, `--only`) without `--out=FILE`.
  * @module
  */
+import { execSync } from "node:child_process";
 import { existsSync, writeFileSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
 import { dirname, join } from "node:path";
@@ -209,6 +210,20 @@ async function runCell(side: GpuSide, w: GpuWorkload): Promise<CellResult> {
   }
 }
 
+/** The commit, and whether the library's sources differ from it (others may be editing them). */
+function gitRev(): string {
+  const git = (cmd: string) =>
+    execSync(`git ${cmd}`, { stdio: ["ignore", "pipe", "ignore"] })
+      .toString()
+      .trim();
+  try {
+    const dirty = git("status --porcelain -- src wasm") !== "";
+    return `${git("rev-parse --short HEAD")}${dirty ? " plus uncommitted changes in src/ or wasm/" : ""}`;
+  } catch {
+    return "unknown";
+  }
+}
+
 /** A count per unit: an integer with separators, or one decimal when the runs differed. */
 const count = (x: number | undefined): string =>
   x === undefined
@@ -232,7 +247,7 @@ export async function main(argv: string[]): Promise<void> {
   const out: string[] = [
     "# typegrad benchmark: WebGPU",
     "",
-    `- Date: ${started.toISOString().replace("T", " ").slice(0, 16)} UTC; command \`npm run bench -- ${argv.join(" ")}\`.`,
+    `- Date: ${started.toISOString().replace("T", " ").slice(0, 16)} UTC; commit ${gitRev()}; command \`npm run bench -- ${argv.join(" ")}\`.`,
   ];
   if (adapter === null) {
     out.push("- No WebGPU adapter was found: nothing was measured.");
@@ -259,6 +274,7 @@ export async function main(argv: string[]): Promise<void> {
       }
     }
     const names = sides.map(([n]) => n);
+    out[out.length - 1] += ` Took ${((Date.now() - started.getTime()) / 1000).toFixed(0)} s.`;
     const cell = (n: string, w: GpuWorkload) => cells.get(n)?.get(w);
     out.push(
       `- Adapter: ${adapter}${/swiftshader/i.test(adapter) ? " (Vulkan on the CPU: the times say nothing about a GPU; they compare the sides' kernels and overheads on one device)" : ""}; ${cpus().length} CPUs, Node ${process.version}; 1-minute load average ${Math.min(...loads).toFixed(1)}–${Math.max(...loads).toFixed(1)} during the run.`,
