@@ -1,7 +1,9 @@
 /**
  * 2-D convolution (NHWC, HWIO filter) and its two gradients on the GPU, as implicit GEMMs: no
- * im2col buffer; each invocation computes a block of up to 4×4 outputs in registers, as
- * `matmul.ts` does, reading its operands straight from the buffers (no workgroup memory).
+ * im2col buffer; each invocation computes a block of up to 16×16 outputs in registers (the
+ * inner loop of `gemm.ts`, as `matmul.ts`), reading its operands straight from the buffers (no
+ * workgroup memory). Conditions are written with the non-short-circuit `&` and `|`: with `&&`
+ * chains over 16 block rows, SwiftShader did not finish compiling a kernel in minutes.
  *
  * - `conv2d`: `[B·OH·OW, KH·KW·CI] × [KH·KW·CI, CO]`. A row is an output position. For one filter
  *   row, the terms of all filter columns and input channels are one contiguous run of `KW·CI`
@@ -20,12 +22,20 @@
  *   in chunk order.
  *
  * Each output sums its terms in one fixed order (no atomics): results are the same on every run.
- * Measured on SwiftShader (2 CPU cores) by `bench/webgpu-conv.ts`.
+ *
+ * Measured on SwiftShader (2 CPU cores, shared with a training run and tests: load 9–11;
+ * 2026-12-04), the MNIST CNN's layers of `bench/webgpu-conv.ts` at batch 64, the 4×4 blocks
+ * (before) and the 16×16 blocks (after) loaded side by side in one process, alternating, median
+ * of 5 (`/tmp` script): conv1 (28×28×1→32) forward 265 → 152 ms, filter gradient 300 → 279 ms;
+ * conv2 (13×13×32→64) forward 1101 → 438 ms, input gradient 1281 → 672 ms, filter gradient
+ * 1146 → 670 ms; the jitted training step 5519 → 3545 ms (1.56×). A first compile of a 16×16
+ * kernel takes 2.5–4.5 s there.
  * @module
  */
 import type { Buf, Conv2dGeometry } from "../backend.js";
 import { freeGpuBuf, type GpuBuf, markWritten, newGpuBuf, upload } from "./buffers.js";
 import { grid, MAX_GROUPS } from "./device.js";
+import { accumulators, blockSide, guardedLoop, lines, range, step, store } from "./gemm.js";
 import { launch, rd, run, typeError, wr } from "./run.js";
 import { bindings, type Operand } from "./wgsl.js";
 
@@ -46,24 +56,6 @@ const GEOMETRY = ["batch", "inH", "inW", "inC", "outH", "outW", "outC", "kH", "k
   .concat(["sH", "sW", "pT", "pL"])
   .map((name, k) => `  let ${name} = prm[${k + 2}];`)
   .join("\n");
-
-const range = (n: number): number[] => Array.from({ length: n }, (_, i) => i);
-
-/** WGSL lines, one per `i < rows` (and per `j < cols` when given). */
-function lines(f: (i: number, j: number) => string, rows: number, cols = 0): string {
-  return range(rows)
-    .flatMap((i) => (cols > 0 ? range(cols).map((j) => f(i, j)) : [f(i, 0)]))
-    .join("\n");
-}
-
-/** The inner step of a block: reads `v_j = w[at(j)]`, then `a_ij += x_i · v_j` (8 spaces in). */
-function fma(rm: number, rn: number, w: string, at: (j: number) => string): string {
-  return `${lines((j) => `        let v${j} = ${w}[${at(j)}];`, rn)}
-${lines((i, j) => `        a${i}${j} += x${i} * v${j};`, rm, rn)}`;
-}
-
-/** The side of the register block along a dimension of `n`: 4, or `n` when smaller. */
-const side = (n: number): number => Math.max(1, Math.min(4, n));
 
 function checkF32(op: string, bufs: readonly Buf[]): void {
   for (const b of bufs) if (b.dtype !== "f32") throw typeError(op, b.dtype);
@@ -120,17 +112,17 @@ function rowsCode(decls: string, names: string[], input: boolean, rm: number, rn
   // per filter row: the source row (if any), where the run starts, and its part in the image
   const row = input
     ? (i: number) => `    let th${i} = h${i} - ki;
-    let ok${i} = th${i} >= 0 && th${i} % sH == 0 && th${i} / sH < outH;
+    let ok${i} = (th${i} >= 0) & (th${i} % sH == 0) & (th${i} / sH < outH);
     let y${i} = th${i} / sH;`
     : (i: number) => `    let y${i} = h${i} + ki;
-    let ok${i} = y${i} >= 0 && y${i} < inH;`;
+    let ok${i} = (y${i} >= 0) & (y${i} < inH);`;
   const run = (i: number) => `${row(i)}
     let s${i} = ((img${i} * ${srcH} + y${i}) * ${srcW} + w${i}) * ${srcC};
     let lo${i} = max(0, -w${i}) * ${srcC};
     let hi${i} = select(0, min(kW, ${srcW} - w${i}) * ${srcC}, ok${i});`;
   const whole = range(rm)
-    .map((i) => `lo${i} == qLo && hi${i} == qHi`)
-    .join(" && ");
+    .map((i) => `(lo${i} == qLo) & (hi${i} == qHi)`)
+    .join(" & ");
   const fold = (f: string, v: string) =>
     range(rm)
       .slice(1)
@@ -146,30 +138,34 @@ ${GEOMETRY}
   if (r0 >= M) { return; }
 ${lines(decode, rm)}
 ${lines((j) => `  let n${j} = min(c0 + ${j}, N - 1);`, rn)}
-${lines((i, j) => `  var a${i}${j} = 0.0;`, rm, rn)}
+${accumulators(rm, rn)}
   for (var ki = 0; ki < kH; ki++) {
 ${lines(run, rm)}
     let fb = ki * kW * ${srcC} * N;
 ${lines((j) => `    let f${j} = fb + n${j};`, rn)}
     let qLo = ${fold("min", "lo")};
     let qHi = ${fold("max", "hi")};
-    if (${whole}) {
-      // every block row reads the whole run (inside the image): no tests
-      for (var q = qLo; q < qHi; q++) {
-${lines((i) => `        let x${i} = ${src}[s${i} + q];`, rm)}
-${fma(rm, rn, w, (j) => `f${j} + q * N`)}
-      }
-    } else {
-      for (var q = qLo; q < qHi; q++) {
-${lines((i) => `        let x${i} = select(0.0, ${src}[s${i} + q], q >= lo${i} && q < hi${i});`, rm)}
-${fma(rm, rn, w, (j) => `f${j} + q * N`)}
-      }
-    }
+    // where every block row reads the whole run (inside the image), no tests
+${guardedLoop(rm, rn, whole, {
+  k: "q",
+  from: "qLo",
+  to: "qHi",
+  xs: src,
+  at: (i) => `s${i} + q`,
+  inside: (i) => `(q >= lo${i}) & (q < hi${i})`,
+  vs: w,
+  vAt: (j) => `f${j} + q * N`,
+})}
   }
-${lines((i, j) => `  if (r0 + ${i} < M && c0 + ${j} < N) { ${out}[(r0 + ${i}) * N + c0 + ${j}] = a${i}${j}; }`, rm, rn)}
+${store(
+  rm,
+  rn,
+  out,
+  (i, j) => `(r0 + ${i}) * N + c0 + ${j}`,
+  (i, j) => `(r0 + ${i} < M) & (c0 + ${j} < N)`,
+)}
 }`;
 }
-
 /**
  * The WGSL of `conv2dBackpropInput` for any strides, over bindings `[dy, w, out]`: as
  * {@link rowsCode}, but tap by tap: a tap reaches input pixel `(ih, iw)` from the output position
@@ -183,10 +179,10 @@ function tapsCode(decls: string, names: string[], rm: number, rn: number) {
   let img${i} = m${i} / (inW * inH);`;
   const tap = (i: number) => `    let th${i} = h${i} - ki;
     let tw${i} = w${i} - kj;
-    let ok${i} = th${i} >= 0 && tw${i} >= 0 && th${i} % sH == 0 && tw${i} % sW == 0 && th${i} / sH < outH && tw${i} / sW < outW;
+    let ok${i} = (th${i} >= 0) & (tw${i} >= 0) & (th${i} % sH == 0) & (tw${i} % sW == 0) & (th${i} / sH < outH) & (tw${i} / sW < outW);
     let s${i} = select(0, ((img${i} * outH + th${i} / sH) * outW + tw${i} / sW) * outC, ok${i});`;
   const oks = range(rm).map((i) => `ok${i}`);
-  const [any, all] = [oks.join(" || "), oks.join(" && ")];
+  const [any, all] = [oks.join(" | "), oks.join(" & ")];
   return `${decls}
 ${ENTRY}
   let M = prm[0];
@@ -198,30 +194,34 @@ ${GEOMETRY}
   if (r0 >= M) { return; }
 ${lines(decode, rm)}
 ${lines((j) => `  let n${j} = min(c0 + ${j}, N - 1);`, rn)}
-${lines((i, j) => `  var a${i}${j} = 0.0;`, rm, rn)}
+${accumulators(rm, rn)}
   for (var ki = 0; ki < kH; ki++) {
   for (var kj = 0; kj < kW; kj++) {
 ${lines(tap, rm)}
     if (!(${any})) { continue; }
     let t = ki * kW + kj;
 ${lines((j) => `    let f${j} = (t * inC + n${j}) * outC;`, rn)}
-    if (${all}) {
-      for (var c = 0; c < outC; c++) {
-${lines((i) => `        let x${i} = ${dy}[s${i} + c];`, rm)}
-${fma(rm, rn, w, (j) => `f${j} + c`)}
-      }
-    } else {
-      for (var c = 0; c < outC; c++) {
-${lines((i) => `        let x${i} = select(0.0, ${dy}[s${i} + c], ok${i});`, rm)}
-${fma(rm, rn, w, (j) => `f${j} + c`)}
-      }
-    }
+${guardedLoop(rm, rn, all, {
+  k: "c",
+  from: "0",
+  to: "outC",
+  xs: dy,
+  at: (i) => `s${i} + c`,
+  inside: (i) => `ok${i}`,
+  vs: w,
+  vAt: (j) => `f${j} + c`,
+})}
   }
   }
-${lines((i, j) => `  if (r0 + ${i} < M && c0 + ${j} < N) { ${out}[(r0 + ${i}) * N + c0 + ${j}] = a${i}${j}; }`, rm, rn)}
+${store(
+  rm,
+  rn,
+  out,
+  (i, j) => `(r0 + ${i}) * N + c0 + ${j}`,
+  (i, j) => `(r0 + ${i} < M) & (c0 + ${j} < N)`,
+)}
 }`;
 }
-
 /**
  * `wf[i, kW − 1 − j, co, ci] = w[i, j, ci, co]`: the filter as {@link rowsCode} reads it for the
  * input gradient (a fresh buffer, which the caller frees).
@@ -249,7 +249,7 @@ function positions(op: string, input: boolean, a: Buf, w: Buf, out: Buf, g: Conv
   const m = input ? g.batch * g.inH * g.inW : g.batch * g.outH * g.outW;
   const n = input ? g.inC : g.outC;
   if (m === 0 || n === 0) return;
-  const [rm, rn] = [side(m), side(n)];
+  const [rm, rn] = [blockSide(m), blockSide(n)];
   // the input gradient with column stride 1 runs as a forward convolution of the flipped filter
   const flat = !input || g.strideW === 1;
   const wf = input && flat ? flipFilter(w, g) : null;
@@ -320,7 +320,7 @@ ${GEOMETRY}
   let kj = t % kW;
 ${lines((i) => `  let ci${i} = min(r0 + ${i}, inC - 1);`, rm)}
 ${lines((j) => `  let co${j} = min(c0 + ${j}, outC - 1);`, rn)}
-${lines((i, j) => `  var a${i}${j} = 0.0;`, rm, rn)}
+${accumulators(rm, rn)}
   // the output rows and columns whose pixel of this tap lies inside the image
   let hLast = inH - 1 + pT - ki;
   let wLast = inW - 1 + pL - kj;
@@ -336,14 +336,23 @@ ${lines((i, j) => `  var a${i}${j} = 0.0;`, rm, rn)}
       for (var ow = owLo; ow < owHi; ow++) {
         let xp = (xr + ow * sW) * inC;
         let yp = (yr + ow) * outC;
-${lines((i) => `        let x${i} = ${x}[xp + ci${i}];`, rm)}
-${lines((j) => `        let v${j} = ${dy}[yp + co${j}];`, rn)}
-${lines((i, j) => `        a${i}${j} += x${i} * v${j};`, rm, rn)}
+${step(
+  rm,
+  rn,
+  (i) => `${x}[xp + ci${i}]`,
+  (j) => `${dy}[yp + co${j}]`,
+)}
       }
     }
   }
   let o = chunk * size + t * inC * outC;
-${lines((i, j) => `  if (r0 + ${i} < inC && c0 + ${j} < outC) { ${out}[o + (r0 + ${i}) * outC + c0 + ${j}] = a${i}${j}; }`, rm, rn)}
+${store(
+  rm,
+  rn,
+  out,
+  (i, j) => `o + (r0 + ${i}) * outC + c0 + ${j}`,
+  (i, j) => `(r0 + ${i} < inC) & (c0 + ${j} < outC)`,
+)}
 }`;
 }
 
@@ -371,7 +380,7 @@ export function gpuConv2dBackpropFilter(x: Buf, dy: Buf, dw: Buf, g: Conv2dGeome
   const taps = g.kH * g.kW;
   const size = taps * g.inC * g.outC;
   if (size === 0) return;
-  const [rm, rn] = [side(g.inC), side(g.outC)];
+  const [rm, rn] = [blockSide(g.inC), blockSide(g.outC)];
   const blocks = Math.ceil(g.inC / rm) * Math.ceil(g.outC / rn);
   // chunks of whole images: enough for FILTER_INVOCATIONS invocations, CHUNK_POSITIONS positions each
   const byWork = Math.floor((g.batch * g.outH * g.outW) / CHUNK_POSITIONS);

@@ -21,7 +21,14 @@
  */
 export const BLOCK = 16;
 
-const range = (n: number): number[] => Array.from({ length: n }, (_, i) => i);
+/**
+ * `[0, 1, …, n − 1]`.
+ * @example
+ * ```ts
+ * range(3); // [0, 1, 2]
+ * ```
+ */
+export const range = (n: number): number[] => Array.from({ length: n }, (_, i) => i);
 
 /**
  * WGSL lines, one per `i < rows` (and per `j < cols` when given).
