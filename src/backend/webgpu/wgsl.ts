@@ -13,6 +13,7 @@ import type { DType } from "../../shape/dtype.js";
 import type { ArithOp, CompareOp, FusedOpName, UnaryOp } from "../ops.js";
 import { unaryTable } from "../unary.js";
 import type { GpuBuf } from "./buffers.js";
+import { POW_WGSL } from "./pow-wgsl.js";
 
 /** The WGSL element type that stores a dtype (bool is a u32 0/1). */
 export function wgslType(d: DType): "f32" | "i32" | "u32" {
@@ -22,11 +23,13 @@ export function wgslType(d: DType): "f32" | "i32" | "u32" {
 /**
  * Helper functions every generated kernel may call (WGSL drops unused ones).
  *
- * `tg_pow` with an integer exponent (|n| < 2²⁴) squares in double-f32 (a value as hi + lo, each
- * product's rounding error recovered exactly by Dekker's splitting: SwiftShader's `fma` is not
- * fused), so it is correctly rounded but for near-ties, as wasm's pow (computed in f64): WGSL's
- * `pow` is `exp2(n·log2(a))`, off by 1e-5 on SwiftShader, and Adam's bias corrections `1 − βᵗ`
- * turned that into a 3e-5 error of every step. Other exponents use WGSL's `pow`.
+ * `tg_pow` (from `pow-wgsl.ts`) is as accurate as wasm's pow (computed in f64): integer
+ * exponents square in double-f32, other exponents go through `log2` and `exp2` in double-f32 (a
+ * value as hi + lo, each product's rounding error recovered exactly by Dekker's splitting:
+ * SwiftShader's `fma` is not fused), within 1 ulp of the correctly rounded result, with wasm's
+ * special values. WGSL's `pow` is `exp2(b·log2(a))` in f32, off by 1e-5 on SwiftShader (Adam's
+ * bias corrections `1 − βᵗ` turned that into a 3e-5 error of every step) and by far more for
+ * large |b|.
  */
 export const PRELUDE = `
 fn tg_ftz(v: f32) -> f32 {
@@ -45,48 +48,7 @@ fn tg_erf(x: f32) -> f32 {
   let r = 1.0 - p * exp(-a * a);
   return select(-r, r, x >= 0.0);
 }
-fn tg_split(a: f32) -> vec2f {
-  let c = 4097.0 * a;
-  let h = c - (c - a);
-  return vec2f(h, a - h);
-}
-fn tg_dmul(x: vec2f, y: vec2f) -> vec2f {
-  let p = x.x * y.x;
-  if (!(max(abs(x.x), abs(y.x)) <= 1e30 && abs(p) <= 1e30)) { return vec2f(p, 0.0); }
-  let a = tg_split(x.x);
-  let b = tg_split(y.x);
-  let e = (((a.x * b.x - p) + a.x * b.y + a.y * b.x) + a.y * b.y) + (x.x * y.y + x.y * y.x);
-  let s = p + e;
-  return vec2f(s, e - (s - p));
-}
-fn tg_powi(a: f32, n: f32) -> f32 {
-  var e = u32(abs(n));
-  let odd = (e & 1u) == 1u;
-  var b = vec2f(abs(a), 0.0);
-  var r = vec2f(1.0, 0.0);
-  loop {
-    if ((e & 1u) == 1u) { r = tg_dmul(r, b); }
-    e = e >> 1u;
-    if (e == 0u) { break; }
-    b = tg_dmul(b, b);
-  }
-  var m = r.x + r.y;
-  if (n < 0.0) {
-    let q = 1.0 / r.x;
-    m = q;
-    if (abs(q) > 0.0 && abs(r.x) <= 1e30) {
-      // one Newton step on the residual 1 − q·(hi + lo), in double-f32
-      let qr = tg_dmul(vec2f(q, 0.0), r);
-      m = q + q * ((1.0 - qr.x) - qr.y);
-    }
-  }
-  return select(m, -m, a < 0.0 && odd);
-}
-fn tg_pow(a: f32, b: f32) -> f32 {
-  if (b == 0.0) { return 1.0; }
-  if (floor(b) == b && abs(b) < 16777216.0) { return tg_powi(a, b); }
-  return pow(a, b);
-}
+${POW_WGSL}
 fn tg_idiv(a: i32, b: i32) -> i32 { return select(a / b, 0, b == 0); }
 fn tg_ipow(a: i32, b: i32) -> i32 {
   if (b < 0) {
