@@ -184,6 +184,60 @@ describe.skipIf(why !== null)("the webgpu bind-group cache", () => {
     }
   });
 
+  it("a jitted scan (its steps differ in parameters only) creates no bind group after its first calls", async () => {
+    await tg.useBackend("webgpu");
+    try {
+      const steps = 12;
+      const xs = tg.fromArray(
+        range(steps * 8 * 4, (i) => Math.sin(i * 0.37)),
+        [steps, 8, 4],
+      );
+      const w = tg.fromArray(
+        range(4 * 4, (i) => Math.cos(i * 0.5) * 0.5),
+        [4, 4],
+      );
+      // a tanh RNN: every step's kernels read the row of xs at another offset
+      const rnn = (w0: tg.Tensor, x: tg.Tensor) => {
+        const h0 = tg.zeros([8, 4]);
+        const [[h], [hs]] = tg.scan(
+          ([h], [xt]) => {
+            const next = tg.tanh(tg.add(tg.matmul(h, w0), xt));
+            return [[next], [next]];
+          },
+          [h0],
+          [x],
+        );
+        return tg.add(tg.sum(h), tg.sum(hs));
+      };
+      const run = tg.jit(rnn);
+      expect(fullCollection()).toBe(true);
+      await new Promise((r) => setTimeout(r, 0));
+      const created: number[] = [];
+      const values: number[] = [];
+      for (let i = 0; i < 4; i++) {
+        const c = counts().created;
+        const r = run(w, xs);
+        created.push(counts().created - c);
+        values.push((await r.data())[0]);
+        r.dispose();
+      }
+      expect(created[0]).toBeGreaterThan(steps);
+      for (const c of created.slice(2)) expect(c).toBe(0);
+      // the same value on every call, and wasm's
+      await tg.useBackend("wasm");
+      // a jit of its own: the first one's constants live on the GPU
+      const want = tg
+        .jit(rnn)(
+          tg.fromArray(Float32Array.from(await w.data()), [4, 4]),
+          tg.fromArray(Float32Array.from(await xs.data()), [steps, 8, 4]),
+        )
+        .item();
+      for (const v of values) expect(v).toBeCloseTo(want, 4);
+    } finally {
+      await tg.useBackend("wasm");
+    }
+  });
+
   it("a group dropped while the open encoder uses it keeps its parameters until the submit", async () => {
     await tg.useBackend("webgpu");
     try {

@@ -27,6 +27,7 @@ import { gpuFused } from "./fused.js";
 import { gpuMatmul } from "./matmul.js";
 import { gpuRandom } from "./random.js";
 import { gpuReduce } from "./reduce.js";
+import { hot, sizes } from "./hot.js";
 import { stridedIndex } from "./strided.js";
 import { isCompare, prod, rd, run, typeError, unsupported, wr } from "./run.js";
 import { ARITH_F32, ARITH_I32, COMPARE, convert, UNARY_F32, UNARY_I32 } from "./wgsl.js";
@@ -111,12 +112,13 @@ export const webgpuBackend: Backend = {
     else if (d === "f32") expr = ARITH_F32[op as ArithOp];
     else if (d === "i32") expr = ARITH_I32[op as ArithOp];
     else throw typeError(op, d);
-    const { lines, at } = stridedIndex(shape, [aStrides, bStrides]);
+    const sig = `binary ${op} ${d} ${shape} ${aStrides} ${bStrides}`;
+    const { lines, at, meta } = stridedIndex(shape, [aStrides, bStrides], [], hot(sig), 1);
     run(
       op,
       ops,
       prod(shape),
-      [],
+      meta,
       ([x, y, z]) => `${lines}
   ${z}[i] = ${expr(`${x}[${at[0]}]`, `${y}[${at[1]}]`)};`,
     );
@@ -124,12 +126,14 @@ export const webgpuBackend: Backend = {
 
   where(cond, a, b, out, shape, condStrides, aStrides, bStrides) {
     const ops = [rd(cond, "where"), rd(a, "where"), rd(b, "where"), wr(out, "where")];
-    const { lines, at } = stridedIndex(shape, [condStrides, aStrides, bStrides]);
+    const sig = `where ${ops[1].buf.dtype} ${shape} ${condStrides} ${aStrides} ${bStrides}`;
+    const strides = [condStrides, aStrides, bStrides];
+    const { lines, at, meta } = stridedIndex(shape, strides, [], hot(sig), 1);
     run(
       "where",
       ops,
       prod(shape),
-      [],
+      meta,
       ([c, x, y, z]) => `${lines}
   ${z}[i] = select(${y}[${at[2]}], ${x}[${at[1]}], ${c}[${at[0]}] != 0u);`,
     );
@@ -148,17 +152,15 @@ export const webgpuBackend: Backend = {
 
   copy(x, xOffset, xStrides, out, outOffset, outStrides, shape) {
     const ops = [rd(x, "copy"), wr(out, "copy")];
-    // the offsets stay parameters (a scan's rows differ only in them): one pipeline for all
-    const { lines, at } = stridedIndex(
-      shape,
-      [xStrides, outStrides],
-      ["u32(prm[1])", "u32(prm[2])"],
-    );
+    // the offsets stay parameters (a scan's rows differ only in them): one kernel for all rows
+    const sig = `copy ${ops[0].buf.dtype} ${shape} ${xStrides} ${outStrides}`;
+    const bases = ["u32(prm[1])", "u32(prm[2])"];
+    const { lines, at, meta } = stridedIndex(shape, [xStrides, outStrides], bases, hot(sig), 3);
     run(
       "copy",
       ops,
       prod(shape),
-      [xOffset, outOffset],
+      [xOffset, outOffset, ...meta],
       ([a, b]) => `${lines}
   ${b}[${at[1]}] = ${a}[${at[0]}];`,
     );
@@ -177,10 +179,13 @@ export const webgpuBackend: Backend = {
       ops,
       ops[2].buf.size,
       [axisLen, inner, nIdx],
-      ([a, j, o]) => `  let axisLen = u32(prm[1]);
-  let inner = u32(prm[2]);
-  let row = (i / inner) % u32(prm[3]);
-  let outerIdx = i / (inner * u32(prm[3]));
+      ([
+        a,
+        j,
+        o,
+      ]) => `${sizes(`gather ${axisLen} ${inner} ${nIdx}`, ["axisLen", "inner", "nIdx"], [axisLen, inner, nIdx])}
+  let row = (i / inner) % nIdx;
+  let outerIdx = i / (inner * nIdx);
   ${o}[i] = ${a}[(outerIdx * axisLen + u32(${j}[row])) * inner + i % inner];`,
     );
   },
@@ -195,9 +200,11 @@ export const webgpuBackend: Backend = {
       ops,
       ops[2].buf.size,
       [axisLen, inner, nIdx],
-      ([u, j, o]) => `  let axisLen = u32(prm[1]);
-  let inner = u32(prm[2]);
-  let nIdx = u32(prm[3]);
+      ([
+        u,
+        j,
+        o,
+      ]) => `${sizes(`scatterAdd ${d} ${axisLen} ${inner} ${nIdx}`, ["axisLen", "inner", "nIdx"], [axisLen, inner, nIdx])}
   let row = i32((i / inner) % axisLen);
   let outerIdx = i / (inner * axisLen);
   var acc: ${d} = ${d === "f32" ? "0.0" : "0"};

@@ -377,12 +377,19 @@ interface CachedGroup {
   used: number;
 }
 
-/** Cached bind groups by pipeline and buffer ids, oldest first. */
-const groupCache = new Map<string, CachedGroup>();
+/**
+ * Cached bind groups by pipeline and buffer ids, oldest first: for each, its variants (the same
+ * buffers with other parameters, as the kernels of a `scan` over row views have: one per row).
+ */
+const groupCache = new Map<string, CachedGroup[]>();
 /** The keys of the cached groups that bind each buffer. */
 const groupsOf = new Map<GPUBuffer, Set<string>>();
-/** The most bind groups kept; past it the oldest is dropped. */
+/** The most bind groups kept (variants included); past it the oldest key's are dropped. */
 const MAX_CACHED_GROUPS = 4096;
+/** The most variants kept of one pipeline and its buffers. */
+const MAX_VARIANTS = 256;
+/** Bind groups in {@link groupCache}, variants included. */
+let cachedCount = 0;
 const ids = new WeakMap<object, number>();
 let lastId = 0;
 const idOf = (o: object): number => {
@@ -438,12 +445,13 @@ function createGroup(
 }
 
 /**
- * The bind group of one dispatch of `p` over `buffers` with parameters `meta`: the cached group of
- * that pipeline and those buffers, its parameters rewritten through the queue when they changed
- * (which lands before the open encoder runs, after everything submitted). A group already recorded
- * in the open encoder with other parameters cannot be rewritten, and parameters longer than a slot
- * have none: such a dispatch gets a group of its own with a parameter buffer from the pool, as
- * every dispatch did before the cache.
+ * The bind group of one dispatch of `p` over `buffers` with parameters `meta`: a cached group of
+ * that pipeline and those buffers that holds these parameters; or one not recorded since the last
+ * submit, its parameters rewritten through the queue (which lands before the open encoder runs,
+ * after everything submitted); or a new variant (so a `scan`, whose steps differ in their
+ * parameters only, reuses one group per step from its second call on). Past
+ * {@link MAX_VARIANTS}, and for parameters longer than a slot, a dispatch gets a group of its own
+ * with a parameter buffer from the pool, as every dispatch did before the cache.
  */
 function bindGroup(
   p: GPUComputePipeline,
@@ -455,26 +463,23 @@ function bindGroup(
   if (bytes <= SLOT_BYTES) {
     let key = `${idOf(p)}`;
     for (const b of buffers) key += `,${idOf(b)}`;
-    const hit = groupCache.get(key);
-    if (hit && hit.bytes === bytes) {
-      if (sameValues(hit.values, meta)) {
-        hit.used = generation;
-        counts.bindGroupsReused++;
-        return hit.group;
-      }
-      if (hit.used !== generation) {
-        device.queue.writeBuffer(hit.slot.buffer, hit.slot.offset, meta);
-        counts.paramBytesUploaded += meta.byteLength;
-        hit.values = meta.slice();
-        hit.used = generation;
-        counts.bindGroupsReused++;
-        return hit.group;
-      }
-      // recorded in the open encoder with other parameters: a one-off group below
-    } else {
-      if (hit) dropGroup(key, hit);
-      return cacheGroup(key, p, buffers, meta, bytes);
+    const variants = groupCache.get(key) ?? [];
+    const same = variants.find((g) => g.bytes === bytes && sameValues(g.values, meta));
+    if (same) {
+      same.used = generation;
+      counts.bindGroupsReused++;
+      return same.group;
     }
+    const idle = variants.find((g) => g.bytes === bytes && g.used !== generation);
+    if (idle) {
+      device.queue.writeBuffer(idle.slot.buffer, idle.slot.offset, meta);
+      counts.paramBytesUploaded += meta.byteLength;
+      idle.values = meta.slice();
+      idle.used = generation;
+      counts.bindGroupsReused++;
+      return idle.group;
+    }
+    if (variants.length < MAX_VARIANTS) return cacheGroup(key, p, buffers, meta, bytes);
   }
   // a parameter buffer is used by one dispatch per command buffer, so writing it through the
   // queue (which runs before the open encoder is submitted) cannot change what another reads
@@ -506,29 +511,40 @@ function cacheGroup(
     values: meta.slice(),
     used: generation,
   };
-  groupCache.set(key, entry);
-  for (const b of buffers) {
-    const keys = groupsOf.get(b);
-    if (keys) keys.add(key);
-    else groupsOf.set(b, new Set([key]));
+  const variants = groupCache.get(key);
+  if (variants) variants.push(entry);
+  else {
+    groupCache.set(key, [entry]);
+    for (const b of buffers) {
+      const keys = groupsOf.get(b);
+      if (keys) keys.add(key);
+      else groupsOf.set(b, new Set([key]));
+    }
   }
-  if (groupCache.size > MAX_CACHED_GROUPS) {
-    const [oldKey, old] = groupCache.entries().next().value as [string, CachedGroup];
-    dropGroup(oldKey, old);
+  cachedCount++;
+  while (cachedCount > MAX_CACHED_GROUPS) {
+    const [oldKey] = groupCache.keys();
+    if (oldKey === key) break;
+    dropGroups(oldKey);
   }
   return entry.group;
 }
 
-/** Removes a cached group; its slot is free again once no recorded command uses it. */
-function dropGroup(key: string, g: CachedGroup): void {
+/** Removes the cached groups of `key`; their slots are free again once no recorded command uses them. */
+function dropGroups(key: string): void {
+  const variants = groupCache.get(key);
+  if (!variants) return;
   groupCache.delete(key);
-  for (const b of g.buffers) {
+  cachedCount -= variants.length;
+  for (const b of variants[0].buffers) {
     const keys = groupsOf.get(b);
     keys?.delete(key);
     if (keys?.size === 0) groupsOf.delete(b);
   }
-  if (g.used === generation && encoder) slotsInFlight.push(g.slot);
-  else freeSlots.push(g.slot);
+  for (const g of variants) {
+    if (g.used === generation && encoder) slotsInFlight.push(g.slot);
+    else freeSlots.push(g.slot);
+  }
 }
 
 /**
@@ -543,10 +559,7 @@ function dropGroup(key: string, g: CachedGroup): void {
 export function forgetBindGroups(b: GPUBuffer): void {
   const keys = groupsOf.get(b);
   if (!keys) return;
-  for (const key of [...keys]) {
-    const g = groupCache.get(key);
-    if (g) dropGroup(key, g);
-  }
+  for (const key of [...keys]) dropGroups(key);
   groupsOf.delete(b);
 }
 
@@ -558,7 +571,7 @@ export function forgetBindGroups(b: GPUBuffer): void {
  * ```
  */
 export function cachedBindGroups(): number {
-  return groupCache.size;
+  return cachedCount;
 }
 
 /** The largest workgroup count along one dispatch dimension (WebGPU's default limit). */
@@ -598,5 +611,5 @@ export function deviceCounts(): {
   bytesReadBack: number;
   paramBytesUploaded: number;
 } {
-  return { pipelines: pipelines.size, ...counts, bindGroupsCached: groupCache.size };
+  return { pipelines: pipelines.size, ...counts, bindGroupsCached: cachedCount };
 }

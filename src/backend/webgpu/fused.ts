@@ -105,7 +105,8 @@ export function gpuFused(
     const lines: string[] = [];
     for (let k = 0; k < nIn; k++) {
       const size = gi[k].size;
-      const at = size === n ? "i" : size === 1 ? "0u" : `(i % u32(prm[${1 + k}]))`;
+      // sizes are constants of the WGSL: a modulo by a constant, not by a parameter
+      const at = size === n ? "i" : size === 1 ? "0u" : `(i % ${size}u)`;
       const load =
         slot[k] >= 0
           ? asF32(`${names[slot[k]]}[${at}]`, gi[k].dtype)

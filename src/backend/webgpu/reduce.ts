@@ -14,6 +14,7 @@
 import type { Buf, ReduceOp } from "../backend.js";
 import { gpuBuf, markWritten, upload } from "./buffers.js";
 import { grid } from "./device.js";
+import { sizes } from "./hot.js";
 import { launch } from "./run.js";
 import { bindings, convert, elementKernel } from "./wgsl.js";
 
@@ -71,7 +72,10 @@ export function gpuReduce(
     { buf: gx, write: false },
     { buf: go, write: true },
   ]);
+  // the axis lengths: constants of the WGSL once the kernel is hot (divisions by constants)
   const meta = [nOut, mid, inner];
+  const sig = `reduce ${op} ${gx.dtype} ${go.dtype} ${mid} ${inner} ${mid < TREE_FROM || nOut >= LOOP_OUTPUTS}`;
+  const midInner = sizes(sig, ["mid", "inner"], [mid, inner]);
   const zero = t === "f32" ? "0.0" : "0";
   if (mid < TREE_FROM || nOut >= LOOP_OUTPUTS) {
     // f32 sums carry Kahan's compensation term c; integer sums are exact
@@ -84,8 +88,7 @@ export function gpuReduce(
         : `acc += ${load("base + m * inner")};`;
     const body =
       op === "sum"
-        ? `  let mid = u32(prm[1]);
-  let inner = u32(prm[2]);
+        ? `${midInner}
   let base = (i / inner) * mid * inner + i % inner;
   var acc: ${t} = ${zero};
   var c: ${t} = ${zero};
@@ -93,8 +96,7 @@ export function gpuReduce(
     ${add}
   }
   b1[i] = ${store("acc", "0u")};`
-        : `  let mid = u32(prm[1]);
-  let inner = u32(prm[2]);
+        : `${midInner}
   let base = (i / inner) * mid * inner + i % inner;
   var best: ${t} = ${load("base")};
   var bi = 0u;
@@ -132,8 +134,7 @@ ${op === "sum" ? "" : pickFn(op, t)}
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nw: vec3u, @builtin(local_invocation_index) li: u32) {
   let g = wid.y * nw.x + wid.x;
   let nOut = u32(prm[0]);
-  let mid = u32(prm[1]);
-  let inner = u32(prm[2]);
+${midInner}
   let o = min(g, nOut - 1u);
   let base = (o / inner) * mid * inner + o % inner;
   ${local}
