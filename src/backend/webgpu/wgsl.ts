@@ -256,25 +256,6 @@ ${body}
 }`;
 }
 
-/**
- * WGSL that computes `offN` (i32) for each of `count` strided operands of the element `i`, with
- * `prm[at]` = rank, then the shape, then each operand's strides; `bases[k]` is an expression of
- * operand k's starting offset.
- */
-export function stridedOffsets(at: number, count: number, bases: readonly string[]): string {
-  const lines = [`  let rank = prm[${at}];`, "  var r = i;"];
-  for (let k = 0; k < count; k++) lines.push(`  var off${k}: i32 = ${bases[k] ?? "0"};`);
-  lines.push("  for (var d = rank - 1; d >= 0; d--) {");
-  lines.push(`    let s = u32(prm[${at + 1} + d]);`);
-  lines.push("    let c = i32(r % s);");
-  lines.push("    r = r / s;");
-  for (let k = 0; k < count; k++) {
-    lines.push(`    off${k} += c * prm[${at + 1} + rank * ${k + 1} + d];`);
-  }
-  lines.push("  }");
-  return lines.join("\n");
-}
-
 /** f32 expression of a value stored as `d`. */
 export function asF32(x: string, d: DType): string {
   return d === "f32" ? x : `f32(${x})`;
