@@ -15,11 +15,13 @@
  *   output row `(ih + pt − i) / sh` when that divides exactly and lies inside the output. With
  *   column stride 2 or more, the taps whose column does not divide exactly add nothing, so the
  *   loop goes tap by tap over the output channels instead.
- * - `conv2dBackpropFilter`: one GEMM per tap, `[CI, B·OH·OW] × [B·OH·OW, CO]`: the rows are input
- *   channels, so one bounds test per position serves the whole block, and the range of output
- *   positions whose pixel is inside the image is computed once. The sum over the batch is split
- *   into chunks (so that a small filter still gives every core work), summed by a second kernel
- *   in chunk order.
+ * - `conv2dBackpropFilter`: one GEMM `[KH·KW·CI, B·OH·OW] × [B·OH·OW, CO]`: the rows are the
+ *   (tap, input channel) pairs, so a block is full even with one input channel (the first layer
+ *   of an image model); a row reads the position's first pixel plus its fixed offset. The sum over
+ *   the batch is split into chunks (so that a small filter still gives every core work), summed
+ *   by a second kernel in chunk order.
+ * - When every window lies inside the image ("valid", no padding), the forward and filter
+ *   kernels are generated without bounds tests.
  *
  * Each output sums its terms in one fixed order (no atomics): results are the same on every run.
  *
@@ -35,7 +37,7 @@
 import type { Buf, Conv2dGeometry } from "../backend.js";
 import { freeGpuBuf, type GpuBuf, markWritten, newGpuBuf, upload } from "./buffers.js";
 import { grid, MAX_GROUPS } from "./device.js";
-import { accumulators, blockSide, guardedLoop, lines, range, step, store } from "./gemm.js";
+import { accumulators, blockSide, guardedLoop, lines, range, store } from "./gemm.js";
 import { launch, rd, run, typeError, wr } from "./run.js";
 import { bindings, type Operand } from "./wgsl.js";
 
@@ -87,14 +89,35 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nw: vec3u, @
   let wz = i32(wid.z);`;
 
 /**
+ * Whether every window lies inside the image (no padding is read, as in a "valid" convolution):
+ * then the kernels need no bounds tests (`inside`).
+ */
+function windowsInside(g: Conv2dGeometry): boolean {
+  const fits = (pad: number, out: number, s: number, k: number, n: number) =>
+    pad === 0 && (out - 1) * s + k <= n;
+  return (
+    fits(g.padTop, g.outH, g.strideH, g.kH, g.inH) &&
+    fits(g.padLeft, g.outW, g.strideW, g.kW, g.inW)
+  );
+}
+
+/**
  * The WGSL of `conv2d` (`input` false), or of `conv2dBackpropInput` with column stride 1 (`input`
  * true, reading `w` flipped along its columns and transposed, see {@link flipFilter}), over
  * bindings `[src, w, out]`: an `rm × rn` block of `out[m, n]` per invocation, `prm[0]` = M,
  * `prm[1]` = N. For each filter row the taps of all filter columns and channels are one
  * contiguous run of `kW·C` values in both the image row and the filter, so the inner loop runs
- * over that run, and each block row reads only the part of it inside the image.
+ * over that run, and each block row reads only the part of it inside the image (with `inside`,
+ * every window is inside: no tests).
  */
-function rowsCode(decls: string, names: string[], input: boolean, rm: number, rn: number) {
+function rowsCode(
+  decls: string,
+  names: string[],
+  input: boolean,
+  rm: number,
+  rn: number,
+  inside: boolean,
+) {
   const [src, w, out] = names;
   // the source image (the input, or the output gradient) and, for each block row, its image,
   // its first filter row's source row (input: before the division by the stride) and its first
@@ -146,7 +169,7 @@ ${lines((j) => `    let f${j} = fb + n${j};`, rn)}
     let qLo = ${fold("min", "lo")};
     let qHi = ${fold("max", "hi")};
     // where every block row reads the whole run (inside the image), no tests
-${guardedLoop(rm, rn, whole, {
+${guardedLoop(rm, rn, inside ? "true" : whole, {
   k: "q",
   from: "qLo",
   to: "qHi",
@@ -258,7 +281,7 @@ function positions(op: string, input: boolean, a: Buf, w: Buf, out: Buf, g: Conv
     const bs = bind(op, ops);
     const blocks = Math.ceil(m / rm) * Math.ceil(n / rn);
     const code = flat
-      ? rowsCode(bs.decls, bs.names, input, rm, rn)
+      ? rowsCode(bs.decls, bs.names, input, rm, rn, !input && windowsInside(g))
       : tapsCode(bs.decls, bs.names, rm, rn);
     launch(op, bs, code, [m, n, ...geometry(g)], groups(op, blocks));
     markWritten(ops[2].buf);
@@ -299,59 +322,77 @@ export function gpuConv2dBackpropInput(dy: Buf, w: Buf, dx: Buf, g: Conv2dGeomet
 }
 
 /**
- * The WGSL of `conv2dBackpropFilter` over bindings `[x, dy, out]`: an `rm × rn` block of
- * `dw[tap, ci, co]` per invocation, summed over the images of chunk `wz / taps` (`prm[0]` images
- * per chunk) and written to `out` at `chunk · prm[1]` (the partial sums, or `dw` itself).
+ * The WGSL of `conv2dBackpropFilter` over bindings `[x, dy, out]`: one GEMM
+ * `[KH·KW·CI, B·OH·OW] × [B·OH·OW, CO]` whose rows are the (tap, input channel) pairs, in the
+ * order of `dw`; an `rm × rn` block of `dw` per invocation, summed over the images of chunk `wz`
+ * (`prm[0]` images per chunk) and written to `out` at `chunk · prm[1]` (the partial sums, or `dw`
+ * itself). A row's pixel for a position is the position's first pixel plus a fixed offset; it
+ * reads zero where that pixel is in the padding (with `inside` there is none: no tests).
  */
-function filterCode(decls: string, names: string[], rm: number, rn: number): string {
+function filterCode(
+  decls: string,
+  names: string[],
+  rm: number,
+  rn: number,
+  inside: boolean,
+): string {
   const [x, dy, out] = names;
+  const rows = range(rm);
+  // the block rows' output columns whose pixel lies inside the image
+  const wLo = (i: number) => `select(0, (pL - kj${i} + sW - 1) / sW, pL - kj${i} > 0)`;
+  const wHi = (i: number) =>
+    `select(0, min(outW, (inW - 1 + pL - kj${i}) / sW + 1), inW - 1 + pL - kj${i} >= 0)`;
   return `${decls}
 ${ENTRY}
   let per = prm[0];
   let size = prm[1];
 ${GEOMETRY}
+  let M = kH * kW * inC;
   let nb = (outC + ${rn - 1}) / ${rn};
   let r0 = (blk / nb) * ${rm};
   let c0 = (blk % nb) * ${rn};
-  if (r0 >= inC) { return; }
-  let t = wz % (kH * kW);
-  let chunk = wz / (kH * kW);
-  let ki = t / kW;
-  let kj = t % kW;
-${lines((i) => `  let ci${i} = min(r0 + ${i}, inC - 1);`, rm)}
+  if (r0 >= M) { return; }
+  let chunk = wz;
+${lines(
+  (i) => `  let row${i} = min(r0 + ${i}, M - 1);
+  let ki${i} = row${i} / (kW * inC);
+  let kj${i} = (row${i} / inC) % kW;
+  let d${i} = (ki${i} * inW + kj${i}) * inC + row${i} % inC;
+  let owLo${i} = ${wLo(i)};
+  let owHi${i} = ${wHi(i)};`,
+  rm,
+)}
 ${lines((j) => `  let co${j} = min(c0 + ${j}, outC - 1);`, rn)}
+  // every block row's pixel is inside the image along the row for every output column
+  let wide = ${rows.map((i) => `(owLo${i} == 0) & (owHi${i} == outW)`).join(" & ")};
 ${accumulators(rm, rn)}
-  // the output rows and columns whose pixel of this tap lies inside the image
-  let hLast = inH - 1 + pT - ki;
-  let wLast = inW - 1 + pL - kj;
-  let ohLo = select(0, (pT - ki + sH - 1) / sH, pT - ki > 0);
-  let owLo = select(0, (pL - kj + sW - 1) / sW, pL - kj > 0);
-  let ohHi = select(0, min(outH, hLast / sH + 1), hLast >= 0);
-  let owHi = select(0, min(outW, wLast / sW + 1), wLast >= 0);
   let bEnd = min(batch, (chunk + 1) * per);
   for (var b = chunk * per; b < bEnd; b++) {
-    for (var oh = ohLo; oh < ohHi; oh++) {
-      let xr = (b * inH + oh * sH + ki - pT) * inW + kj - pL;
-      let yr = (b * outH + oh) * outW;
-      for (var ow = owLo; ow < owHi; ow++) {
-        let xp = (xr + ow * sW) * inC;
-        let yp = (yr + ow) * outC;
-${step(
-  rm,
-  rn,
-  (i) => `${x}[xp + ci${i}]`,
-  (j) => `${dy}[yp + co${j}]`,
-)}
-      }
+    for (var oh = 0; oh < outH; oh++) {
+      let ih = oh * sH - pT;
+${lines((i) => `      let okh${i} = (ih + ki${i} >= 0) & (ih + ki${i} < inH);`, rm)}
+      let xr = ((b * inH + ih) * inW - pL) * inC;
+      let yr = (b * outH + oh) * outW * outC;
+  ${guardedLoop(rm, rn, inside ? "true" : `wide & ${rows.map((i) => `okh${i}`).join(" & ")}`, {
+    k: "ow",
+    from: "0",
+    to: "outW",
+    xs: x,
+    at: (i) => `xp + d${i}`,
+    inside: (i) => `okh${i} & (ow >= owLo${i}) & (ow < owHi${i})`,
+    vs: dy,
+    vAt: (j) => `yp + co${j}`,
+    pre: "let xp = xr + ow * sW * inC; let yp = yr + ow * outC;",
+  })}
     }
   }
-  let o = chunk * size + t * inC * outC;
+  let o = chunk * size;
 ${store(
   rm,
   rn,
   out,
   (i, j) => `o + (r0 + ${i}) * outC + c0 + ${j}`,
-  (i, j) => `(r0 + ${i} < inC) & (c0 + ${j} < outC)`,
+  (i, j) => `(r0 + ${i} < M) & (c0 + ${j} < outC)`,
 )}
 }`;
 }
@@ -380,11 +421,11 @@ export function gpuConv2dBackpropFilter(x: Buf, dy: Buf, dw: Buf, g: Conv2dGeome
   const taps = g.kH * g.kW;
   const size = taps * g.inC * g.outC;
   if (size === 0) return;
-  const [rm, rn] = [blockSide(g.inC), blockSide(g.outC)];
-  const blocks = Math.ceil(g.inC / rm) * Math.ceil(g.outC / rn);
+  const [rm, rn] = [blockSide(taps * g.inC), blockSide(g.outC)];
+  const blocks = Math.ceil((taps * g.inC) / rm) * Math.ceil(g.outC / rn);
   // chunks of whole images: enough for FILTER_INVOCATIONS invocations, CHUNK_POSITIONS positions each
   const byWork = Math.floor((g.batch * g.outH * g.outW) / CHUNK_POSITIONS);
-  const byCores = Math.ceil(FILTER_INVOCATIONS / (blocks * taps));
+  const byCores = Math.ceil(FILTER_INVOCATIONS / blocks);
   const want = Math.max(1, Math.min(g.batch, byCores, byWork));
   const per = Math.max(1, Math.ceil(g.batch / want));
   const chunks = Math.max(1, Math.ceil(g.batch / per));
@@ -392,8 +433,8 @@ export function gpuConv2dBackpropFilter(x: Buf, dy: Buf, dw: Buf, g: Conv2dGeome
   try {
     const ops = [rd(x, op), rd(dy, op), wr(partial ?? dw, op)];
     const bs = bind(op, ops);
-    const code = filterCode(bs.decls, bs.names, rm, rn);
-    launch(op, bs, code, [per, size, ...geometry(g)], groups(op, blocks, taps * chunks));
+    const code = filterCode(bs.decls, bs.names, rm, rn, windowsInside(g));
+    launch(op, bs, code, [per, size, ...geometry(g)], groups(op, blocks, chunks));
     markWritten(ops[2].buf);
     if (partial === null) return;
     // dw[e] = Σ over chunks, in chunk order
