@@ -3,10 +3,11 @@
  * reference, `Math.fround(a ** b)` (the correctly rounded f32), in ulps, over a wide domain; and
  * its special values, which must be those of the wasm backend (JavaScript's `**`) exactly.
  *
- * Bound: 1 ulp everywhere (measured maximum over 2.4 million pairs of these domains: 1 ulp, at
- * near-ties; WGSL's `pow` was off by 23 ulp for a in [0.5, 3.5], 107 ulp over a in (0, 1e6],
- * 5112 ulp near overflow and 5.7 million ulp (half the value) for |b| near 2²²). A wanted
- * subnormal may come back as 0 (GPUs flush subnormals; see `kernels.test.ts`).
+ * Bound: 1 ulp everywhere, and at least 99 % correctly rounded (measured over 1.2 million pairs
+ * per domain: 1 ulp at most, 0.03-0.2 % misrounded, at near-ties, where wasm misrounded none; WGSL's `pow` was off by 23 ulp
+ * for a in [0.5, 3.5], 107 ulp over a in (0, 1e6], 5112 ulp near overflow and 5.7 million ulp,
+ * half the value, for |b| near 2²²). A wanted subnormal may come back as 0 (GPUs flush
+ * subnormals; see `kernels.test.ts`).
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
@@ -54,16 +55,17 @@ function ulpError(a: number, b: number, got: number): number {
 // ---------- domains (all values f32) ----------
 
 const fr = Math.fround;
+/** Uniform in [lo, hi] (fc.double spreads over bit patterns instead, crowding near 0). */
+const uniform = (lo: number, hi: number) =>
+  fc.integer({ min: 0, max: 2 ** 30 }).map((u) => lo + ((hi - lo) * u) / 2 ** 30);
 /** a in (2⁻¹²⁶, 1e6], log-uniform. */
-const wideBase = fc
-  .double({ min: -126 * Math.LN2, max: Math.log(1e6), noNaN: true })
-  .map((l) => fr(Math.exp(l)));
+const wideBase = uniform(-126 * Math.LN2, Math.log(1e6)).map((l) => fr(Math.exp(l)));
 /** a within 2⁻²³…2⁻³ of 1 (log2 a small: relative accuracy of the logarithm). */
 const nearOne = fc
-  .tuple(fc.integer({ min: 3, max: 23 }), fc.double({ min: -1, max: 1, noNaN: true }))
+  .tuple(fc.integer({ min: 3, max: 23 }), uniform(-1, 1))
   .map(([k, u]) => fr(1 + u * 2 ** -k));
 /** A non-integer exponent in [−8, 8]. */
-const fracExp = fc.double({ min: -8, max: 8, noNaN: true }).map((v) => {
+const fracExp = uniform(-8, 8).map((v) => {
   const b = fr(v);
   return Number.isInteger(b) ? fr(b + 0.5) : b;
 });
@@ -71,39 +73,54 @@ const fracExp = fc.double({ min: -8, max: 8, noNaN: true }).map((v) => {
 const nearEdge = fc
   .tuple(
     wideBase.filter((a) => Math.abs(Math.log2(a)) > 1e-3),
-    fc.oneof(
-      fc.double({ min: 120, max: 128.5, noNaN: true }),
-      fc.double({ min: -152, max: -120, noNaN: true }),
-    ),
+    fc.oneof(uniform(120, 128.5), uniform(-152, -120)),
   )
   .map(([a, t]) => [a, fr(t / Math.log2(a))] as const)
   .filter(([, b]) => !Number.isInteger(b));
 /** a near 1 with a large non-integer |b| (up to 2²²): the error of log2 a is multiplied by b. */
 const bigExp = fc
-  .tuple(nearOne, fc.integer({ min: 1, max: 22 }), fc.double({ min: -1, max: 1, noNaN: true }))
+  .tuple(nearOne, fc.integer({ min: 1, max: 22 }), uniform(-1, 1))
   .map(([a, k, u]) => [a, fr(fr(u * 2 ** k) + 0.5)] as const)
   .filter(([, b]) => !Number.isInteger(b));
 
 const pairs = fc.oneof(
   fc.tuple(wideBase, fracExp),
   fc.tuple(nearOne, fracExp),
-  fc.tuple(fc.double({ min: 0.5, max: 3.5, noNaN: true }).map(fr), fracExp),
+  fc.tuple(uniform(0.5, 3.5).map(fr), fracExp),
   nearEdge,
   bigExp,
 );
-/** Integer exponents, signed bases: the double-f32 squaring, or exp2/log2 for huge or tiny results. */
+/** Integer exponents, signed bases: the double-f32 squaring (and its reciprocal for b < 0), or
+ * exp2/log2 where |b·log2 a| ≥ 60. */
 const intPairs = fc.tuple(
-  fc.tuple(wideBase, fc.boolean()).map(([a, neg]) => (neg ? -a : a)),
+  fc
+    .tuple(
+      fc.oneof(
+        wideBase,
+        uniform(-5, 5).map((l) => fr(2 ** l)),
+      ),
+      fc.boolean(),
+    )
+    .map(([a, neg]) => (neg ? -a : a)),
   fc.integer({ min: -12, max: 12 }),
 );
 
-async function worst(ps: readonly (readonly [number, number])[]): Promise<string> {
+/** Pairs counted and how many of them were not correctly rounded, per property. */
+interface Tally {
+  n: number;
+  off: number;
+}
+
+/** The worst pair above the bound as a message ("" if none); counts misrounded pairs in `t`. */
+async function worst(ps: readonly (readonly [number, number])[], t: Tally): Promise<string> {
   const [a, b] = [ps.map((p) => p[0]), ps.map((p) => p[1])];
   const got = await pow(webgpuBackend, a, b);
   let msg = "";
   let max = 0;
   for (let i = 0; i < a.length; i++) {
     const u = ulpError(a[i], b[i], got[i]);
+    t.n++;
+    if (u > 0) t.off++;
     if (u > max) {
       max = u;
       msg = `${a[i]} ** ${b[i]}: webgpu ${got[i]}, want ${fr(a[i] ** b[i])} (${u} ulp)`;
@@ -113,22 +130,28 @@ async function worst(ps: readonly (readonly [number, number])[]): Promise<string
 }
 
 describe.skipIf(why !== null)("webgpu f32 pow against float64", () => {
-  it(`non-integer exponents: within ${ULP_BOUND} ulp of the correctly rounded result`, async () => {
+  // Measured: about 0.1 % misrounded (by 1 ulp, near ties) in both; the reciprocal of a negative
+  // integer exponent without its exact split (4097·(1/x) folded to 4097/x) gave 4.6 % here.
+  it(`non-integer exponents: within ${ULP_BOUND} ulp, correctly rounded for ≥ 99 %`, async () => {
+    const t: Tally = { n: 0, off: 0 };
     await fc.assert(
-      fc.asyncProperty(fc.array(pairs, { minLength: 1, maxLength: 2000 }), async (ps) => {
-        expect(await worst(ps)).toBe("");
+      fc.asyncProperty(fc.array(pairs, { minLength: 1000, maxLength: 2000 }), async (ps) => {
+        expect(await worst(ps, t)).toBe("");
       }),
       { numRuns: 40 },
     );
+    expect(t.off / t.n).toBeLessThanOrEqual(0.01);
   });
 
-  it(`integer exponents: within ${ULP_BOUND} ulp`, async () => {
+  it(`integer exponents: within ${ULP_BOUND} ulp, correctly rounded for ≥ 99 %`, async () => {
+    const t: Tally = { n: 0, off: 0 };
     await fc.assert(
-      fc.asyncProperty(fc.array(intPairs, { minLength: 1, maxLength: 2000 }), async (ps) => {
-        expect(await worst(ps)).toBe("");
+      fc.asyncProperty(fc.array(intPairs, { minLength: 1000, maxLength: 2000 }), async (ps) => {
+        expect(await worst(ps, t)).toBe("");
       }),
       { numRuns: 20 },
     );
+    expect(t.off / t.n).toBeLessThanOrEqual(0.01);
   });
 
   // Bases and exponents whose powers are exact (or 0, ∞, NaN), so the wanted f32 is known exactly.
