@@ -37,7 +37,7 @@
 import type { Buf, Conv2dGeometry } from "../backend.js";
 import { freeGpuBuf, type GpuBuf, markWritten, newGpuBuf, upload } from "./buffers.js";
 import { grid, MAX_GROUPS } from "./device.js";
-import { accumulators, blockSide, guardedLoop, lines, range, store } from "./gemm.js";
+import { accumulators, blockSide, lines, range, reduction, store } from "./gemm.js";
 import { launch, rd, run, typeError, wr } from "./run.js";
 import { bindings, type Operand } from "./wgsl.js";
 
@@ -143,9 +143,6 @@ function rowsCode(
     let s${i} = ((img${i} * ${srcH} + y${i}) * ${srcW} + w${i}) * ${srcC};
     let lo${i} = max(0, -w${i}) * ${srcC};
     let hi${i} = select(0, min(kW, ${srcW} - w${i}) * ${srcC}, ok${i});`;
-  const whole = range(rm)
-    .map((i) => `(lo${i} == qLo) & (hi${i} == qHi)`)
-    .join(" & ");
   const fold = (f: string, v: string) =>
     range(rm)
       .slice(1)
@@ -168,14 +165,13 @@ ${lines(run, rm)}
 ${lines((j) => `    let f${j} = fb + n${j};`, rn)}
     let qLo = ${fold("min", "lo")};
     let qHi = ${fold("max", "hi")};
-    // where every block row reads the whole run (inside the image), no tests
-${guardedLoop(rm, rn, inside ? "true" : whole, {
+${reduction(rm, rn, {
   k: "q",
   from: "qLo",
   to: "qHi",
   xs: src,
   at: (i) => `s${i} + q`,
-  inside: (i) => `(q >= lo${i}) & (q < hi${i})`,
+  inside: inside ? undefined : (i) => `(q >= lo${i}) & (q < hi${i})`,
   vs: w,
   vAt: (j) => `f${j} + q * N`,
 })}
@@ -205,7 +201,7 @@ function tapsCode(decls: string, names: string[], rm: number, rn: number) {
     let ok${i} = (th${i} >= 0) & (tw${i} >= 0) & (th${i} % sH == 0) & (tw${i} % sW == 0) & (th${i} / sH < outH) & (tw${i} / sW < outW);
     let s${i} = select(0, ((img${i} * outH + th${i} / sH) * outW + tw${i} / sW) * outC, ok${i});`;
   const oks = range(rm).map((i) => `ok${i}`);
-  const [any, all] = [oks.join(" | "), oks.join(" & ")];
+  const any = oks.join(" | ");
   return `${decls}
 ${ENTRY}
   let M = prm[0];
@@ -224,7 +220,7 @@ ${lines(tap, rm)}
     if (!(${any})) { continue; }
     let t = ki * kW + kj;
 ${lines((j) => `    let f${j} = (t * inC + n${j}) * outC;`, rn)}
-${guardedLoop(rm, rn, all, {
+${reduction(rm, rn, {
   k: "c",
   from: "0",
   to: "outC",
@@ -337,7 +333,6 @@ function filterCode(
   inside: boolean,
 ): string {
   const [x, dy, out] = names;
-  const rows = range(rm);
   // the block rows' output columns whose pixel lies inside the image
   const wLo = (i: number) => `select(0, (pL - kj${i} + sW - 1) / sW, pL - kj${i} > 0)`;
   const wHi = (i: number) =>
@@ -363,8 +358,6 @@ ${lines(
   rm,
 )}
 ${lines((j) => `  let co${j} = min(c0 + ${j}, outC - 1);`, rn)}
-  // every block row's pixel is inside the image along the row for every output column
-  let wide = ${rows.map((i) => `(owLo${i} == 0) & (owHi${i} == outW)`).join(" & ")};
 ${accumulators(rm, rn)}
   let bEnd = min(batch, (chunk + 1) * per);
   for (var b = chunk * per; b < bEnd; b++) {
@@ -373,13 +366,13 @@ ${accumulators(rm, rn)}
 ${lines((i) => `      let okh${i} = (ih + ki${i} >= 0) & (ih + ki${i} < inH);`, rm)}
       let xr = ((b * inH + ih) * inW - pL) * inC;
       let yr = (b * outH + oh) * outW * outC;
-  ${guardedLoop(rm, rn, inside ? "true" : `wide & ${rows.map((i) => `okh${i}`).join(" & ")}`, {
+  ${reduction(rm, rn, {
     k: "ow",
     from: "0",
     to: "outW",
     xs: x,
     at: (i) => `xp + d${i}`,
-    inside: (i) => `okh${i} & (ow >= owLo${i}) & (ow < owHi${i})`,
+    inside: inside ? undefined : (i) => `okh${i} & (ow >= owLo${i}) & (ow < owHi${i})`,
     vs: dy,
     vAt: (j) => `yp + co${j}`,
     pre: "let xp = xr + ow * sW * inC; let yp = yr + ow * outC;",
