@@ -25,13 +25,25 @@
  *
  * Each output sums its terms in one fixed order (no atomics): results are the same on every run.
  *
- * Measured on SwiftShader (2 CPU cores, shared with a training run and tests: load 9–11;
- * 2026-12-04), the MNIST CNN's layers of `bench/webgpu-conv.ts` at batch 64, the 4×4 blocks
- * (before) and the 16×16 blocks (after) loaded side by side in one process, alternating, median
- * of 5 (`/tmp` script): conv1 (28×28×1→32) forward 265 → 152 ms, filter gradient 300 → 279 ms;
- * conv2 (13×13×32→64) forward 1101 → 438 ms, input gradient 1281 → 672 ms, filter gradient
- * 1146 → 670 ms; the jitted training step 5519 → 3545 ms (1.56×). A first compile of a 16×16
- * kernel takes 2.5–4.5 s there.
+ * Measured on SwiftShader (2 CPU cores shared with a training run and tests, load 6–11;
+ * 2026-12-04) on the MNIST CNN's layers of `bench/webgpu-conv.ts` at batch 64, the old and new
+ * kernels loaded side by side in one process and run alternately (median of 7, `/tmp` script):
+ * - 4×4 blocks (before) → now: conv1 (28×28×1→32) forward 137 → 79 ms, input gradient 210 → 98
+ *   ms, filter gradient 129 → 89 ms; conv2 (13×13×32→64) forward 480 → 205 ms, input gradient
+ *   610 → 282 ms, filter gradient 552 → 306 ms; the jitted training step 2802 → 1813 ms (1.55×).
+ * - Against jax-js on the same device (the sides of `bench/webgpu-sides.ts`, interleaved, median
+ *   of 7): the CNN step at batch 64 was 1.08× jax-js's samples/s under this load (0.78× in
+ *   `bench/results-webgpu.md` on a quiet machine), now 1.77×.
+ * - Steps: 16×16 blocks alone 1.56× on the step; the filter gradient as one GEMM over (tap,
+ *   channel) rows 1.3–1.6× on conv1's (no change on conv2's); no bounds tests for "valid"
+ *   windows 1.2× on the forward kernels; one loop per kernel rather than a tested and an
+ *   untested copy 1.04–2.6× on the input gradients and 1.06–1.4× on "same"-padded forwards.
+ * - Tried without gain: zero-padding the output gradient so that the stride-1 input gradient is
+ *   a "valid" forward convolution (0.5–0.9×: the padding copy costs more than the tests it
+ *   saves); workgroups of 4 invocations instead of 64 (within noise); 1,024 or 4,096 positions
+ *   per filter-gradient chunk instead of 256 (within noise); hoisting the shared index products
+ *   out of the block's reads (within noise; the filter kernel keeps it).
+ * - A first compile of a 16×16 kernel takes 1–4 s there.
  * @module
  */
 import type { Buf, Conv2dGeometry } from "../backend.js";

@@ -5,10 +5,10 @@
  * left operand and `rn` values `v{j}` of the right one and adds every product `x{i}·v{j}` to its
  * accumulator, so each output sums its terms in reduction order.
  *
- * On SwiftShader (Vulkan on the CPU, 4 invocations per SSE vector) each buffer read is a gather
- * with bounds checks, far dearer than a multiply-add; so the block sides are large (up to 16×16:
- * 32 reads per 256 multiply-adds, where 4×4 did 8 per 16), even though most accumulators then live
- * on the stack. See the measurements in `matmul.ts`.
+ * On SwiftShader (Vulkan on the CPU, 4 invocations per SSE vector) a buffer read costs far more
+ * than a multiply-add: blocks with fewer reads per multiply-add were faster in every measurement,
+ * up to 16×16 (32 reads per 256 multiply-adds, where 4×4 did 8 per 16), though most accumulators
+ * then cannot stay in the 16 SSE registers; 32×32 took 15 s to compile. See `matmul.ts`.
  * @module
  */
 
