@@ -101,6 +101,42 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nw: vec3u, @
   let wz = i32(wid.z);`;
 
 /**
+ * A kernel over an `M × N` output, `prm[0]` = M and `prm[1]` = N, with an `rm × rn` block per
+ * invocation: the block's rows decoded by `decode`, its columns `n{j}`, the accumulators, then
+ * `body` (the reduction), then the store into `out`.
+ */
+function positionsKernel(
+  decls: string,
+  out: string,
+  rm: number,
+  rn: number,
+  decode: (i: number) => string,
+  body: string,
+): string {
+  return `${decls}
+${ENTRY}
+  let M = prm[0];
+  let N = prm[1];
+${GEOMETRY}
+  let nb = (N + ${rn - 1}) / ${rn};
+  let r0 = (blk / nb) * ${rm};
+  let c0 = (blk % nb) * ${rn};
+  if (r0 >= M) { return; }
+${lines(decode, rm)}
+${lines((j) => `  let n${j} = min(c0 + ${j}, N - 1);`, rn)}
+${accumulators(rm, rn)}
+${body}
+${store(
+  rm,
+  rn,
+  out,
+  (i, j) => `(r0 + ${i}) * N + c0 + ${j}`,
+  (i, j) => `(r0 + ${i} < M) & (c0 + ${j} < N)`,
+)}
+}`;
+}
+
+/**
  * Whether every window lies inside the image (no padding is read, as in a "valid" convolution):
  * then the kernels need no bounds tests (`inside`).
  */
@@ -159,19 +195,13 @@ function rowsCode(
     range(rm)
       .slice(1)
       .reduce((acc, i) => `${f}(${acc}, ${v}${i})`, `${v}0`);
-  return `${decls}
-${ENTRY}
-  let M = prm[0];
-  let N = prm[1];
-${GEOMETRY}
-  let nb = (N + ${rn - 1}) / ${rn};
-  let r0 = (blk / nb) * ${rm};
-  let c0 = (blk % nb) * ${rn};
-  if (r0 >= M) { return; }
-${lines(decode, rm)}
-${lines((j) => `  let n${j} = min(c0 + ${j}, N - 1);`, rn)}
-${accumulators(rm, rn)}
-  for (var ki = 0; ki < kH; ki++) {
+  return positionsKernel(
+    decls,
+    out,
+    rm,
+    rn,
+    decode,
+    `  for (var ki = 0; ki < kH; ki++) {
 ${lines(run, rm)}
     let fb = ki * kW * ${srcC} * N;
 ${lines((j) => `    let f${j} = fb + n${j};`, rn)}
@@ -187,15 +217,8 @@ ${reduction(rm, rn, {
   vs: w,
   vAt: (j) => `f${j} + q * N`,
 })}
-  }
-${store(
-  rm,
-  rn,
-  out,
-  (i, j) => `(r0 + ${i}) * N + c0 + ${j}`,
-  (i, j) => `(r0 + ${i} < M) & (c0 + ${j} < N)`,
-)}
-}`;
+  }`,
+  );
 }
 /**
  * The WGSL of `conv2dBackpropInput` for any strides, over bindings `[dy, w, out]`: as
@@ -214,19 +237,13 @@ function tapsCode(decls: string, names: string[], rm: number, rn: number) {
     let s${i} = select(0, ((img${i} * outH + th${i} / sH) * outW + tw${i} / sW) * outC, ok${i});`;
   const oks = range(rm).map((i) => `ok${i}`);
   const any = oks.join(" | ");
-  return `${decls}
-${ENTRY}
-  let M = prm[0];
-  let N = prm[1];
-${GEOMETRY}
-  let nb = (N + ${rn - 1}) / ${rn};
-  let r0 = (blk / nb) * ${rm};
-  let c0 = (blk % nb) * ${rn};
-  if (r0 >= M) { return; }
-${lines(decode, rm)}
-${lines((j) => `  let n${j} = min(c0 + ${j}, N - 1);`, rn)}
-${accumulators(rm, rn)}
-  for (var ki = 0; ki < kH; ki++) {
+  return positionsKernel(
+    decls,
+    out,
+    rm,
+    rn,
+    decode,
+    `  for (var ki = 0; ki < kH; ki++) {
   for (var kj = 0; kj < kW; kj++) {
 ${lines(tap, rm)}
     if (!(${any})) { continue; }
@@ -243,15 +260,8 @@ ${reduction(rm, rn, {
   vAt: (j) => `f${j} + c`,
 })}
   }
-  }
-${store(
-  rm,
-  rn,
-  out,
-  (i, j) => `(r0 + ${i}) * N + c0 + ${j}`,
-  (i, j) => `(r0 + ${i} < M) & (c0 + ${j} < N)`,
-)}
-}`;
+  }`,
+  );
 }
 /**
  * `wf[i, kW − 1 − j, co, ci] = w[i, j, ci, co]`: the filter as {@link rowsCode} reads it for the
