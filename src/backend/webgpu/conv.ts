@@ -40,8 +40,10 @@
  *   untested copy 1.04–2.6× on the input gradients and 1.06–1.4× on "same"-padded forwards.
  * - Tried without gain: zero-padding the output gradient so that the stride-1 input gradient is
  *   a "valid" forward convolution (0.5–0.9×: the padding copy costs more than the tests it
- *   saves); workgroups of 4 invocations instead of 64 (within noise); 1,024 or 4,096 positions
- *   per filter-gradient chunk instead of 256 (within noise); hoisting the shared index products
+ *   saves); workgroups of 4 invocations instead of 64 (0.98–1.25×, not conclusive); constant run
+ *   bounds for "valid" forward kernels (0.89–1.08×); 4,096 positions per
+ *   filter-gradient chunk instead of 256 (conv1's 1.23–1.31× faster, conv2's 0.92–1.01×: it
+ *   then runs as one chunk of 72 invocations; not changed); hoisting the shared index products
  *   out of the block's reads (within noise; the filter kernel keeps it).
  * - A first compile of a 16×16 kernel takes 1–4 s there.
  * @module
