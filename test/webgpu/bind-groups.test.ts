@@ -7,8 +7,12 @@
  */
 import { describe, expect, it } from "vitest";
 import { webgpuBackend as be } from "../../src/backend/webgpu/backend.js";
-import { cachedBindGroups } from "../../src/backend/webgpu/bind-groups.js";
-import { createGpuBuffer, destroyLater, dispatch } from "../../src/backend/webgpu/device.js";
+import {
+  cachedBindGroups,
+  createGpuBuffer,
+  destroyLater,
+  dispatch,
+} from "../../src/backend/webgpu/device.js";
 import { fullCollection } from "../../src/backend/wasm/reclaim.js";
 import { gpuBuf, markWritten, upload } from "../../src/backend/webgpu/buffers.js";
 import * as tg from "../../src/index.js";
