@@ -39,11 +39,23 @@ function crossEntropy(logits: A, y: A): A {
   return nn.logSoftmax(logits, -1).mul(y).sum(-1).mean().mul(-1);
 }
 
+/** A training problem: the loss of the parameters on a batch, initial parameters and one batch. */
+export interface Problem {
+  loss: (p: A[], x: A, y: A) => A;
+  params: A[];
+  x: A;
+  y: A;
+}
+
 /**
- * A training step: the jitted value-and-gradient of `loss(params, x, y)`, then a jitted Adam
- * update over the list of parameters. Each run reads the loss back.
+ * Training with the jitted value-and-gradient of `loss(params, x, y)`, then a jitted Adam update
+ * over the list of parameters: `step()` runs one and returns the loss, not yet read (the main
+ * table reads it with `dataSync`, the WebGPU section with `await data()`).
  */
-function trainRunner(loss: (p: A[], x: A, y: A) => A, params0: A[], x: A, y: A): Runner {
+export function adamStepper({ loss, params: params0, x, y }: Problem): {
+  step(): A;
+  dispose(): void;
+} {
   const vg = jit(valueAndGrad(loss));
   const b1 = 0.9;
   const b2 = 0.999;
@@ -65,12 +77,12 @@ function trainRunner(loss: (p: A[], x: A, y: A) => A, params0: A[], x: A, y: A):
   let v = params.map((p) => np.zerosLike(p.ref));
   let t = 0;
   return {
-    run() {
+    step() {
       t++;
       const lrt = (SIZES.lr * Math.sqrt(1 - b2 ** t)) / (1 - b1 ** t);
       const [l, g] = vg(tree.ref(params), x.ref, y.ref);
       [params, m, v] = adam(params, g, m, v, np.array(lrt));
-      l.dataSync();
+      return l;
     },
     dispose() {
       tree.dispose([params, m, v, x, y]);
@@ -78,6 +90,12 @@ function trainRunner(loss: (p: A[], x: A, y: A) => A, params0: A[], x: A, y: A):
       adam.dispose();
     },
   };
+}
+
+/** A training step of `problem`; each run reads the loss back. */
+function trainRunner(problem: Problem): Runner {
+  const s = adamStepper(problem);
+  return { run: () => void s.step().dataSync(), dispose: () => s.dispose() };
 }
 
 function mlpParams(): A[] {
@@ -98,13 +116,6 @@ function mlpForward(p: A[], x: A): A {
   return h;
 }
 
-/** The MLP training step. */
-export function mlpTrain(): Runner {
-  const { batch, layers } = SIZES.mlp;
-  const loss = (p: A[], x: A, y: A) => crossEntropy(mlpForward(p, x), y);
-  return trainRunner(loss, mlpParams(), floats([batch, layers[0]], 1), oneHot(batch, layers[3], 2));
-}
-
 /** 2×2 max pooling, stride 2, of an NCHW array (floor: an odd last row/column is dropped). */
 function maxPool2(x: A): A {
   const [n, c, h, w] = x.shape;
@@ -114,8 +125,20 @@ function maxPool2(x: A): A {
   return even.reshape([n, c, h2, 2, w2, 2]).max([3, 5]);
 }
 
-/** The CNN training step (NCHW input, OIHW kernels). */
-export function cnnTrain(): Runner {
+/** The MLP training problem. */
+function mlpProblem(): Problem {
+  const { batch, layers } = SIZES.mlp;
+  const loss = (p: A[], x: A, y: A) => crossEntropy(mlpForward(p, x), y);
+  return {
+    loss,
+    params: mlpParams(),
+    x: floats([batch, layers[0]], 1),
+    y: oneHot(batch, layers[3], 2),
+  };
+}
+
+/** The CNN training problem (NCHW input, OIHW kernels). */
+function cnnProblem(): Problem {
   const { batch, image, filters, classes } = SIZES.cnn;
   const [f1, f2] = filters;
   const flat = 5 * 5 * f2;
@@ -133,11 +156,11 @@ export function cnnTrain(): Runner {
     const logits = np.matmul(h.reshape([batch, flat]), p[4]).add(p[5]);
     return crossEntropy(logits, y);
   };
-  return trainRunner(loss, params, floats([batch, 1, image, image], 3), oneHot(batch, classes, 4));
+  return { loss, params, x: floats([batch, 1, image, image], 3), y: oneHot(batch, classes, 4) };
 }
 
-/** The LSTM training step, unrolled over the 32 steps. */
-export function lstmTrain(): Runner {
+/** The LSTM training problem, unrolled over the 32 steps. */
+function lstmProblem(): Problem {
   const { batch, steps, input, hidden, classes } = SIZES.lstm;
   const g = 4 * hidden;
   const params = [
@@ -167,8 +190,21 @@ export function lstmTrain(): Runner {
     c.dispose();
     return crossEntropy(np.matmul(h, wd).add(bd), y);
   };
-  return trainRunner(loss, params, floats([batch, steps, input], 5), oneHot(batch, classes, 6));
+  return { loss, params, x: floats([batch, steps, input], 5), y: oneHot(batch, classes, 6) };
 }
+
+/**
+ * The training problems, made on jax-js's default device (the same in the main table and the
+ * WebGPU section).
+ */
+export const problems = { mlpTrain: mlpProblem, cnnTrain: cnnProblem, lstmTrain: lstmProblem };
+
+/** The MLP training step. */
+export const mlpTrain = (): Runner => trainRunner(mlpProblem());
+/** The CNN training step. */
+export const cnnTrain = (): Runner => trainRunner(cnnProblem());
+/** The LSTM training step. */
+export const lstmTrain = (): Runner => trainRunner(lstmProblem());
 
 /** An n×n matmul, read back. */
 export function matmulN(n: number): Runner {

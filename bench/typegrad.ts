@@ -70,16 +70,23 @@ function mlpModel(): AnyModel {
   ) as unknown as AnyModel;
 }
 
-/** The MLP 784-256-128-10 training step, batch 128. */
-export function mlpTrain(): Runner {
+/** A training problem: a model, and one batch of inputs and class labels (i32). */
+export interface Problem {
+  model: AnyModel;
+  x: T;
+  y: T;
+}
+
+/** The MLP 784-256-128-10, batch 128. */
+function mlpProblem(): Problem {
   const { batch, layers } = SIZES.mlp;
   const x = floats([batch, layers[0]], 1);
   const y = fromArray(randomLabels(batch, layers[3], 2), [batch]);
-  return trainRunner(mlpModel(), x, y);
+  return { model: mlpModel(), x, y };
 }
 
-/** The CNN training step: conv 3×3×32, pool 2, conv 3×3×64, pool 2, dense 10; batch 64. */
-export function cnnTrain(): Runner {
+/** The CNN: conv 3×3×32, pool 2, conv 3×3×64, pool 2, dense 10; batch 64. */
+function cnnProblem(): Problem {
   const { batch, image, filters, classes } = SIZES.cnn;
   const model = tg.nn.sequential(
     [image, image, 1],
@@ -94,11 +101,11 @@ export function cnnTrain(): Runner {
   ) as unknown as AnyModel;
   const x = floats([batch, image, image, 1], 3);
   const y = fromArray(randomLabels(batch, classes, 4), [batch]);
-  return trainRunner(model, x, y);
+  return { model, x, y };
 }
 
-/** The LSTM training step: batch 32, 32 steps, 64 inputs, 128 hidden, last state → dense 10. */
-export function lstmTrain(): Runner {
+/** The LSTM: batch 32, 32 steps, 64 inputs, 128 hidden, last state → dense 10. */
+function lstmProblem(): Problem {
   const { batch, steps, input, hidden, classes } = SIZES.lstm;
   const model = tg.nn.sequential(
     [steps, input],
@@ -107,8 +114,22 @@ export function lstmTrain(): Runner {
   ) as unknown as AnyModel;
   const x = floats([batch, steps, input], 5);
   const y = fromArray(randomLabels(batch, classes, 6), [batch]);
-  return trainRunner(model, x, y);
+  return { model, x, y };
 }
+
+/**
+ * The training problems, made on the current backend (the same in the main table and the
+ * WebGPU section).
+ */
+export const problems = { mlpTrain: mlpProblem, cnnTrain: cnnProblem, lstmTrain: lstmProblem };
+
+const train = (p: Problem): Runner => trainRunner(p.model, p.x, p.y);
+/** The MLP training step. */
+export const mlpTrain = (): Runner => train(mlpProblem());
+/** The CNN training step. */
+export const cnnTrain = (): Runner => train(cnnProblem());
+/** The LSTM training step. */
+export const lstmTrain = (): Runner => train(lstmProblem());
 
 /** An eager n×n by n×n matmul, read back. */
 export function matmulN(n: number): Runner {

@@ -34,7 +34,13 @@ export interface GpuSide {
 export async function typegradSide(): Promise<GpuSide> {
   const tg = await import("../src/index.js");
   const { matmul } = await import("../src/ops/index.js");
+  const { problems } = await import("./typegrad.js");
   type T = InstanceType<typeof tg.Tensor>;
+  /** A main-table training problem (`bench/typegrad.ts`), made on the webgpu backend. */
+  const problemRunner = (w: keyof typeof problems): AsyncRunner => {
+    const { model, x, y } = problems[w]();
+    return trainRunner(model as never, x as T, y as T);
+  };
   const floats = (shape: number[], seed: number): T =>
     tg.fromArray(randomFloats(shape[0] * (shape[1] ?? 1), seed), shape as never) as T;
   return {
@@ -44,41 +50,9 @@ export async function typegradSide(): Promise<GpuSide> {
     setup: {
       matmul256: async () => matmulRunner(256),
       matmul512: async () => matmulRunner(512),
-      mlpTrain: async () => {
-        const { batch, layers } = SIZES.mlp;
-        const [i, h1, h2, o] = layers;
-        const model = tg.nn.serial(
-          tg.nn.dense(i, h1),
-          tg.nn.relu,
-          tg.nn.dense(h1, h2),
-          tg.nn.relu,
-          tg.nn.dense(h2, o),
-        );
-        return trainRunner(model as never, floats([batch, i], 1), labels(batch, o, 2));
-      },
-      cnnTrain: async () => {
-        const { batch, image, filters, classes } = SIZES.cnn;
-        const model = tg.nn.sequential(
-          [image, image, 1],
-          tg.nn.conv2d(filters[0], 3),
-          tg.nn.relu,
-          tg.nn.maxPool2d(2),
-          tg.nn.conv2d(filters[1], 3),
-          tg.nn.relu,
-          tg.nn.maxPool2d(2),
-          tg.nn.flatten,
-          tg.nn.dense(classes),
-        );
-        const x = tg.fromArray(randomFloats(batch * image * image, 3), [batch, image, image, 1]);
-        return trainRunner(model as never, x as T, labels(batch, classes, 4));
-      },
-      lstmTrain: async () => {
-        // as in bench/typegrad.ts: the last state of an LSTM → dense 10
-        const { batch, steps, input, hidden, classes } = SIZES.lstm;
-        const model = tg.nn.sequential([steps, input], tg.nn.lstm(hidden), tg.nn.dense(classes));
-        const x = tg.fromArray(randomFloats(batch * steps * input, 5), [batch, steps, input]);
-        return trainRunner(model as never, x as T, labels(batch, classes, 6));
-      },
+      mlpTrain: async () => problemRunner("mlpTrain"),
+      cnnTrain: async () => problemRunner("cnnTrain"),
+      lstmTrain: async () => problemRunner("lstmTrain"),
     },
     counters: () => {
       const i = tg.webgpuInfo();
@@ -93,9 +67,6 @@ export async function typegradSide(): Promise<GpuSide> {
       };
     },
   };
-  function labels(n: number, classes: number, seed: number): T {
-    return tg.fromArray(randomLabels(n, classes, seed), [n], "i32") as T;
-  }
   /** The jitted, donated training step of `model` (Adam, sparse cross-entropy on logits). */
   function trainRunner(
     model: { init(k: ReturnType<typeof tg.random.key>): object; apply(p: object, x: T): T },
@@ -271,26 +242,20 @@ export async function tfjsSide(): Promise<GpuSide> {
   }
 }
 
-/** jax-js on its webgpu device: `jit(valueAndGrad)` and a jitted Adam. */
+/**
+ * jax-js on its webgpu device: `jit(valueAndGrad)` and a jitted Adam, on the training problems
+ * of the main table (`bench/jaxjs.ts`), made on the webgpu device.
+ */
 export async function jaxjsSide(): Promise<GpuSide> {
-  const {
-    defaultDevice,
-    init,
-    jit,
-    lax,
-    nn,
-    numpy: np,
-    tree,
-    valueAndGrad,
-  } = await import("@jax-js/jax");
+  const { defaultDevice, init, numpy: np, tree } = await import("@jax-js/jax");
+  const { adamStepper, problems } = await import("./jaxjs.js");
   type A = ReturnType<typeof np.array>;
-  const floats = (shape: number[], seed: number, scale = 1): A =>
+  const floats = (shape: number[], seed: number): A =>
     np
       .array(
         randomFloats(
           shape.reduce((a, b) => a * b, 1),
           seed,
-          scale,
         ),
       )
       .reshape(shape);
@@ -306,6 +271,16 @@ export async function jaxjsSide(): Promise<GpuSide> {
       },
     };
   };
+  /** A training step of a main-table problem; each run awaits the loss. */
+  const trainRunner = (w: keyof typeof problems): AsyncRunner => {
+    const s = adamStepper(problems[w]());
+    return {
+      async run() {
+        await s.step().data();
+      },
+      dispose: () => s.dispose(),
+    };
+  };
   return {
     name: "jax-js-webgpu",
     describe: () => `jax-js 0.1.25 on its webgpu device (jit(valueAndGrad), jitted Adam)`,
@@ -318,127 +293,9 @@ export async function jaxjsSide(): Promise<GpuSide> {
     setup: {
       matmul256: async () => matmulRunner(256),
       matmul512: async () => matmulRunner(512),
-      mlpTrain: async () => {
-        const { batch, layers: ls } = SIZES.mlp;
-        const params: A[] = [];
-        for (let i = 0; i < 3; i++) {
-          params.push(floats([ls[i], ls[i + 1]], 20 + i, glorot(ls[i], ls[i + 1])));
-          params.push(np.zeros([ls[i + 1]]));
-        }
-        const loss = (p: A[], xb: A, yb: A): A => {
-          let h = xb;
-          for (let i = 0; i < 3; i++) {
-            h = np.matmul(h, p[2 * i]).add(p[2 * i + 1]);
-            if (i < 2) h = nn.relu(h);
-          }
-          return crossEntropy(h, yb);
-        };
-        const x = floats([batch, ls[0]], 1);
-        return trainRunner(loss, params, x, oneHot(batch, ls[3], 2));
-      },
-      cnnTrain: async () => {
-        // as in bench/jaxjs.ts: NCHW input, OIHW kernels, pooling by reshape and max
-        const { batch, image, filters, classes } = SIZES.cnn;
-        const [f1, f2] = filters;
-        const flat = 5 * 5 * f2;
-        const params = [
-          floats([f1, 1, 3, 3], 30, glorot(9, 9 * f1)),
-          np.zeros([1, f1, 1, 1]),
-          floats([f2, f1, 3, 3], 31, glorot(9 * f1, 9 * f2)),
-          np.zeros([1, f2, 1, 1]),
-          floats([flat, classes], 32, glorot(flat, classes)),
-          np.zeros([classes]),
-        ];
-        const loss = (p: A[], xb: A, yb: A): A => {
-          let h = maxPool2(nn.relu(lax.conv(xb, p[0], [1, 1], "VALID").add(p[1])));
-          h = maxPool2(nn.relu(lax.conv(h, p[2], [1, 1], "VALID").add(p[3])));
-          return crossEntropy(np.matmul(h.reshape([batch, flat]), p[4]).add(p[5]), yb);
-        };
-        const x = floats([batch, 1, image, image], 3);
-        return trainRunner(loss, params, x, oneHot(batch, classes, 4));
-      },
-      lstmTrain: async () => {
-        // as in bench/jaxjs.ts: unrolled over the 32 steps inside the jitted function
-        const { batch, steps, input, hidden, classes } = SIZES.lstm;
-        const g = 4 * hidden;
-        const params = [
-          floats([input, g], 40, glorot(input, g)),
-          floats([hidden, g], 41, glorot(hidden, g)),
-          np.zeros([g]),
-          floats([hidden, classes], 42, glorot(hidden, classes)),
-          np.zeros([classes]),
-        ];
-        const loss = (p: A[], xb: A, yb: A): A => {
-          const [wx, wh, b, wd, bd] = p;
-          // [B, T, F] → [T, B, F], then the input projection of every step at once
-          const xw = np.matmul(xb.transpose([1, 0, 2]), wx).add(b);
-          let h = np.zeros([batch, hidden]);
-          let c = np.zeros([batch, hidden]);
-          for (let t = 0; t < steps; t++) {
-            const z = xw.ref.slice(t).add(np.matmul(h, wh.ref));
-            const i = nn.sigmoid(z.ref.slice([], [0, hidden]));
-            const f = nn.sigmoid(z.ref.slice([], [hidden, 2 * hidden]));
-            const gg = np.tanh(z.ref.slice([], [2 * hidden, 3 * hidden]));
-            const o = nn.sigmoid(z.slice([], [3 * hidden, 4 * hidden]));
-            c = f.mul(c).add(i.mul(gg));
-            h = o.mul(np.tanh(c.ref));
-          }
-          xw.dispose();
-          wh.dispose();
-          c.dispose();
-          return crossEntropy(np.matmul(h, wd).add(bd), yb);
-        };
-        const x = floats([batch, steps, input], 5);
-        return trainRunner(loss, params, x, oneHot(batch, classes, 6));
-      },
+      mlpTrain: async () => trainRunner("mlpTrain"),
+      cnnTrain: async () => trainRunner("cnnTrain"),
+      lstmTrain: async () => trainRunner("lstmTrain"),
     },
   };
-  function oneHot(n: number, classes: number, seed: number): A {
-    return nn.oneHot(np.array(randomLabels(n, classes, seed), { dtype: np.int32 }), classes);
-  }
-  function crossEntropy(logits: A, y: A): A {
-    return nn.logSoftmax(logits, -1).mul(y).sum(-1).mean().mul(-1);
-  }
-  /** 2×2 max pooling, stride 2, of an NCHW array (an odd last row/column is dropped). */
-  function maxPool2(x: A): A {
-    const [n, c, h, w] = x.shape;
-    const [h2, w2] = [h >> 1, w >> 1];
-    const even = h % 2 || w % 2 ? x.slice([], [], [0, 2 * h2], [0, 2 * w2]) : x;
-    return even.reshape([n, c, h2, 2, w2, 2]).max([3, 5]);
-  }
-  /** As in bench/jaxjs.ts: value and gradient jitted, a hand-written jitted Adam. */
-  function trainRunner(loss: (p: A[], x: A, y: A) => A, params0: A[], x: A, y: A): AsyncRunner {
-    let params = params0;
-    const vg = jit(valueAndGrad(loss));
-    const [b1, b2, eps] = [0.9, 0.999, 1e-8];
-    const adam = jit((p: A[], g: A[], m: A[], v: A[], lrt: A) => {
-      const out: [A[], A[], A[]] = [[], [], []];
-      for (let i = 0; i < p.length; i++) {
-        const m1 = m[i].mul(b1).add(g[i].ref.mul(1 - b1));
-        const v1 = v[i].mul(b2).add(g[i].ref.mul(g[i]).mul(1 - b2));
-        out[0].push(p[i].sub(m1.ref.mul(lrt.ref).div(np.sqrt(v1.ref).add(eps))));
-        out[1].push(m1);
-        out[2].push(v1);
-      }
-      lrt.dispose();
-      return out;
-    });
-    let m = params.map((p) => np.zerosLike(p.ref));
-    let v = params.map((p) => np.zerosLike(p.ref));
-    let t = 0;
-    return {
-      async run() {
-        t++;
-        const lrt = (SIZES.lr * Math.sqrt(1 - b2 ** t)) / (1 - b1 ** t);
-        const [l, g] = vg(tree.ref(params), x.ref, y.ref);
-        [params, m, v] = adam(params, g, m, v, np.array(lrt));
-        await l.data();
-      },
-      dispose() {
-        tree.dispose([params, m, v, x, y]);
-        vg.dispose();
-        adam.dispose();
-      },
-    };
-  }
 }
